@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "NeuroCost",
+    products: [
+        .library(name: "NeuroCost", targets: ["NeuroCost"]),
+        .library(name: "HDF5Kit", targets: ["HDF5Kit"]),
+        .executable(name: "neurocost", targets: ["NeuroCostCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Thin C view of Debian's libhdf5: a module map and a header-only shim for the macros Swift cannot import.
+        .systemLibrary(
+            name: "CHDF5",
+            path: "Sources/CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev", "pkg-config"]), .brew(["hdf5"]), .yum(["hdf5-devel"])]
+        ),
+        // The only module that talks to the C library.
+        .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
+        // Typed network graph: node kinds, shapes, topological order, validation.
+        .target(name: "NetworkModel"),
+        // NIR (HDF5) reader and writer.
+        .target(name: "NIRFormat", dependencies: ["NetworkModel", "HDF5Kit"]),
+        // Static cost analysis: weights, sparsity, exact fan-out, dense MACs, storage footprints.
+        .target(name: "CostAnalysis", dependencies: ["NetworkModel"]),
+        // Umbrella library re-exporting the parts.
+        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit"]),
+        // The command-line tool, a thin layer over the library.
+        .executableTarget(
+            name: "NeuroCostCLI",
+            dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
+        .testTarget(name: "NeuroCostTests", dependencies: ["NeuroCost"], resources: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

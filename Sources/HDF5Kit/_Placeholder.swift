@@ -1,0 +1,1 @@
+// Temporary file so the target builds while it is being written.

@@ -1,0 +1,6 @@
+// The NeuroCost library: one import gives the network model, NIR input/output,
+// static cost analysis and the HDF5 wrapper.
+@_exported import NetworkModel
+@_exported import NIRFormat
+@_exported import CostAnalysis
+@_exported import HDF5Kit
