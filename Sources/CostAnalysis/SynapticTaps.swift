@@ -1,0 +1,112 @@
+import NetworkModel
+
+/// For a node that a spike can stop at, how many synaptic operations one spike arriving at each element
+/// of its input causes there: the non-zero weights it meets, with convolution borders, stride, padding,
+/// dilation and groups taken exactly.
+enum SynapticTaps {
+    /// Per input element (row-major over the node's input shape); nil for nodes a spike passes through (routing).
+    static func perInputElement(of node: Node, inputShape: [Int], outputShape: [Int]) -> [Int]? {
+        let inputCount = inputShape.reduce(1, *)
+        switch node.kind {
+        case .affine(let weight, _), .linear(let weight):
+            return nonZerosPerColumn(weight)
+        case .convolution(let conv):
+            return convolutionTaps(conv, inputShape: inputShape, outputShape: outputShape)
+        case .scale(let scale):
+            guard let map = try? BroadcastIndexMap(from: scale.shape, to: inputShape) else {
+                // Same element count in another layout: elementwise in flat order.
+                return (0..<inputCount).map { scale.value(at: $0) != 0 ? 1 : 0 }
+            }
+            return (0..<inputCount).map { scale.value(at: map.sourceIndex(of: $0)) != 0 ? 1 : 0 }
+        case .neuron, .threshold:
+            // An unweighted edge into a population is one accumulation per spike (an identity synapse).
+            return Array(repeating: 1, count: inputCount)
+        case .output, .input:
+            // Readout accumulation is not a synaptic operation.
+            return Array(repeating: 0, count: inputCount)
+        case .flatten, .delay, .sumPool2d, .avgPool2d:
+            return nil
+        }
+    }
+
+    /// Non-zero weights in each column of an (out, in) matrix: the fan-out of input `j`.
+    static func nonZerosPerColumn(_ weight: ParameterTensor) -> [Int] {
+        let rows = weight.shape[0]
+        let columns = weight.shape[1]
+        var counts = [Int](repeating: 0, count: columns)
+        for row in 0..<rows {
+            let base = row * columns
+            for column in 0..<columns where weight.value(at: base + column) != 0 { counts[column] += 1 }
+        }
+        return counts
+    }
+
+    /// Per input position `(c, spatial…)`: Σ over kernel taps whose output position exists of the number of
+    /// output channels (in c's group) with a non-zero weight at that tap.
+    /// Whether a tap lands inside the output depends on each spatial axis separately, which keeps this cheap.
+    static func convolutionTaps(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int]) -> [Int] {
+        let channels = inputShape[0]
+        let spatial = Array(inputShape.dropFirst())
+        let outSpatial = Array(outputShape.dropFirst())
+        let kernel = conv.kernelShape
+        let tapsPerChannel = kernel.reduce(1, *)
+        let perGroupIn = conv.inputChannelsPerGroup
+        let perGroupOut = conv.outputChannelsPerGroup
+
+        // nonZeroOutputs[c][tap]: output channels of c's group with a non-zero weight at this tap.
+        var nonZeroOutputs = [Int](repeating: 0, count: channels * tapsPerChannel)
+        for outChannel in 0..<conv.outputChannels {
+            let group = outChannel / perGroupOut
+            for local in 0..<perGroupIn {
+                let weightBase = (outChannel * perGroupIn + local) * tapsPerChannel
+                let countBase = (group * perGroupIn + local) * tapsPerChannel
+                for tap in 0..<tapsPerChannel where conv.weight.value(at: weightBase + tap) != 0 {
+                    nonZeroOutputs[countBase + tap] += 1
+                }
+            }
+        }
+
+        // lands[axis][position * k + tapOffset]: does this tap read from this position for some output?
+        let pads = conv.paddingPerAxis(inputSpatialShape: spatial)
+        let lands: [[Bool]] = (0..<spatial.count).map { axis in
+            var result = [Bool](repeating: false, count: spatial[axis] * kernel[axis])
+            for position in 0..<spatial[axis] {
+                for offset in 0..<kernel[axis] {
+                    let numerator = position + pads[axis].before - offset * conv.dilation[axis]
+                    if numerator >= 0, numerator % conv.stride[axis] == 0, numerator / conv.stride[axis] < outSpatial[axis] {
+                        result[position * kernel[axis] + offset] = true
+                    }
+                }
+            }
+            return result
+        }
+
+        let positions = spatial.reduce(1, *)
+        var taps = [Int](repeating: 0, count: channels * positions)
+        if spatial.count == 1 {
+            let length = spatial[0], k = kernel[0]
+            for channel in 0..<channels {
+                for x in 0..<length {
+                    var sum = 0
+                    for offset in 0..<k where lands[0][x * k + offset] { sum += nonZeroOutputs[channel * k + offset] }
+                    taps[channel * length + x] = sum
+                }
+            }
+        } else {
+            let height = spatial[0], width = spatial[1], kh = kernel[0], kw = kernel[1]
+            for channel in 0..<channels {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        var sum = 0
+                        for dy in 0..<kh where lands[0][y * kh + dy] {
+                            let row = (channel * kh + dy) * kw
+                            for dx in 0..<kw where lands[1][x * kw + dx] { sum += nonZeroOutputs[row + dx] }
+                        }
+                        taps[(channel * height + y) * width + x] = sum
+                    }
+                }
+            }
+        }
+        return taps
+    }
+}

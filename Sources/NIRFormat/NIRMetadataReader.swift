@@ -1,0 +1,44 @@
+import HDF5Kit
+import NetworkModel
+
+/// Reads a `metadata/` group: strings, integers (booleans are stored as an int8 enum) and floats.
+/// Nested groups are read with `outer/inner` keys. Metadata is informative only.
+enum NIRMetadataReader {
+    static func read(_ owner: NIRNodeGroupReader, field: String) throws(NIRError) -> [String: MetadataValue] {
+        var result: [String: MetadataValue] = [:]
+        do {
+            let group = try owner.group.openGroup(field)
+            try collect(group: group, keyPrefix: "", into: &result)
+        } catch let nir as NIRError {
+            throw nir
+        } catch {
+            throw owner.error(field, "cannot read metadata: \(error)")
+        }
+        return result
+    }
+
+    private static func collect(group: HDF5Group, keyPrefix: String, into result: inout [String: MetadataValue]) throws {
+        for name in try group.memberNames() {
+            let key = keyPrefix + name
+            if try group.kind(of: name) == .group {
+                try collect(group: try group.openGroup(name), keyPrefix: key + "/", into: &result)
+                continue
+            }
+            let dataset = try group.openDataset(name)
+            let shape = try dataset.shape
+            switch try dataset.elementType {
+            case .string:
+                let values = try dataset.readStrings()
+                result[key] = shape.isEmpty ? .string(values[0]) : .strings(values, shape: shape)
+            case .signedInteger, .unsignedInteger, .enumeration:
+                result[key] = .integers(try dataset.read(as: Int64.self), shape: shape)
+            case .float(bytes: 4):
+                result[key] = .floats(try ParameterTensor(shape: shape, float32: dataset.read(as: Float.self)))
+            case .float:
+                result[key] = .floats(try ParameterTensor(shape: shape, float64: dataset.read(as: Double.self)))
+            case .other:
+                continue  // compound or opaque metadata: nothing NeuroCost can use or rewrite faithfully
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// A floating-point parameter array exactly as a network file stores it: its shape (rank 0 for a scalar)
+/// and its values in row-major order, at the file's precision so that writing it back changes nothing.
+public struct ParameterTensor: Sendable, Equatable {
+    /// Values at the precision the file used.
+    public enum Storage: Sendable, Equatable {
+        case float32([Float])
+        case float64([Double])
+    }
+
+    public let shape: [Int]
+    public let storage: Storage
+
+    /// Creates a tensor; the value count must equal the product of the shape (1 for rank 0).
+    public init(shape: [Int], storage: Storage) throws(NetworkError) {
+        let expected = shape.reduce(1, *)
+        let count: Int
+        switch storage {
+        case .float32(let values): count = values.count
+        case .float64(let values): count = values.count
+        }
+        guard shape.allSatisfy({ $0 >= 0 }), count == expected else {
+            throw NetworkError("tensor of shape \(shape) needs \(expected) values, got \(count)")
+        }
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// A float32 tensor.
+    public init(shape: [Int], float32 values: [Float]) throws(NetworkError) {
+        try self.init(shape: shape, storage: .float32(values))
+    }
+
+    /// A float64 tensor.
+    public init(shape: [Int], float64 values: [Double]) throws(NetworkError) {
+        try self.init(shape: shape, storage: .float64(values))
+    }
+
+    /// A rank-0 float32 tensor.
+    public static func scalar(_ value: Float) -> ParameterTensor {
+        ParameterTensor(uncheckedShape: [], storage: .float32([value]))
+    }
+
+    init(uncheckedShape shape: [Int], storage: Storage) {
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// Number of stored values.
+    public var count: Int {
+        switch storage {
+        case .float32(let values): return values.count
+        case .float64(let values): return values.count
+        }
+    }
+
+    /// True when the file stored this parameter at double precision.
+    public var isDoublePrecision: Bool {
+        if case .float64 = storage { return true }
+        return false
+    }
+
+    /// The value at a flat row-major index, widened to Double.
+    @inline(__always)
+    public func value(at index: Int) -> Double {
+        switch storage {
+        case .float32(let values): return Double(values[index])
+        case .float64(let values): return values[index]
+        }
+    }
+
+    /// All values as Float (the simulator's compute type).
+    public var floatValues: [Float] {
+        switch storage {
+        case .float32(let values): return values
+        case .float64(let values): return values.map { Float($0) }
+        }
+    }
+
+    /// All values as Double.
+    public var doubleValues: [Double] {
+        switch storage {
+        case .float32(let values): return values.map { Double($0) }
+        case .float64(let values): return values
+        }
+    }
+
+    /// Number of values that are not exactly zero: pruned weights stay zero and cost nothing.
+    public var nonZeroCount: Int {
+        switch storage {
+        case .float32(let values): return values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        case .float64(let values): return values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        }
+    }
+
+    /// The flat index of the first NaN or infinite value, if any.
+    public var firstNonFiniteIndex: Int? {
+        switch storage {
+        case .float32(let values): return values.firstIndex { !$0.isFinite }
+        case .float64(let values): return values.firstIndex { !$0.isFinite }
+        }
+    }
+
+    /// The values broadcast numpy-style (right-aligned) to `target`, widened to Double.
+    public func broadcast(to target: [Int]) throws(NetworkError) -> [Double] {
+        let map = try BroadcastIndexMap(from: shape, to: target)
+        return (0..<map.targetCount).map { value(at: map.sourceIndex(of: $0)) }
+    }
+
+    /// Whether the shape broadcasts to `target` numpy-style.
+    public func broadcasts(to target: [Int]) -> Bool {
+        (try? BroadcastIndexMap(from: shape, to: target)) != nil
+    }
+}

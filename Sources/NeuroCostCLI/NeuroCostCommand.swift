@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct NeuroCostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neurocost",
+        abstract: "What a spiking neural network really costs on hardware.",
+        discussion: "Reads networks in NIR (HDF5) and counts what they do: neurons, weights, exact synaptic fan-out, dense MACs, storage.",
+        version: NeuroCostVersion.string,
+        subcommands: [InspectCommand.self]
+    )
+}
+
+enum NeuroCostVersion {
+    static let string = "0.1.0"
+}
