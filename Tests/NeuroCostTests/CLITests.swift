@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// The `neurocost` executable as a user runs it.
+@Suite struct CLITests {
+    private func neurocost(_ arguments: String...) throws -> ProcessResult {
+        let binary = RepositoryPaths.cliBinary.path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw FixtureError(description: "\(binary) is missing: run `swift build` before the tests")
+        }
+        return try ProcessRunner.run(binary, arguments)
+    }
+
+    @Test("inspect --json reports the paper's VGG-16 figures")
+    func inspectJSONOnVGG() throws {
+        let result = try neurocost("inspect", Fixtures.path("vgg16_sparse"), "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let totals = try json.object("totals")
+        #expect(try totals.int("spiking_neurons") == 276_992)
+        #expect(try totals.int("weights") == 15_302_848)
+        #expect(try totals.int("dense_macs") == 313_788_928)
+        let nodes = try #require(json["nodes"] as? [[String: Any]])
+        // Input, 13 convolutions with their IF, 4 pools, Flatten, 3 Affine with 2 IF, Output.
+        #expect(nodes.count == 1 + 13 * 2 + 4 + 1 + 3 + 2 + 1)
+    }
+
+    @Test("inspect prints a table with units in the header")
+    func inspectTable() throws {
+        let result = try neurocost("inspect", Fixtures.path("cnn"))
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("dense MACs [ops]"))
+        #expect(result.standardOutput.contains("conv1"))
+    }
+
+    @Test("a broken file gives a non-zero exit and one line naming the file", arguments: BadInputTests.badFixtures)
+    func inspectBadFile(fixture: String) throws {
+        let path = try Fixtures.path(fixture)
+        let result = try neurocost("inspect", path)
+        #expect(result.status != 0)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "\(fixture): \(result.standardError)")
+        #expect(result.standardError.contains(path))
+    }
+}

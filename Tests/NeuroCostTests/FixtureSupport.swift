@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// Paths inside the repository, found from this source file's location.
+enum RepositoryPaths {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtureScripts = root.appendingPathComponent("Tests/Fixtures")
+    static let sharedSamples = fixtureScripts.appendingPathComponent("shared-samples")
+    static let cliBinary = root.appendingPathComponent(".build/debug/neurocost")
+}
+
+/// The result of running an external program.
+struct ProcessResult {
+    let status: Int32
+    let standardOutput: String
+    let standardError: String
+}
+
+enum ProcessRunner {
+    /// Runs `executable` (looked up on PATH when not a path) and captures its output.
+    static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+        let process = Process()
+        if executable.contains("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
+        // Output goes to files: a pipe left unread could fill up and block the child.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
+        return ProcessResult(status: process.terminationStatus,
+                             standardOutput: String(decoding: outData, as: UTF8.self),
+                             standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Generates the NIR fixtures and their numpy expectations once per test process, with the real `nir` package.
+enum Fixtures {
+    /// The folder holding `NAME.nir` and `NAME.expected.json`.
+    static let directory: Result<URL, FixtureError> = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-fixtures-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let script = RepositoryPaths.fixtureScripts.appendingPathComponent("make_fixtures.py").path
+            let result = try ProcessRunner.run("python3", [script, folder.path])
+            guard result.status == 0 else {
+                return .failure(FixtureError(description: "make_fixtures.py failed (exit \(result.status)); python3 with nir, h5py and numpy is required (.ci/run installs them):\n\(result.standardError)"))
+            }
+            return .success(folder)
+        } catch {
+            return .failure(FixtureError(description: "cannot run python3 to make fixtures: \(error)"))
+        }
+    }()
+
+    static func path(_ name: String) throws -> String {
+        try directory.get().appendingPathComponent(name + ".nir").path
+    }
+
+    static func expectations(_ name: String) throws -> [String: Any] {
+        let url = try directory.get().appendingPathComponent(name + ".expected.json")
+        let data = try Data(contentsOf: url)
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw FixtureError(description: "\(url.path) is not a JSON object")
+        }
+        return object
+    }
+
+    /// A fresh temporary folder for files a test writes.
+    static func scratchDirectory() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
+
+/// JSON helpers for the loosely typed expectation files.
+extension Dictionary where Key == String, Value == Any {
+    func object(_ key: String) throws -> [String: Any] {
+        guard let value = self[key] as? [String: Any] else { throw FixtureError(description: "expected an object at '\(key)'") }
+        return value
+    }
+
+    func int(_ key: String) throws -> Int {
+        guard let value = self[key] as? NSNumber else { throw FixtureError(description: "expected a number at '\(key)'") }
+        return value.intValue
+    }
+
+    func ints(_ key: String) throws -> [Int] {
+        guard let value = self[key] as? [NSNumber] else { throw FixtureError(description: "expected numbers at '\(key)'") }
+        return value.map(\.intValue)
+    }
+
+    func doubles(_ key: String) throws -> [Double] {
+        guard let value = self[key] as? [NSNumber] else { throw FixtureError(description: "expected numbers at '\(key)'") }
+        return value.map(\.doubleValue)
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let value = self[key] as? String else { throw FixtureError(description: "expected a string at '\(key)'") }
+        return value
+    }
+}
