@@ -62,6 +62,13 @@ public struct NodeCost: Sendable, Equatable, Codable {
     public let synopsIfAllFireOnce: Int
     /// For Affine, Linear and convolutions: weight storage per format and precision.
     public let footprint: FootprintTable?
+
+    // Explicit names: automatic snake_case would split the acronym (`dense_ma_cs`).
+    enum CodingKeys: String, CodingKey {
+        case name, type, inputShape, outputShape, neurons, spikingNeurons, weights, nonZeroWeights, sparsity,
+             biases, nonZeroBiases, outDegree, synopsIfAllFireOnce, footprint
+        case denseMACs = "denseMacs"
+    }
 }
 
 /// Network-wide sums of the per-node figures.
@@ -79,6 +86,12 @@ public struct CostTotals: Sendable, Equatable, Codable {
     public let footprintBytes: [String: [String: Int]]
     /// Weight storage when each layer uses its own smallest format, per precision.
     public let smallestFootprintBytes: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case neurons, spikingNeurons, weights, nonZeroWeights, sparsity, biases, synopsIfAllFireOnce,
+             footprintBytes, smallestFootprintBytes
+        case denseMACs = "denseMacs"
+    }
 }
 
 /// Static analysis of a network: per node and in total.

@@ -68,7 +68,13 @@ public enum NIRWriter {
             }
             try writeIntegers("dilation", conv.dilation, into: group)
             try group.writeDataset("groups", [Int64(conv.groups)], shape: [])
-            try writeIntegers("input_shape", Array(inputShape.dropFirst()), into: group)
+            let spatial = Array(inputShape.dropFirst())
+            if conv.spatialRank == 1 {
+                // nir's Conv1d takes `input_shape` as a plain integer and fails on a 1-element array.
+                try group.writeDataset("input_shape", [Int64(spatial[0])], shape: [])
+            } else {
+                try writeIntegers("input_shape", spatial, into: group)
+            }
         case .flatten(let flatten):
             try group.writeDataset("start_dim", [Int64(flatten.startDim)], shape: [])
             try group.writeDataset("end_dim", [Int64(flatten.endDim)], shape: [])

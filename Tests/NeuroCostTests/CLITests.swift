@@ -22,7 +22,8 @@ import Testing
         #expect(try totals.int("dense_macs") == 313_788_928)
         let nodes = try #require(json["nodes"] as? [[String: Any]])
         // Input, 13 convolutions with their IF, 4 pools, Flatten, 3 Affine with 2 IF, Output.
-        #expect(nodes.count == 1 + 13 * 2 + 4 + 1 + 3 + 2 + 1)
+        let expectedNodeCount: Int = 1 + 13 * 2 + 4 + 1 + 3 + 2 + 1
+        #expect(nodes.count == expectedNodeCount)
     }
 
     @Test("inspect prints a table with units in the header")

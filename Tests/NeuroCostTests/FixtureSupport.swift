@@ -32,8 +32,8 @@ enum ProcessRunner {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
         process.standardOutput = outHandle
         process.standardError = errHandle
@@ -78,7 +78,8 @@ enum Fixtures {
     static func expectations(_ name: String) throws -> [String: Any] {
         let url = try directory.get().appendingPathComponent(name + ".expected.json")
         let data = try Data(contentsOf: url)
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        // JSONDecoder parses numbers exactly; JSONSerialization on Linux rounds some doubles in the last digit.
+        guard let object = try JSONDecoder().decode(ExactJSON.self, from: data).foundationValue as? [String: Any] else {
             throw FixtureError(description: "\(url.path) is not a JSON object")
         }
         return object
@@ -89,6 +90,33 @@ enum Fixtures {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
+    }
+}
+
+/// A JSON document decoded with exact number parsing, convertible to Foundation objects.
+enum ExactJSON: Decodable {
+    case object([String: ExactJSON]), array([ExactJSON]), number(Double), string(String), bool(Bool), null
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([ExactJSON].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: ExactJSON].self)) }
+    }
+
+    /// Numbers become `NSNumber` holding the exact Double; strings, arrays and objects their Foundation kinds.
+    var foundationValue: Any {
+        switch self {
+        case .object(let members): return members.mapValues(\.foundationValue)
+        case .array(let items): return items.map(\.foundationValue)
+        case .number(let value): return NSNumber(value: value)
+        case .string(let value): return value
+        case .bool(let value): return value
+        case .null: return NSNull()
+        }
     }
 }
 

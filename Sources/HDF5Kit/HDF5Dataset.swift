@@ -1,0 +1,174 @@
+internal import CHDF5
+
+/// An HDF5 dataset: an n-dimensional array of numbers or strings, read and written whole (row-major),
+/// or grown along its first axis with `append`.
+public final class HDF5Dataset: HDF5Object {
+    private var transfer: HDF5ElementTransfer {
+        get throws { HDF5ElementTransfer(target: .dataset(try handle.identifierForUse()), context: handle.context) }
+    }
+
+    // MARK: - Description
+
+    /// Current extent (`[]` for a scalar).
+    public var shape: [Int] {
+        get throws { try extents.shape }
+    }
+
+    /// Maximum extent along each axis; `nil` means unlimited.
+    public var maxShape: [Int?] {
+        get throws { try extents.maxShape }
+    }
+
+    /// Number of elements (1 for a scalar).
+    public var elementCount: Int {
+        get throws { try transfer.elementCount }
+    }
+
+    /// The stored element type.
+    public var elementType: HDF5ElementType {
+        get throws { try transfer.elementType }
+    }
+
+    /// The chunk shape, or `nil` for contiguous or compact storage.
+    public var chunkShape: [Int]? {
+        get throws {
+            try withCreationPropertyList { creationProperties in
+                guard H5Pget_layout(creationProperties) == H5D_CHUNKED else { return nil }
+                let rank = try shape.count
+                var chunkDimensions = [hsize_t](repeating: 0, count: max(rank, 1))
+                _ = try handle.context.checkCount(H5Pget_chunk(creationProperties, Int32(rank), &chunkDimensions),
+                                                  "cannot read chunk shape")
+                return chunkDimensions.prefix(rank).map { Int($0) }
+            }
+        }
+    }
+
+    /// The filters applied to each chunk, in pipeline order, e.g. `["shuffle", "deflate"]`.
+    public var filterNames: [String] {
+        get throws {
+            let context = handle.context
+            return try withCreationPropertyList { creationProperties in
+                let filterCount = try context.checkCount(H5Pget_nfilters(creationProperties), "cannot count filters")
+                return try (0..<filterCount).map { index throws(HDF5Error) in
+                    var flags: UInt32 = 0
+                    var parameterCount = 0
+                    var libraryName = [CChar](repeating: 0, count: 256)
+                    var configuration: UInt32 = 0
+                    let filter = H5Pget_filter2(creationProperties, UInt32(index), &flags, &parameterCount, nil,
+                                                libraryName.count, &libraryName, &configuration)
+                    guard filter >= 0 else { throw context.libraryError("cannot read filter \(index)") }
+                    let name = String(decoding: libraryName.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    return Self.canonicalFilterName(filter, libraryName: name)
+                }
+            }
+        }
+    }
+
+    // MARK: - Numbers
+
+    /// The whole dataset as `T`, row-major. libhdf5 converts between integer and float types and widths;
+    /// enumerations (h5py's bool) are read as their integer base values; string datasets throw.
+    public func read<T: HDF5Numeric>(as type: T.Type) throws -> [T] {
+        try transfer.readNumbers(as: T.self)
+    }
+
+    /// Replaces the whole dataset; `values.count` must equal the element count.
+    public func write<T: HDF5Numeric>(_ values: [T]) throws {
+        try values.withUnsafeBufferPointer { try transfer.writeNumbers($0) }
+    }
+
+    /// Grows axis 0 by `values.count / rowSize` rows and writes them there (rowSize = product of the other axes).
+    ///
+    /// The dataset must be resizable along axis 0 (created with `maxShape: [nil, …]`). A count that is not a
+    /// whole number of rows throws without changing the dataset.
+    public func append<T: HDF5Numeric>(_ values: UnsafeBufferPointer<T>) throws {
+        let datasetIdentifier = try handle.identifierForUse()
+        let context = handle.context
+        let memoryDatatype = try T.verifiedMemoryType(context)
+        let storedType = try transfer.elementType
+        switch storedType {
+        case .signedInteger, .unsignedInteger, .float: break
+        default: throw context.error("cannot append \(T.self) values: element type is \(storedType)")
+        }
+        let (currentShape, currentMaxShape) = try extents
+        guard let currentLength = currentShape.first else { throw context.error("cannot append to a scalar dataset") }
+        let rowShape = Array(currentShape.dropFirst())
+        let rowSize = try HDF5Dataspace.elementCount(of: rowShape, context: context)
+        guard rowSize > 0 ? values.count % rowSize == 0 : values.isEmpty else {
+            throw context.error("cannot append \(values.count) values: not a whole number of rows of shape \(rowShape) "
+                + "(\(rowSize) elements each)")
+        }
+        guard let source = values.baseAddress, rowSize > 0, !values.isEmpty else { return }
+        let addedRows = values.count / rowSize
+        let (newLength, overflow) = currentLength.addingReportingOverflow(addedRows)
+        if overflow { throw context.error("cannot append \(addedRows) rows: length overflows") }
+        if let limit = currentMaxShape.first ?? nil, newLength > limit {
+            throw context.error("cannot append \(addedRows) rows: axis 0 is limited to \(limit) "
+                + "(create the dataset with maxShape [nil, ...] to make it growable)")
+        }
+
+        let newDimensions = ([newLength] + rowShape).map { hsize_t($0) }
+        try context.checkStatus(H5Dset_extent(datasetIdentifier, newDimensions), "cannot extend dataset to \(newLength) rows")
+        do {
+            // The dataspace must be fetched again after H5Dset_extent: an earlier one still has the old extent.
+            try transfer.withStoredDataspace { fileDataspace in
+                let start = [hsize_t(currentLength)] + rowShape.map { _ in hsize_t(0) }
+                let count = ([addedRows] + rowShape).map { hsize_t($0) }
+                try context.checkStatus(H5Sselect_hyperslab(fileDataspace, H5S_SELECT_SET, start, nil, count, nil),
+                                        "cannot select rows \(currentLength)..<\(newLength)")
+                try HDF5Dataspace.withNew(shape: [addedRows] + rowShape, context: context) { memoryDataspace in
+                    try context.checkStatus(
+                        H5Dwrite(datasetIdentifier, memoryDatatype, memoryDataspace, fileDataspace, hid_t(H5P_DEFAULT),
+                                 UnsafeRawPointer(source)),
+                        "cannot write appended rows")
+                }
+            }
+        } catch {
+            // Best effort: do not leave rows of fill values behind when the write failed.
+            _ = H5Dset_extent(datasetIdentifier, currentShape.map { hsize_t($0) })
+            throw error
+        }
+    }
+
+    /// Array convenience for `append(_:)` with a buffer.
+    public func append<T: HDF5Numeric>(_ values: [T]) throws {
+        try values.withUnsafeBufferPointer { try append($0) }
+    }
+
+    // MARK: - Strings
+
+    /// All elements of a string dataset (variable- or fixed-length, any padding, ASCII or UTF-8, any rank),
+    /// row-major; a scalar gives one element.
+    public func readStrings() throws -> [String] {
+        try transfer.readStrings()
+    }
+
+    // MARK: - Helpers
+
+    private var extents: (shape: [Int], maxShape: [Int?]) {
+        get throws {
+            let context = handle.context
+            return try transfer.withStoredDataspace { try HDF5Dataspace.extents(of: $0, context: context) }
+        }
+    }
+
+    private func withCreationPropertyList<Result>(_ body: (hid_t) throws -> Result) throws -> Result {
+        let datasetIdentifier = try handle.identifierForUse()
+        return try withTemporaryIdentifier(H5Dget_create_plist(datasetIdentifier), kind: .propertyList,
+                                           context: handle.context, failure: "cannot read creation properties", body)
+    }
+
+    /// Stable names for the standard filters (libhdf5 versions describe them differently); others keep the name
+    /// stored with the filter, or `"filter <id>"`.
+    private static func canonicalFilterName(_ filter: H5Z_filter_t, libraryName: String) -> String {
+        switch filter {
+        case H5Z_FILTER_DEFLATE: "deflate"
+        case H5Z_FILTER_SHUFFLE: "shuffle"
+        case H5Z_FILTER_FLETCHER32: "fletcher32"
+        case H5Z_FILTER_SZIP: "szip"
+        case H5Z_FILTER_NBIT: "nbit"
+        case H5Z_FILTER_SCALEOFFSET: "scaleoffset"
+        default: libraryName.isEmpty ? "filter \(filter)" : libraryName
+        }
+    }
+}

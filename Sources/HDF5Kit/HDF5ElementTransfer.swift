@@ -1,0 +1,133 @@
+internal import CHDF5
+
+/// Whole-object reads and writes shared by datasets and attributes, which differ only in the libhdf5
+/// calls that fetch their type/space and move their bytes.
+struct HDF5ElementTransfer {
+    enum Target {
+        case dataset(hid_t)
+        case attribute(hid_t)
+    }
+
+    let target: Target
+    let context: HDF5ObjectContext
+
+    /// Runs `body` with the object's stored datatype.
+    func withStoredDatatype<Result>(_ body: (hid_t) throws -> Result) throws -> Result {
+        let datatype = switch target {
+        case .dataset(let dataset): H5Dget_type(dataset)
+        case .attribute(let attribute): H5Aget_type(attribute)
+        }
+        return try withTemporaryIdentifier(datatype, kind: .datatype, context: context,
+                                           failure: "cannot read element type", body)
+    }
+
+    /// Runs `body` with the object's dataspace.
+    func withStoredDataspace<Result>(_ body: (hid_t) throws -> Result) throws -> Result {
+        let dataspace = switch target {
+        case .dataset(let dataset): H5Dget_space(dataset)
+        case .attribute(let attribute): H5Aget_space(attribute)
+        }
+        return try withTemporaryIdentifier(dataspace, kind: .dataspace, context: context,
+                                           failure: "cannot read shape", body)
+    }
+
+    var elementType: HDF5ElementType {
+        get throws { try withStoredDatatype { try HDF5ElementType(datatype: $0, context: context) } }
+    }
+
+    var elementCount: Int {
+        get throws { try withStoredDataspace { try HDF5Dataspace.elementCount(of: $0, context: context) } }
+    }
+
+    /// Transfers every element from the file into `buffer`, converted to `memoryDatatype`.
+    func readAll(memoryDatatype: hid_t, into buffer: UnsafeMutableRawPointer) throws {
+        let status = switch target {
+        case .dataset(let dataset): H5Dread(dataset, memoryDatatype, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), buffer)
+        case .attribute(let attribute): H5Aread(attribute, memoryDatatype, buffer)
+        }
+        try context.checkStatus(status, "cannot read data")
+    }
+
+    /// Transfers every element from `buffer` (in `memoryDatatype`) to the file.
+    func writeAll(memoryDatatype: hid_t, from buffer: UnsafeRawPointer) throws {
+        let status = switch target {
+        case .dataset(let dataset): H5Dwrite(dataset, memoryDatatype, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), buffer)
+        case .attribute(let attribute): H5Awrite(attribute, memoryDatatype, buffer)
+        }
+        try context.checkStatus(status, "cannot write data")
+    }
+
+    /// All elements as `T`, letting libhdf5 convert between integer and float types and widths.
+    /// Enumerations (e.g. h5py's bool) are read as their integer base values.
+    func readNumbers<T: HDF5Numeric>(as type: T.Type) throws -> [T] {
+        let memoryDatatype = try T.verifiedMemoryType(context)
+        let count = try elementCount
+        return try withStoredDatatype { storedDatatype in
+            let storedType = try HDF5ElementType(datatype: storedDatatype, context: context)
+            switch storedType {
+            case .signedInteger, .unsignedInteger, .float:
+                return try [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+                    if let destination = buffer.baseAddress, count > 0 {
+                        try readAll(memoryDatatype: memoryDatatype, into: UnsafeMutableRawPointer(destination))
+                    }
+                    initializedCount = count
+                }
+            case .enumeration:
+                return try readEnumerationValues(count: count, storedDatatype: storedDatatype, as: T.self)
+            case .string, .other:
+                throw context.error("cannot read as \(T.self): element type is \(storedType)")
+            }
+        }
+    }
+
+    /// libhdf5 converts enum only to enum, so read the raw enum values (which share their base type's layout)
+    /// and then convert those base integers to `T` in place.
+    private func readEnumerationValues<T: HDF5Numeric>(count: Int, storedDatatype: hid_t, as type: T.Type) throws -> [T] {
+        guard count > 0 else { return [] }
+        let targetDatatype = T.hdf5NumericKind.memoryType
+        return try withTemporaryIdentifier(H5Tget_native_type(storedDatatype, H5T_DIR_ASCEND), kind: .datatype,
+                                           context: context, failure: "cannot map enum type to memory") { nativeEnum in
+            try withTemporaryIdentifier(H5Tget_super(nativeEnum), kind: .datatype, context: context,
+                                        failure: "cannot read enum base type") { nativeBase in
+                let elementSize = max(H5Tget_size(nativeBase), MemoryLayout<T>.stride)
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: count * elementSize,
+                                                               alignment: MemoryLayout<UInt64>.alignment)
+                defer { scratch.deallocate() }
+                try readAll(memoryDatatype: nativeEnum, into: scratch)
+                try context.checkStatus(H5Tconvert(nativeBase, targetDatatype, count, scratch, nil, hid_t(H5P_DEFAULT)),
+                                        "cannot convert enum values to \(T.self)")
+                return Array(UnsafeBufferPointer(start: scratch.assumingMemoryBound(to: T.self), count: count))
+            }
+        }
+    }
+
+    /// Writes all elements from `values`, which must match the element count; libhdf5 converts to the stored type.
+    func writeNumbers<T: HDF5Numeric>(_ values: UnsafeBufferPointer<T>) throws {
+        let memoryDatatype = try T.verifiedMemoryType(context)
+        let storedType = try elementType
+        switch storedType {
+        case .signedInteger, .unsignedInteger, .float: break
+        default: throw context.error("cannot write \(T.self) values: element type is \(storedType)")
+        }
+        let count = try elementCount
+        guard values.count == count else {
+            throw context.error("cannot write \(values.count) values: the object holds \(count) elements")
+        }
+        guard let baseAddress = values.baseAddress, count > 0 else { return }
+        try writeAll(memoryDatatype: memoryDatatype, from: UnsafeRawPointer(baseAddress))
+    }
+
+    /// All elements as strings (scalar objects give one element).
+    func readStrings() throws -> [String] {
+        let count = try elementCount
+        return try withStoredDatatype { storedDatatype in
+            let storedType = try HDF5ElementType(datatype: storedDatatype, context: context)
+            guard case .string = storedType else {
+                throw context.error("cannot read as strings: element type is \(storedType)")
+            }
+            return try HDF5Strings.read(count: count, fileDatatype: storedDatatype, context: context) { memoryDatatype, buffer in
+                try readAll(memoryDatatype: memoryDatatype, into: buffer)
+            }
+        }
+    }
+}

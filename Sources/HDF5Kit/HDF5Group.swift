@@ -1,0 +1,235 @@
+internal import CHDF5
+
+/// What an HDF5 path points to.
+public enum HDF5ObjectKind: Sendable {
+    /// A group (including a file's root group).
+    case group
+    /// A dataset.
+    case dataset
+    /// A named datatype or another object kind HDF5Kit does not model.
+    case other
+}
+
+/// An HDF5 group: a container of named groups and datasets. `HDF5File` is the group `"/"` of a file.
+///
+/// Relative paths may be nested (`"a/b/c"`); paths starting with `"/"` are taken from the file root.
+public class HDF5Group: HDF5Object {
+    // MARK: - Navigation
+
+    /// Names of the direct members (groups, datasets, other links), sorted by name as HDF5 lists them.
+    public func memberNames() throws -> [String] {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context
+        var info = H5G_info_t()
+        try context.checkStatus(H5Gget_info(groupIdentifier, &info), "cannot list members")
+        return try (0..<info.nlinks).map { index throws(HDF5Error) in
+            let length = try context.checkCount(
+                H5Lget_name_by_idx(groupIdentifier, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, hid_t(H5P_DEFAULT)),
+                "cannot read name of member \(index)")
+            var name = [CChar](repeating: 0, count: length + 1)
+            _ = try context.checkCount(
+                H5Lget_name_by_idx(groupIdentifier, ".", H5_INDEX_NAME, H5_ITER_INC, index, &name, name.count,
+                                   hid_t(H5P_DEFAULT)),
+                "cannot read name of member \(index)")
+            return String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    /// Whether `relativePath` leads to an object. Checks each level in turn, so `"a/b/c"` is simply `false`
+    /// when `"a"` is missing or is a dataset. Never throws and never prints.
+    public func exists(_ relativePath: String) -> Bool {
+        guard let groupIdentifier = try? handle.identifierForUse() else { return false }
+        let isAbsolute = relativePath.hasPrefix("/")
+        let components = relativePath.split(separator: "/").filter { $0 != "." }
+        guard !components.isEmpty else { return isAbsolute || relativePath == "." }
+        var prefix = isAbsolute ? "/" : ""
+        for (index, component) in components.enumerated() {
+            prefix += (index == 0 ? "" : "/") + component
+            // H5Lexists needs every earlier level to exist, hence the level-by-level walk.
+            guard H5Lexists(groupIdentifier, prefix, hid_t(H5P_DEFAULT)) > 0 else { return false }
+        }
+        // The link may still dangle (a soft link to nothing); make sure it resolves to an object.
+        return H5Oexists_by_name(groupIdentifier, prefix, hid_t(H5P_DEFAULT)) > 0
+    }
+
+    /// What `relativePath` points to; throws if nothing is there.
+    public func kind(of relativePath: String) throws -> HDF5ObjectKind {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(relativePath)
+        guard exists(relativePath) else { throw context.error("no such object") }
+        return try withTemporaryIdentifier(H5Oopen(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)), kind: .object,
+                                           context: context, failure: "cannot open object") { objectIdentifier in
+            switch H5Iget_type(objectIdentifier) {
+            case H5I_GROUP, H5I_FILE: .group
+            case H5I_DATASET: .dataset
+            default: .other
+            }
+        }
+    }
+
+    /// Opens an existing group.
+    public func openGroup(_ relativePath: String) throws -> HDF5Group {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(relativePath)
+        try requireKind(.group, at: relativePath, context: context)
+        let opened = try context.checkID(H5Gopen2(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)), "cannot open group")
+        return HDF5Group(handle: HDF5Handle(adopting: opened, kind: .group, context: context))
+    }
+
+    /// Creates a new group; missing intermediate groups in a nested name (`"a/b"`) are created too.
+    @discardableResult
+    public func createGroup(_ name: String) throws -> HDF5Group {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        try requireNewName(name, context: context)
+        let created = try withLinkCreationPropertyList(context: context) { linkProperties in
+            try context.checkID(
+                H5Gcreate2(groupIdentifier, name, linkProperties, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
+                "cannot create group")
+        }
+        return HDF5Group(handle: HDF5Handle(adopting: created, kind: .group, context: context))
+    }
+
+    /// Opens an existing dataset.
+    public func openDataset(_ relativePath: String) throws -> HDF5Dataset {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(relativePath)
+        try requireKind(.dataset, at: relativePath, context: context)
+        let opened = try context.checkID(H5Dopen2(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)), "cannot open dataset")
+        return HDF5Dataset(handle: HDF5Handle(adopting: opened, kind: .dataset, context: context))
+    }
+
+    // MARK: - Creating datasets
+
+    /// Creates a numeric dataset stored as little-endian `T`, filled with zeros.
+    ///
+    /// - Parameters:
+    ///   - shape: current extent; `[]` makes a scalar.
+    ///   - maxShape: growth limits; `nil` = same as `shape`, a `nil` entry = unlimited along that axis.
+    ///   - chunks: chunk shape; chosen automatically (at most 1 MiB) when growth or compression needs chunks.
+    ///   - deflateLevel: gzip level 0...9, or `nil` for no compression.
+    ///   - shuffle: byte-shuffle filter before deflate (often shrinks numeric data further).
+    public func createDataset<T: HDF5Numeric>(
+        _ name: String,
+        of type: T.Type,
+        shape: [Int],
+        maxShape: [Int?]? = nil,
+        chunks: [Int]? = nil,
+        deflateLevel: Int? = nil,
+        shuffle: Bool = false
+    ) throws -> HDF5Dataset {
+        let context = handle.context.child(name)
+        _ = try T.verifiedMemoryType(context)
+        let options = try HDF5DatasetCreationOptions(
+            shape: shape, maxShape: maxShape, chunks: chunks, deflateLevel: deflateLevel, shuffle: shuffle,
+            elementByteCount: T.hdf5NumericKind.byteCount, context: context)
+        return try makeDataset(name, datatype: T.hdf5NumericKind.fileType, options: options, context: context)
+    }
+
+    /// Creates and fills a numeric dataset in one step (rank 0 when `shape == []`).
+    /// `values.count` must equal the product of `shape`.
+    @discardableResult
+    public func writeDataset<T: HDF5Numeric>(
+        _ name: String,
+        _ values: [T],
+        shape: [Int],
+        chunks: [Int]? = nil,
+        deflateLevel: Int? = nil,
+        shuffle: Bool = false
+    ) throws -> HDF5Dataset {
+        let context = handle.context.child(name)
+        try requireValueCount(values.count, matches: shape, context: context)
+        let dataset = try createDataset(name, of: T.self, shape: shape, chunks: chunks, deflateLevel: deflateLevel,
+                                        shuffle: shuffle)
+        try dataset.write(values)
+        return dataset
+    }
+
+    /// Creates and fills a UTF-8 string dataset (`shape == []` for a single string).
+    ///
+    /// Variable-length by default, which h5py reads as `str`; fixed-length (NULL-padded to the longest value)
+    /// when `variableLength` is false, which h5py reads as `bytes`.
+    @discardableResult
+    public func writeStringDataset(
+        _ name: String,
+        _ values: [String],
+        shape: [Int],
+        variableLength: Bool = true
+    ) throws -> HDF5Dataset {
+        let context = handle.context.child(name)
+        try requireValueCount(values.count, matches: shape, context: context)
+        let options = try HDF5DatasetCreationOptions(
+            shape: shape, maxShape: nil, chunks: nil, deflateLevel: nil, shuffle: false, elementByteCount: 1,
+            context: context)
+        return try HDF5Strings.withDatatype(for: values, variableLength: variableLength, context: context) { datatype in
+            let dataset = try makeDataset(name, datatype: datatype, options: options, context: context)
+            let transfer = HDF5ElementTransfer(target: .dataset(try dataset.handle.identifierForUse()), context: context)
+            try HDF5Strings.withEncodedBuffer(values, variableLength: variableLength) { buffer in
+                try transfer.writeAll(memoryDatatype: datatype, from: buffer)
+            }
+            return dataset
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func makeDataset(
+        _ name: String,
+        datatype: hid_t,
+        options: HDF5DatasetCreationOptions,
+        context: HDF5ObjectContext
+    ) throws -> HDF5Dataset {
+        let groupIdentifier = try handle.identifierForUse()
+        try requireNewName(name, context: context)
+        let created = try HDF5Dataspace.withNew(shape: options.shape, maxShape: options.maxShape, context: context) { dataspace in
+            try options.withPropertyList(context: context) { creationProperties in
+                try withLinkCreationPropertyList(context: context) { linkProperties in
+                    try context.checkID(
+                        H5Dcreate2(groupIdentifier, name, datatype, dataspace, linkProperties, creationProperties,
+                                   hid_t(H5P_DEFAULT)),
+                        "cannot create dataset")
+                }
+            }
+        }
+        return HDF5Dataset(handle: HDF5Handle(adopting: created, kind: .dataset, context: context))
+    }
+
+    /// Link creation properties that create missing intermediate groups, so nested names work in one call.
+    private func withLinkCreationPropertyList<Result>(
+        context: HDF5ObjectContext,
+        _ body: (hid_t) throws -> Result
+    ) throws -> Result {
+        try withTemporaryIdentifier(H5Pcreate(chdf5_p_link_create()), kind: .propertyList, context: context,
+                                    failure: "cannot create link property list") { linkProperties in
+            try context.checkStatus(H5Pset_create_intermediate_group(linkProperties, 1),
+                                    "cannot enable intermediate group creation")
+            return try body(linkProperties)
+        }
+    }
+
+    private func requireNewName(_ name: String, context: HDF5ObjectContext) throws(HDF5Error) {
+        guard !name.split(separator: "/").filter({ $0 != "." }).isEmpty else {
+            throw context.error("name \"\(name)\" is empty")
+        }
+        if exists(name) { throw context.error("already exists") }
+    }
+
+    private func requireKind(_ expected: HDF5ObjectKind, at relativePath: String, context: HDF5ObjectContext) throws {
+        let noun = expected == .group ? "group" : "dataset"
+        guard exists(relativePath) else { throw context.error("no such \(noun)") }
+        let actual = try kind(of: relativePath)
+        switch actual {
+        case expected: return
+        case .group: throw context.error("is a group, not a \(noun)")
+        case .dataset: throw context.error("is a dataset, not a \(noun)")
+        case .other: throw context.error("is not a \(noun)")
+        }
+    }
+
+    private func requireValueCount(_ count: Int, matches shape: [Int], context: HDF5ObjectContext) throws(HDF5Error) {
+        let expected = try HDF5Dataspace.elementCount(of: shape, context: context)
+        guard count == expected else {
+            throw context.error("\(count) values do not fill shape \(shape) (\(expected) elements)")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Temporary file so the target builds while it is being written.
