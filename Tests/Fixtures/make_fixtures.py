@@ -388,6 +388,27 @@ def write_contiguous_mixed(path):
     nir.write(path, nir.NIRGraph(nodes=nodes, edges=chain_edges(list(nodes))), compression=None)
 
 
+def write_recurrent(path):
+    """A recurrent LIF layer (snntorch RLeaky style): lif -> w_rec -> lif closes a cycle, so
+    the reader must mark w_rec -> lif as recurrent and the fan-out walk must follow it."""
+    rng = np.random.default_rng(111)
+    nodes = {
+        "input": nir.Input(input_type=np.array([6])),
+        "fc_in": nir.Linear(weight=sparse_normal(rng, (8, 6), zero_fraction=0.25)),
+        "lif": nir.LIF(tau=np.full(8, 0.01, dtype=F32), r=np.ones(8, dtype=F32),
+                       v_leak=np.zeros(8, dtype=F32), v_threshold=np.ones(8, dtype=F32),
+                       v_reset=np.zeros(8, dtype=F32)),
+        "w_rec": nir.Linear(weight=sparse_normal(rng, (8, 8), zero_fraction=0.5)),
+        "fc_out": nir.Affine(weight=sparse_normal(rng, (3, 8), zero_fraction=0.25),
+                             bias=np.zeros(3, dtype=F32)),
+        "if_out": if_node((3,), threshold=1.0),
+        "output": nir.Output(output_type=np.array([3])),
+    }
+    edges = [("input", "fc_in"), ("fc_in", "lif"), ("lif", "w_rec"), ("w_rec", "lif"),
+             ("lif", "fc_out"), ("fc_out", "if_out"), ("if_out", "output")]
+    nir.write(path, nir.NIRGraph(nodes=nodes, edges=edges))
+
+
 # VGG-16 for CIFAR-10 (HYDRA variant): conv widths, "M" = AvgPool2d(2, 2).
 VGG16_LAYOUT = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512]
 VGG16_CLASSIFIER = [(2048, 256), (256, 256), (256, 10)]
@@ -542,6 +563,7 @@ FIXTURES = {
     "legacy_v02": write_legacy_v02,
     "legacy_v00": write_legacy_v00,
     "contiguous_mixed": write_contiguous_mixed,
+    "recurrent": write_recurrent,
     "vgg16_sparse": write_vgg16_sparse,
     "vgg16_dense": write_vgg16_dense,
 }
@@ -686,6 +708,30 @@ def flatten_output(in_shape, start_dim, end_dim):
     return in_shape[:start] + (math.prod(in_shape[start:end + 1]),) + in_shape[end + 1:]
 
 
+def forward_edges(nodes, edges):
+    """Drops the back edges of cycles (recurrent edges, which carry the previous step's value):
+    those that close a cycle in a depth-first walk from the Input nodes."""
+    succs = {n: [] for n in nodes}
+    for src, dst in edges:
+        succs[src].append(dst)
+    state, back = {}, set()
+
+    def visit(name):
+        state[name] = "open"
+        for dst in succs[name]:
+            if state.get(dst) == "open":
+                back.add((name, dst))
+            elif dst not in state:
+                visit(dst)
+        state[name] = "done"
+
+    roots = sorted(n for n in nodes if nodes[n]["type"] == "Input") + sorted(nodes)
+    for root in roots:
+        if root not in state:
+            visit(root)
+    return [e for e in edges if tuple(e) not in back]
+
+
 def topological_order(nodes, edges):
     preds = {n: 0 for n in nodes}
     succs = {n: [] for n in nodes}
@@ -708,6 +754,7 @@ def topological_order(nodes, edges):
 
 def infer_shapes(nodes, edges):
     """Returns (input_shapes, output_shapes): activation shapes without batch/time."""
+    edges = forward_edges(nodes, edges)
     preds = {n: [] for n in nodes}
     for src, dst in edges:
         preds[dst].append(src)

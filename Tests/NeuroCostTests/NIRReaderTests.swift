@@ -4,7 +4,7 @@ import Testing
 
 /// The Swift reader against files the real `nir` package (and h5py, for legacy layouts) wrote.
 @Suite struct NIRReaderTests {
-    static let fixtureNames = ["mlp", "cnn", "cnn_overlap", "residual", "neurons", "nested", "legacy_v02", "legacy_v00", "contiguous_mixed"]
+    static let fixtureNames = ["mlp", "cnn", "cnn_overlap", "residual", "neurons", "nested", "legacy_v02", "legacy_v00", "contiguous_mixed", "recurrent"]
 
     @Test("nodes, types, shapes, parameters and edges match what Python wrote", arguments: fixtureNames)
     func readsWhatPythonWrote(fixture: String) throws {
@@ -83,6 +83,14 @@ import Testing
         }
         #expect(!populations.isEmpty)
         #expect(populations.allSatisfy { !$0.hasResetPotential })
+    }
+
+    @Test("a cycle is kept with its back edge marked recurrent, and forward edges go up the order")
+    func recurrentEdgeIsMarked() throws {
+        let network = try NIRReader.read(path: Fixtures.path("recurrent")).network
+        let recurrent = network.edges.filter(\.isRecurrent).map { "\(network.nodes[$0.source].name) -> \(network.nodes[$0.target].name)" }
+        #expect(recurrent == ["w_rec -> lif"])
+        #expect(network.edges.filter { !$0.isRecurrent }.allSatisfy { $0.source < $0.target })
     }
 
     @Test("nested graphs are flattened with dotted names and no inner Input/Output nodes")
