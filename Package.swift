@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Thin C view of Debian's libhdf5: a module map and a header-only shim for the macros Swift cannot import.
@@ -27,8 +28,14 @@ let package = Package(
         .target(name: "NIRFormat", dependencies: ["NetworkModel", "HDF5Kit"]),
         // Static cost analysis: weights, sparsity, exact fan-out, dense MACs, storage footprints.
         .target(name: "CostAnalysis", dependencies: ["NetworkModel"]),
+        // Sample data files (images or spike trains with labels) read in blocks.
+        .target(name: "SampleData", dependencies: ["HDF5Kit"]),
+        // Event-driven simulation with exact counts.
+        .target(name: "Simulator", dependencies: ["NetworkModel", "CostAnalysis", "SampleData"]),
+        // Results files: counts, predictions and provenance in HDF5 (docs/results-schema.md).
+        .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", .product(name: "Crypto", package: "swift-crypto")]),
         // Umbrella library re-exporting the parts.
-        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit"]),
+        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile"]),
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",

@@ -3,7 +3,7 @@ import NetworkModel
 /// Nodes a spike passes through without a synaptic operation: Flatten and Delay (identity on flat indices)
 /// and the pools (a spike enters every pooled position whose window holds it; a sum or average pool
 /// then a weighted layer is folded into the scatter, so each spike reaches the taps of its pooled positions).
-enum SpikeRouting {
+public enum SpikeRouting {
     /// Pulls per-output-element values back to the input: input element i gets the sum over the output
     /// elements it routes to. Nil when the node is not a routing node.
     static func pullBack(_ perOutput: [Int], through node: Node, inputShape: [Int], outputShape: [Int]) -> [Int]? {
@@ -38,7 +38,7 @@ enum SpikeRouting {
     }
 
     /// Calls `body(inputIndex, outputIndex)` for every input element inside every pooling window (padding skipped).
-    static func forEachWindowMember(_ pool: PoolingParameters, inputShape: [Int], outputShape: [Int],
+    public static func forEachWindowMember(_ pool: PoolingParameters, inputShape: [Int], outputShape: [Int],
                                     _ body: (Int, Int) -> Void) {
         let channels = inputShape[0], height = inputShape[1], width = inputShape[2]
         let outHeight = outputShape[1], outWidth = outputShape[2]

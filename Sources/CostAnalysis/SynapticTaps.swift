@@ -3,9 +3,9 @@ import NetworkModel
 /// For a node that a spike can stop at, how many synaptic operations one spike arriving at each element
 /// of its input causes there: the non-zero weights it meets, with convolution borders, stride, padding,
 /// dilation and groups taken exactly.
-enum SynapticTaps {
+public enum SynapticTaps {
     /// Per input element (row-major over the node's input shape); nil for nodes a spike passes through (routing).
-    static func perInputElement(of node: Node, inputShape: [Int], outputShape: [Int]) -> [Int]? {
+    public static func perInputElement(of node: Node, inputShape: [Int], outputShape: [Int]) -> [Int]? {
         let inputCount = inputShape.reduce(1, *)
         switch node.kind {
         case .affine(let weight, _), .linear(let weight):
@@ -30,7 +30,7 @@ enum SynapticTaps {
     }
 
     /// Non-zero weights in each column of an (out, in) matrix: the fan-out of input `j`.
-    static func nonZerosPerColumn(_ weight: ParameterTensor) -> [Int] {
+    public static func nonZerosPerColumn(_ weight: ParameterTensor) -> [Int] {
         let rows = weight.shape[0]
         let columns = weight.shape[1]
         var counts = [Int](repeating: 0, count: columns)

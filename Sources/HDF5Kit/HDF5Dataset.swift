@@ -72,6 +72,42 @@ public final class HDF5Dataset: HDF5Object {
         try transfer.readNumbers(as: T.self)
     }
 
+    /// Rows `rows` along axis 0 (every other axis whole) as `T`, row-major; libhdf5 converts numeric types.
+    /// Lets a reader stream a large dataset in blocks instead of loading it whole.
+    public func readRows<T: HDF5Numeric>(_ rows: Range<Int>, as type: T.Type) throws -> [T] {
+        let datasetIdentifier = try handle.identifierForUse()
+        let context = handle.context
+        let memoryDatatype = try T.verifiedMemoryType(context)
+        let storedType = try transfer.elementType
+        switch storedType {
+        case .signedInteger, .unsignedInteger, .float: break
+        default: throw context.error("cannot read as \(T.self): element type is \(storedType)")
+        }
+        let currentShape = try shape
+        guard let length = currentShape.first else { throw context.error("cannot read rows of a scalar dataset") }
+        guard rows.lowerBound >= 0, rows.upperBound <= length else {
+            throw context.error("rows \(rows.lowerBound)..<\(rows.upperBound) are outside the \(length) rows")
+        }
+        let rowShape = Array(currentShape.dropFirst())
+        let count = rows.count * rowShape.reduce(1, *)
+        guard count > 0 else { return [] }
+        return try [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            try transfer.withStoredDataspace { fileDataspace in
+                let start = [hsize_t(rows.lowerBound)] + rowShape.map { _ in hsize_t(0) }
+                let extent = ([rows.count] + rowShape).map { hsize_t($0) }
+                try context.checkStatus(H5Sselect_hyperslab(fileDataspace, H5S_SELECT_SET, start, nil, extent, nil),
+                                        "cannot select rows \(rows.lowerBound)..<\(rows.upperBound)")
+                try HDF5Dataspace.withNew(shape: [rows.count] + rowShape, context: context) { memoryDataspace in
+                    try context.checkStatus(
+                        H5Dread(datasetIdentifier, memoryDatatype, memoryDataspace, fileDataspace, hid_t(H5P_DEFAULT),
+                                UnsafeMutableRawPointer(buffer.baseAddress!)),
+                        "cannot read rows \(rows.lowerBound)..<\(rows.upperBound)")
+                }
+            }
+            initializedCount = count
+        }
+    }
+
     /// Replaces the whole dataset; `values.count` must equal the element count.
     public func write<T: HDF5Numeric>(_ values: [T]) throws {
         try values.withUnsafeBufferPointer { try transfer.writeNumbers($0) }

@@ -4,3 +4,6 @@
 @_exported import NIRFormat
 @_exported import CostAnalysis
 @_exported import HDF5Kit
+@_exported import SampleData
+@_exported import Simulator
+@_exported import ResultsFile

@@ -127,3 +127,19 @@ struct ChunkedStorageTests {
         }
     }
 }
+
+@Suite("Reading row blocks")
+struct RowBlockReadTests {
+    @Test func readsRowRangesWithConversion() throws {
+        try withTemporaryHDF5Path { path in
+            let file = try HDF5File(path: path, mode: .createNew)
+            let values = (0..<60).map { Int32($0) }
+            try file.writeDataset("grid", values, shape: [5, 3, 4], chunks: [2, 3, 4], deflateLevel: 1)
+            let dataset = try file.openDataset("grid")
+            #expect(try dataset.readRows(1..<3, as: Double.self) == (12..<36).map { Double($0) })
+            #expect(try dataset.readRows(4..<5, as: Int64.self) == (48..<60).map { Int64($0) })
+            #expect(try dataset.readRows(2..<2, as: Float.self).isEmpty)
+            #expect(throws: HDF5Error.self) { try dataset.readRows(4..<6, as: Float.self) }
+        }
+    }
+}

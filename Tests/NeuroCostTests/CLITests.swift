@@ -1,4 +1,5 @@
 import Foundation
+import NeuroCost
 import Testing
 
 /// The `neurocost` executable as a user runs it.
@@ -42,5 +43,38 @@ import Testing
         let lines = result.standardError.split(separator: "\n")
         #expect(lines.count == 1, "\(fixture): \(result.standardError)")
         #expect(result.standardError.contains(path))
+    }
+
+    @Test("run writes a results file, prints the layer table, and never replaces a file without --force")
+    func runCommand() throws {
+        let folder = try Fixtures.scratchDirectory()
+        let data = folder.appendingPathComponent("data.h5").path
+        try ResultsFileTests.writeSamples(count: 20, to: data)
+        let out = folder.appendingPathComponent("run.h5").path
+        let first = try neurocost("run", ResultsFileTests.network, "--data", data, "--out", out, "--timesteps", "4", "--quiet")
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.contains("synops [/sample]"))
+        #expect(first.standardOutput.contains("accuracy by timestep"))
+        let written = try Data(contentsOf: URL(fileURLWithPath: out))
+
+        let refused = try neurocost("run", ResultsFileTests.network, "--data", data, "--out", out, "--quiet")
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("--force"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == written)
+
+        let forced = try neurocost("run", ResultsFileTests.network, "--data", data, "--out", out, "--force", "--quiet")
+        #expect(forced.status == 0, "\(forced.standardError)")
+    }
+
+    @Test("run rejects data whose samples do not fit the Input node, naming both")
+    func runRejectsMismatchedData() throws {
+        let folder = try Fixtures.scratchDirectory()
+        let data = folder.appendingPathComponent("wrong.h5").path
+        let file = try HDF5File(path: data, mode: .createNew)
+        try file.writeDataset("images", [Float](repeating: 0.5, count: 2 * 3 * 8 * 8), shape: [2, 3, 8, 8])
+        file.close()
+        let result = try neurocost("run", ResultsFileTests.network, "--data", data, "--out", folder.appendingPathComponent("r.h5").path)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("[3, 8, 8]") && result.standardError.contains("[1, 8, 8]"), "\(result.standardError)")
     }
 }

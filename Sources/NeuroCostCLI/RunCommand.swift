@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import NeuroCost
+
+extension InputEncoding: ExpressibleByArgument {}
+extension ResetMode: ExpressibleByArgument {}
+extension ThresholdComparison: ExpressibleByArgument {}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Simulate a spiking network event-driven on a data set and count exactly what it does.",
+        discussion: "The execution model and every count are defined in docs/execution-model.md; the results file in docs/results-schema.md."
+    )
+
+    @Argument(help: "A NIR file (.nir, HDF5).")
+    var network: String
+
+    @Option(help: "HDF5 data: 'images' (N, …input shape) or, with --encoding spikes, (N, T, …), and 'labels' (N).")
+    var data: String
+
+    @Option(help: "Time steps per sample.")
+    var timesteps = 8
+
+    @Option(help: "Input encoding: direct, poisson or spikes.")
+    var encoding = InputEncoding.direct
+
+    @Option(help: "Reset after a spike: subtract (v ← v − θ) or value (v ← v_reset).")
+    var reset = ResetMode.subtract
+
+    @Option(name: .customLong("threshold-compare"), help: "Spike when v > θ (gt) or v ≥ θ (ge).")
+    var thresholdCompare = ThresholdComparison.gt
+
+    @Option(help: "Seconds per step for LIF, LI and the current-based models.")
+    var dt = 1e-3
+
+    @Option(help: "Seed of the Poisson encoder.")
+    var seed: UInt64 = 0
+
+    @Option(help: "The Output node to read predictions from (default: the first).")
+    var readout: String?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Run at most this many samples.")
+    var limit: Int?
+
+    @Option(help: "Skip this many samples first.")
+    var offset = 0
+
+    @Option(help: "Results file to write.")
+    var out = "neurocost-run.h5"
+
+    @Flag(help: "Replace the results file if it exists.")
+    var force = false
+
+    @Flag(help: "No progress display.")
+    var quiet = false
+
+    func validate() throws {
+        guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
+        guard offset >= 0 else { throw ValidationError("--offset cannot be negative") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if !force, FileManager.default.fileExists(atPath: out) {
+            throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
+        }
+        let document = try NIRReader.read(path: network)
+        let options = SimulationOptions(timesteps: timesteps, encoding: encoding, reset: reset,
+                                        thresholdComparison: thresholdCompare, dt: dt, seed: seed, readout: readout)
+        let plan = try SimulationPlan(network: document.network, options: options)
+        let dataset = try SampleDataset(path: data, preferSpikes: encoding == .spikes)
+        guard offset < dataset.sampleCount else {
+            throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
+        }
+        let range = offset..<min(dataset.sampleCount, offset + (limit ?? dataset.sampleCount))
+        let progress = ProgressDisplay(total: range.count, enabled: !quiet)
+        let started = ContinuousClock.now
+        let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads,
+                                              progress: progress.update)
+        progress.finish()
+        let elapsed = ContinuousClock.now - started
+        let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
+        try RunResultsWriter.write(result, provenance: provenance, to: out, overwrite: force)
+        print(RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out))
+    }
+}
+
+/// A failure the CLI reports in one line.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

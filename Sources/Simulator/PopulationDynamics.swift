@@ -1,0 +1,91 @@
+import NetworkModel
+
+/// A neuron population's parameters broadcast to one value per neuron, with the `dt`-dependent
+/// coefficients computed once in float64 and rounded to float32 (see `docs/execution-model.md`).
+struct PopulationDynamics: Sendable {
+    let model: NeuronModel
+    let count: Int
+    let gain: ImmutableBuffer<Float>          // r
+    let threshold: ImmutableBuffer<Float>     // v_threshold (spiking models)
+    let resetPotential: ImmutableBuffer<Float> // v_reset, 0 where the file has none
+    let leakPotential: ImmutableBuffer<Float> // v_leak
+    let membraneRate: ImmutableBuffer<Float>  // dt/τ or dt/τ_mem
+    let synapticRate: ImmutableBuffer<Float>  // dt/τ_syn
+    let inputWeight: ImmutableBuffer<Float>   // w_in, 1 where absent
+
+    init(_ neurons: NeuronParameters, shape: [Int], dt: Double, node: String) throws(SimulationError) {
+        let population = shape.reduce(1, *)
+        model = neurons.model
+        count = population
+        func field(_ name: String, default fallback: Double) throws(SimulationError) -> [Double] {
+            guard let tensor = neurons.fields[name] else { return Array(repeating: fallback, count: population) }
+            do {
+                return try tensor.broadcast(to: shape)
+            } catch {
+                // Same element count in another layout: take the values in flat order.
+                guard tensor.count == population else { throw SimulationError("node '\(node)': field '\(name)': \(error.message)") }
+                return tensor.doubleValues
+            }
+        }
+        func rate(_ name: String) throws(SimulationError) -> ImmutableBuffer<Float> {
+            ImmutableBuffer(try field(name, default: .infinity).map { Float(dt / $0) })
+        }
+        gain = ImmutableBuffer(try field("r", default: 1).map { Float($0) })
+        threshold = ImmutableBuffer(try field("v_threshold", default: .infinity).map { Float($0) })
+        resetPotential = ImmutableBuffer(try field("v_reset", default: 0).map { Float($0) })
+        leakPotential = ImmutableBuffer(try field("v_leak", default: 0).map { Float($0) })
+        inputWeight = ImmutableBuffer(try field("w_in", default: 1).map { Float($0) })
+        switch model {
+        case .leakyIntegrator, .leakyIntegrateAndFire:
+            membraneRate = try rate("tau")
+            synapticRate = ImmutableBuffer([])
+        case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
+            membraneRate = try rate("tau_mem")
+            synapticRate = try rate("tau_syn")
+        case .integrator, .integrateAndFire:
+            membraneRate = ImmutableBuffer([])
+            synapticRate = ImmutableBuffer([])
+        }
+    }
+
+    /// Outcome of one step of the population.
+    struct StepCounts {
+        var spikes = 0
+        var activeUpdates = 0
+    }
+
+    /// Advances every neuron one step with summed input `input`; appends spike indices to `spikes`.
+    @inline(__always)
+    func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
+              reset: ResetMode, comparison: ThresholdComparison, spikes: inout [Int32]) -> StepCounts {
+        var counts = StepCounts()
+        let emits = model.emitsSpikes
+        for index in 0..<count {
+            let drive = input[index]
+            var active = drive != 0
+            switch model {
+            case .integrator, .integrateAndFire:
+                v[index] = v[index] + gain[index] * drive
+            case .leakyIntegrator, .leakyIntegrateAndFire:
+                let leak = leakPotential[index]
+                active = active || v[index] != leak
+                v[index] = v[index] + membraneRate[index] * ((leak - v[index]) + gain[index] * drive)
+            case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
+                let leak = leakPotential[index]
+                active = active || v[index] != leak || current[index] != 0
+                current[index] = current[index] + synapticRate[index] * (inputWeight[index] * drive - current[index])
+                v[index] = v[index] + membraneRate[index] * ((leak - v[index]) + gain[index] * current[index])
+            }
+            if active { counts.activeUpdates += 1 }
+            guard emits else { continue }
+            let theta = threshold[index]
+            let fires = comparison == .gt ? v[index] > theta : v[index] >= theta
+            if fires {
+                spikes.append(Int32(index))
+                counts.spikes += 1
+                v[index] = reset == .subtract ? v[index] - theta : resetPotential[index]
+            }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,251 @@
+/// One thread's working set: every node's buffers and state, allocated once and reused for each sample,
+/// so memory does not grow with the number of samples and no step allocates.
+final class SampleWorker {
+    let plan: SimulationPlan
+    private let layerCount: Int
+    private let timesteps: Int
+    /// Per node: analog output (weighted nodes, direct input, non-spiking populations alias their potential).
+    private var outputs: [UnsafeMutablePointer<Float>?]
+    /// Per node: summed-input scratch for nodes that cannot read a single producer's buffer directly.
+    private var accumulators: [UnsafeMutablePointer<Float>?]
+    private var potentials: [UnsafeMutablePointer<Float>?]
+    private var currents: [UnsafeMutablePointer<Float>?]
+    /// Per node: indices of the elements that spiked this step.
+    private var spikeLists: [[Int32]]
+    /// Per static weighted node: its MACs, counted again at every step.
+    private var cachedMACs: [Int]
+    private let readout: UnsafeMutablePointer<Float>
+    private let readoutCount: Int
+    private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
+
+    /// Counts of the current sample, per metric, row-major (T, L).
+    private(set) var sampleCounts: [CountMetric: [Int]]
+    /// Prediction after each step of the current sample.
+    private(set) var stepPredictions: [Int]
+
+    init(plan: SimulationPlan) {
+        self.plan = plan
+        layerCount = plan.layerNodes.count
+        timesteps = plan.options.timesteps
+        let nodeCount = plan.stages.count
+        outputs = Array(repeating: nil, count: nodeCount)
+        accumulators = Array(repeating: nil, count: nodeCount)
+        potentials = Array(repeating: nil, count: nodeCount)
+        currents = Array(repeating: nil, count: nodeCount)
+        spikeLists = Array(repeating: [], count: nodeCount)
+        cachedMACs = Array(repeating: 0, count: nodeCount)
+        sampleCounts = Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { ($0, [Int](repeating: 0, count: plan.options.timesteps * plan.layerNodes.count)) })
+        stepPredictions = Array(repeating: 0, count: plan.options.timesteps)
+        readoutCount = plan.stages[plan.readoutNode].inputCount
+        readout = UnsafeMutablePointer<Float>.allocate(capacity: max(readoutCount, 1))
+
+        for stage in plan.stages {
+            let node = stage.node
+            switch stage.kind {
+            case .input:
+                if plan.options.encoding == .direct { outputs[node] = allocate(stage.outputCount) }
+                spikeLists[node].reserveCapacity(stage.outputCount)
+            case .weighted:
+                outputs[node] = allocate(stage.outputCount)
+                if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
+            case .population(let dynamics):
+                potentials[node] = allocate(stage.outputCount)
+                currents[node] = allocate(stage.outputCount)
+                if !dynamics.model.emitsSpikes { outputs[node] = potentials[node] }
+                if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
+                spikeLists[node].reserveCapacity(stage.outputCount)
+            case .threshold:
+                if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
+                spikeLists[node].reserveCapacity(stage.outputCount)
+            case .output:
+                if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
+            case .routing:
+                break
+            }
+        }
+    }
+
+    deinit {
+        for (pointer, _) in allocations { pointer.deallocate() }
+        readout.deallocate()
+    }
+
+    private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+        allocations.append((pointer, max(count, 1)))
+        return pointer
+    }
+
+    /// A node can read its input straight from its producer only when it has one analog projection with no routing.
+    private func needsAccumulator(_ stage: Stage) -> Bool {
+        !(stage.projections.count == 1 && !stage.projections[0].carriesSpikes && stage.projections[0].route.isIdentity)
+    }
+
+    /// Runs one sample. `sample` holds its values (T slices first under `spikes` encoding); `index` is its
+    /// position in the data file (the Poisson encoder's counter).
+    func run(sample: UnsafePointer<Float>, index: Int) {
+        resetState()
+        for step in 0..<timesteps {
+            for stage in plan.stages {
+                switch stage.kind {
+                case .input:
+                    present(sample: sample, index: index, step: step, stage: stage)
+                case .weighted(let kernel, let bias, let biasAdds, let taps):
+                    runWeighted(stage, kernel: kernel, bias: bias, biasAdds: biasAdds, taps: taps, step: step)
+                case .population(let dynamics):
+                    let input = gatherInput(stage, step: step)
+                    spikeLists[stage.node].removeAll(keepingCapacity: true)
+                    let node = stage.node
+                    let result = dynamics.step(input: input, potential: potentials[node]!, current: currents[node]!,
+                                               reset: plan.options.reset, comparison: plan.options.thresholdComparison,
+                                               spikes: &spikeLists[node])
+                    add(.spikes, result.spikes, stage, step)
+                    add(.neuronUpdates, dynamics.count, stage, step)
+                    add(.activeNeuronUpdates, result.activeUpdates, stage, step)
+                case .threshold(let thresholds):
+                    let input = gatherInput(stage, step: step)
+                    spikeLists[stage.node].removeAll(keepingCapacity: true)
+                    let strict = plan.options.thresholdComparison == .gt
+                    for element in 0..<stage.outputCount {
+                        let value = input[element], theta = thresholds[element]
+                        if strict ? value > theta : value >= theta { spikeLists[stage.node].append(Int32(element)) }
+                    }
+                    add(.spikes, spikeLists[stage.node].count, stage, step)
+                case .output:
+                    let input = gatherInput(stage, step: step)
+                    if stage.node == plan.readoutNode {
+                        for element in 0..<readoutCount { readout[element] += input[element] }
+                    }
+                case .routing:
+                    break
+                }
+            }
+            stepPredictions[step] = argmaxOfReadout()
+        }
+    }
+
+    private func resetState() {
+        for (pointer, count) in allocations { pointer.update(repeating: 0, count: count) }
+        readout.update(repeating: 0, count: max(readoutCount, 1))
+        for index in spikeLists.indices { spikeLists[index].removeAll(keepingCapacity: true) }
+        for metric in CountMetric.allCases {
+            sampleCounts[metric]!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+    }
+
+    @inline(__always)
+    private func add(_ metric: CountMetric, _ amount: Int, _ stage: Stage, _ step: Int) {
+        guard let layer = stage.layer, amount != 0 else { return }
+        sampleCounts[metric]![step * layerCount + layer] += amount
+    }
+
+    private func present(sample: UnsafePointer<Float>, index: Int, step: Int, stage: Stage) {
+        let node = stage.node
+        let count = stage.outputCount
+        switch plan.options.encoding {
+        case .direct:
+            if step == 0 { outputs[node]!.update(from: sample, count: count) }
+        case .poisson:
+            spikeLists[node].removeAll(keepingCapacity: true)
+            let key = PoissonEncoder.stepKey(seed: plan.options.seed, sample: index, step: step)
+            for element in 0..<count where PoissonEncoder.spikes(stepKey: key, element: element, value: sample[element]) {
+                spikeLists[node].append(Int32(element))
+            }
+        case .spikes:
+            spikeLists[node].removeAll(keepingCapacity: true)
+            let slice = sample + step * count
+            for element in 0..<count where slice[element] != 0 { spikeLists[node].append(Int32(element)) }
+        }
+    }
+
+    private func runWeighted(_ stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int,
+                             taps: ImmutableBuffer<Int32>, step: Int) {
+        let node = stage.node
+        add(.biasAdds, biasAdds, stage, step)
+        if stage.isStaticPerSample && step > 0 {
+            add(.macs, cachedMACs[node], stage, step)
+            return
+        }
+        let output = outputs[node]!
+        if let bias {
+            output.update(from: bias.pointer, count: stage.outputCount)
+        } else {
+            output.update(repeating: 0, count: stage.outputCount)
+        }
+        var macs = 0
+        var synops = 0
+        if let analogInput = analogInput(stage) {
+            for element in 0..<stage.inputCount {
+                let value = analogInput[element]
+                if value == 0 { continue }
+                kernel.scatter(input: element, scale: value, into: output)
+                macs += Int(taps[element])
+            }
+        }
+        for projection in stage.projections where projection.carriesSpikes {
+            for spike in spikeLists[projection.producer] {
+                let element = Int(spike)
+                projection.route.forEachTarget(of: element) { target, factor in
+                    kernel.scatter(input: target, scale: factor, into: output)
+                }
+                synops += projection.synopsPerSpike[element]
+            }
+        }
+        if stage.isStaticPerSample { cachedMACs[node] = macs }
+        add(.macs, macs, stage, step)
+        add(.synops, synops, stage, step)
+    }
+
+    /// The summed analog input of a weighted node (nil when it has only spiking inputs).
+    private func analogInput(_ stage: Stage) -> UnsafePointer<Float>? {
+        guard stage.projections.contains(where: { !$0.carriesSpikes }) else { return nil }
+        guard let accumulator = accumulators[stage.node] else {
+            return UnsafePointer(outputs[stage.projections[0].producer]!)
+        }
+        accumulator.update(repeating: 0, count: stage.inputCount)
+        for projection in stage.projections where !projection.carriesSpikes {
+            addAnalog(projection, into: accumulator)
+        }
+        return UnsafePointer(accumulator)
+    }
+
+    private func addAnalog(_ projection: Projection, into accumulator: UnsafeMutablePointer<Float>) {
+        let source = outputs[projection.producer]!
+        let count = plan.stages[projection.producer].outputCount
+        for element in 0..<count {
+            let value = source[element]
+            if value == 0 { continue }
+            projection.route.forEachTarget(of: element) { target, factor in accumulator[target] += factor * value }
+        }
+    }
+
+    /// The summed input of a population, Threshold or Output: spikes arrive as their route's factor,
+    /// one synaptic operation each (counted at layers).
+    private func gatherInput(_ stage: Stage, step: Int) -> UnsafePointer<Float> {
+        guard let accumulator = accumulators[stage.node] else {
+            return UnsafePointer(outputs[stage.projections[0].producer]!)
+        }
+        accumulator.update(repeating: 0, count: stage.inputCount)
+        var synops = 0
+        for projection in stage.projections {
+            if projection.carriesSpikes {
+                for spike in spikeLists[projection.producer] {
+                    let element = Int(spike)
+                    projection.route.forEachTarget(of: element) { target, factor in accumulator[target] += factor }
+                    synops += projection.synopsPerSpike[element]
+                }
+            } else {
+                addAnalog(projection, into: accumulator)
+            }
+        }
+        add(.synops, synops, stage, step)
+        return UnsafePointer(accumulator)
+    }
+
+    private func argmaxOfReadout() -> Int {
+        var best = 0
+        for element in 1..<max(readoutCount, 1) where readout[element] > readout[best] { best = element }
+        return best
+    }
+}

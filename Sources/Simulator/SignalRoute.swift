@@ -1,0 +1,80 @@
+import CostAnalysis
+import NetworkModel
+
+/// How a producer's output elements reach a consumer's input elements through routing nodes (Flatten,
+/// pools). Folding the routing into one sparse map lets a spike go straight to the weights it meets,
+/// instead of materialising every pool's output each step.
+struct SignalRoute: Sendable {
+    /// True when element `i` reaches element `i` with factor 1 (only Flatten on the way).
+    let isIdentity: Bool
+    /// CSR over producer elements: `offsets[i]..<offsets[i+1]` index `targets` and `factors`.
+    let offsets: [Int32]
+    let targets: [Int32]
+    /// 1 through sum pools, 1/(kH·kW) per average pool.
+    let factors: [Float]
+
+    static func identity(count: Int) -> SignalRoute {
+        SignalRoute(isIdentity: true, offsets: [], targets: [], factors: [])
+    }
+
+    /// This route followed by the routing node `node` (input shape → output shape).
+    func through(_ node: Node, inputShape: [Int], outputShape: [Int], producerCount: Int) -> SignalRoute {
+        let pool: PoolingParameters
+        let factor: Float
+        switch node.kind {
+        case .flatten:
+            return self
+        case .sumPool2d(let parameters):
+            pool = parameters
+            factor = 1
+        case .avgPool2d(let parameters):
+            pool = parameters
+            factor = 1 / Float(parameters.windowSize)
+        default:
+            return self
+        }
+        // The pool's own map: pool input element -> pooled positions whose window holds it.
+        let poolInputs = inputShape.reduce(1, *)
+        var windowsOfInput = Array(repeating: [Int32](), count: poolInputs)
+        SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, output in
+            windowsOfInput[input].append(Int32(output))
+        }
+        var offsets: [Int32] = [0]
+        var targets: [Int32] = []
+        var factors: [Float] = []
+        offsets.reserveCapacity(producerCount + 1)
+        for element in 0..<producerCount {
+            forEachTarget(of: element) { middle, middleFactor in
+                for output in windowsOfInput[middle] {
+                    targets.append(output)
+                    factors.append(middleFactor * factor)
+                }
+            }
+            offsets.append(Int32(targets.count))
+        }
+        return SignalRoute(isIdentity: false, offsets: offsets, targets: targets, factors: factors)
+    }
+
+    /// Calls `body(target, factor)` for every element producer element `element` reaches.
+    @inline(__always)
+    func forEachTarget(of element: Int, _ body: (Int, Float) -> Void) {
+        if isIdentity {
+            body(element, 1)
+            return
+        }
+        for entry in Int(offsets[element])..<Int(offsets[element + 1]) {
+            body(Int(targets[entry]), factors[entry])
+        }
+    }
+}
+
+/// One path from a producer node (not a routing node) to a consumer's input.
+struct Projection: Sendable {
+    /// Node index of the producer.
+    let producer: Int
+    /// Whether the producer emits binary spikes (otherwise analog values, counted as MACs downstream).
+    let carriesSpikes: Bool
+    let route: SignalRoute
+    /// For spike projections: per producer element, the synaptic operations one spike causes at the consumer.
+    let synopsPerSpike: [Int]
+}

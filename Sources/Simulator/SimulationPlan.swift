@@ -1,0 +1,198 @@
+import CostAnalysis
+import NetworkModel
+
+/// What one node does each step, compiled for the engine.
+enum StageKind: Sendable {
+    case input
+    /// Affine, Linear, convolutions, Scale: bias plus scattered contributions.
+    case weighted(kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, nonZeroBiasAdds: Int, taps: ImmutableBuffer<Int32>)
+    case population(PopulationDynamics)
+    case threshold(ImmutableBuffer<Float>)
+    case output
+    /// Flatten and pools: folded into the projections of their consumers; nothing runs.
+    case routing
+}
+
+/// One node's compiled work: its kind, where its input comes from, and where its results go.
+struct Stage: Sendable {
+    let node: Int
+    let kind: StageKind
+    let inputCount: Int
+    let outputCount: Int
+    let projections: [Projection]
+    /// Column in the count tables, nil for nodes that are not layers.
+    let layer: Int?
+    /// A weighted node whose inputs never change within a sample (the analog input under direct coding):
+    /// computed at the first step and reused, its MACs still counted every step.
+    let isStaticPerSample: Bool
+}
+
+/// A network compiled for event-driven simulation under fixed options: per-node stages in topological order,
+/// spike routes with pooling folded in, weights laid out for scattering. Immutable and shared by all threads.
+public struct SimulationPlan: Sendable {
+    public let network: Network
+    public let options: SimulationOptions
+    /// Node indices of the layers (nodes that do work), in topological order.
+    public let layerNodes: [Int]
+    /// The Input node fed by the data.
+    public let inputNode: Int
+    /// The Output node whose accumulation gives the predictions.
+    public let readoutNode: Int
+    let stages: [Stage]
+
+    /// Layer names, in the order of the count tables' columns.
+    public var layerNames: [String] { layerNodes.map { network.nodes[$0].name } }
+
+    /// NIR types of the layers.
+    public var layerKinds: [String] { layerNodes.map { network.nodes[$0].kind.nirTypeName } }
+
+    /// Shape of one sample the data must provide (with the time axis first under `spikes` encoding).
+    public var sampleShape: [Int] {
+        let shape = network.outputShapes[inputNode]
+        return options.encoding == .spikes ? [options.timesteps] + shape : shape
+    }
+
+    /// - Throws: `SimulationError` for networks the engine cannot run (no Input or Output, several Inputs,
+    ///   Delay nodes) and for bad options.
+    public init(network: Network, options: SimulationOptions) throws(SimulationError) {
+        guard options.timesteps >= 1 else { throw SimulationError("timesteps must be at least 1, got \(options.timesteps)") }
+        guard options.dt > 0, options.dt.isFinite else { throw SimulationError("dt must be a positive number of seconds, got \(options.dt)") }
+        let inputs = network.inputIndices
+        guard inputs.count == 1 else {
+            throw SimulationError("the network has \(inputs.count) Input nodes; runs need exactly one (the data feed it)")
+        }
+        let outputs = network.outputIndices
+        let readout: Int
+        if let name = options.readout {
+            guard let index = network.index(of: name), outputs.contains(index) else {
+                throw SimulationError("readout '\(name)' is not an Output node (Output nodes: \(outputs.map { network.nodes[$0].name }.joined(separator: ", ")))")
+            }
+            readout = index
+        } else {
+            guard let first = outputs.first else { throw SimulationError("the network has no Output node to read predictions from") }
+            readout = first
+        }
+        self.network = network
+        self.options = options
+        self.inputNode = inputs[0]
+        self.readoutNode = readout
+
+        let spikingInput = options.encoding != .direct
+        func carriesSpikes(_ node: Int) -> Bool {
+            node == inputs[0] ? spikingInput : network.nodes[node].kind.emitsSpikes
+        }
+
+        var layerNodes: [Int] = []
+        var stages: [Stage] = []
+        var isStatic = [Bool](repeating: false, count: network.nodes.count)
+        for index in network.nodes.indices {
+            let node = network.nodes[index]
+            let inputShape = network.inputShapes[index]
+            let outputShape = network.outputShapes[index]
+            let inputCount = inputShape.reduce(1, *)
+            let kind: StageKind
+            var isLayer = true
+            switch node.kind {
+            case .input:
+                kind = .input
+                isLayer = false
+                isStatic[index] = !spikingInput
+            case .output:
+                kind = .output
+                isLayer = false
+            case .flatten, .sumPool2d, .avgPool2d:
+                kind = .routing
+                isLayer = false
+            case .delay:
+                throw SimulationError("node '\(node.name)': Delay nodes are not simulated yet")
+            case .affine, .linear, .convolution, .scale:
+                let taps = SynapticTaps.perInputElement(of: node, inputShape: inputShape, outputShape: outputShape) ?? []
+                var bias: ImmutableBuffer<Float>?
+                var biasAdds = 0
+                if let tensor = node.kind.bias, tensor.nonZeroCount > 0 {
+                    let perChannel = tensor.floatValues
+                    let repeatCount = outputShape.reduce(1, *) / max(perChannel.count, 1)
+                    bias = ImmutableBuffer(perChannel.flatMap { Array(repeating: $0, count: repeatCount) })
+                    biasAdds = tensor.nonZeroCount * repeatCount
+                }
+                kind = .weighted(kernel: WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape),
+                                 bias: bias, nonZeroBiasAdds: biasAdds, taps: ImmutableBuffer(taps.map { Int32($0) }))
+            case .neuron(let neurons):
+                kind = .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name))
+            case .threshold(let tensor):
+                let values = (try? tensor.broadcast(to: outputShape)) ?? tensor.doubleValues
+                kind = .threshold(ImmutableBuffer(values.map { Float($0) }))
+            }
+            let projections = isLayer || { if case .output = kind { return true } else { return false } }()
+                ? try Self.projections(into: index, network: network, carriesSpikes: carriesSpikes, kind: kind)
+                : []
+            if case .weighted = kind {
+                isStatic[index] = !projections.isEmpty && projections.allSatisfy { !$0.carriesSpikes && isStatic[$0.producer] }
+            }
+            stages.append(Stage(node: index, kind: kind, inputCount: inputCount, outputCount: outputShape.reduce(1, *),
+                                projections: projections, layer: isLayer ? layerNodes.count : nil,
+                                isStaticPerSample: { if case .weighted = kind { return isStatic[index] } else { return false } }()))
+            if isLayer { layerNodes.append(index) }
+        }
+        self.layerNodes = layerNodes
+        self.stages = stages
+    }
+
+    /// Every path into `consumer` from a producer, walking back through routing nodes.
+    private static func projections(into consumer: Int, network: Network, carriesSpikes: (Int) -> Bool,
+                                    kind: StageKind) throws(SimulationError) -> [Projection] {
+        let consumerTaps: (Int) -> Int
+        switch kind {
+        case .weighted(_, _, _, let taps): consumerTaps = { Int(taps[$0]) }
+        case .population, .threshold: consumerTaps = { _ in 1 }
+        default: consumerTaps = { _ in 0 }
+        }
+        // Collect (producer, routing chain from producer to consumer) pairs.
+        var paths: [(producer: Int, chain: [Int])] = []
+        func walk(_ node: Int, chain: [Int], recurrent: Bool) throws(SimulationError) {
+            for edge in network.incomingEdges(of: node) {
+                let source = edge.source
+                let throughRecurrent = recurrent || edge.isRecurrent
+                if case .routing = routingKind(network.nodes[source].kind) {
+                    guard !chain.contains(source) else {
+                        throw SimulationError("node '\(network.nodes[source].name)': routing nodes form a cycle with no neuron or weighted node in it")
+                    }
+                    try walk(source, chain: [source] + chain, recurrent: throughRecurrent)
+                } else {
+                    // A recurrent path must read the producer before it updates, so the producer must come later.
+                    if throughRecurrent && source < consumer {
+                        throw SimulationError("node '\(network.nodes[consumer].name)': a recurrent path from '\(network.nodes[source].name)' through routing nodes is not supported")
+                    }
+                    paths.append((source, chain))
+                }
+            }
+        }
+        try walk(consumer, chain: [], recurrent: false)
+        return paths.map { path in
+            let producerCount = network.outputShapes[path.producer].reduce(1, *)
+            var route = SignalRoute.identity(count: producerCount)
+            for routingNode in path.chain {
+                route = route.through(network.nodes[routingNode], inputShape: network.inputShapes[routingNode],
+                                      outputShape: network.outputShapes[routingNode], producerCount: producerCount)
+            }
+            let spikes = carriesSpikes(path.producer)
+            var synops: [Int] = []
+            if spikes {
+                synops = (0..<producerCount).map { element in
+                    var total = 0
+                    route.forEachTarget(of: element) { target, _ in total += consumerTaps(target) }
+                    return total
+                }
+            }
+            return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: synops)
+        }
+    }
+
+    private enum RoutingTest { case routing, other }
+    private static func routingKind(_ kind: NodeKind) -> RoutingTest {
+        switch kind {
+        case .flatten, .sumPool2d, .avgPool2d: return .routing
+        default: return .other
+        }
+    }
+}

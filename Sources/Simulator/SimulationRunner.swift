@@ -1,0 +1,136 @@
+import Dispatch
+import Foundation
+import SampleData
+
+/// Runs a plan over samples of a data file: samples are read in blocks, each block is simulated in parallel
+/// (one `SampleWorker` per thread), and integer counts are summed, so results are identical on any thread count.
+public enum SimulationRunner {
+    /// Samples read and simulated together; bounds memory whatever the file's size.
+    static let blockSize = 256
+
+    /// Checks that the data file's samples fit the plan's Input node and encoding.
+    public static func validate(dataset: SampleDataset, plan: SimulationPlan) throws(SimulationError) {
+        let expected = plan.sampleShape
+        guard dataset.sampleShape == expected else {
+            let encoding = plan.options.encoding
+            let hint = encoding == .spikes ? " (spikes encoding: (N, T=\(plan.options.timesteps), …input shape))" : ""
+            throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' holds samples of shape \(dataset.sampleShape), but input node '\(plan.network.nodes[plan.inputNode].name)' expects \(expected)\(hint)")
+        }
+    }
+
+    /// Simulates samples `range` of `dataset` on `threads` threads.
+    /// - Parameters:
+    ///   - recordSteps: keep per-sample, per-step counts (N × T × L per metric).
+    ///   - progress: called on the calling thread after each block with the number of samples done.
+    public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
+                           recordSteps: Bool = false, progress: ((Int) -> Void)? = nil) throws -> RunResult {
+        try validate(dataset: dataset, plan: plan)
+        let samples = range ?? 0..<dataset.sampleCount
+        guard samples.lowerBound >= 0, samples.upperBound <= dataset.sampleCount else {
+            throw SimulationError("\(dataset.path): samples \(samples.lowerBound)..<\(samples.upperBound) requested, the file has \(dataset.sampleCount)")
+        }
+        let threadCount = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(samples.count, 1)))
+        let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan) })
+        let layers = plan.layerNodes.count
+        let steps = plan.options.timesteps
+        var counts = RunCounts(layerCount: layers, timesteps: steps, sampleCount: samples.count, recordSteps: recordSteps)
+        var predictions = [Int](repeating: 0, count: samples.count * steps)
+        let elementsPerSample = dataset.sampleElementCount
+
+        var blockStart = samples.lowerBound
+        while blockStart < samples.upperBound {
+            let block = blockStart..<min(blockStart + blockSize, samples.upperBound)
+            let values = try dataset.read(block)
+            if plan.options.encoding == .spikes, let bad = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' must hold 0/1 spikes under spikes encoding; sample \(block.lowerBound + bad / elementsPerSample) has \(values[bad])")
+            }
+            // Each worker writes only the rows of its own samples; the box lets the threads share the buffers.
+            let sink = BlockResults(samples: block.count, steps: steps, layers: layers)
+            values.withUnsafeBufferPointer { valueBuffer in
+                let shared = SharedPointer(valueBuffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: threadCount) { workerIndex in
+                    let worker = workers.workers[workerIndex]
+                    for local in stride(from: workerIndex, to: block.count, by: threadCount) {
+                        worker.run(sample: shared.pointer + local * elementsPerSample, index: block.lowerBound + local)
+                        sink.store(sample: local, counts: worker.sampleCounts, predictions: worker.stepPredictions)
+                    }
+                }
+            }
+            sink.merge(into: &counts, predictions: &predictions, blockOffset: block.lowerBound - samples.lowerBound)
+            blockStart = block.upperBound
+            progress?(block.upperBound - samples.lowerBound)
+        }
+        let labels = dataset.labels.map { Array($0[samples]) }
+        return RunResult(readoutName: plan.network.nodes[plan.readoutNode].name, layerNames: plan.layerNames, layerKinds: plan.layerKinds, options: plan.options,
+                         sampleRange: samples, counts: counts, labels: labels, predictionsByStep: predictions)
+    }
+}
+
+/// The per-thread workers; thread `i` only ever touches `workers[i]`.
+private final class WorkerPool: @unchecked Sendable {
+    let workers: [SampleWorker]
+    init(_ workers: [SampleWorker]) { self.workers = workers }
+}
+
+/// A read-only pointer handed to worker threads (the block's values do not change while they run).
+private struct SharedPointer: @unchecked Sendable {
+    let pointer: UnsafePointer<Float>
+    init(_ pointer: UnsafePointer<Float>) { self.pointer = pointer }
+}
+
+/// Per-sample results of one block, written by worker threads into disjoint rows.
+private final class BlockResults: @unchecked Sendable {
+    let samples: Int, steps: Int, layers: Int
+    /// Per metric: (samples, steps, layers).
+    private var counts: [CountMetric: UnsafeMutableBufferPointer<Int>]
+    private let predictions: UnsafeMutableBufferPointer<Int>
+
+    init(samples: Int, steps: Int, layers: Int) {
+        self.samples = samples
+        self.steps = steps
+        self.layers = layers
+        counts = Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { metric in
+            let buffer = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(samples * steps * layers, 1))
+            buffer.initialize(repeating: 0)
+            return (metric, buffer)
+        })
+        predictions = .allocate(capacity: max(samples * steps, 1))
+        predictions.initialize(repeating: 0)
+    }
+
+    deinit {
+        for buffer in counts.values { buffer.deallocate() }
+        predictions.deallocate()
+    }
+
+    /// Called from worker threads; each sample's rows belong to one worker only.
+    func store(sample: Int, counts sampleCounts: [CountMetric: [Int]], predictions stepPredictions: [Int]) {
+        let width = steps * layers
+        for (metric, values) in sampleCounts {
+            let destination = counts[metric]!
+            for offset in 0..<width { destination[sample * width + offset] = values[offset] }
+        }
+        for step in 0..<steps { predictions[sample * steps + step] = stepPredictions[step] }
+    }
+
+    func merge(into total: inout RunCounts, predictions allPredictions: inout [Int], blockOffset: Int) {
+        let width = steps * layers
+        for metric in CountMetric.allCases {
+            let block = counts[metric]!
+            for sample in 0..<samples {
+                let row = (blockOffset + sample)
+                for step in 0..<steps {
+                    for layer in 0..<layers {
+                        let value = block[sample * width + step * layers + layer]
+                        total.perStep[metric]![step * layers + layer] += value
+                        total.perSample[metric]![row * layers + layer] += value
+                        total.perSampleStep?[metric]![(row * steps + step) * layers + layer] = value
+                    }
+                }
+            }
+        }
+        for sample in 0..<samples {
+            for step in 0..<steps { allPredictions[(blockOffset + sample) * steps + step] = predictions[sample * steps + step] }
+        }
+    }
+}

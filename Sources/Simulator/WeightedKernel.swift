@@ -1,0 +1,157 @@
+import CostAnalysis
+import NetworkModel
+
+/// The synaptic work of a weighted node, laid out for scattering one input element at a time:
+/// a spike (or a non-zero analog value) at input `j` adds `scale × w` to every output its non-zero weights reach.
+enum WeightedKernel: Sendable {
+    /// Affine/Linear stored transposed and dense: row `j` holds the weights from input `j` to every output.
+    case denseMatrix(transposed: ImmutableBuffer<Float>, outputs: Int)
+    /// Affine/Linear stored as compressed columns: only the non-zero weights from input `j`.
+    case sparseMatrix(columnStarts: ImmutableBuffer<Int32>, rows: ImmutableBuffer<Int32>, values: ImmutableBuffer<Float>)
+    case convolution(ConvolutionScatter)
+    /// Elementwise: output `j` gets `scale × s[j]`.
+    case elementwise(ImmutableBuffer<Float>)
+
+    /// Dense storage wins above this fraction of non-zeros (adding a zero changes nothing, and is cheaper than an index).
+    static let denseStorageDensity = 0.25
+
+    init(node: Node, inputShape: [Int], outputShape: [Int]) {
+        switch node.kind {
+        case .affine(let weight, _), .linear(let weight):
+            let outputs = weight.shape[0], inputs = weight.shape[1]
+            let values = weight.floatValues
+            let density = Double(weight.nonZeroCount) / Double(max(weight.count, 1))
+            if density > Self.denseStorageDensity {
+                var transposed = [Float](repeating: 0, count: inputs * outputs)
+                for row in 0..<outputs { for column in 0..<inputs { transposed[column * outputs + row] = values[row * inputs + column] } }
+                self = .denseMatrix(transposed: ImmutableBuffer(transposed), outputs: outputs)
+            } else {
+                var starts: [Int32] = [0], rows: [Int32] = [], nonZeros: [Float] = []
+                for column in 0..<inputs {
+                    for row in 0..<outputs where values[row * inputs + column] != 0 {
+                        rows.append(Int32(row))
+                        nonZeros.append(values[row * inputs + column])
+                    }
+                    starts.append(Int32(rows.count))
+                }
+                self = .sparseMatrix(columnStarts: ImmutableBuffer(starts), rows: ImmutableBuffer(rows), values: ImmutableBuffer(nonZeros))
+            }
+        case .convolution(let conv):
+            self = .convolution(ConvolutionScatter(conv, inputShape: inputShape, outputShape: outputShape))
+        case .scale(let scale):
+            let broadcast = (try? scale.broadcast(to: inputShape)) ?? scale.doubleValues
+            self = .elementwise(ImmutableBuffer(broadcast.map { Float($0) }))
+        default:
+            self = .elementwise(ImmutableBuffer([]))
+        }
+    }
+
+    /// Adds the contribution of input element `input` with value `scale` to `output`.
+    @inline(__always)
+    func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .denseMatrix(let transposed, let outputs):
+            let row = transposed.pointer + input * outputs
+            for index in 0..<outputs { output[index] += scale * row[index] }
+        case .sparseMatrix(let starts, let rows, let values):
+            for entry in Int(starts[input])..<Int(starts[input + 1]) {
+                output[Int(rows[entry])] += scale * values[entry]
+            }
+        case .convolution(let scatter):
+            scatter.scatter(input: input, scale: scale, into: output)
+        case .elementwise(let values):
+            output[input] += scale * values[input]
+        }
+    }
+}
+
+/// A convolution as a scatter: for input channel `c` and kernel tap `t`, the output channels with a non-zero
+/// weight there; and per spatial axis, which output position (if any) a tap from each input position lands on.
+struct ConvolutionScatter: Sendable {
+    let kernelHeight: Int, kernelWidth: Int
+    let inputHeight: Int, inputWidth: Int
+    let outputPlane: Int, outputWidth: Int
+    /// `landingRow[y·kH + ky]`: output row the tap `ky` of input row `y` reaches, or −1.
+    let landingRow: ImmutableBuffer<Int32>
+    let landingColumn: ImmutableBuffer<Int32>
+    /// CSR over `(c·kH + ky)·kW + kx`: output channels and their weights.
+    let tapStarts: ImmutableBuffer<Int32>
+    let tapChannels: ImmutableBuffer<Int32>
+    let tapWeights: ImmutableBuffer<Float>
+
+    init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int]) {
+        let twoDimensional = conv.spatialRank == 2
+        let kernel = conv.kernelShape
+        kernelHeight = twoDimensional ? kernel[0] : 1
+        kernelWidth = kernel[conv.spatialRank - 1]
+        inputHeight = twoDimensional ? inputShape[1] : 1
+        inputWidth = inputShape[inputShape.count - 1]
+        let outputHeight = twoDimensional ? outputShape[1] : 1
+        outputWidth = outputShape[outputShape.count - 1]
+        outputPlane = outputHeight * outputWidth
+        let spatial = Array(inputShape.dropFirst())
+        let pads = conv.paddingPerAxis(inputSpatialShape: spatial)
+
+        func landings(size: Int, kernel: Int, pad: Int, stride: Int, dilation: Int, outputs: Int) -> [Int32] {
+            var result = [Int32](repeating: -1, count: size * kernel)
+            for position in 0..<size {
+                for tap in 0..<kernel {
+                    let numerator = position + pad - tap * dilation
+                    if numerator >= 0, numerator % stride == 0, numerator / stride < outputs {
+                        result[position * kernel + tap] = Int32(numerator / stride)
+                    }
+                }
+            }
+            return result
+        }
+        let axis = conv.spatialRank - 1
+        landingColumn = ImmutableBuffer(landings(size: inputWidth, kernel: kernelWidth, pad: pads[axis].before,
+                                                 stride: conv.stride[axis], dilation: conv.dilation[axis], outputs: outputWidth))
+        landingRow = twoDimensional
+            ? ImmutableBuffer(landings(size: inputHeight, kernel: kernelHeight, pad: pads[0].before,
+                                       stride: conv.stride[0], dilation: conv.dilation[0], outputs: outputHeight))
+            : ImmutableBuffer([0])
+
+        let taps = kernelHeight * kernelWidth
+        let perGroupIn = conv.inputChannelsPerGroup, perGroupOut = conv.outputChannelsPerGroup
+        let weights = conv.weight.floatValues
+        var starts: [Int32] = [0], channels: [Int32] = [], values: [Float] = []
+        for channel in 0..<conv.inputChannels {
+            let group = channel / perGroupIn, local = channel % perGroupIn
+            for tap in 0..<taps {
+                for outChannel in (group * perGroupOut)..<((group + 1) * perGroupOut) {
+                    let weight = weights[(outChannel * perGroupIn + local) * taps + tap]
+                    if weight != 0 {
+                        channels.append(Int32(outChannel))
+                        values.append(weight)
+                    }
+                }
+                starts.append(Int32(channels.count))
+            }
+        }
+        tapStarts = ImmutableBuffer(starts)
+        tapChannels = ImmutableBuffer(channels)
+        tapWeights = ImmutableBuffer(values)
+    }
+
+    @inline(__always)
+    func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
+        let plane = inputHeight * inputWidth
+        let channel = input / plane
+        let y = (input % plane) / inputWidth
+        let x = input % inputWidth
+        for ky in 0..<kernelHeight {
+            let row = Int(landingRow[y * kernelHeight + ky])
+            if row < 0 { continue }
+            for kx in 0..<kernelWidth {
+                let column = Int(landingColumn[x * kernelWidth + kx])
+                if column < 0 { continue }
+                let position = row * outputWidth + column
+                let tap = (channel * kernelHeight + ky) * kernelWidth + kx
+                for entry in Int(tapStarts[tap])..<Int(tapStarts[tap + 1]) {
+                    output[Int(tapChannels[entry]) * outputPlane + position] += scale * tapWeights[entry]
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import NeuroCost
+import Testing
+
+/// The results file against its documented schema, and runs against thread counts.
+@Suite struct ResultsFileTests {
+    static let network = RepositoryPaths.root.appendingPathComponent("Datasets/networks/digits-cnn-untrained-90.nir").path
+
+    /// Writes `count` pseudo-random 1×8×8 samples in [0, 1) with labels, reproducibly.
+    static func writeSamples(count: Int, to path: String) throws {
+        var state: UInt64 = 0x1234_5678
+        func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) * 0x1p-24
+        }
+        let file = try HDF5File(path: path, mode: .createNew)
+        defer { file.close() }
+        try file.writeDataset("images", (0..<(count * 64)).map { _ in next() }, shape: [count, 1, 8, 8])
+        try file.writeDataset("labels", (0..<count).map { Int64($0 % 10) }, shape: [count])
+    }
+
+    private func run(threads: Int, encoding: InputEncoding = .direct, data: String) throws -> RunResult {
+        let network = try NIRReader.read(path: Self.network).network
+        let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: 6, encoding: encoding, seed: 11))
+        return try SimulationRunner.run(plan: plan, dataset: SampleDataset(path: data), threads: threads, recordSteps: true)
+    }
+
+    @Test("what run writes has every documented path, dtype, shape and attribute")
+    func matchesDocumentedSchema() throws {
+        let folder = try Fixtures.scratchDirectory()
+        let data = folder.appendingPathComponent("data.h5").path
+        try Self.writeSamples(count: 30, to: data)
+        let result = try run(threads: 2, data: data)
+        let out = folder.appendingPathComponent("run.h5").path
+        try RunResultsWriter.write(result, provenance: RunProvenance(networkFile: Self.network, dataFile: data, neurocostVersion: "test"),
+                                   to: out, overwrite: false)
+
+        let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        let sizes = ["N": 30, "T": 6, "L": result.layerNames.count]
+        let file = try HDF5File(path: out, mode: .readOnly)
+        defer { file.close() }
+        #expect(try file.stringAttribute("schema_version") == (schema["schema_version"] as? String))
+        #expect(try file.stringAttribute("schema_version") == RunResultsWriter.schemaVersion)
+        for (name, type) in try #require(schema["root_attributes"] as? [String: String]) {
+            #expect(file.hasAttribute(name), "root attribute \(name)")
+            if file.hasAttribute(name) { #expect(describe(try file.attributeElementType(name)) == type, "root attribute \(name) type") }
+        }
+        for (path, value) in try #require(schema["datasets"] as? [String: [String: Any]]) {
+            guard file.exists(path) else { Issue.record("missing \(path)"); continue }
+            let dataset = try file.openDataset(path)
+            #expect(describe(try dataset.elementType) == (value["dtype"] as? String), "\(path) dtype")
+            let shape = (value["shape"] as? [String] ?? []).map { sizes[$0]! }
+            #expect(try dataset.shape == shape, "\(path) shape")
+            for attribute in value["attributes"] as? [String] ?? [] {
+                #expect(dataset.hasAttribute(attribute), "\(path) attribute \(attribute)")
+            }
+        }
+        // The network's hash is the file's.
+        #expect(try file.stringAttribute("network_sha256") == RunProvenance.sha256(ofFile: Self.network))
+        // Stored counts equal the run's.
+        let synops = try file.openDataset("counts/synops").read(as: Int64.self).map { Int($0) }
+        #expect(synops == result.counts.perStep[.synops]!)
+    }
+
+    @Test("the same samples give identical results on 1 and 2 threads", arguments: [InputEncoding.direct, .poisson])
+    func threadCountDoesNotChangeResults(encoding: InputEncoding) throws {
+        let data = try Fixtures.scratchDirectory().appendingPathComponent("data.h5").path
+        try Self.writeSamples(count: 40, to: data)
+        let one = try run(threads: 1, encoding: encoding, data: data)
+        let two = try run(threads: 2, encoding: encoding, data: data)
+        #expect(one.counts == two.counts)
+        #expect(one.predictionsByStep == two.predictionsByStep)
+        #expect(one.counts.total(.spikes) > 0)
+    }
+
+    @Test("per-step and per-sample tables are two sums of the same counts")
+    func tablesAgree() throws {
+        let data = try Fixtures.scratchDirectory().appendingPathComponent("data.h5").path
+        try Self.writeSamples(count: 12, to: data)
+        let result = try run(threads: 2, data: data)
+        for metric in CountMetric.allCases {
+            #expect(result.counts.perStep[metric]!.reduce(0, +) == result.counts.perSample[metric]!.reduce(0, +), "\(metric)")
+            #expect(result.counts.perSampleStep![metric]!.reduce(0, +) == result.counts.perSample[metric]!.reduce(0, +), "\(metric)")
+        }
+    }
+
+    private func describe(_ type: HDF5ElementType) -> String {
+        switch type {
+        case .string: return "string"
+        case .signedInteger(let bytes): return "int\(bytes * 8)"
+        case .unsignedInteger(let bytes): return "uint\(bytes * 8)"
+        case .float(let bytes): return "float\(bytes * 8)"
+        case .enumeration: return "enum"
+        case .other(let name): return name
+        }
+    }
+}
