@@ -73,6 +73,8 @@ public struct RunResult: Sendable {
     public let labels: [Int]?
     /// Row-major (N, T): the prediction after each step.
     public let predictionsByStep: [Int]
+    /// Positive summed inputs of the probed nodes, by node index (empty unless asked for).
+    public let probedInputs: [Int: [Float]]
 
     /// The prediction after the last step, per sample.
     public var predictions: [Int] {

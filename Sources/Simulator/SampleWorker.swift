@@ -18,6 +18,24 @@ final class SampleWorker {
     private let readoutCount: Int
     private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
 
+    /// Nodes whose positive summed inputs are recorded (threshold calibration), and what was recorded.
+    var probedNodes: Set<Int> = []
+    private(set) var probedInputs: [Int: [Float]] = [:]
+
+    /// Hands over the recorded inputs and starts afresh.
+    func takeProbedInputs() -> [Int: [Float]] {
+        defer { probedInputs = [:] }
+        return probedInputs
+    }
+
+    @inline(__always)
+    private func record(_ input: UnsafePointer<Float>, _ stage: Stage) {
+        guard probedNodes.contains(stage.node) else { return }
+        for element in 0..<stage.inputCount where input[element] > 0 {
+            probedInputs[stage.node, default: []].append(input[element])
+        }
+    }
+
     /// Counts of the current sample, per metric, row-major (T, L).
     private(set) var sampleCounts: [CountMetric: [Int]]
     /// Prediction after each step of the current sample.
@@ -54,6 +72,9 @@ final class SampleWorker {
                 if !dynamics.model.emitsSpikes { outputs[node] = potentials[node] }
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
                 spikeLists[node].reserveCapacity(stage.outputCount)
+            case .rectifier:
+                outputs[node] = allocate(stage.outputCount)
+                if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
             case .threshold:
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
                 spikeLists[node].reserveCapacity(stage.outputCount)
@@ -95,6 +116,7 @@ final class SampleWorker {
                     runWeighted(stage, kernel: kernel, bias: bias, biasAdds: biasAdds, taps: taps, step: step)
                 case .population(let dynamics):
                     let input = gatherInput(stage, step: step)
+                    record(input, stage)
                     spikeLists[stage.node].removeAll(keepingCapacity: true)
                     let node = stage.node
                     let result = dynamics.step(input: input, potential: potentials[node]!, current: currents[node]!,
@@ -103,6 +125,11 @@ final class SampleWorker {
                     add(.spikes, result.spikes, stage, step)
                     add(.neuronUpdates, dynamics.count, stage, step)
                     add(.activeNeuronUpdates, result.activeUpdates, stage, step)
+                case .rectifier:
+                    let input = gatherInput(stage, step: step)
+                    record(input, stage)
+                    let output = outputs[stage.node]!
+                    for element in 0..<stage.outputCount { output[element] = max(0, input[element]) }
                 case .threshold(let thresholds):
                     let input = gatherInput(stage, step: step)
                     spikeLists[stage.node].removeAll(keepingCapacity: true)

@@ -7,6 +7,8 @@ enum StageKind: Sendable {
     /// Affine, Linear, convolutions, Scale: bias plus scattered contributions.
     case weighted(kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, nonZeroBiasAdds: Int, taps: ImmutableBuffer<Int32>)
     case population(PopulationDynamics)
+    /// The ANN view of an IF population: `max(0, input)`.
+    case rectifier
     case threshold(ImmutableBuffer<Float>)
     case output
     /// Flatten and pools: folded into the projections of their consumers; nothing runs.
@@ -32,6 +34,8 @@ struct Stage: Sendable {
 public struct SimulationPlan: Sendable {
     public let network: Network
     public let options: SimulationOptions
+    /// True for the ANN view: each IF is a ReLU, every value is analog, one step.
+    public let isANNView: Bool
     /// Node indices of the layers (nodes that do work), in topological order.
     public let layerNodes: [Int]
     /// The Input node fed by the data.
@@ -55,6 +59,28 @@ public struct SimulationPlan: Sendable {
     /// - Throws: `SimulationError` for networks the engine cannot run (no Input or Output, several Inputs,
     ///   Delay nodes) and for bad options.
     public init(network: Network, options: SimulationOptions) throws(SimulationError) {
+        try self.init(network: network, options: options, annView: false)
+    }
+
+    /// The ANN view of a network (the same graph with each IF replaced by a ReLU), evaluated in one step:
+    /// what the converted SNN approximates.
+    /// - Throws: `SimulationError` when the network has other spiking nodes (LIF, CubaLIF, Threshold) or cycles.
+    public static func annView(of network: Network, readout: String? = nil) throws(SimulationError) -> SimulationPlan {
+        for node in network.nodes {
+            switch node.kind {
+            case .neuron(let neurons) where neurons.model != .integrateAndFire:
+                throw SimulationError("node '\(node.name)': the ANN view replaces IF neurons by ReLU; \(neurons.model.rawValue) has no ANN counterpart")
+            case .threshold:
+                throw SimulationError("node '\(node.name)': the ANN view has no counterpart for Threshold")
+            default:
+                break
+            }
+        }
+        if network.hasRecurrentEdges { throw SimulationError("the ANN view of a recurrent network is not defined") }
+        return try SimulationPlan(network: network, options: SimulationOptions(timesteps: 1, readout: readout), annView: true)
+    }
+
+    init(network: Network, options: SimulationOptions, annView: Bool) throws(SimulationError) {
         guard options.timesteps >= 1 else { throw SimulationError("timesteps must be at least 1, got \(options.timesteps)") }
         guard options.dt > 0, options.dt.isFinite else { throw SimulationError("dt must be a positive number of seconds, got \(options.dt)") }
         let inputs = network.inputIndices
@@ -74,12 +100,13 @@ public struct SimulationPlan: Sendable {
         }
         self.network = network
         self.options = options
+        self.isANNView = annView
         self.inputNode = inputs[0]
         self.readoutNode = readout
 
         let spikingInput = options.encoding != .direct
         func carriesSpikes(_ node: Int) -> Bool {
-            node == inputs[0] ? spikingInput : network.nodes[node].kind.emitsSpikes
+            node == inputs[0] ? spikingInput : !annView && network.nodes[node].kind.emitsSpikes
         }
 
         var layerNodes: [Int] = []
@@ -118,7 +145,8 @@ public struct SimulationPlan: Sendable {
                 kind = .weighted(kernel: WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape),
                                  bias: bias, nonZeroBiasAdds: biasAdds, taps: ImmutableBuffer(taps.map { Int32($0) }))
             case .neuron(let neurons):
-                kind = .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name))
+                kind = annView ? .rectifier
+                    : .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name))
             case .threshold(let tensor):
                 let values = (try? tensor.broadcast(to: outputShape)) ?? tensor.doubleValues
                 kind = .threshold(ImmutableBuffer(values.map { Float($0) }))

@@ -21,9 +21,12 @@ public enum SimulationRunner {
     /// Simulates samples `range` of `dataset` on `threads` threads.
     /// - Parameters:
     ///   - recordSteps: keep per-sample, per-step counts (N × T × L per metric).
+    ///   - probedNodes: nodes (IF populations or their ANN view) whose positive summed inputs are collected,
+    ///     every step of every sample, for threshold calibration.
     ///   - progress: called on the calling thread after each block with the number of samples done.
     public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
-                           recordSteps: Bool = false, progress: ((Int) -> Void)? = nil) throws -> RunResult {
+                           recordSteps: Bool = false, probedNodes: Set<Int> = [],
+                           progress: ((Int) -> Void)? = nil) throws -> RunResult {
         try validate(dataset: dataset, plan: plan)
         let samples = range ?? 0..<dataset.sampleCount
         guard samples.lowerBound >= 0, samples.upperBound <= dataset.sampleCount else {
@@ -31,6 +34,8 @@ public enum SimulationRunner {
         }
         let threadCount = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(samples.count, 1)))
         let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan) })
+        for worker in workers.workers { worker.probedNodes = probedNodes }
+        var probedInputs: [Int: [Float]] = [:]
         let layers = plan.layerNodes.count
         let steps = plan.options.timesteps
         var counts = RunCounts(layerCount: layers, timesteps: steps, sampleCount: samples.count, recordSteps: recordSteps)
@@ -57,12 +62,16 @@ public enum SimulationRunner {
                 }
             }
             sink.merge(into: &counts, predictions: &predictions, blockOffset: block.lowerBound - samples.lowerBound)
+            for worker in workers.workers {
+                for (node, values) in worker.takeProbedInputs() { probedInputs[node, default: []] += values }
+            }
             blockStart = block.upperBound
             progress?(block.upperBound - samples.lowerBound)
         }
         let labels = dataset.labels.map { Array($0[samples]) }
         return RunResult(readoutName: plan.network.nodes[plan.readoutNode].name, layerNames: plan.layerNames, layerKinds: plan.layerKinds, options: plan.options,
-                         sampleRange: samples, counts: counts, labels: labels, predictionsByStep: predictions)
+                         sampleRange: samples, counts: counts, labels: labels, predictionsByStep: predictions,
+                         probedInputs: probedInputs)
     }
 }
 
