@@ -32,10 +32,12 @@ let package = Package(
         .target(name: "SampleData", dependencies: ["HDF5Kit"]),
         // Event-driven simulation with exact counts.
         .target(name: "Simulator", dependencies: ["NetworkModel", "CostAnalysis", "SampleData"]),
+        // ANN-to-SNN conversion: IF thresholds calibrated from input-current percentiles.
+        .target(name: "Conversion", dependencies: ["NetworkModel", "Simulator", "SampleData"]),
         // Results files: counts, predictions and provenance in HDF5 (docs/results-schema.md).
         .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", .product(name: "Crypto", package: "swift-crypto")]),
         // Umbrella library re-exporting the parts.
-        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile"]),
+        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion"]),
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",

@@ -7,3 +7,4 @@
 @_exported import SampleData
 @_exported import Simulator
 @_exported import ResultsFile
+@_exported import Conversion

@@ -13,7 +13,7 @@ struct PopulationDynamics: Sendable {
     let synapticRate: ImmutableBuffer<Float>  // dt/τ_syn
     let inputWeight: ImmutableBuffer<Float>   // w_in, 1 where absent
 
-    init(_ neurons: NeuronParameters, shape: [Int], dt: Double, node: String) throws(SimulationError) {
+    init(_ neurons: NeuronParameters, shape: [Int], dt: Double, node: String, arena: BufferArena) throws(SimulationError) {
         let population = shape.reduce(1, *)
         model = neurons.model
         count = population
@@ -28,23 +28,23 @@ struct PopulationDynamics: Sendable {
             }
         }
         func rate(_ name: String) throws(SimulationError) -> ImmutableBuffer<Float> {
-            ImmutableBuffer(try field(name, default: .infinity).map { Float(dt / $0) })
+            arena.store(try field(name, default: .infinity).map { Float(dt / $0) })
         }
-        gain = ImmutableBuffer(try field("r", default: 1).map { Float($0) })
-        threshold = ImmutableBuffer(try field("v_threshold", default: .infinity).map { Float($0) })
-        resetPotential = ImmutableBuffer(try field("v_reset", default: 0).map { Float($0) })
-        leakPotential = ImmutableBuffer(try field("v_leak", default: 0).map { Float($0) })
-        inputWeight = ImmutableBuffer(try field("w_in", default: 1).map { Float($0) })
+        gain = arena.store(try field("r", default: 1).map { Float($0) })
+        threshold = arena.store(try field("v_threshold", default: .infinity).map { Float($0) })
+        resetPotential = arena.store(try field("v_reset", default: 0).map { Float($0) })
+        leakPotential = arena.store(try field("v_leak", default: 0).map { Float($0) })
+        inputWeight = arena.store(try field("w_in", default: 1).map { Float($0) })
         switch model {
         case .leakyIntegrator, .leakyIntegrateAndFire:
             membraneRate = try rate("tau")
-            synapticRate = ImmutableBuffer([])
+            synapticRate = arena.store([Float]())
         case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
             membraneRate = try rate("tau_mem")
             synapticRate = try rate("tau_syn")
         case .integrator, .integrateAndFire:
-            membraneRate = ImmutableBuffer([])
-            synapticRate = ImmutableBuffer([])
+            membraneRate = arena.store([Float]())
+            synapticRate = arena.store([Float]())
         }
     }
 

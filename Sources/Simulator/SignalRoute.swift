@@ -8,17 +8,17 @@ struct SignalRoute: Sendable {
     /// True when element `i` reaches element `i` with factor 1 (only Flatten on the way).
     let isIdentity: Bool
     /// CSR over producer elements: `offsets[i]..<offsets[i+1]` index `targets` and `factors`.
-    let offsets: [Int32]
-    let targets: [Int32]
+    let offsets: ImmutableBuffer<Int32>?
+    let targets: ImmutableBuffer<Int32>?
     /// 1 through sum pools, 1/(kH·kW) per average pool.
-    let factors: [Float]
+    let factors: ImmutableBuffer<Float>?
 
     static func identity(count: Int) -> SignalRoute {
-        SignalRoute(isIdentity: true, offsets: [], targets: [], factors: [])
+        SignalRoute(isIdentity: true, offsets: nil, targets: nil, factors: nil)
     }
 
     /// This route followed by the routing node `node` (input shape → output shape).
-    func through(_ node: Node, inputShape: [Int], outputShape: [Int], producerCount: Int) -> SignalRoute {
+    func through(_ node: Node, inputShape: [Int], outputShape: [Int], producerCount: Int, arena: BufferArena) -> SignalRoute {
         let pool: PoolingParameters
         let factor: Float
         switch node.kind {
@@ -52,7 +52,7 @@ struct SignalRoute: Sendable {
             }
             offsets.append(Int32(targets.count))
         }
-        return SignalRoute(isIdentity: false, offsets: offsets, targets: targets, factors: factors)
+        return SignalRoute(isIdentity: false, offsets: arena.store(offsets), targets: arena.store(targets), factors: arena.store(factors))
     }
 
     /// Calls `body(target, factor)` for every element producer element `element` reaches.
@@ -62,6 +62,7 @@ struct SignalRoute: Sendable {
             body(element, 1)
             return
         }
+        let offsets = offsets!, targets = targets!, factors = factors!
         for entry in Int(offsets[element])..<Int(offsets[element + 1]) {
             body(Int(targets[entry]), factors[entry])
         }
@@ -76,5 +77,5 @@ struct Projection: Sendable {
     let carriesSpikes: Bool
     let route: SignalRoute
     /// For spike projections: per producer element, the synaptic operations one spike causes at the consumer.
-    let synopsPerSpike: [Int]
+    let synopsPerSpike: ImmutableBuffer<Int>
 }

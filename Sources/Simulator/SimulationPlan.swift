@@ -43,6 +43,8 @@ public struct SimulationPlan: Sendable {
     /// The Output node whose accumulation gives the predictions.
     public let readoutNode: Int
     let stages: [Stage]
+    /// Owns the memory the stages point into.
+    let arena: BufferArena
 
     /// Layer names, in the order of the count tables' columns.
     public var layerNames: [String] { layerNodes.map { network.nodes[$0].name } }
@@ -102,6 +104,8 @@ public struct SimulationPlan: Sendable {
         self.options = options
         self.isANNView = annView
         self.inputNode = inputs[0]
+        let arena = BufferArena()
+        self.arena = arena
         self.readoutNode = readout
 
         let spikingInput = options.encoding != .direct
@@ -139,20 +143,20 @@ public struct SimulationPlan: Sendable {
                 if let tensor = node.kind.bias, tensor.nonZeroCount > 0 {
                     let perChannel = tensor.floatValues
                     let repeatCount = outputShape.reduce(1, *) / max(perChannel.count, 1)
-                    bias = ImmutableBuffer(perChannel.flatMap { Array(repeating: $0, count: repeatCount) })
+                    bias = arena.store(perChannel.flatMap { Array(repeating: $0, count: repeatCount) })
                     biasAdds = tensor.nonZeroCount * repeatCount
                 }
-                kind = .weighted(kernel: WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape),
-                                 bias: bias, nonZeroBiasAdds: biasAdds, taps: ImmutableBuffer(taps.map { Int32($0) }))
+                kind = .weighted(kernel: WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape, arena: arena),
+                                 bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
             case .neuron(let neurons):
                 kind = annView ? .rectifier
-                    : .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name))
+                    : .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena))
             case .threshold(let tensor):
                 let values = (try? tensor.broadcast(to: outputShape)) ?? tensor.doubleValues
-                kind = .threshold(ImmutableBuffer(values.map { Float($0) }))
+                kind = .threshold(arena.store(values.map { Float($0) }))
             }
             let projections = isLayer || { if case .output = kind { return true } else { return false } }()
-                ? try Self.projections(into: index, network: network, carriesSpikes: carriesSpikes, kind: kind)
+                ? try Self.projections(into: index, network: network, carriesSpikes: carriesSpikes, kind: kind, arena: arena)
                 : []
             if case .weighted = kind {
                 isStatic[index] = !projections.isEmpty && projections.allSatisfy { !$0.carriesSpikes && isStatic[$0.producer] }
@@ -168,7 +172,7 @@ public struct SimulationPlan: Sendable {
 
     /// Every path into `consumer` from a producer, walking back through routing nodes.
     private static func projections(into consumer: Int, network: Network, carriesSpikes: (Int) -> Bool,
-                                    kind: StageKind) throws(SimulationError) -> [Projection] {
+                                    kind: StageKind, arena: BufferArena) throws(SimulationError) -> [Projection] {
         let consumerTaps: (Int) -> Int
         switch kind {
         case .weighted(_, _, _, let taps): consumerTaps = { Int(taps[$0]) }
@@ -201,7 +205,7 @@ public struct SimulationPlan: Sendable {
             var route = SignalRoute.identity(count: producerCount)
             for routingNode in path.chain {
                 route = route.through(network.nodes[routingNode], inputShape: network.inputShapes[routingNode],
-                                      outputShape: network.outputShapes[routingNode], producerCount: producerCount)
+                                      outputShape: network.outputShapes[routingNode], producerCount: producerCount, arena: arena)
             }
             let spikes = carriesSpikes(path.producer)
             var synops: [Int] = []
@@ -212,7 +216,7 @@ public struct SimulationPlan: Sendable {
                     return total
                 }
             }
-            return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: synops)
+            return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: arena.store(synops))
         }
     }
 

@@ -15,7 +15,7 @@ enum WeightedKernel: Sendable {
     /// Dense storage wins above this fraction of non-zeros (adding a zero changes nothing, and is cheaper than an index).
     static let denseStorageDensity = 0.25
 
-    init(node: Node, inputShape: [Int], outputShape: [Int]) {
+    init(node: Node, inputShape: [Int], outputShape: [Int], arena: BufferArena) {
         switch node.kind {
         case .affine(let weight, _), .linear(let weight):
             let outputs = weight.shape[0], inputs = weight.shape[1]
@@ -24,7 +24,7 @@ enum WeightedKernel: Sendable {
             if density > Self.denseStorageDensity {
                 var transposed = [Float](repeating: 0, count: inputs * outputs)
                 for row in 0..<outputs { for column in 0..<inputs { transposed[column * outputs + row] = values[row * inputs + column] } }
-                self = .denseMatrix(transposed: ImmutableBuffer(transposed), outputs: outputs)
+                self = .denseMatrix(transposed: arena.store(transposed), outputs: outputs)
             } else {
                 var starts: [Int32] = [0], rows: [Int32] = [], nonZeros: [Float] = []
                 for column in 0..<inputs {
@@ -34,15 +34,15 @@ enum WeightedKernel: Sendable {
                     }
                     starts.append(Int32(rows.count))
                 }
-                self = .sparseMatrix(columnStarts: ImmutableBuffer(starts), rows: ImmutableBuffer(rows), values: ImmutableBuffer(nonZeros))
+                self = .sparseMatrix(columnStarts: arena.store(starts), rows: arena.store(rows), values: arena.store(nonZeros))
             }
         case .convolution(let conv):
-            self = .convolution(ConvolutionScatter(conv, inputShape: inputShape, outputShape: outputShape))
+            self = .convolution(ConvolutionScatter(conv, inputShape: inputShape, outputShape: outputShape, arena: arena))
         case .scale(let scale):
             let broadcast = (try? scale.broadcast(to: inputShape)) ?? scale.doubleValues
-            self = .elementwise(ImmutableBuffer(broadcast.map { Float($0) }))
+            self = .elementwise(arena.store(broadcast.map { Float($0) }))
         default:
-            self = .elementwise(ImmutableBuffer([]))
+            self = .elementwise(arena.store([Float]()))
         }
     }
 
@@ -79,7 +79,7 @@ struct ConvolutionScatter: Sendable {
     let tapChannels: ImmutableBuffer<Int32>
     let tapWeights: ImmutableBuffer<Float>
 
-    init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int]) {
+    init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int], arena: BufferArena) {
         let twoDimensional = conv.spatialRank == 2
         let kernel = conv.kernelShape
         kernelHeight = twoDimensional ? kernel[0] : 1
@@ -105,12 +105,12 @@ struct ConvolutionScatter: Sendable {
             return result
         }
         let axis = conv.spatialRank - 1
-        landingColumn = ImmutableBuffer(landings(size: inputWidth, kernel: kernelWidth, pad: pads[axis].before,
+        landingColumn = arena.store(landings(size: inputWidth, kernel: kernelWidth, pad: pads[axis].before,
                                                  stride: conv.stride[axis], dilation: conv.dilation[axis], outputs: outputWidth))
         landingRow = twoDimensional
-            ? ImmutableBuffer(landings(size: inputHeight, kernel: kernelHeight, pad: pads[0].before,
+            ? arena.store(landings(size: inputHeight, kernel: kernelHeight, pad: pads[0].before,
                                        stride: conv.stride[0], dilation: conv.dilation[0], outputs: outputHeight))
-            : ImmutableBuffer([0])
+            : arena.store([Int32(0)])
 
         let taps = kernelHeight * kernelWidth
         let perGroupIn = conv.inputChannelsPerGroup, perGroupOut = conv.outputChannelsPerGroup
@@ -129,9 +129,9 @@ struct ConvolutionScatter: Sendable {
                 starts.append(Int32(channels.count))
             }
         }
-        tapStarts = ImmutableBuffer(starts)
-        tapChannels = ImmutableBuffer(channels)
-        tapWeights = ImmutableBuffer(values)
+        tapStarts = arena.store(starts)
+        tapChannels = arena.store(channels)
+        tapWeights = arena.store(values)
     }
 
     @inline(__always)
