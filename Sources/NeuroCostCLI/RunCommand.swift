@@ -13,11 +13,15 @@ struct RunCommand: ParsableCommand {
         discussion: "The execution model and every count are defined in docs/execution-model.md; the results file in docs/results-schema.md."
     )
 
-    @Argument(help: "A NIR file (.nir, HDF5).")
-    var network: String
+    /// The bundled default job: the 90%-sparse, adversarially trained digits SNN on the digits test set.
+    static let defaultNetwork = "Datasets/networks/digits-snn-sparse90.nir"
+    static let defaultData = "Datasets/digits/digits-test.h5"
 
-    @Option(help: "HDF5 data: 'images' (N, …input shape) or, with --encoding spikes, (N, T, …), and 'labels' (N).")
-    var data: String
+    @Argument(help: "A NIR file (.nir, HDF5). Default: the bundled \(RunCommand.defaultNetwork).")
+    var network = RunCommand.defaultNetwork
+
+    @Option(help: "HDF5 data: 'images' (N, …input shape) or, with --encoding spikes, (N, T, …), and 'labels' (N). Default: \(RunCommand.defaultData).")
+    var data = RunCommand.defaultData
 
     @Option(help: "Time steps per sample.")
     var timesteps = 8
@@ -66,6 +70,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        for (path, what) in [(network, "network"), (data, "data file")] where !FileManager.default.fileExists(atPath: path) {
+            let bundled = path == Self.defaultNetwork || path == Self.defaultData
+            throw CommandFailure("\(path): no such \(what)" + (bundled ? " (the bundled default is found from the repository root; or pass NETWORK and --data)" : ""))
+        }
         if !force, FileManager.default.fileExists(atPath: out) {
             throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
         }

@@ -77,4 +77,18 @@ import Testing
         #expect(result.status != 0)
         #expect(result.standardError.contains("[3, 8, 8]") && result.standardError.contains("[1, 8, 8]"), "\(result.standardError)")
     }
+
+    @Test("the default job runs the bundled sparse digits SNN on the bundled test set from the repository root")
+    func defaultJob() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("default.h5").path
+        let result = try ProcessRunner.run(RepositoryPaths.cliBinary.path, ["run", "--out", out, "--quiet"], in: RepositoryPaths.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("digits-snn-sparse90.nir"))
+        let file = try HDF5File(path: out, mode: .readOnly)
+        defer { file.close() }
+        #expect(try file.attribute("samples", as: Int64.self) == [450])
+        let accuracy = try file.openDataset("results/accuracy_by_timestep").read(as: Double.self)
+        #expect(accuracy.count == 8)
+        #expect(accuracy.last! > 0.9, "bundled SNN accuracy by timestep: \(accuracy)")
+    }
 }

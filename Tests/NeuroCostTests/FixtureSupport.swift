@@ -18,8 +18,9 @@ struct ProcessResult {
 
 enum ProcessRunner {
     /// Runs `executable` (looked up on PATH when not a path) and captures its output.
-    static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
         let process = Process()
+        if let directory { process.currentDirectoryURL = directory }
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
