@@ -119,19 +119,12 @@ public enum ThresholdCalibrator {
         return try Network(nodes: nodes, edges: network.namedEdges, metadata: network.metadata)
     }
 
-    /// For every node that spikes reach, the IF or other spiking nodes whose spikes reach it through routing nodes.
+    /// For every node that spikes reach, the spiking nodes whose spikes reach it through routing nodes.
     private static func spikeProducers(_ network: Network) -> [Int: [Int]] {
         var result: [Int: [Int]] = [:]
         for index in network.nodes.indices where network.nodes[index].kind.emitsSpikes {
-            var frontier = [index]
-            var visited = Set<Int>()
-            while let node = frontier.popLast() {
-                for edge in network.outgoingEdges(of: node) where visited.insert(edge.target).inserted {
-                    switch network.nodes[edge.target].kind {
-                    case .flatten, .sumPool2d, .avgPool2d: frontier.append(edge.target)
-                    default: result[edge.target, default: []].append(index)
-                    }
-                }
+            for consumer in throughRouting(from: index, in: network, forward: true) {
+                result[consumer, default: []].append(index)
             }
         }
         return result
@@ -139,14 +132,21 @@ public enum ThresholdCalibrator {
 
     /// Every node whose output reaches `consumer` through routing nodes only.
     private static func allProducers(of consumer: Int, in network: Network) -> Set<Int> {
+        throughRouting(from: consumer, in: network, forward: false)
+    }
+
+    /// The first non-routing nodes reached from `start` along edges (forward) or against them (backward),
+    /// passing through Flatten and pools.
+    private static func throughRouting(from start: Int, in network: Network, forward: Bool) -> Set<Int> {
         var result = Set<Int>()
-        var frontier = [consumer]
+        var frontier = [start]
         var visited = Set<Int>()
         while let node = frontier.popLast() {
-            for edge in network.incomingEdges(of: node) where visited.insert(edge.source).inserted {
-                switch network.nodes[edge.source].kind {
-                case .flatten, .sumPool2d, .avgPool2d: frontier.append(edge.source)
-                default: result.insert(edge.source)
+            let neighbours = forward ? network.outgoingEdges(of: node).map(\.target) : network.incomingEdges(of: node).map(\.source)
+            for next in neighbours where visited.insert(next).inserted {
+                switch network.nodes[next].kind {
+                case .flatten, .sumPool2d, .avgPool2d: frontier.append(next)
+                default: result.insert(next)
                 }
             }
         }

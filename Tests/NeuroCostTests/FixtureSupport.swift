@@ -54,23 +54,26 @@ struct FixtureError: Error, CustomStringConvertible {
     let description: String
 }
 
+/// Runs a fixture script of `Tests/Fixtures` into a fresh temporary folder; the result is the folder.
+func generateFixtures(script: String) -> Result<URL, FixtureError> {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-\(script)-\(UUID().uuidString)")
+    do {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = RepositoryPaths.fixtureScripts.appendingPathComponent(script).path
+        let result = try ProcessRunner.run("python3", [path, folder.path])
+        guard result.status == 0 else {
+            return .failure(FixtureError(description: "\(script) failed (exit \(result.status)); python3 with nir, h5py and numpy is required (.ci/run installs them):\n\(result.standardError)"))
+        }
+        return .success(folder)
+    } catch {
+        return .failure(FixtureError(description: "cannot run python3 for \(script): \(error)"))
+    }
+}
+
 /// Generates the NIR fixtures and their numpy expectations once per test process, with the real `nir` package.
 enum Fixtures {
     /// The folder holding `NAME.nir` and `NAME.expected.json`.
-    static let directory: Result<URL, FixtureError> = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-fixtures-\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let script = RepositoryPaths.fixtureScripts.appendingPathComponent("make_fixtures.py").path
-            let result = try ProcessRunner.run("python3", [script, folder.path])
-            guard result.status == 0 else {
-                return .failure(FixtureError(description: "make_fixtures.py failed (exit \(result.status)); python3 with nir, h5py and numpy is required (.ci/run installs them):\n\(result.standardError)"))
-            }
-            return .success(folder)
-        } catch {
-            return .failure(FixtureError(description: "cannot run python3 to make fixtures: \(error)"))
-        }
-    }()
+    static let directory = generateFixtures(script: "make_fixtures.py")
 
     static func path(_ name: String) throws -> String {
         try directory.get().appendingPathComponent(name + ".nir").path

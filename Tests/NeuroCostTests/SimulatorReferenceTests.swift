@@ -5,20 +5,7 @@ import Testing
 /// Generates the simulation cases once per test process: NIR files written with `nir`, data files, and the
 /// counts of the independent clock-driven numpy simulator (`Tests/Fixtures/reference_simulator.py`).
 enum SimulationFixtures {
-    static let directory: Result<URL, FixtureError> = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-sim-fixtures-\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let script = RepositoryPaths.fixtureScripts.appendingPathComponent("make_sim_fixtures.py").path
-            let result = try ProcessRunner.run("python3", [script, folder.path])
-            guard result.status == 0 else {
-                return .failure(FixtureError(description: "make_sim_fixtures.py failed (exit \(result.status)):\n\(result.standardError)"))
-            }
-            return .success(folder)
-        } catch {
-            return .failure(FixtureError(description: "cannot run python3 to make simulation fixtures: \(error)"))
-        }
-    }()
+    static let directory = generateFixtures(script: "make_sim_fixtures.py")
 
     static func file(_ name: String) throws -> String {
         try directory.get().appendingPathComponent(name).path
