@@ -80,7 +80,7 @@ public enum ThresholdCalibrator {
                 let names = producers.map { "'\(network.nodes[$0].name)'" }.joined(separator: ", ")
                 switch network.nodes[consumer].kind {
                 case .affine, .linear, .convolution, .scale:
-                    guard producers.count == 1, allProducers(of: consumer, in: network).count == 1 else {
+                    guard producers.count == 1, network.nearestWorkingNodes(from: consumer, forward: false).count == 1 else {
                         throw SimulationError("node '\(network.nodes[consumer].name)' sums the outputs of \(names) with other inputs; folding a threshold into one weight tensor would scale them all (use --sequential)")
                     }
                     weightFactors[consumer] = thresholds[producers[0]]!
@@ -123,31 +123,8 @@ public enum ThresholdCalibrator {
     private static func spikeProducers(_ network: Network) -> [Int: [Int]] {
         var result: [Int: [Int]] = [:]
         for index in network.nodes.indices where network.nodes[index].kind.emitsSpikes {
-            for consumer in throughRouting(from: index, in: network, forward: true) {
+            for consumer in network.nearestWorkingNodes(from: index, forward: true) {
                 result[consumer, default: []].append(index)
-            }
-        }
-        return result
-    }
-
-    /// Every node whose output reaches `consumer` through routing nodes only.
-    private static func allProducers(of consumer: Int, in network: Network) -> Set<Int> {
-        throughRouting(from: consumer, in: network, forward: false)
-    }
-
-    /// The first non-routing nodes reached from `start` along edges (forward) or against them (backward),
-    /// passing through Flatten and pools.
-    private static func throughRouting(from start: Int, in network: Network, forward: Bool) -> Set<Int> {
-        var result = Set<Int>()
-        var frontier = [start]
-        var visited = Set<Int>()
-        while let node = frontier.popLast() {
-            let neighbours = forward ? network.outgoingEdges(of: node).map(\.target) : network.incomingEdges(of: node).map(\.source)
-            for next in neighbours where visited.insert(next).inserted {
-                switch network.nodes[next].kind {
-                case .flatten, .sumPool2d, .avgPool2d: frontier.append(next)
-                default: result.insert(next)
-                }
             }
         }
         return result

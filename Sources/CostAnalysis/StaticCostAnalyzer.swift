@@ -17,15 +17,7 @@ public enum StaticCostAnalyzer {
             let weightCount = weight?.count ?? 0
             let nonZeroWeights = weight?.nonZeroCount ?? 0
 
-            var footprint: WeightStorageFootprint?
-            switch node.kind {
-            case .affine(let matrix, _), .linear(let matrix):
-                footprint = WeightStorageFootprint(rows: matrix.shape[0], columns: matrix.shape[1], nonZeros: nonZeroWeights)
-            case .convolution(let conv):
-                footprint = WeightStorageFootprint(rows: conv.outputChannels, columns: conv.fanIn, nonZeros: nonZeroWeights)
-            default:
-                footprint = nil
-            }
+            let footprint = WeightStorageFootprint(of: node)
             if let footprint {
                 for format in WeightStorageFormat.allCases {
                     for precision in WeightPrecision.allCases {

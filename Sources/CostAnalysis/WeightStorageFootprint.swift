@@ -1,3 +1,5 @@
+import NetworkModel
+
 /// Precision at which weights are stored.
 public enum WeightPrecision: String, Sendable, CaseIterable, Codable {
     case fp32, fp16, int8
@@ -51,26 +53,62 @@ public struct WeightStorageFootprint: Sendable, Equatable {
 
     /// Bytes for `format` at `precision`.
     public func bytes(_ format: WeightStorageFormat, _ precision: WeightPrecision) -> Int {
-        let value = precision.bytes
+        bytes(format, valueBits: precision.bytes * 8)
+    }
+
+    /// Bytes for `format` with weight values of `valueBits` bits each (values packed, rounded up to whole bytes
+    /// once per array), for precisions such as 1-bit or 9-bit synapses on neuromorphic chips.
+    public func bytes(_ format: WeightStorageFormat, valueBits: Int) -> Int {
         let count = rows * columns
+        let valueBytes = (nonZeros * valueBits + 7) / 8
         switch format {
         case .dense:
-            return count * value
+            return (count * valueBits + 7) / 8
         case .csr:
             let columnIndex = Self.indexBytes(toHold: max(columns - 1, 0))
             let rowPointer = Self.indexBytes(toHold: nonZeros)
-            return nonZeros * (value + columnIndex) + (rows + 1) * rowPointer
+            return valueBytes + nonZeros * columnIndex + (rows + 1) * rowPointer
         case .bitmask:
-            return (count + 7) / 8 + nonZeros * value
+            return (count + 7) / 8 + valueBytes
         case .coo:
             let rowIndex = Self.indexBytes(toHold: max(rows - 1, 0))
             let columnIndex = Self.indexBytes(toHold: max(columns - 1, 0))
-            return nonZeros * (value + rowIndex + columnIndex)
+            return valueBytes + nonZeros * (rowIndex + columnIndex)
         }
+    }
+
+    /// Index bits read per non-zero weight fetched in `format`: none for dense, the column index for CSR,
+    /// row and column for COO, and for a bitmask the mask bits scanned per non-zero (`n / nnz` on average).
+    public func indexBitsPerNonZero(_ format: WeightStorageFormat) -> Double {
+        switch format {
+        case .dense: return 0
+        case .csr: return Double(Self.indexBytes(toHold: max(columns - 1, 0)) * 8)
+        case .coo: return Double((Self.indexBytes(toHold: max(rows - 1, 0)) + Self.indexBytes(toHold: max(columns - 1, 0))) * 8)
+        case .bitmask: return nonZeros == 0 ? 0 : Double(rows * columns) / Double(nonZeros)
+        }
+    }
+
+    /// The format with the fewest bytes for `valueBits`-bit values (dense wins ties).
+    public func smallestFormat(valueBits: Int) -> WeightStorageFormat {
+        WeightStorageFormat.allCases.min { bytes($0, valueBits: valueBits) < bytes($1, valueBits: valueBits) }!
     }
 
     /// The format with the fewest bytes at `precision` (dense wins ties: it needs no index logic).
     public func smallestFormat(_ precision: WeightPrecision) -> WeightStorageFormat {
         WeightStorageFormat.allCases.min { bytes($0, precision) < bytes($1, precision) }!
+    }
+}
+
+extension WeightStorageFootprint {
+    /// The footprint of an Affine, Linear or convolution node's weights (nil for other nodes).
+    public init?(of node: Node) {
+        switch node.kind {
+        case .affine(let weight, _), .linear(let weight):
+            self.init(rows: weight.shape[0], columns: weight.shape[1], nonZeros: weight.nonZeroCount)
+        case .convolution(let conv):
+            self.init(rows: conv.outputChannels, columns: conv.fanIn, nonZeros: conv.weight.nonZeroCount)
+        default:
+            return nil
+        }
     }
 }

@@ -7,8 +7,9 @@ enum StageKind: Sendable {
     /// Affine, Linear, convolutions, Scale: bias plus scattered contributions.
     case weighted(kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, nonZeroBiasAdds: Int, taps: ImmutableBuffer<Int32>)
     case population(PopulationDynamics)
-    /// The ANN view of an IF population: `max(0, input)`.
-    case rectifier
+    /// The ANN view of an IF population: `max(0, input) / θ`, the firing rate the IF approximates
+    /// (a plain ReLU for θ = 1, as in an ANN before conversion).
+    case rectifier(inverseThreshold: ImmutableBuffer<Float>)
     case threshold(ImmutableBuffer<Float>)
     case output
     /// Flatten and pools: folded into the projections of their consumers; nothing runs.
@@ -64,8 +65,9 @@ public struct SimulationPlan: Sendable {
         try self.init(network: network, options: options, annView: false)
     }
 
-    /// The ANN view of a network (the same graph with each IF replaced by a ReLU), evaluated in one step:
-    /// what the converted SNN approximates.
+    /// The ANN view of a network (the same graph with each IF replaced by a ReLU scaled by 1/θ), evaluated in one
+    /// step: the network of firing rates the SNN approximates. For an ANN before conversion (θ = 1) it is the ANN
+    /// itself; for a converted SNN whose thresholds were folded into the next weights it is the source ANN again.
     /// - Throws: `SimulationError` when the network has other spiking nodes (LIF, CubaLIF, Threshold) or cycles.
     public static func annView(of network: Network, readout: String? = nil) throws(SimulationError) -> SimulationPlan {
         for node in network.nodes {
@@ -149,8 +151,12 @@ public struct SimulationPlan: Sendable {
                 kind = .weighted(kernel: WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape, arena: arena),
                                  bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
             case .neuron(let neurons):
-                kind = annView ? .rectifier
-                    : .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena))
+                if annView {
+                    let thresholds = try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena).threshold
+                    kind = .rectifier(inverseThreshold: arena.store((0..<thresholds.count).map { 1 / thresholds[$0] }))
+                } else {
+                    kind = .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena))
+                }
             case .threshold(let tensor):
                 let values = (try? tensor.broadcast(to: outputShape)) ?? tensor.doubleValues
                 kind = .threshold(arena.store(values.map { Float($0) }))
@@ -185,7 +191,7 @@ public struct SimulationPlan: Sendable {
             for edge in network.incomingEdges(of: node) {
                 let source = edge.source
                 let throughRecurrent = recurrent || edge.isRecurrent
-                if case .routing = routingKind(network.nodes[source].kind) {
+                if network.nodes[source].kind.isRouting {
                     guard !chain.contains(source) else {
                         throw SimulationError("node '\(network.nodes[source].name)': routing nodes form a cycle with no neuron or weighted node in it")
                     }
@@ -217,14 +223,6 @@ public struct SimulationPlan: Sendable {
                 }
             }
             return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: arena.store(synops))
-        }
-    }
-
-    private enum RoutingTest { case routing, other }
-    private static func routingKind(_ kind: NodeKind) -> RoutingTest {
-        switch kind {
-        case .flatten, .sumPool2d, .avgPool2d: return .routing
-        default: return .other
         }
     }
 }
