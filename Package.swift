@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Thin C view of Debian's libhdf5: a module map and a header-only shim for the macros Swift cannot import.
@@ -34,10 +35,14 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["NetworkModel", "CostAnalysis", "SampleData"]),
         // ANN-to-SNN conversion: IF thresholds calibrated from input-current percentiles.
         .target(name: "Conversion", dependencies: ["NetworkModel", "Simulator", "SampleData"]),
+        // Prices exact counts under hardware profiles: compute, memory traffic, routing, static.
+        .target(name: "EnergyLedger", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "HardwareProfiles"]),
         // Results files: counts, predictions and provenance in HDF5 (docs/results-schema.md).
-        .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", "EnergyLedger", "HardwareProfiles", .product(name: "Crypto", package: "swift-crypto")]),
+        // Hardware energy profiles: the profile format, the bundled YAML files and their loader.
+        .target(name: "HardwareProfiles", dependencies: [.product(name: "Yams", package: "Yams")], resources: []),
         // Umbrella library re-exporting the parts.
-        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion"]),
+        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion", "EnergyLedger", "HardwareProfiles"]),
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",

@@ -8,3 +8,5 @@
 @_exported import Simulator
 @_exported import ResultsFile
 @_exported import Conversion
+@_exported import HardwareProfiles
+@_exported import EnergyLedger

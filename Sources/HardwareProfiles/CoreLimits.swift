@@ -1,0 +1,38 @@
+/// The cores of a neuromorphic chip (or board) and their capacity limits; `nil` means not published or not limited.
+public struct CoreLimits: Sendable, Equatable {
+    /// Number of cores (on all chips together).
+    public let count: Int
+    /// Neurons (compartments) one core holds.
+    public let neuronsPerCore: Int?
+    /// Synaptic memory of one core, in bytes.
+    public let synapticMemoryBytesPerCore: Int?
+    /// Most synapses into one neuron.
+    public let fanInPerNeuron: Int?
+    /// Most synapses one neuron's spike reaches.
+    public let fanOutPerNeuron: Int?
+    /// Mesh columns (the X direction, routed first; east-west hops).
+    public let meshColumns: Int?
+    /// Mesh rows (the Y direction, routed second; north-south hops).
+    public let meshRows: Int?
+    /// Cores per chip when the profile covers several chips.
+    public let coresPerChip: Int?
+
+    /// Creates core limits; `nil` for anything not published.
+    public init(count: Int, neuronsPerCore: Int?, synapticMemoryBytesPerCore: Int?, fanInPerNeuron: Int?,
+                fanOutPerNeuron: Int?, meshColumns: Int?, meshRows: Int?, coresPerChip: Int?) {
+        self.count = count
+        self.neuronsPerCore = neuronsPerCore
+        self.synapticMemoryBytesPerCore = synapticMemoryBytesPerCore
+        self.fanInPerNeuron = fanInPerNeuron
+        self.fanOutPerNeuron = fanOutPerNeuron
+        self.meshColumns = meshColumns
+        self.meshRows = meshRows
+        self.coresPerChip = coresPerChip
+    }
+
+    /// Neurons all cores hold together, when the per-core figure is known.
+    public var totalNeurons: Int? { neuronsPerCore.map { $0 * count } }
+
+    /// Number of chips, when the profile covers several.
+    public var chipCount: Int? { coresPerChip.map { count / $0 } }
+}
