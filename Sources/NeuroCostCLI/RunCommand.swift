@@ -5,6 +5,7 @@ import NeuroCost
 extension InputEncoding: ExpressibleByArgument {}
 extension ResetMode: ExpressibleByArgument {}
 extension ThresholdComparison: ExpressibleByArgument {}
+extension WeightStorageFormat: ExpressibleByArgument {}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,6 +54,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Skip this many samples first.")
     var offset = 0
 
+    @Option(name: .customLong("profile"), help: "Price the run under this hardware profile (a bundled name or a YAML/JSON file); repeatable.")
+    var profiles: [String] = []
+
+    @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
+    var weightFormat: WeightStorageFormat?
+
     @Option(help: "Results file to write.")
     var out = "neurocost-run.h5"
 
@@ -77,6 +84,7 @@ struct RunCommand: ParsableCommand {
         if !force, FileManager.default.fileExists(atPath: out) {
             throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
         }
+        let hardware = try profiles.map { try ProfileLibrary.load($0) }
         let document = try NIRReader.read(path: network)
         let options = SimulationOptions(timesteps: timesteps, encoding: encoding, reset: reset,
                                         thresholdComparison: thresholdCompare, dt: dt, seed: seed, readout: readout)
@@ -93,8 +101,11 @@ struct RunCommand: ParsableCommand {
         progress.finish()
         let elapsed = ContinuousClock.now - started
         let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
-        try RunResultsWriter.write(result, provenance: provenance, to: out, overwrite: force)
-        print(RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out))
+        let reports = try hardware.map {
+            (try EnergyLedger.price(result, network: document.network, profile: $0, options: LedgerOptions(weightFormat: weightFormat)), $0)
+        }
+        try RunResultsWriter.write(result, provenance: provenance, to: out, overwrite: force, energy: reports)
+        print(RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0)))
     }
 }
 

@@ -2,7 +2,7 @@ import NeuroCost
 
 /// The per-layer table `run` prints.
 enum RunSummary {
-    static func render(result: RunResult, network: String, elapsed: Duration, resultsFile: String) -> String {
+    static func render(result: RunResult, network: String, elapsed: Duration, resultsFile: String, energy: [EnergyReport] = []) -> String {
         let counts = result.counts
         let samples = max(counts.sampleCount, 1)
         func perSample(_ metric: CountMetric, _ layer: Int) -> String {
@@ -29,6 +29,10 @@ enum RunSummary {
                                            "neuron updates [/sample]", "active updates [/sample]"],
                                   rows: rows, rightAligned: Set(2...6))
         lines.append("")
+        if !energy.isEmpty {
+            lines += EnergyTable.render(energy, samples: samples)
+            lines.append("")
+        }
         if let accuracy = result.accuracyByTimestep {
             let shown = accuracy.enumerated().map { "t=\($0.offset + 1): " + String(format: "%.2f%%", 100 * $0.element) }
             lines.append("accuracy by timestep: " + shown.joined(separator: "  "))

@@ -1,3 +1,5 @@
+import EnergyLedger
+import HardwareProfiles
 import HDF5Kit
 import Simulator
 
@@ -7,7 +9,8 @@ public enum RunResultsWriter {
     public static let schemaVersion = "1"
 
     /// Writes `result` to `path`. An existing file is replaced only when `overwrite` is true.
-    public static func write(_ result: RunResult, provenance: RunProvenance, to path: String, overwrite: Bool) throws {
+    public static func write(_ result: RunResult, provenance: RunProvenance, to path: String, overwrite: Bool,
+                             energy: [(EnergyReport, HardwareProfile)] = []) throws {
         let file = try HDF5File(path: path, mode: overwrite ? .truncate : .createNew)
         defer { file.close() }
         let options = result.options
@@ -56,6 +59,7 @@ public enum RunResultsWriter {
             let dataset = try results.writeDataset("accuracy_by_timestep", accuracy, shape: [accuracy.count])
             try dataset.setAttribute("units", string: "fraction of samples whose prediction after the step equals the label")
         }
+        try EnergyGroupWriter.write(energy, into: file)
         try file.flush()
     }
 

@@ -125,11 +125,11 @@ final class SampleWorker {
                     add(.spikes, result.spikes, stage, step)
                     add(.neuronUpdates, dynamics.count, stage, step)
                     add(.activeNeuronUpdates, result.activeUpdates, stage, step)
-                case .rectifier:
+                case .rectifier(let inverseThreshold):
                     let input = gatherInput(stage, step: step)
                     record(input, stage)
                     let output = outputs[stage.node]!
-                    for element in 0..<stage.outputCount { output[element] = max(0, input[element]) }
+                    for element in 0..<stage.outputCount { output[element] = max(0, input[element]) * inverseThreshold[element] }
                 case .threshold(let thresholds):
                     let input = gatherInput(stage, step: step)
                     spikeLists[stage.node].removeAll(keepingCapacity: true)

@@ -91,4 +91,28 @@ import Testing
         #expect(accuracy.count == 8)
         #expect(accuracy.last! > 0.9, "bundled SNN accuracy by timestep: \(accuracy)")
     }
+
+    @Test("compare with no network prices the bundled sparse SNN against its ANN and dense SNN, and writes the energy groups")
+    func compareDefaults() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("compare.h5").path
+        let result = try ProcessRunner.run(RepositoryPaths.cliBinary.path, ["compare", "--limit", "20", "--out", out], in: RepositoryPaths.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("ANN/SNN") && result.standardOutput.contains("baseline/SNN"))
+        #expect(result.standardOutput.contains("horowitz-45nm-fp32"))
+        let file = try HDF5File(path: out, mode: .readOnly)
+        defer { file.close() }
+        #expect(file.exists("energy/horowitz-45nm-fp32/by_layer_picojoules"))
+        #expect(file.exists("ann/energy/horowitz-45nm-fp32/totals_picojoules"))
+        #expect(file.exists("baseline/energy/horowitz-45nm-fp32/totals_picojoules"))
+    }
+
+    @Test("an unknown profile name is a clear error listing the bundled ones")
+    func unknownProfile() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("r.h5").path
+        let result = try ProcessRunner.run(RepositoryPaths.cliBinary.path, ["run", "--profile", "no-such-chip", "--out", out, "--quiet"],
+                                           in: RepositoryPaths.root)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("no-such-chip") && result.standardError.contains("loihi"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
 }

@@ -53,6 +53,20 @@ import Testing
         #expect(after[index] == before[index] * firstThreshold)
     }
 
+    @Test("the ANN view of the converted SNN is the source ANN again (thresholds folded out)")
+    func annViewOfConvertedNetwork() throws {
+        let network = try NIRReader.read(path: Self.ann).network
+        let report = try ThresholdCalibrator.convert(network, calibration: SampleDataset(path: Self.train), range: 0..<100,
+                                                     options: ConversionOptions())
+        let data = try SampleDataset(path: Self.test)
+        let original = try SimulationRunner.run(plan: SimulationPlan.annView(of: network), dataset: data)
+        let converted = try SimulationRunner.run(plan: SimulationPlan.annView(of: report.network), dataset: data)
+        // Scaling a weight by θ and the activation by 1/θ rounds differently only in the last bits.
+        let agreeing = zip(original.predictions, converted.predictions).filter { $0 == $1 }.count
+        #expect(Double(agreeing) / Double(original.predictions.count) > 0.99)
+        #expect(original.counts.total(.macs) == converted.counts.total(.macs))
+    }
+
     @Test("the sequential method calibrates layer by layer on the SNN without touching weights")
     func sequentialKeepsWeights() throws {
         let network = try NIRReader.read(path: Self.ann).network

@@ -32,8 +32,10 @@ import Testing
         try Self.writeSamples(count: 30, to: data)
         let result = try run(threads: 2, data: data)
         let out = folder.appendingPathComponent("run.h5").path
+        let profile = try ProfileLibrary.load("horowitz-45nm-fp32")
+        let energy = try EnergyLedger.price(result, network: NIRReader.read(path: Self.network).network, profile: profile)
         try RunResultsWriter.write(result, provenance: RunProvenance(networkFile: Self.network, dataFile: data, neurocostVersion: "test"),
-                                   to: out, overwrite: false)
+                                   to: out, overwrite: false, energy: [(energy, profile)])
 
         let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
@@ -56,6 +58,19 @@ import Testing
                 #expect(dataset.hasAttribute(attribute), "\(path) attribute \(attribute)")
             }
         }
+        let energySpec = try #require(schema["energy_group"] as? [String: Any])
+        let group = try file.openGroup("energy/horowitz-45nm-fp32")
+        for attribute in energySpec["attributes"] as? [String] ?? [] {
+            #expect(group.hasAttribute(attribute), "energy attribute \(attribute)")
+        }
+        let energySizes = ["L": result.layerNames.count, "C": EnergyComponent.allCases.count]
+        for (name, value) in try #require(energySpec["datasets"] as? [String: [String: Any]]) {
+            guard group.exists(name) else { Issue.record("missing energy dataset \(name)"); continue }
+            let dataset = try group.openDataset(name)
+            #expect(describe(try dataset.elementType) == (value["dtype"] as? String), "\(name) dtype")
+            #expect(try dataset.shape == (value["shape"] as? [String] ?? []).map { energySizes[$0]! }, "\(name) shape")
+        }
+        #expect(try group.attribute("total_picojoules", as: Double.self) == [energy.totalPicojoules])
         // The network's hash is the file's.
         #expect(try file.stringAttribute("network_sha256") == RunProvenance.sha256(ofFile: Self.network))
         // Stored counts equal the run's.

@@ -1,0 +1,34 @@
+/// The parts a run's energy is split into. Each has one documented formula (docs/energy-ledger.md).
+public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
+    // compute
+    case synops
+    case macs
+    case neuronUpdates = "neuron_updates"
+    case biasAdds = "bias_adds"
+    // memory traffic
+    case weightReads = "weight_reads"
+    case indexReads = "index_reads"
+    case stateTraffic = "state_traffic"
+    case spikeTraffic = "spike_traffic"
+    // routing
+    case spikesSent = "spikes_sent"
+    case routerHops = "router_hops"
+    // static
+    case staticEnergy = "static"
+
+    /// The group the component belongs to.
+    public var group: EnergyGroup {
+        switch self {
+        case .synops, .macs, .neuronUpdates, .biasAdds: return .compute
+        case .weightReads, .indexReads, .stateTraffic, .spikeTraffic: return .memory
+        case .spikesSent, .routerHops: return .routing
+        case .staticEnergy: return .staticPower
+        }
+    }
+}
+
+/// Coarse groups of components, for tables and plots.
+public enum EnergyGroup: String, Sendable, CaseIterable, Codable {
+    case compute, memory, routing
+    case staticPower = "static"
+}

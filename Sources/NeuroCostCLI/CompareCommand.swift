@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import NeuroCost
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "ANN vs SNN (and SNN vs a baseline SNN) on the same samples, priced under the same profiles.",
+        discussion: """
+            The ANN view is the same graph with each IF replaced by a ReLU, run once per sample; its effective MACs skip \
+            zero activations and zero weights. Several --data files (for example clean and adversarial) are compared side \
+            by side. With no arguments: the bundled 90%-sparse digits SNN against its ANN and its dense counterpart.
+            """
+    )
+
+    @Argument(help: "The SNN (NIR). Default: the bundled \(RunCommand.defaultNetwork).")
+    var network = RunCommand.defaultNetwork
+
+    @Option(name: .customLong("data"), help: "Data file(s); repeatable. Default: \(RunCommand.defaultData).")
+    var dataFiles: [String] = []
+
+    @Option(help: "Comma-separated profile names or files.")
+    var profiles = "horowitz-45nm-fp32,horowitz-45nm-int8,keras-spiking-gpu"
+
+    @Option(help: "A second SNN to compare against (for example the dense network of a sparse one).")
+    var baseline: String?
+
+    @Option(help: "Time steps of the SNN runs.")
+    var timesteps = 8
+
+    @Option(help: "Run at most this many samples of each data file.")
+    var limit: Int?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
+    var weightFormat: WeightStorageFormat?
+
+    @Option(help: "Write the SNN's results with /energy, /ann/energy and /baseline/energy groups (one --data only).")
+    var out: String?
+
+    @Flag(help: "Replace --out if it exists.")
+    var force = false
+
+    func run() throws {
+        let usesDefaults = network == RunCommand.defaultNetwork && dataFiles.isEmpty
+        let baselinePath = baseline ?? (usesDefaults ? "Datasets/networks/digits-snn-dense.nir" : nil)
+        let data = dataFiles.isEmpty ? [RunCommand.defaultData] : dataFiles
+        if let out {
+            guard data.count == 1 else { throw CommandFailure("--out writes one results file: give one --data") }
+            if !force, FileManager.default.fileExists(atPath: out) {
+                throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
+            }
+        }
+        for path in [network] + data + (baselinePath.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure("\(path): no such file (the bundled defaults are found from the repository root)")
+        }
+        let hardware = try profiles.split(separator: ",").map { try ProfileLibrary.load(String($0).trimmingCharacters(in: .whitespaces)) }
+        let snn = try NIRReader.read(path: network).network
+        let baselineNetwork = try baselinePath.map { try NIRReader.read(path: $0).network }
+        let options = SimulationOptions(timesteps: timesteps)
+        let ledgerOptions = LedgerOptions(weightFormat: weightFormat)
+        let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
+
+        var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)",
+                     "dense ANN MACs per sample: \(InspectTable.grouped(denseMACs))", ""]
+        for path in data {
+            let dataset = try SampleDataset(path: path)
+            let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+            let snnRun = try SimulationRunner.run(plan: SimulationPlan(network: snn, options: options), dataset: dataset, range: range, threads: threads)
+            let annRun = try SimulationRunner.run(plan: SimulationPlan.annView(of: snn), dataset: dataset, range: range, threads: threads)
+            let baselineRun = try baselineNetwork.map {
+                try SimulationRunner.run(plan: SimulationPlan(network: $0, options: options), dataset: dataset, range: range, threads: threads)
+            }
+            let samples = Double(max(range.count, 1))
+            lines.append("data: \(path) (\(range.count) samples)")
+            var accuracy = ["ANN \(percent(annRun.accuracyByTimestep?.first))", "SNN \(percent(snnRun.accuracyByTimestep?.last))"]
+            if let baselineRun { accuracy.append("baseline \(percent(baselineRun.accuracyByTimestep?.last))") }
+            lines.append("accuracy: " + accuracy.joined(separator: "   "))
+            var countLine = "per sample: ANN effective MACs \(RunSummary.format(Double(annRun.counts.total(.macs)) / samples))"
+                + "   SNN synops \(RunSummary.format(Double(snnRun.counts.total(.synops)) / samples))"
+                + "   SNN MACs \(RunSummary.format(Double(snnRun.counts.total(.macs)) / samples))"
+                + "   SNN spikes \(RunSummary.format(Double(snnRun.counts.total(.spikes)) / samples))"
+            if let baselineRun { countLine += "   baseline synops \(RunSummary.format(Double(baselineRun.counts.total(.synops)) / samples))" }
+            lines.append(countLine)
+
+            var rows: [[String]] = []
+            var energyForFile: (snn: [(EnergyReport, HardwareProfile)], ann: [(EnergyReport, HardwareProfile)], baseline: [(EnergyReport, HardwareProfile)]) = ([], [], [])
+            for profile in hardware {
+                let snnEnergy = priced(snnRun, snn, profile, ledgerOptions)
+                let annEnergy = priced(annRun, snn, profile, ledgerOptions)
+                let baselineEnergy = baselineRun.map { priced($0, baselineNetwork!, profile, ledgerOptions) }
+                if let report = try? snnEnergy.get() { energyForFile.snn.append((report, profile)) }
+                if let report = try? annEnergy.get() { energyForFile.ann.append((report, profile)) }
+                if let report = try? baselineEnergy?.get() { energyForFile.baseline.append((report, profile)) }
+                var row = [profile.name, energy(annEnergy, samples), energy(snnEnergy, samples), ratio(annEnergy, over: snnEnergy),
+                           paperRatio(annEnergy, over: snnEnergy)]
+                if let baselineEnergy {
+                    row += [energy(baselineEnergy, samples), ratio(baselineEnergy, over: snnEnergy), paperRatio(baselineEnergy, over: snnEnergy)]
+                }
+                rows.append(row)
+                for failure in [snnEnergy, annEnergy] + (baselineEnergy.map { [$0] } ?? []) {
+                    if case .failure(let error) = failure { lines.append("  \(profile.name): \(error)") }
+                }
+            }
+            var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (paper conv.)"]
+            if baselineNetwork != nil { header += ["baseline [/sample]", "baseline/SNN", "baseline/SNN (paper conv.)"] }
+            lines += TextTable.render(header: header, rows: rows, rightAligned: Set(1..<header.count))
+            lines.append("")
+            if let out {
+                let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
+                try RunResultsWriter.write(snnRun, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn)
+                let file = try HDF5File(path: out, mode: .readWrite)
+                try EnergyGroupWriter.write(energyForFile.ann, into: file.createGroup("ann"))
+                if baselineNetwork != nil {
+                    let group = try file.createGroup("baseline")
+                    try group.setAttribute("network_file", string: baselinePath!)
+                    try EnergyGroupWriter.write(energyForFile.baseline, into: group)
+                }
+                file.close()
+                lines.append("results: \(out)")
+            }
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    /// The priced run, or why the profile cannot price it (kept, so one profile's gap does not stop the others).
+    private func priced(_ run: RunResult, _ network: Network, _ profile: HardwareProfile,
+                        _ options: LedgerOptions) -> Result<EnergyReport, LedgerError> {
+        do {
+            return .success(try EnergyLedger.price(run, network: network, profile: profile, options: options))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func percent(_ value: Double?) -> String {
+        value.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
+    }
+
+    private func energy(_ report: Result<EnergyReport, LedgerError>, _ samples: Double) -> String {
+        guard case .success(let value) = report else { return "n/a" }
+        return EnergyTable.formatEnergy(value.totalPicojoules / samples)
+    }
+
+    private func ratio(_ numerator: Result<EnergyReport, LedgerError>, over denominator: Result<EnergyReport, LedgerError>) -> String {
+        guard case .success(let top) = numerator, case .success(let bottom) = denominator, bottom.totalPicojoules > 0 else { return "n/a" }
+        return String(format: "%.2f×", top.totalPicojoules / bottom.totalPicojoules)
+    }
+
+    private func paperRatio(_ numerator: Result<EnergyReport, LedgerError>, over denominator: Result<EnergyReport, LedgerError>) -> String {
+        guard case .success(let top) = numerator, case .success(let bottom) = denominator,
+              let a = top.paperConventionPicojoules, let b = bottom.paperConventionPicojoules, b > 0 else { return "n/a" }
+        return String(format: "%.2f×", a / b)
+    }
+}
