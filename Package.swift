@@ -37,12 +37,14 @@ let package = Package(
         .target(name: "Conversion", dependencies: ["NetworkModel", "Simulator", "SampleData"]),
         // Prices exact counts under hardware profiles: compute, memory traffic, routing, static.
         .target(name: "EnergyLedger", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "HardwareProfiles"]),
+        // Places spiking neurons on a neuromorphic profile's cores and counts router hops.
+        .target(name: "CoreMapping", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "HardwareProfiles"]),
         // Results files: counts, predictions and provenance in HDF5 (docs/results-schema.md).
         .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", "EnergyLedger", "HardwareProfiles", .product(name: "Crypto", package: "swift-crypto")]),
         // Hardware energy profiles: the profile format, the bundled YAML files and their loader.
         .target(name: "HardwareProfiles", dependencies: [.product(name: "Yams", package: "Yams")], resources: []),
         // Umbrella library re-exporting the parts.
-        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion", "EnergyLedger", "HardwareProfiles"]),
+        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion", "EnergyLedger", "CoreMapping", "HardwareProfiles"]),
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",

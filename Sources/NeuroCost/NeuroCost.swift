@@ -10,3 +10,4 @@
 @_exported import Conversion
 @_exported import HardwareProfiles
 @_exported import EnergyLedger
+@_exported import CoreMapping

@@ -60,7 +60,6 @@ struct CompareCommand: ParsableCommand {
         let snn = try NIRReader.read(path: network).network
         let baselineNetwork = try baselinePath.map { try NIRReader.read(path: $0).network }
         let options = SimulationOptions(timesteps: timesteps)
-        let ledgerOptions = LedgerOptions(weightFormat: weightFormat)
         let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
 
         var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)",
@@ -68,10 +67,15 @@ struct CompareCommand: ParsableCommand {
         for path in data {
             let dataset = try SampleDataset(path: path)
             let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
-            let snnRun = try SimulationRunner.run(plan: SimulationPlan(network: snn, options: options), dataset: dataset, range: range, threads: threads)
-            let annRun = try SimulationRunner.run(plan: SimulationPlan.annView(of: snn), dataset: dataset, range: range, threads: threads)
-            let baselineRun = try baselineNetwork.map {
-                try SimulationRunner.run(plan: SimulationPlan(network: $0, options: options), dataset: dataset, range: range, threads: threads)
+            let neuromorphic = hardware.contains { $0.kind == .neuromorphic }
+            let snnPlan = try SimulationPlan(network: snn, options: options)
+            let snnRun = try SimulationRunner.run(plan: snnPlan, dataset: dataset, range: range, threads: threads,
+                                                  countSpikesPerNeuron: neuromorphic)
+            let annPlan = try SimulationPlan.annView(of: snn)
+            let annRun = try SimulationRunner.run(plan: annPlan, dataset: dataset, range: range, threads: threads)
+            let baselinePlan = try baselineNetwork.map { try SimulationPlan(network: $0, options: options) }
+            let baselineRun = try baselinePlan.map {
+                try SimulationRunner.run(plan: $0, dataset: dataset, range: range, threads: threads, countSpikesPerNeuron: neuromorphic)
             }
             let samples = Double(max(range.count, 1))
             lines.append("data: \(path) (\(range.count) samples)")
@@ -88,9 +92,9 @@ struct CompareCommand: ParsableCommand {
             var rows: [[String]] = []
             var energyForFile: (snn: [(EnergyReport, HardwareProfile)], ann: [(EnergyReport, HardwareProfile)], baseline: [(EnergyReport, HardwareProfile)]) = ([], [], [])
             for profile in hardware {
-                let snnEnergy = priced(snnRun, snn, profile, ledgerOptions)
-                let annEnergy = priced(annRun, snn, profile, ledgerOptions)
-                let baselineEnergy = baselineRun.map { priced($0, baselineNetwork!, profile, ledgerOptions) }
+                let snnEnergy = priced(snnRun, snnPlan, profile)
+                let annEnergy = priced(annRun, annPlan, profile)
+                let baselineEnergy = baselineRun.map { priced($0, baselinePlan!, profile) }
                 if let report = try? snnEnergy.get() { energyForFile.snn.append((report, profile)) }
                 if let report = try? annEnergy.get() { energyForFile.ann.append((report, profile)) }
                 if let report = try? baselineEnergy?.get() { energyForFile.baseline.append((report, profile)) }
@@ -126,12 +130,11 @@ struct CompareCommand: ParsableCommand {
     }
 
     /// The priced run, or why the profile cannot price it (kept, so one profile's gap does not stop the others).
-    private func priced(_ run: RunResult, _ network: Network, _ profile: HardwareProfile,
-                        _ options: LedgerOptions) -> Result<EnergyReport, LedgerError> {
+    private func priced(_ run: RunResult, _ plan: SimulationPlan, _ profile: HardwareProfile) -> Result<EnergyReport, PricingFailure> {
         do {
-            return .success(try EnergyLedger.price(run, network: network, profile: profile, options: options))
+            return .success(try Pricing.price(run, plan: plan, profile: profile, weightFormat: weightFormat).0)
         } catch {
-            return .failure(error)
+            return .failure(PricingFailure(description: "\(error)"))
         }
     }
 
@@ -139,19 +142,24 @@ struct CompareCommand: ParsableCommand {
         value.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
     }
 
-    private func energy(_ report: Result<EnergyReport, LedgerError>, _ samples: Double) -> String {
+    private func energy(_ report: Result<EnergyReport, PricingFailure>, _ samples: Double) -> String {
         guard case .success(let value) = report else { return "n/a" }
         return EnergyTable.formatEnergy(value.totalPicojoules / samples)
     }
 
-    private func ratio(_ numerator: Result<EnergyReport, LedgerError>, over denominator: Result<EnergyReport, LedgerError>) -> String {
+    private func ratio(_ numerator: Result<EnergyReport, PricingFailure>, over denominator: Result<EnergyReport, PricingFailure>) -> String {
         guard case .success(let top) = numerator, case .success(let bottom) = denominator, bottom.totalPicojoules > 0 else { return "n/a" }
         return String(format: "%.2f×", top.totalPicojoules / bottom.totalPicojoules)
     }
 
-    private func paperRatio(_ numerator: Result<EnergyReport, LedgerError>, over denominator: Result<EnergyReport, LedgerError>) -> String {
+    private func paperRatio(_ numerator: Result<EnergyReport, PricingFailure>, over denominator: Result<EnergyReport, PricingFailure>) -> String {
         guard case .success(let top) = numerator, case .success(let bottom) = denominator,
               let a = top.paperConventionPicojoules, let b = bottom.paperConventionPicojoules, b > 0 else { return "n/a" }
         return String(format: "%.2f×", a / b)
     }
+}
+
+/// Why a profile could not price one side of a comparison (shown beside the table).
+struct PricingFailure: Error, CustomStringConvertible {
+    let description: String
 }

@@ -97,15 +97,17 @@ struct RunCommand: ParsableCommand {
         let progress = ProgressDisplay(total: range.count, enabled: !quiet)
         let started = ContinuousClock.now
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads,
+                                              countSpikesPerNeuron: hardware.contains { $0.kind == .neuromorphic },
                                               progress: progress.update)
         progress.finish()
         let elapsed = ContinuousClock.now - started
         let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
-        let reports = try hardware.map {
-            (try EnergyLedger.price(result, network: document.network, profile: $0, options: LedgerOptions(weightFormat: weightFormat)), $0)
-        }
+        let priced = try hardware.map { ($0, try Pricing.price(result, plan: plan, profile: $0, weightFormat: weightFormat)) }
+        let reports = priced.map { ($0.1.0, $0.0) }
         try RunResultsWriter.write(result, provenance: provenance, to: out, overwrite: force, energy: reports)
-        print(RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0)))
+        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0))
+        for mapping in priced.compactMap(\.1.1) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
+        print(summary)
     }
 }
 

@@ -75,6 +75,8 @@ public struct RunResult: Sendable {
     public let predictionsByStep: [Int]
     /// Positive summed inputs of the probed nodes, by node index (empty unless asked for).
     public let probedInputs: [Int: [Float]]
+    /// Spikes of each neuron over all samples and steps, by node index (empty unless asked for).
+    public let spikesPerNeuron: [Int: [Int]]
 
     /// The prediction after the last step, per sample.
     public var predictions: [Int] {

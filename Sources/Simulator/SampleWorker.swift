@@ -18,6 +18,23 @@ final class SampleWorker {
     private let readoutCount: Int
     private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
 
+    /// When set, spikes are also counted per neuron (summed over the worker's samples and steps), by node.
+    var countsSpikesPerNeuron = false
+    private(set) var spikesPerNeuron: [Int: [Int]] = [:]
+
+    /// Hands over the per-neuron spike counts and starts afresh.
+    func takeSpikesPerNeuron() -> [Int: [Int]] {
+        defer { spikesPerNeuron = [:] }
+        return spikesPerNeuron
+    }
+
+    private func countPerNeuron(_ stage: Stage) {
+        guard countsSpikesPerNeuron else { return }
+        let node = stage.node
+        if spikesPerNeuron[node] == nil { spikesPerNeuron[node] = Array(repeating: 0, count: stage.outputCount) }
+        for spike in spikeLists[node] { spikesPerNeuron[node]![Int(spike)] += 1 }
+    }
+
     /// Nodes whose positive summed inputs are recorded (threshold calibration), and what was recorded.
     var probedNodes: Set<Int> = []
     private(set) var probedInputs: [Int: [Float]] = [:]
@@ -123,6 +140,7 @@ final class SampleWorker {
                                                reset: plan.options.reset, comparison: plan.options.thresholdComparison,
                                                spikes: &spikeLists[node])
                     add(.spikes, result.spikes, stage, step)
+                    countPerNeuron(stage)
                     add(.neuronUpdates, dynamics.count, stage, step)
                     add(.activeNeuronUpdates, result.activeUpdates, stage, step)
                 case .rectifier(let inverseThreshold):
@@ -139,6 +157,7 @@ final class SampleWorker {
                         if strict ? value > theta : value >= theta { spikeLists[stage.node].append(Int32(element)) }
                     }
                     add(.spikes, spikeLists[stage.node].count, stage, step)
+                    countPerNeuron(stage)
                 case .output:
                     let input = gatherInput(stage, step: step)
                     if stage.node == plan.readoutNode {

@@ -23,9 +23,10 @@ public enum SimulationRunner {
     ///   - recordSteps: keep per-sample, per-step counts (N × T × L per metric).
     ///   - probedNodes: nodes (IF populations or their ANN view) whose positive summed inputs are collected,
     ///     every step of every sample, for threshold calibration.
+    ///   - countSpikesPerNeuron: also count every spiking neuron's spikes (over all samples and steps), for core mapping.
     ///   - progress: called on the calling thread after each block with the number of samples done.
     public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
-                           recordSteps: Bool = false, probedNodes: Set<Int> = [],
+                           recordSteps: Bool = false, probedNodes: Set<Int> = [], countSpikesPerNeuron: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> RunResult {
         try validate(dataset: dataset, plan: plan)
         let samples = range ?? 0..<dataset.sampleCount
@@ -34,8 +35,12 @@ public enum SimulationRunner {
         }
         let threadCount = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(samples.count, 1)))
         let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan) })
-        for worker in workers.workers { worker.probedNodes = probedNodes }
+        for worker in workers.workers {
+            worker.probedNodes = probedNodes
+            worker.countsSpikesPerNeuron = countSpikesPerNeuron
+        }
         var probedInputs: [Int: [Float]] = [:]
+        var spikesPerNeuron: [Int: [Int]] = [:]
         let layers = plan.layerNodes.count
         let steps = plan.options.timesteps
         var counts = RunCounts(layerCount: layers, timesteps: steps, sampleCount: samples.count, recordSteps: recordSteps)
@@ -64,6 +69,11 @@ public enum SimulationRunner {
             sink.merge(into: &counts, predictions: &predictions, blockOffset: block.lowerBound - samples.lowerBound)
             for worker in workers.workers {
                 for (node, values) in worker.takeProbedInputs() { probedInputs[node, default: []] += values }
+                for (node, counts) in worker.takeSpikesPerNeuron() {
+                    if spikesPerNeuron[node] == nil { spikesPerNeuron[node] = counts } else {
+                        for index in counts.indices { spikesPerNeuron[node]![index] += counts[index] }
+                    }
+                }
             }
             blockStart = block.upperBound
             progress?(block.upperBound - samples.lowerBound)
@@ -71,7 +81,7 @@ public enum SimulationRunner {
         let labels = dataset.labels.map { Array($0[samples]) }
         return RunResult(readoutName: plan.network.nodes[plan.readoutNode].name, layerNames: plan.layerNames, layerKinds: plan.layerKinds, options: plan.options,
                          sampleRange: samples, counts: counts, labels: labels, predictionsByStep: predictions,
-                         probedInputs: probedInputs)
+                         probedInputs: probedInputs, spikesPerNeuron: spikesPerNeuron)
     }
 }
 

@@ -46,6 +46,21 @@ enum WeightedKernel: Sendable {
         }
     }
 
+    /// Calls `body` with every output element a non-zero weight from input element `input` reaches.
+    func forEachTarget(input: Int, _ body: (Int) -> Void) {
+        switch self {
+        case .denseMatrix(let transposed, let outputs):
+            let row = transposed.pointer + input * outputs
+            for index in 0..<outputs where row[index] != 0 { body(index) }
+        case .sparseMatrix(let starts, let rows, _):
+            for entry in Int(starts[input])..<Int(starts[input + 1]) { body(Int(rows[entry])) }
+        case .convolution(let scatter):
+            scatter.forEachTarget(input: input, body)
+        case .elementwise(let values):
+            if values[input] != 0 { body(input) }
+        }
+    }
+
     /// Adds the contribution of input element `input` with value `scale` to `output`.
     @inline(__always)
     func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
@@ -132,6 +147,23 @@ struct ConvolutionScatter: Sendable {
         tapStarts = arena.store(starts)
         tapChannels = arena.store(channels)
         tapWeights = arena.store(values)
+    }
+
+    func forEachTarget(input: Int, _ body: (Int) -> Void) {
+        let plane = inputHeight * inputWidth
+        let channel = input / plane, y = (input % plane) / inputWidth, x = input % inputWidth
+        for ky in 0..<kernelHeight {
+            let row = Int(landingRow[y * kernelHeight + ky])
+            if row < 0 { continue }
+            for kx in 0..<kernelWidth {
+                let column = Int(landingColumn[x * kernelWidth + kx])
+                if column < 0 { continue }
+                let tap = (channel * kernelHeight + ky) * kernelWidth + kx
+                for entry in Int(tapStarts[tap])..<Int(tapStarts[tap + 1]) {
+                    body(Int(tapChannels[entry]) * outputPlane + row * outputWidth + column)
+                }
+            }
+        }
     }
 
     @inline(__always)

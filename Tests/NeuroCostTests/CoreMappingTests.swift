@@ -1,0 +1,99 @@
+import Foundation
+import NeuroCost
+import Testing
+
+/// Core mapping on hand-made chips whose limits make every outcome countable by hand.
+@Suite struct CoreMappingTests {
+    /// A neuromorphic profile with `cores` cores on a `columns` × `rows` mesh.
+    static func chip(cores: Int, columns: Int, rows: Int, neuronsPerCore: Int, memoryBytes: Int = 1 << 20, fanIn: Int? = nil) throws -> HardwareProfile {
+        let fanInLine = fanIn.map { "\n  fan_in_per_neuron: \($0)" } ?? ""
+        return try ProfileLibrary.parse(yaml: """
+            schema: neurocost-profile/1
+            name: test-chip
+            description: a chip for hand-counted tests
+            kind: neuromorphic
+            precision: {weights: int8, activations: int1, state: int16}
+            energy:
+              synop: {pJ: 1.0, scope: marginal, source: test}
+              router_hop: {pJ: 0.5, scope: marginal, source: test}
+            cores:
+              count: \(cores)
+              neurons_per_core: \(neuronsPerCore)
+              synaptic_memory_bytes_per_core: \(memoryBytes)\(fanInLine)
+              mesh: {columns: \(columns), rows: \(rows)}
+            sources: [test]
+            """, file: "test-chip.yaml")
+    }
+
+    /// Input[inputs] → Linear (all weights 1) → IF[neurons] → Output.
+    static func layer(inputs: Int, neurons: Int) throws -> SimulationPlan {
+        let weight = try ParameterTensor(shape: [neurons, inputs], float32: Array(repeating: 1, count: neurons * inputs))
+        let population = try NeuronParameters(model: .integrateAndFire, fields: [
+            "r": ParameterTensor(shape: [], float32: [1]), "v_threshold": ParameterTensor(shape: [], float32: [1]),
+        ], node: "if")
+        let network = try Network(nodes: [
+            Node(name: "input", kind: .input(shape: [inputs])),
+            Node(name: "fc", kind: .linear(weight: weight)),
+            Node(name: "if", kind: .neuron(population)),
+            Node(name: "output", kind: .output(declaredShape: nil)),
+        ], edges: [NamedEdge("input", "fc"), NamedEdge("fc", "if"), NamedEdge("if", "output")])
+        return try SimulationPlan(network: network, options: SimulationOptions())
+    }
+
+    @Test("four neurons fill a four-neuron core exactly; a fifth needs a second core and a second chip")
+    func justFitsAndOneOver() throws {
+        let profile = try Self.chip(cores: 1, columns: 1, rows: 1, neuronsPerCore: 4)
+        let fits = try CoreMapper.map(plan: Self.layer(inputs: 3, neurons: 4), profile: profile)
+        #expect(fits.coresUsed == 1 && fits.fitsOneChip)
+        #expect(fits.cores[0].neuronUtilisation == 1)
+        // 4 neurons × 3 synapses × (8 weight bits + 8 index bits) = 96 bits... per neuron 48 bits = 6 bytes: 24 bytes.
+        #expect(fits.cores[0].synapticBytes == 24)
+
+        let over = try CoreMapper.map(plan: Self.layer(inputs: 3, neurons: 5), profile: profile)
+        #expect(over.coresUsed == 2 && !over.fitsOneChip && over.chipsNeeded == 2)
+        #expect(over.cores[0].boundBy == "neurons" && over.cores[1].neurons == 1)
+    }
+
+    @Test("synaptic memory binds before the neuron slots when it is smaller")
+    func memoryBinds() throws {
+        // 6 bytes per neuron, 13 bytes per core: two neurons per core.
+        let profile = try Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 4, memoryBytes: 13)
+        let report = try CoreMapper.map(plan: Self.layer(inputs: 3, neurons: 4), profile: profile)
+        #expect(report.coresUsed == 2)
+        #expect(report.cores[0].boundBy == "synaptic memory" && report.cores[0].neurons == 2)
+    }
+
+    @Test("a neuron with more inputs than the fan-in limit is reported")
+    func fanInViolation() throws {
+        let profile = try Self.chip(cores: 1, columns: 1, rows: 1, neuronsPerCore: 8, fanIn: 2)
+        let report = try CoreMapper.map(plan: Self.layer(inputs: 3, neurons: 4), profile: profile)
+        #expect(report.violations.contains { $0.limit == "fan-in" && $0.value == 3 && $0.allowed == 2 })
+        #expect(!report.fitsOneChip)
+    }
+
+    @Test("hops on a 2×2 mesh: each spike travels the Manhattan distance to its target's core")
+    func hopsOnTwoByTwoMesh() throws {
+        // if_a: 3 neurons, one per core (cores 0, 1, 2 at (0,0), (1,0), (0,1)); if_b: 1 neuron on core 3 at (1,1).
+        let ones = { (shape: [Int]) in try ParameterTensor(shape: shape, float32: Array(repeating: 1, count: shape.reduce(1, *))) }
+        let population = { (name: String) in
+            try NeuronParameters(model: .integrateAndFire, fields: ["r": ones([]), "v_threshold": ones([])], node: name)
+        }
+        let network = try Network(nodes: [
+            Node(name: "input", kind: .input(shape: [3])),
+            Node(name: "fa", kind: .linear(weight: ones([3, 3]))),
+            Node(name: "if_a", kind: .neuron(population("if_a"))),
+            Node(name: "fb", kind: .linear(weight: ones([1, 3]))),
+            Node(name: "if_b", kind: .neuron(population("if_b"))),
+            Node(name: "output", kind: .output(declaredShape: nil)),
+        ], edges: [NamedEdge("input", "fa"), NamedEdge("fa", "if_a"), NamedEdge("if_a", "fb"), NamedEdge("fb", "if_b"),
+                   NamedEdge("if_b", "output")])
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let profile = try Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 1)
+        let ifA = try #require(network.index(of: "if_a")), ifB = try #require(network.index(of: "if_b"))
+        let report = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: [ifA: [2, 3, 5], ifB: [7]])
+        #expect(report.coresUsed == 4)
+        // 2 spikes × 2 hops + 3 × 1 + 5 × 1 = 12; if_b's spikes go to the Output, which needs no core.
+        #expect(report.hopsPerNode?["if_a"] == 12)
+        #expect(report.hopsPerNode?["if_b"] == 0)
+    }
+}
