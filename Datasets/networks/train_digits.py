@@ -5,7 +5,7 @@ A small-scale version of the seed paper's ANN stages (robust dense ANN -> robust
 sparse adversarial fine-tuning with a fixed mask), on the 8x8 scikit-learn digits:
 
     python3 Datasets/digits/make_digits.py          # only if Datasets/digits/digits-{train,test}.h5 are missing
-    python3 Datasets/networks/train_digits.py       # about 1.5 minutes on one CPU core
+    python3 Datasets/networks/train_digits.py       # 80-105 s on one CPU core
 
 Writes
     Datasets/networks/digits-ann-{dense,sparse90,sparse99}.nir
