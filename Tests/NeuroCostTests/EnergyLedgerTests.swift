@@ -149,4 +149,35 @@ import Testing
         #expect(report.paperConventionPicojoules == expected)
         #expect(report.totalPicojoules > expected)  // memory traffic comes on top
     }
+
+    /// The spike-coded tiny run under the profiles not checked above, compute terms by hand: 8 synops at fc
+    /// (both inputs spike each step, one non-zero weight each), the IF spikes' synops at fc2, 8 neuron updates.
+    @Test("KerasSpiking and SpiNNaker profiles: per-operation figures times the counts")
+    func perOperationProfiles() throws {
+        let (network, run) = try Self.tinyRun(encoding: .spikes)
+        let synops = Double(run.counts.total(.synops)), updates = Double(run.counts.total(.neuronUpdates))
+        let cases: [(String, Double, Double)] = [
+            ("keras-spiking-cpu", 8600, 8600), ("keras-spiking-gpu", 300, 300), ("keras-spiking-arm", 900, 900),
+            ("spinnaker", 13_300, 26_000), ("spinnaker2", 450, 2190),
+        ]
+        for (name, synop, neuron) in cases {
+            let report = try EnergyLedger.price(run, network: network, profile: ProfileLibrary.load(name))
+            #expect(abs(report.totals[.synops]! - synops * synop) < 1e-6, "\(name) synops")
+            #expect(abs(report.totals[.neuronUpdates]! - updates * neuron) < 1e-6, "\(name) neuron updates")
+        }
+    }
+
+    @Test("horowitz int8 and fp16: adds and MACs at their precision, memory traffic at 8 and 16 bits")
+    func horowitzLowPrecision() throws {
+        let (network, run) = try Self.tinyRun()
+        for (name, add, mac, bits) in [("horowitz-45nm-int8", 0.03, 0.23, 8.0), ("horowitz-45nm-fp16", 0.4, 1.5, 16.0)] {
+            let report = try EnergyLedger.price(run, network: network, profile: ProfileLibrary.load(name))
+            let totals = report.totals
+            #expect(abs(totals[.synops]! - 6 * add) < 1e-9, "\(name)")
+            #expect(abs(totals[.macs]! - 8 * mac) < 1e-9, "\(name)")
+            #expect(abs(totals[.biasAdds]! - 4 * add) < 1e-9, "\(name)")
+            // 14 weight fetches of `bits` bits at 10 pJ per 64 bits (the weights fit the 8 KB SRAM).
+            #expect(abs(totals[.weightReads]! - 14 * bits * 10 / 64) < 1e-9, "\(name)")
+        }
+    }
 }
