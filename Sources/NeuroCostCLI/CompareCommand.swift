@@ -114,7 +114,7 @@ struct CompareCommand: ParsableCommand {
             lines.append("")
             if let out {
                 let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
-                try RunResultsWriter.write(snnRun, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn)
+                try RunResultsWriter.write(snnRun, plan: snnPlan, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn)
                 let file = try HDF5File(path: out, mode: .readWrite)
                 try EnergyGroupWriter.write(energyForFile.ann, into: file.createGroup("ann"))
                 if baselineNetwork != nil {

@@ -60,6 +60,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
 
+    @Option(help: "Record every spike of the spiking nodes as sparse events in /traces/spikes (only 'spikes' is supported).")
+    var trace: TraceKind?
+
+    @Option(name: .customLong("trace-nodes"), help: "Comma-separated spiking nodes to trace (default: all).")
+    var traceNodes: String?
+
+    @Option(name: .customLong("record-v"), help: "Record membrane potentials of NODE or NODE:i,j,… (flat indices); repeatable.")
+    var recordV: [String] = []
+
     @Option(help: "Results file to write.")
     var out = "neurocost-run.h5"
 
@@ -94,19 +103,45 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }
         let range = offset..<min(dataset.sampleCount, offset + (limit ?? dataset.sampleCount))
+        try SimulationRunner.validate(dataset: dataset, plan: plan)
+        let traces = try traceRequest(plan: plan)
+        let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
+        let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: offset,
+                                      plannedSamples: range.count, traces: traces)
+        defer { file.close() }
         let progress = ProgressDisplay(total: range.count, enabled: !quiet)
         let started = ContinuousClock.now
+        InterruptFlag.install()
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads,
                                               countSpikesPerNeuron: hardware.contains { $0.kind == .neuromorphic },
-                                              progress: progress.update)
+                                              traces: traces, onTraces: file.append, shouldStop: InterruptFlag.isSet,
+                                              partialResultOnError: true, progress: progress.update)
         progress.finish()
         let elapsed = ContinuousClock.now - started
-        let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
-        let priced = try hardware.map { ($0, try Pricing.price(result, plan: plan, profile: $0, weightFormat: weightFormat)) }
+        if let failure = result.failure {
+            try file.finish(result)
+            throw CommandFailure("\(failure) (the \(result.counts.sampleCount) samples completed before it are in \(out))")
+        }
+        try finish(result: result, plan: plan, hardware: hardware, file: file, document: document, elapsed: elapsed)
+    }
+
+    private func finish(result: RunResult, plan: SimulationPlan, hardware: [HardwareProfile], file: RunResultsFile,
+                        document: NIRDocument, elapsed: Duration) throws {
+        let priced: [(HardwareProfile, (EnergyReport, MappingReport?))]
+        do {
+            priced = try hardware.map { ($0, try Pricing.price(result, plan: plan, profile: $0, weightFormat: weightFormat)) }
+        } catch {
+            // Keep the run's counts even when a profile cannot price them.
+            try file.finish(result)
+            throw CommandFailure("\(error) (the run's counts, without energy, are in \(out))")
+        }
         let reports = priced.map { ($0.1.0, $0.0) }
-        try RunResultsWriter.write(result, provenance: provenance, to: out, overwrite: force, energy: reports)
+        try file.finish(result, energy: reports)
         var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0))
         for mapping in priced.compactMap(\.1.1) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
+        if result.interrupted {
+            summary += "\ninterrupted: \(result.counts.sampleCount) of the planned samples completed; their counts and traces are in \(out)"
+        }
         print(summary)
     }
 }
@@ -115,4 +150,50 @@ struct RunCommand: ParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// What `--trace` records.
+enum TraceKind: String, ExpressibleByArgument {
+    case spikes
+}
+
+extension RunCommand {
+    /// The nodes to trace and the potentials to record, checked against the network.
+    func traceRequest(plan: SimulationPlan) throws -> TraceRequest {
+        let network = plan.network
+        var request = TraceRequest()
+        if trace == .spikes {
+            let spiking = network.nodes.indices.filter { network.nodes[$0].kind.emitsSpikes }
+            if let names = traceNodes {
+                for name in names.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+                    guard let index = network.index(of: name), spiking.contains(index) else {
+                        throw CommandFailure("--trace-nodes: '\(name)' is not a spiking node (spiking nodes: \(spiking.map { network.nodes[$0].name }.joined(separator: ", ")))")
+                    }
+                    request.spikingNodes.insert(index)
+                }
+            } else {
+                request.spikingNodes = Set(spiking)
+            }
+        } else if traceNodes != nil {
+            throw CommandFailure("--trace-nodes needs --trace spikes")
+        }
+        for entry in recordV {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let index = network.index(of: parts[0]), network.nodes[index].kind.isNeuronPopulation else {
+                throw CommandFailure("--record-v: '\(parts[0])' is not a neuron population")
+            }
+            let count = network.outputShapes[index].reduce(1, *)
+            var neurons = Array(0..<count)
+            if parts.count == 2 {
+                neurons = try parts[1].split(separator: ",").map { text in
+                    guard let value = Int(text), value >= 0, value < count else {
+                        throw CommandFailure("--record-v: '\(text)' is not a neuron index of '\(parts[0])' (0..<\(count))")
+                    }
+                    return value
+                }
+            }
+            request.potentials[index] = neurons
+        }
+        return request
+    }
 }

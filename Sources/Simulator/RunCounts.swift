@@ -25,7 +25,8 @@ public enum CountMetric: String, Sendable, CaseIterable, Codable {
 public struct RunCounts: Sendable, Equatable {
     public let layerCount: Int
     public let timesteps: Int
-    public let sampleCount: Int
+    public var sampleCount: Int { sampleCount_ }
+    private var sampleCount_: Int
     /// Row-major (T, L) tables.
     public internal(set) var perStep: [CountMetric: [Int]]
     /// Row-major (N, L) tables.
@@ -36,11 +37,21 @@ public struct RunCounts: Sendable, Equatable {
     init(layerCount: Int, timesteps: Int, sampleCount: Int, recordSteps: Bool) {
         self.layerCount = layerCount
         self.timesteps = timesteps
-        self.sampleCount = sampleCount
+        self.sampleCount_ = sampleCount
         let zeros = { (count: Int) in Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { ($0, [Int](repeating: 0, count: count)) }) }
         perStep = zeros(timesteps * layerCount)
         perSample = zeros(sampleCount * layerCount)
         perSampleStep = recordSteps ? zeros(sampleCount * timesteps * layerCount) : nil
+    }
+
+    /// The counts of the first `samples` samples only (per-step sums are over those samples already when
+    /// the rest never ran).
+    func prefix(samples: Int) -> RunCounts {
+        var result = self
+        result.sampleCount_ = samples
+        result.perSample = perSample.mapValues { Array($0.prefix(samples * layerCount)) }
+        result.perSampleStep = perSampleStep?.mapValues { Array($0.prefix(samples * timesteps * layerCount)) }
+        return result
     }
 
     /// The total of a metric for one layer over every sample and step.
@@ -77,6 +88,10 @@ public struct RunResult: Sendable {
     public let probedInputs: [Int: [Float]]
     /// Spikes of each neuron over all samples and steps, by node index (empty unless asked for).
     public let spikesPerNeuron: [Int: [Int]]
+    /// True when the run was asked to stop before its last sample.
+    public let interrupted: Bool
+    /// Why the run ended before its last sample, when a block failed (only with `partialResultOnError`).
+    public let failure: String?
 
     /// The prediction after the last step, per sample.
     public var predictions: [Int] {

@@ -28,6 +28,26 @@ final class SampleWorker {
         return spikesPerNeuron
     }
 
+    /// Spiking nodes whose spikes are traced, and membrane potentials to record (node → neuron indices).
+    var tracedNodes: Set<Int> = []
+    var recordedPotentials: [Int: [Int]] = [:]
+    /// The current sample's trace, by node index: the step and the neuron of every spike, in step order.
+    private(set) var tracedSteps: [[Int32]] = []
+    private(set) var tracedNeurons: [[Int32]] = []
+    /// The current sample's recorded potentials: per node, steps × selected neurons.
+    private(set) var samplePotentials: [Int: [Float]] = [:]
+
+    private func trace(_ stage: Stage, step: Int) {
+        let node = stage.node
+        if tracedNodes.contains(node) {
+            tracedNeurons[node].append(contentsOf: spikeLists[node])
+            tracedSteps[node].append(contentsOf: repeatElement(Int32(step), count: spikeLists[node].count))
+        }
+        if let neurons = recordedPotentials[node], let potential = potentials[node] {
+            for neuron in neurons { samplePotentials[node, default: []].append(potential[neuron]) }
+        }
+    }
+
     private func countPerNeuron(_ stage: Stage) {
         guard countsSpikesPerNeuron else { return }
         let node = stage.node
@@ -124,6 +144,17 @@ final class SampleWorker {
     /// position in the data file (the Poisson encoder's counter).
     func run(sample: UnsafePointer<Float>, index: Int) {
         resetState()
+        if !tracedNodes.isEmpty {
+            if tracedSteps.isEmpty {
+                tracedSteps = Array(repeating: [], count: plan.stages.count)
+                tracedNeurons = Array(repeating: [], count: plan.stages.count)
+            }
+            for node in tracedNodes {
+                tracedSteps[node].removeAll(keepingCapacity: true)
+                tracedNeurons[node].removeAll(keepingCapacity: true)
+            }
+        }
+        if !recordedPotentials.isEmpty { samplePotentials = [:] }
         for step in 0..<timesteps {
             for stage in plan.stages {
                 switch stage.kind {
@@ -141,6 +172,7 @@ final class SampleWorker {
                                                spikes: &spikeLists[node])
                     add(.spikes, result.spikes, stage, step)
                     countPerNeuron(stage)
+                    trace(stage, step: step)
                     add(.neuronUpdates, dynamics.count, stage, step)
                     add(.activeNeuronUpdates, result.activeUpdates, stage, step)
                 case .rectifier(let inverseThreshold):
@@ -158,6 +190,7 @@ final class SampleWorker {
                     }
                     add(.spikes, spikeLists[stage.node].count, stage, step)
                     countPerNeuron(stage)
+                    trace(stage, step: step)
                 case .output:
                     let input = gatherInput(stage, step: step)
                     if stage.node == plan.readoutNode {

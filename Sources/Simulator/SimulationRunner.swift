@@ -24,9 +24,16 @@ public enum SimulationRunner {
     ///   - probedNodes: nodes (IF populations or their ANN view) whose positive summed inputs are collected,
     ///     every step of every sample, for threshold calibration.
     ///   - countSpikesPerNeuron: also count every spiking neuron's spikes (over all samples and steps), for core mapping.
+    ///   - traces: spikes and potentials to record; each block's traces go to `onTraces` on the calling thread.
+    ///   - shouldStop: asked after each block; when it says yes, the run ends there and the result covers the
+    ///     samples completed so far.
+    ///   - partialResultOnError: when a block fails (bad data further into the file), return the samples completed
+    ///     before it with `RunResult.failure` set, instead of throwing.
     ///   - progress: called on the calling thread after each block with the number of samples done.
     public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
                            recordSteps: Bool = false, probedNodes: Set<Int> = [], countSpikesPerNeuron: Bool = false,
+                           traces: TraceRequest = TraceRequest(), onTraces: ((TraceBlock) throws -> Void)? = nil,
+                           shouldStop: (() -> Bool)? = nil, partialResultOnError: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> RunResult {
         try validate(dataset: dataset, plan: plan)
         let samples = range ?? 0..<dataset.sampleCount
@@ -38,7 +45,12 @@ public enum SimulationRunner {
         for worker in workers.workers {
             worker.probedNodes = probedNodes
             worker.countsSpikesPerNeuron = countSpikesPerNeuron
+            worker.tracedNodes = traces.spikingNodes
+            worker.recordedPotentials = traces.potentials
         }
+        // Traces are held per block until written: smaller blocks keep that memory small.
+        let samplesPerBlock = traces.isEmpty ? blockSize : max(2 * threadCount, 8)
+        var completed = 0
         var probedInputs: [Int: [Float]] = [:]
         var spikesPerNeuron: [Int: [Int]] = [:]
         let layers = plan.layerNodes.count
@@ -48,14 +60,17 @@ public enum SimulationRunner {
         let elementsPerSample = dataset.sampleElementCount
 
         var blockStart = samples.lowerBound
-        while blockStart < samples.upperBound {
-            let block = blockStart..<min(blockStart + blockSize, samples.upperBound)
+        var failure: String?
+        var interrupted = false
+        blocks: while blockStart < samples.upperBound {
+          do {
+            let block = blockStart..<min(blockStart + samplesPerBlock, samples.upperBound)
             let values = try dataset.read(block)
             if plan.options.encoding == .spikes, let bad = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
                 throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' must hold 0/1 spikes under spikes encoding; sample \(block.lowerBound + bad / elementsPerSample) has \(values[bad])")
             }
             // Each worker writes only the rows of its own samples; the box lets the threads share the buffers.
-            let sink = BlockResults(samples: block.count, steps: steps, layers: layers)
+            let sink = BlockResults(samples: block.count, steps: steps, layers: layers, tracing: !traces.isEmpty)
             values.withUnsafeBufferPointer { valueBuffer in
                 let shared = SharedPointer(valueBuffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: threadCount) { workerIndex in
@@ -63,6 +78,7 @@ public enum SimulationRunner {
                     for local in stride(from: workerIndex, to: block.count, by: threadCount) {
                         worker.run(sample: shared.pointer + local * elementsPerSample, index: block.lowerBound + local)
                         sink.store(sample: local, counts: worker.sampleCounts, predictions: worker.stepPredictions)
+                        if !traces.isEmpty { sink.storeTraces(sample: local, worker: worker, request: traces) }
                     }
                 }
             }
@@ -75,13 +91,33 @@ public enum SimulationRunner {
                     }
                 }
             }
+            if let onTraces, !traces.isEmpty {
+                try onTraces(sink.traceBlock(samples: (block.lowerBound - samples.lowerBound)..<(block.upperBound - samples.lowerBound),
+                                             request: traces))
+            }
             blockStart = block.upperBound
-            progress?(block.upperBound - samples.lowerBound)
+            completed = block.upperBound - samples.lowerBound
+            progress?(completed)
+            if shouldStop?() == true {
+                interrupted = completed < samples.count
+                break blocks
+            }
+          } catch {
+            guard partialResultOnError else { throw error }
+            failure = "\(error)"
+            break blocks
+          }
         }
-        let labels = dataset.labels.map { Array($0[samples]) }
+        if completed < samples.count {
+            counts = counts.prefix(samples: completed)
+            predictions = Array(predictions.prefix(completed * steps))
+        }
+        let ran = samples.lowerBound..<(samples.lowerBound + completed)
+        let labels = dataset.labels.map { Array($0[ran]) }
         return RunResult(readoutName: plan.network.nodes[plan.readoutNode].name, layerNames: plan.layerNames, layerKinds: plan.layerKinds, options: plan.options,
-                         sampleRange: samples, counts: counts, labels: labels, predictionsByStep: predictions,
-                         probedInputs: probedInputs, spikesPerNeuron: spikesPerNeuron)
+                         sampleRange: ran, counts: counts, labels: labels, predictionsByStep: predictions,
+                         probedInputs: probedInputs, spikesPerNeuron: spikesPerNeuron,
+                         interrupted: interrupted, failure: failure)
     }
 }
 
@@ -104,7 +140,15 @@ private final class BlockResults: @unchecked Sendable {
     private var counts: [CountMetric: UnsafeMutableBufferPointer<Int>]
     private let predictions: UnsafeMutableBufferPointer<Int>
 
-    init(samples: Int, steps: Int, layers: Int) {
+    /// Per sample, per node: the sample's spikes (steps, neurons) and recorded potentials.
+    private var spikeSteps: [[Int: [Int32]]]
+    private var spikeNeurons: [[Int: [Int32]]]
+    private var potentials: [[Int: [Float]]]
+
+    init(samples: Int, steps: Int, layers: Int, tracing: Bool) {
+        spikeSteps = Array(repeating: [:], count: tracing ? samples : 0)
+        spikeNeurons = Array(repeating: [:], count: tracing ? samples : 0)
+        potentials = Array(repeating: [:], count: tracing ? samples : 0)
         self.samples = samples
         self.steps = steps
         self.layers = layers
@@ -130,6 +174,38 @@ private final class BlockResults: @unchecked Sendable {
             for offset in 0..<width { destination[sample * width + offset] = values[offset] }
         }
         for step in 0..<steps { predictions[sample * steps + step] = stepPredictions[step] }
+    }
+
+    /// Called from worker threads; each sample's slot belongs to one worker only.
+    func storeTraces(sample: Int, worker: SampleWorker, request: TraceRequest) {
+        for node in request.spikingNodes {
+            spikeSteps[sample][node] = worker.tracedSteps[node]
+            spikeNeurons[sample][node] = worker.tracedNeurons[node]
+        }
+        for node in request.potentials.keys { potentials[sample][node] = worker.samplePotentials[node] ?? [] }
+    }
+
+    /// The block's traces in sample order.
+    func traceBlock(samples range: Range<Int>, request: TraceRequest) -> TraceBlock {
+        var sampleColumn: [Int: [Int32]] = [:], stepColumn: [Int: [Int32]] = [:], neuronColumn: [Int: [Int32]] = [:]
+        for node in request.spikingNodes {
+            var samplesOut: [Int32] = [], stepsOut: [Int32] = [], neuronsOut: [Int32] = []
+            for local in 0..<samples {
+                let steps = spikeSteps[local][node] ?? []
+                samplesOut.append(contentsOf: repeatElement(Int32(range.lowerBound + local), count: steps.count))
+                stepsOut.append(contentsOf: steps)
+                neuronsOut.append(contentsOf: spikeNeurons[local][node] ?? [])
+            }
+            sampleColumn[node] = samplesOut
+            stepColumn[node] = stepsOut
+            neuronColumn[node] = neuronsOut
+        }
+        var potentialColumns: [Int: [Float]] = [:]
+        for node in request.potentials.keys {
+            potentialColumns[node] = (0..<samples).flatMap { potentials[$0][node] ?? [] }
+        }
+        return TraceBlock(samples: range, spikeSamples: sampleColumn, spikeSteps: stepColumn, spikeNeurons: neuronColumn,
+                          potentials: potentialColumns)
     }
 
     func merge(into total: inout RunCounts, predictions allPredictions: inout [Int], blockOffset: Int) {

@@ -19,10 +19,13 @@ import Testing
         try file.writeDataset("labels", (0..<count).map { Int64($0 % 10) }, shape: [count])
     }
 
-    private func run(threads: Int, encoding: InputEncoding = .direct, data: String) throws -> RunResult {
+    private func plan(encoding: InputEncoding = .direct) throws -> SimulationPlan {
         let network = try NIRReader.read(path: Self.network).network
-        let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: 6, encoding: encoding, seed: 11))
-        return try SimulationRunner.run(plan: plan, dataset: SampleDataset(path: data), threads: threads, recordSteps: true)
+        return try SimulationPlan(network: network, options: SimulationOptions(timesteps: 6, encoding: encoding, seed: 11))
+    }
+
+    private func run(threads: Int, encoding: InputEncoding = .direct, data: String) throws -> RunResult {
+        try SimulationRunner.run(plan: plan(encoding: encoding), dataset: SampleDataset(path: data), threads: threads, recordSteps: true)
     }
 
     @Test("what run writes has every documented path, dtype, shape and attribute")
@@ -34,7 +37,7 @@ import Testing
         let out = folder.appendingPathComponent("run.h5").path
         let profile = try ProfileLibrary.load("horowitz-45nm-fp32")
         let energy = try EnergyLedger.price(result, network: NIRReader.read(path: Self.network).network, profile: profile)
-        try RunResultsWriter.write(result, provenance: RunProvenance(networkFile: Self.network, dataFile: data, neurocostVersion: "test"),
+        try RunResultsWriter.write(result, plan: plan(), provenance: RunProvenance(networkFile: Self.network, dataFile: data, neurocostVersion: "test"),
                                    to: out, overwrite: false, energy: [(energy, profile)])
 
         let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))

@@ -1,0 +1,147 @@
+import EnergyLedger
+import HardwareProfiles
+import HDF5Kit
+import Simulator
+
+/// A results file written while the run goes on: provenance and layers first, traces appended block by block
+/// (with `completed_samples` updated and the file flushed after each), counts and predictions at the end.
+/// An interrupted run leaves a file h5py opens, holding every completed sample's traces and, when the run
+/// could stop cleanly, their counts. Layout: docs/results-schema.md.
+public final class RunResultsFile {
+    /// Layout version, on the root as `schema_version`; it changes whenever the layout does.
+    public static let schemaVersion = "2"
+
+    private let file: HDF5File
+    private let plan: SimulationPlan
+    private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
+    private var potentialSets: [Int: HDF5Dataset] = [:]
+
+    /// Creates the file (replacing an existing one only when `overwrite`) and writes what is known before the run.
+    public init(path: String, overwrite: Bool, plan: SimulationPlan, provenance: RunProvenance, sampleOffset: Int,
+                plannedSamples: Int, traces: TraceRequest = TraceRequest()) throws {
+        self.plan = plan
+        file = try HDF5File(path: path, mode: overwrite ? .truncate : .createNew)
+        let options = plan.options
+        try file.setAttribute("schema_version", string: Self.schemaVersion)
+        try file.setAttribute("neurocost_version", string: provenance.neurocostVersion)
+        try file.setAttribute("network_file", string: provenance.networkFile)
+        try file.setAttribute("network_sha256", string: provenance.networkSHA256)
+        try file.setAttribute("data_file", string: provenance.dataFile)
+        try file.setAttribute("timesteps", Int64(options.timesteps))
+        try file.setAttribute("samples", Int64(plannedSamples))
+        try file.setAttribute("planned_samples", Int64(plannedSamples))
+        try file.setAttribute("completed_samples", Int64(0))
+        try file.setAttribute("sample_offset", Int64(sampleOffset))
+        try file.setAttribute("encoding", string: options.encoding.rawValue)
+        try file.setAttribute("reset", string: options.reset.rawValue)
+        try file.setAttribute("threshold_compare", string: options.thresholdComparison.rawValue)
+        try file.setAttribute("seed", UInt64(options.seed))
+        try file.setAttribute("dt_seconds", options.dt)
+        try file.setAttribute("readout", string: plan.network.nodes[plan.readoutNode].name)
+
+        let layers = try file.createGroup("layers")
+        try layers.writeStringDataset("names", plan.layerNames, shape: [plan.layerNames.count])
+        try layers.writeStringDataset("kinds", plan.layerKinds, shape: [plan.layerKinds.count])
+
+        guard !traces.isEmpty else { return }
+        let traceGroup = try file.createGroup("traces")
+        try traceGroup.setAttribute("order", string: "per node: sorted by sample, then step, then neuron")
+        try traceGroup.setAttribute("sample_index", string: "0 is the run's first sample; add the root's sample_offset for the data file's index")
+        if !traces.spikingNodes.isEmpty {
+            let spikes = try traceGroup.createGroup("spikes")
+            for node in traces.spikingNodes.sorted() {
+                let group = try spikes.createGroup(plan.network.nodes[node].name)
+                try group.setAttribute("shape", plan.network.outputShapes[node].map { Int64($0) })
+                func column(_ name: String) throws -> HDF5Dataset {
+                    try group.createDataset(name, of: Int32.self, shape: [0], maxShape: [nil], chunks: [65_536],
+                                            deflateLevel: 1, shuffle: true)
+                }
+                spikeColumns[node] = (try column("sample"), try column("step"), try column("neuron"))
+            }
+        }
+        if !traces.potentials.isEmpty {
+            let potentials = try traceGroup.createGroup("v")
+            for node in traces.potentials.keys.sorted() {
+                let group = try potentials.createGroup(plan.network.nodes[node].name)
+                let neurons = traces.potentials[node]!
+                try group.writeDataset("neurons", neurons.map { Int64($0) }, shape: [neurons.count])
+                try group.setAttribute("shape", plan.network.outputShapes[node].map { Int64($0) })
+                let rowSize = max(options.timesteps * neurons.count, 1)
+                let values = try group.createDataset("values", of: Float.self, shape: [0, options.timesteps, neurons.count],
+                                                     maxShape: [nil, options.timesteps, neurons.count],
+                                                     chunks: [max(1, min(1024, 262_144 / rowSize)), options.timesteps, max(neurons.count, 1)],
+                                                     deflateLevel: 1, shuffle: true)
+                try values.setAttribute("units", string: "membrane potential after the step's update and reset (the file's units)")
+                potentialSets[node] = values
+            }
+        }
+        try file.flush()
+    }
+
+    /// Appends one block's traces, then records how many samples are complete and flushes.
+    public func append(_ block: TraceBlock) throws {
+        for (node, columns) in spikeColumns {
+            try columns.sample.append(block.spikeSamples[node] ?? [])
+            try columns.step.append(block.spikeSteps[node] ?? [])
+            try columns.neuron.append(block.spikeNeurons[node] ?? [])
+        }
+        for (node, dataset) in potentialSets { try dataset.append(block.potentials[node] ?? []) }
+        try file.setAttribute("completed_samples", Int64(block.samples.upperBound))
+        try file.flush()
+    }
+
+    /// Writes counts, predictions and energy for the samples the run completed.
+    public func finish(_ result: RunResult, energy: [(EnergyReport, HardwareProfile)] = []) throws {
+        let counts = result.counts
+        try file.setAttribute("samples", Int64(counts.sampleCount))
+        try file.setAttribute("completed_samples", Int64(counts.sampleCount))
+        try file.setAttribute("interrupted", Int64(result.interrupted || result.failure != nil ? 1 : 0))
+        if let failure = result.failure { try file.setAttribute("failure", string: failure) }
+
+        let countsGroup = try file.createGroup("counts")
+        let perSampleGroup = try countsGroup.createGroup("per_sample")
+        let layerCount = counts.layerCount
+        for metric in CountMetric.allCases {
+            let perStep = try countsGroup.writeDataset(metric.rawValue, counts.perStep[metric]!.map { Int64($0) },
+                                                       shape: [counts.timesteps, layerCount])
+            try describe(perStep, metric, normalization: "count, summed over samples; axis 0 timestep, axis 1 layer")
+            let perSample = try perSampleGroup.writeDataset(metric.rawValue, counts.perSample[metric]!.map { Int64($0) },
+                                                            shape: [counts.sampleCount, layerCount],
+                                                            chunks: chunkRows(counts.sampleCount, layerCount), deflateLevel: 1)
+            try describe(perSample, metric, normalization: "count, summed over timesteps; axis 0 sample, axis 1 layer")
+        }
+
+        let results = try file.createGroup("results")
+        if let labels = result.labels {
+            try results.writeDataset("labels", labels.map { Int64($0) }, shape: [labels.count])
+        }
+        try results.writeDataset("predictions", result.predictions.map { Int64($0) }, shape: [counts.sampleCount])
+        try results.writeDataset("predictions_by_timestep", result.predictionsByStep.map { Int64($0) },
+                                 shape: [counts.sampleCount, counts.timesteps],
+                                 chunks: chunkRows(counts.sampleCount, counts.timesteps), deflateLevel: 1)
+        if let accuracy = result.accuracyByTimestep {
+            let dataset = try results.writeDataset("accuracy_by_timestep", accuracy, shape: [accuracy.count])
+            try dataset.setAttribute("units", string: "fraction of samples whose prediction after the step equals the label")
+        }
+        try EnergyGroupWriter.write(energy, into: file)
+        try file.flush()
+    }
+
+    /// The open file, for callers that add their own groups (compare's ANN and baseline energies).
+    public var root: HDF5Group { file }
+
+    public func close() {
+        file.close()
+    }
+
+    private func describe(_ dataset: HDF5Dataset, _ metric: CountMetric, normalization: String) throws {
+        try dataset.setAttribute("units", string: metric.unitDescription)
+        try dataset.setAttribute("normalization", string: normalization)
+    }
+
+    /// Chunks of whole rows, about 64k elements each (nil for an empty table).
+    private func chunkRows(_ rows: Int, _ columns: Int) -> [Int]? {
+        guard rows > 0, columns > 0 else { return nil }
+        return [max(1, min(rows, 65_536 / columns)), columns]
+    }
+}

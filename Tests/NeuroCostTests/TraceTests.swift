@@ -1,0 +1,123 @@
+import Foundation
+import NeuroCost
+import Testing
+
+/// Spike traces and membrane recordings streamed to HDF5, read back by h5py, and runs that end early.
+@Suite struct TraceTests {
+    private var binary: String { RepositoryPaths.cliBinary.path }
+
+    @Test("every spike of every node is traced: per node and step the events equal /counts/spikes, sorted by sample, step, neuron")
+    func tracesMatchCounts() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("traced.h5").path
+        let run = try ProcessRunner.run(binary, ["run", "--trace", "spikes", "--record-v", "if3:0,5,63", "--limit", "60",
+                                                 "--out", out, "--quiet"], in: RepositoryPaths.root)
+        #expect(run.status == 0, "\(run.standardError)")
+        let check = """
+            import sys, h5py, numpy as np
+            f = h5py.File(sys.argv[1], "r")
+            names = list(f["layers/names"].asstr()[...])
+            spikes = f["counts/spikes"][...]
+            per_sample = f["counts/per_sample/spikes"][...]
+            T, N = int(f.attrs["timesteps"]), int(f.attrs["samples"])
+            assert int(f.attrs["completed_samples"]) == N == 60, dict(f.attrs)
+            nodes = list(f["traces/spikes"])
+            assert sorted(nodes) == ["if1", "if2", "if3"], nodes
+            for node in nodes:
+                g = f["traces/spikes"][node]
+                s, t, n = g["sample"][...], g["step"][...], g["neuron"][...]
+                assert s.dtype == np.int32 and len(s) == len(t) == len(n)
+                assert (np.bincount(t, minlength=T) == spikes[:, names.index(node)]).all(), node
+                assert (np.bincount(s, minlength=N) == per_sample[:, names.index(node)]).all(), node
+                assert (np.lexsort((n, t, s)) == np.arange(len(s))).all(), "order " + node
+                assert n.max() < np.prod(g.attrs["shape"])
+                assert g["neuron"].compression == "gzip" and g["neuron"].shuffle and g["neuron"].maxshape == (None,)
+            v = f["traces/v/if3/values"]
+            assert v.shape == (60, T, 3) and v.dtype == np.float32, v.shape
+            assert list(f["traces/v/if3/neurons"][...]) == [0, 5, 63]
+            print("traces OK")
+            """
+        let result = try ProcessRunner.run("python3", ["-c", check, out])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+
+        // The documented trace layout (docs/results-schema.json) is what was written.
+        let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        let groups = try #require(schema["trace_groups"] as? [String: [String: Any]])
+        let file = try HDF5File(path: out, mode: .readOnly)
+        defer { file.close() }
+        for (kind, node) in [("spikes", "if2"), ("v", "if3")] {
+            let spec = try #require(groups[kind])
+            let group = try file.openGroup("traces/\(kind)/\(node)")
+            for attribute in spec["attributes"] as? [String] ?? [] { #expect(group.hasAttribute(attribute), "\(kind) \(attribute)") }
+            for (name, value) in try #require(spec["datasets"] as? [String: [String: Any]]) {
+                let dataset = try group.openDataset(name)
+                #expect(try dataset.shape.count == (value["shape"] as? [String])?.count, "\(kind)/\(name) rank")
+                let expected = value["dtype"] as? String
+                switch try dataset.elementType {
+                case .signedInteger(let bytes): #expect(expected == "int\(bytes * 8)", "\(kind)/\(name)")
+                case .float(let bytes): #expect(expected == "float\(bytes * 8)", "\(kind)/\(name)")
+                default: Issue.record("\(kind)/\(name): unexpected type")
+                }
+            }
+        }
+    }
+
+    @Test("SIGINT stops the run after the block in progress; h5py opens the file with every completed sample")
+    func interruptedRunLeavesReadableFile() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("interrupted.h5").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.currentDirectoryURL = RepositoryPaths.root
+        // Long enough (the training set at T = 64 on one thread) that the interrupt arrives mid-run.
+        process.arguments = ["run", "--data", "Datasets/digits/digits-train.h5", "--timesteps", "64", "--threads", "1",
+                             "--trace", "spikes", "--out", out, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // A block of 8 samples takes well under a second; the whole run about half a minute in a debug build.
+        Thread.sleep(forTimeInterval: 3)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let check = """
+            import sys, h5py, numpy as np
+            f = h5py.File(sys.argv[1], "r")
+            done, planned = int(f.attrs["completed_samples"]), int(f.attrs["planned_samples"])
+            assert 0 < done < planned, (done, planned)
+            assert int(f.attrs["interrupted"]) == 1 and int(f.attrs["samples"]) == done
+            assert f["counts/per_sample/spikes"].shape[0] == done and f["results/predictions"].shape == (done,)
+            names = list(f["layers/names"].asstr()[...])
+            for node in f["traces/spikes"]:
+                s = f["traces/spikes"][node]["sample"][...]
+                assert s.max() < done
+                assert (np.bincount(s, minlength=done) == f["counts/per_sample/spikes"][:, names.index(node)]).all()
+            print("interrupted OK", done, planned)
+            """
+        let result = try ProcessRunner.run("python3", ["-c", check, out])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+    }
+
+    @Test("bad data in a later sample ends the run with an error, keeping every sample completed before it")
+    func failureInLaterSampleKeepsEarlierOnes() throws {
+        let folder = try Fixtures.scratchDirectory()
+        let network = folder.appendingPathComponent("tiny.nir").path
+        try NIRWriter.write(EnergyLedgerTests.tinyNetwork(), to: network)
+        let data = folder.appendingPathComponent("spikes.h5").path
+        var values = [Float](repeating: 1, count: 40 * 4 * 2)
+        values[30 * 8 + 3] = 2  // sample 30 holds a value that is not a spike
+        let file = try HDF5File(path: data, mode: .createNew)
+        try file.writeDataset("spikes", values, shape: [40, 4, 2])
+        file.close()
+        let out = folder.appendingPathComponent("partial.h5").path
+        let run = try ProcessRunner.run(binary, ["run", network, "--data", data, "--encoding", "spikes", "--timesteps", "4",
+                                                 "--threads", "2", "--trace", "spikes", "--out", out, "--quiet"])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("sample 30"), "\(run.standardError)")
+        let written = try HDF5File(path: out, mode: .readOnly)
+        defer { written.close() }
+        let completed = try #require(try written.attribute("completed_samples", as: Int64.self).first)
+        #expect(completed == 24)  // blocks of 8 samples: 0..<24 finished before the block holding sample 30
+        #expect(try written.openDataset("counts/per_sample/spikes").shape == [24, 3])
+        #expect(try written.stringAttribute("failure").contains("sample 30"))
+    }
+}
