@@ -13,8 +13,8 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The SNN (NIR). Default: the bundled \(RunCommand.defaultNetwork).")
-    var network = RunCommand.defaultNetwork
+    @Argument(help: "The SNN (NIR). Default: the bundled \(RunCommand.defaultNetwork), with its dense counterpart as baseline.")
+    var givenNetwork: String?
 
     @Option(name: .customLong("data"), help: "Data file(s); repeatable. Default: \(RunCommand.defaultData).")
     var dataFiles: [String] = []
@@ -44,7 +44,8 @@ struct CompareCommand: ParsableCommand {
     var force = false
 
     func run() throws {
-        let usesDefaults = network == RunCommand.defaultNetwork && dataFiles.isEmpty
+        let network = givenNetwork ?? RunCommand.defaultNetwork
+        let usesDefaults = givenNetwork == nil
         let baselinePath = baseline ?? (usesDefaults ? "Datasets/networks/digits-snn-dense.nir" : nil)
         let data = dataFiles.isEmpty ? [RunCommand.defaultData] : dataFiles
         if let out {
@@ -116,10 +117,14 @@ struct CompareCommand: ParsableCommand {
                 let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
                 try RunResultsWriter.write(snnRun, plan: snnPlan, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn)
                 let file = try HDF5File(path: out, mode: .readWrite)
-                try EnergyGroupWriter.write(energyForFile.ann, into: file.createGroup("ann"))
-                if baselineNetwork != nil {
+                let annGroup = try file.createGroup("ann")
+                try describe(annRun, in: annGroup, samples: samples)
+                try annGroup.setAttribute("dense_macs_per_sample", Int64(denseMACs))
+                try EnergyGroupWriter.write(energyForFile.ann, into: annGroup)
+                if let baselineRun {
                     let group = try file.createGroup("baseline")
                     try group.setAttribute("network_file", string: baselinePath!)
+                    try describe(baselineRun, in: group, samples: samples)
                     try EnergyGroupWriter.write(energyForFile.baseline, into: group)
                 }
                 file.close()
@@ -127,6 +132,14 @@ struct CompareCommand: ParsableCommand {
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// Accuracy and per-sample counts of a compared run, as attributes of its group.
+    private func describe(_ run: RunResult, in group: HDF5Group, samples: Double) throws {
+        if let accuracy = run.accuracyByTimestep?.last { try group.setAttribute("accuracy", accuracy) }
+        for metric in [CountMetric.spikes, .synops, .macs] {
+            try group.setAttribute("\(metric.rawValue)_per_sample", Double(run.counts.total(metric)) / samples)
+        }
     }
 
     /// The priced run, or why the profile cannot price it (kept, so one profile's gap does not stop the others).

@@ -12,6 +12,7 @@ public enum EnergyGroupWriter {
         for (report, profile) in reports {
             let group = try energy.createGroup(report.profile)
             try group.writeStringDataset("components", components.map(\.rawValue), shape: [components.count])
+            try group.writeStringDataset("component_groups", components.map(\.group.rawValue), shape: [components.count])
             try group.writeStringDataset("layers", report.layers.map(\.name), shape: [report.layers.count])
             let table = report.layers.flatMap { layer in components.map { layer.picojoules[$0] ?? 0 } }
             let byLayer = try group.writeDataset("by_layer_picojoules", table, shape: [report.layers.count, components.count])

@@ -42,6 +42,13 @@ public final class RunResultsFile {
         let layers = try file.createGroup("layers")
         try layers.writeStringDataset("names", plan.layerNames, shape: [plan.layerNames.count])
         try layers.writeStringDataset("kinds", plan.layerKinds, shape: [plan.layerKinds.count])
+        let sizes = plan.layerNodes.map { Int64(plan.network.outputShapes[$0].reduce(1, *)) }
+        let neurons = plan.layerNodes.map { node -> Int64 in
+            let kind = plan.network.nodes[node].kind
+            return kind.isNeuronPopulation || kind.emitsSpikes ? Int64(plan.network.outputShapes[node].reduce(1, *)) : 0
+        }
+        try layers.writeDataset("output_elements", sizes, shape: [sizes.count])
+        try layers.writeDataset("neurons", neurons, shape: [neurons.count])
 
         guard !traces.isEmpty else { return }
         let traceGroup = try file.createGroup("traces")

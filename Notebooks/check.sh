@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the analysis notebooks headless against results the CLI writes now (part of the README's test command).
+# Usage: bash Notebooks/check.sh   (after `swift build`; uses .build/debug/neurocost)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cli=.build/debug/neurocost
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$cli" run --encoding poisson --profile horowitz-45nm-fp32 --profile horowitz-45nm-int8 --profile loihi \
+    --trace spikes --record-v if3 --limit 100 --out "$work/run.h5" --quiet >/dev/null
+"$cli" compare --limit 100 --out "$work/compare.h5" >/dev/null
+"$cli" run Datasets/networks/digits-snn-dense.nir --profile horowitz-45nm-fp32 --limit 100 --out "$work/dense.h5" --quiet >/dev/null
+"$cli" run Datasets/networks/digits-snn-sparse90.nir --profile horowitz-45nm-fp32 --limit 100 --out "$work/sparse.h5" --quiet >/dev/null
+python3 Notebooks/run_notebooks.py --run "$work/run.h5" --compare "$work/compare.h5" --dense "$work/dense.h5" \
+    --sparse "$work/sparse.h5" --out-dir "$work/executed" --check-clean
