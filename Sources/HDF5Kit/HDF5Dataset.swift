@@ -77,12 +77,7 @@ public final class HDF5Dataset: HDF5Object {
     public func readRows<T: HDF5Numeric>(_ rows: Range<Int>, as type: T.Type) throws -> [T] {
         let datasetIdentifier = try handle.identifierForUse()
         let context = handle.context
-        let memoryDatatype = try T.verifiedMemoryType(context)
-        let storedType = try transfer.elementType
-        switch storedType {
-        case .signedInteger, .unsignedInteger, .float: break
-        default: throw context.error("cannot read as \(T.self): element type is \(storedType)")
-        }
+        let memoryDatatype = try numericMemoryType(T.self, doing: "read as \(T.self)")
         let currentShape = try shape
         guard let length = currentShape.first else { throw context.error("cannot read rows of a scalar dataset") }
         guard rows.lowerBound >= 0, rows.upperBound <= length else {
@@ -120,12 +115,7 @@ public final class HDF5Dataset: HDF5Object {
     public func append<T: HDF5Numeric>(_ values: UnsafeBufferPointer<T>) throws {
         let datasetIdentifier = try handle.identifierForUse()
         let context = handle.context
-        let memoryDatatype = try T.verifiedMemoryType(context)
-        let storedType = try transfer.elementType
-        switch storedType {
-        case .signedInteger, .unsignedInteger, .float: break
-        default: throw context.error("cannot append \(T.self) values: element type is \(storedType)")
-        }
+        let memoryDatatype = try numericMemoryType(T.self, doing: "append \(T.self) values")
         let (currentShape, currentMaxShape) = try extents
         guard let currentLength = currentShape.first else { throw context.error("cannot append to a scalar dataset") }
         let rowShape = Array(currentShape.dropFirst())
@@ -180,6 +170,16 @@ public final class HDF5Dataset: HDF5Object {
     }
 
     // MARK: - Helpers
+
+    /// The memory type for `T`, after checking the stored type is numeric (partial transfers cannot convert strings).
+    private func numericMemoryType<T: HDF5Numeric>(_ type: T.Type, doing action: String) throws -> hid_t {
+        let memoryDatatype = try T.verifiedMemoryType(handle.context)
+        let storedType = try transfer.elementType
+        switch storedType {
+        case .signedInteger, .unsignedInteger, .float: return memoryDatatype
+        default: throw handle.context.error("cannot \(action): element type is \(storedType)")
+        }
+    }
 
     private var extents: (shape: [Int], maxShape: [Int?]) {
         get throws {
