@@ -14,6 +14,8 @@ final class SampleWorker {
     private var spikeLists: [[Int32]]
     /// Per static weighted node: its MACs, counted again at every step.
     private var cachedMACs: [Int]
+    /// Per dense convolution: its output accumulated channels-last, transposed into `outputs` after each step.
+    private var channelsLast: [UnsafeMutablePointer<Float>?]
     private let readout: UnsafeMutablePointer<Float>
     private let readoutCount: Int
     private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
@@ -89,6 +91,7 @@ final class SampleWorker {
         currents = Array(repeating: nil, count: nodeCount)
         spikeLists = Array(repeating: [], count: nodeCount)
         cachedMACs = Array(repeating: 0, count: nodeCount)
+        channelsLast = Array(repeating: nil, count: nodeCount)
         sampleCounts = Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { ($0, [Int](repeating: 0, count: plan.options.timesteps * plan.layerNodes.count)) })
         stepPredictions = Array(repeating: 0, count: plan.options.timesteps)
         readoutCount = plan.stages[plan.readoutNode].inputCount
@@ -100,8 +103,9 @@ final class SampleWorker {
             case .input:
                 if plan.options.encoding == .direct { outputs[node] = allocate(stage.outputCount) }
                 spikeLists[node].reserveCapacity(stage.outputCount)
-            case .weighted:
+            case .weighted(let kernel, _, _, _):
                 outputs[node] = allocate(stage.outputCount)
+                if kernel.writesChannelsLast { channelsLast[node] = allocate(stage.outputCount) }
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
             case .population(let dynamics):
                 potentials[node] = allocate(stage.outputCount)
@@ -247,10 +251,20 @@ final class SampleWorker {
             return
         }
         let output = outputs[node]!
+        // Dense convolutions accumulate channels-last (contiguous inner loop) and are transposed at the end.
+        let channelCount = channelsLast[node] == nil ? 1 : plan.network.outputShapes[node][0]
+        let plane = stage.outputCount / channelCount
+        let target = channelsLast[node] ?? output
         if let bias {
-            output.update(from: bias.pointer, count: stage.outputCount)
+            if channelsLast[node] == nil {
+                output.update(from: bias.pointer, count: stage.outputCount)
+            } else {
+                for channel in 0..<channelCount {
+                    for position in 0..<plane { target[position * channelCount + channel] = bias[channel * plane + position] }
+                }
+            }
         } else {
-            output.update(repeating: 0, count: stage.outputCount)
+            target.update(repeating: 0, count: stage.outputCount)
         }
         var macs = 0
         var synops = 0
@@ -258,17 +272,22 @@ final class SampleWorker {
             for element in 0..<stage.inputCount {
                 let value = analogInput[element]
                 if value == 0 { continue }
-                kernel.scatter(input: element, scale: value, into: output)
+                kernel.scatter(input: element, scale: value, into: target)
                 macs += Int(taps[element])
             }
         }
         for projection in stage.projections where projection.carriesSpikes {
             for spike in spikeLists[projection.producer] {
                 let element = Int(spike)
-                projection.route.forEachTarget(of: element) { target, factor in
-                    kernel.scatter(input: target, scale: factor, into: output)
+                projection.route.forEachTarget(of: element) { input, factor in
+                    kernel.scatter(input: input, scale: factor, into: target)
                 }
                 synops += projection.synopsPerSpike[element]
+            }
+        }
+        if channelsLast[node] != nil {
+            for channel in 0..<channelCount {
+                for position in 0..<plane { output[channel * plane + position] = target[position * channelCount + channel] }
             }
         }
         if stage.isStaticPerSample { cachedMACs[node] = macs }

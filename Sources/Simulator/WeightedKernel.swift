@@ -61,6 +61,12 @@ enum WeightedKernel: Sendable {
         }
     }
 
+    /// Whether `scatter` writes channels-last (dense convolutions); the caller transposes to (C, H, W) afterwards.
+    var writesChannelsLast: Bool {
+        if case .convolution(let scatter) = self { return scatter.writesChannelsLast }
+        return false
+    }
+
     /// Adds the contribution of input element `input` with value `scale` to `output`.
     @inline(__always)
     func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
@@ -89,10 +95,19 @@ struct ConvolutionScatter: Sendable {
     /// `landingRow[y·kH + ky]`: output row the tap `ky` of input row `y` reaches, or −1.
     let landingRow: ImmutableBuffer<Int32>
     let landingColumn: ImmutableBuffer<Int32>
-    /// CSR over `(c·kH + ky)·kW + kx`: output channels and their weights.
+    /// CSR over `(c·kH + ky)·kW + kx`: output channels and their weights (sparse layers).
     let tapStarts: ImmutableBuffer<Int32>
     let tapChannels: ImmutableBuffer<Int32>
     let tapWeights: ImmutableBuffer<Float>
+    let outputChannels: Int
+    let inputChannelsPerGroup: Int
+    let outputChannelsPerGroup: Int
+    /// Dense layers: for each `(c·kH + ky)·kW + kx`, the weights to the output channels of c's group, contiguous,
+    /// so that the scatter writes a channels-last (H, W, C) output with a vectorisable inner loop.
+    let denseTaps: ImmutableBuffer<Float>?
+
+    /// Whether `scatter` writes a channels-last (H·W, C) buffer that the caller transposes afterwards.
+    var writesChannelsLast: Bool { denseTaps != nil }
 
     init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int], arena: BufferArena) {
         let twoDimensional = conv.spatialRank == 2
@@ -129,7 +144,28 @@ struct ConvolutionScatter: Sendable {
 
         let taps = kernelHeight * kernelWidth
         let perGroupIn = conv.inputChannelsPerGroup, perGroupOut = conv.outputChannelsPerGroup
+        outputChannels = conv.outputChannels
+        inputChannelsPerGroup = perGroupIn
+        outputChannelsPerGroup = perGroupOut
         let weights = conv.weight.floatValues
+        let density = Double(conv.weight.nonZeroCount) / Double(max(conv.weight.count, 1))
+        if density > WeightedKernel.denseStorageDensity {
+            var dense = [Float](repeating: 0, count: conv.inputChannels * taps * perGroupOut)
+            for channel in 0..<conv.inputChannels {
+                let group = channel / perGroupIn, local = channel % perGroupIn
+                for tap in 0..<taps {
+                    for k in 0..<perGroupOut {
+                        dense[(channel * taps + tap) * perGroupOut + k] = weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
+                    }
+                }
+            }
+            denseTaps = arena.store(dense)
+            tapStarts = arena.store([Int32]())
+            tapChannels = arena.store([Int32]())
+            tapWeights = arena.store([Float]())
+            return
+        }
+        denseTaps = nil
         var starts: [Int32] = [0], channels: [Int32] = [], values: [Float] = []
         for channel in 0..<conv.inputChannels {
             let group = channel / perGroupIn, local = channel % perGroupIn
@@ -159,6 +195,14 @@ struct ConvolutionScatter: Sendable {
                 let column = Int(landingColumn[x * kernelWidth + kx])
                 if column < 0 { continue }
                 let tap = (channel * kernelHeight + ky) * kernelWidth + kx
+                if let denseTaps {
+                    let base = (channel / inputChannelsPerGroup) * outputChannelsPerGroup
+                    let weights = denseTaps.pointer + tap * outputChannelsPerGroup
+                    for k in 0..<outputChannelsPerGroup where weights[k] != 0 {
+                        body((base + k) * outputPlane + row * outputWidth + column)
+                    }
+                    continue
+                }
                 for entry in Int(tapStarts[tap])..<Int(tapStarts[tap + 1]) {
                     body(Int(tapChannels[entry]) * outputPlane + row * outputWidth + column)
                 }
@@ -180,6 +224,13 @@ struct ConvolutionScatter: Sendable {
                 if column < 0 { continue }
                 let position = row * outputWidth + column
                 let tap = (channel * kernelHeight + ky) * kernelWidth + kx
+                if let denseTaps {
+                    // Channels-last: the group's output channels at this position are contiguous.
+                    let weights = denseTaps.pointer + tap * outputChannelsPerGroup
+                    let target = output + position * outputChannels + (channel / inputChannelsPerGroup) * outputChannelsPerGroup
+                    for k in 0..<outputChannelsPerGroup { target[k] += scale * weights[k] }
+                    continue
+                }
                 for entry in Int(tapStarts[tap])..<Int(tapStarts[tap + 1]) {
                     output[Int(tapChannels[entry]) * outputPlane + position] += scale * tapWeights[entry]
                 }
