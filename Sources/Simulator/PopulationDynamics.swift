@@ -55,37 +55,47 @@ struct PopulationDynamics: Sendable {
     }
 
     /// Advances every neuron one step with summed input `input`; appends spike indices to `spikes`.
+    /// One loop per model for the state update (no per-neuron branching, so it vectorises), then one pass
+    /// for threshold and reset; each neuron's arithmetic is the same, in the same order, as the spec's.
     @inline(__always)
     func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
               reset: ResetMode, comparison: ThresholdComparison, spikes: inout [Int32]) -> StepCounts {
         var counts = StepCounts()
-        let emits = model.emitsSpikes
-        for index in 0..<count {
-            let drive = input[index]
-            var active = drive != 0
-            switch model {
-            case .integrator, .integrateAndFire:
+        var active = 0
+        switch model {
+        case .integrator, .integrateAndFire:
+            let gain = gain.pointer
+            for index in 0..<count {
+                let drive = input[index]
                 v[index] = v[index] + gain[index] * drive
-            case .leakyIntegrator, .leakyIntegrateAndFire:
-                let leak = leakPotential[index]
-                active = active || v[index] != leak
+                active &+= drive != 0 ? 1 : 0
+            }
+        case .leakyIntegrator, .leakyIntegrateAndFire:
+            for index in 0..<count {
+                let drive = input[index], leak = leakPotential[index]
+                active &+= (drive != 0 || v[index] != leak) ? 1 : 0
                 v[index] = v[index] + membraneRate[index] * ((leak - v[index]) + gain[index] * drive)
-            case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
-                let leak = leakPotential[index]
-                active = active || v[index] != leak || current[index] != 0
+            }
+        case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
+            for index in 0..<count {
+                let drive = input[index], leak = leakPotential[index]
+                active &+= (drive != 0 || v[index] != leak || current[index] != 0) ? 1 : 0
                 current[index] = current[index] + synapticRate[index] * (inputWeight[index] * drive - current[index])
                 v[index] = v[index] + membraneRate[index] * ((leak - v[index]) + gain[index] * current[index])
             }
-            if active { counts.activeUpdates += 1 }
-            guard emits else { continue }
+        }
+        counts.activeUpdates = active
+        guard model.emitsSpikes else { return counts }
+        let threshold = threshold.pointer
+        for index in 0..<count {
             let theta = threshold[index]
             let fires = comparison == .gt ? v[index] > theta : v[index] >= theta
             if fires {
                 spikes.append(Int32(index))
-                counts.spikes += 1
                 v[index] = reset == .subtract ? v[index] - theta : resetPotential[index]
             }
         }
+        counts.spikes = spikes.count
         return counts
     }
 }
