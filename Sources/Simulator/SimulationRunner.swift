@@ -24,7 +24,8 @@ public enum SimulationRunner {
     ///   - probedNodes: nodes (IF populations or their ANN view) whose positive summed inputs are collected,
     ///     every step of every sample, for threshold calibration.
     ///   - countSpikesPerNeuron: also count every spiking neuron's spikes (over all samples and steps), for core mapping.
-    ///   - traces: spikes and potentials to record; each block's traces go to `onTraces` on the calling thread.
+    ///   - traces: spikes and potentials to record; each block's traces go to `onTraces`, on a background thread
+    ///     while the next block is simulated (one block at a time, in order).
     ///   - shouldStop: asked after each block; when it says yes, the run ends there and the result covers the
     ///     samples completed so far.
     ///   - partialResultOnError: when a block fails (bad data further into the file), return the samples completed
@@ -59,6 +60,7 @@ public enum SimulationRunner {
         var predictions = [Int](repeating: 0, count: samples.count * steps)
         let elementsPerSample = dataset.sampleElementCount
 
+        let traceWriter = onTraces.map(BackgroundTraceWriter.init)
         var blockStart = samples.lowerBound
         var failure: String?
         var interrupted = false
@@ -91,9 +93,9 @@ public enum SimulationRunner {
                     }
                 }
             }
-            if let onTraces, !traces.isEmpty {
-                try onTraces(sink.traceBlock(samples: (block.lowerBound - samples.lowerBound)..<(block.upperBound - samples.lowerBound),
-                                             request: traces))
+            if let traceWriter, !traces.isEmpty {
+                try traceWriter.submit(sink.traceBlock(samples: (block.lowerBound - samples.lowerBound)..<(block.upperBound - samples.lowerBound),
+                                                       request: traces))
             }
             blockStart = block.upperBound
             completed = block.upperBound - samples.lowerBound
@@ -108,6 +110,12 @@ public enum SimulationRunner {
             break blocks
           }
         }
+        do {
+            try traceWriter?.finish()
+        } catch {
+            guard partialResultOnError else { throw error }
+            failure = failure ?? "\(error)"
+        }
         if completed < samples.count {
             counts = counts.prefix(samples: completed)
             predictions = Array(predictions.prefix(completed * steps))
@@ -118,6 +126,39 @@ public enum SimulationRunner {
                          sampleRange: ran, counts: counts, labels: labels, predictionsByStep: predictions,
                          probedInputs: probedInputs, spikesPerNeuron: spikesPerNeuron,
                          interrupted: interrupted, failure: failure)
+    }
+}
+
+/// Writes trace blocks on a serial background queue so that writing overlaps the next block's simulation;
+/// at most one block waits, so memory stays bounded.
+private final class BackgroundTraceWriter: @unchecked Sendable {
+    private let write: (TraceBlock) throws -> Void
+    private let queue = DispatchQueue(label: "neurocost.trace-writer")
+    private let pending = DispatchGroup()
+    /// Set on the queue, read after `pending.wait()`.
+    private var failure: Error?
+
+    init(_ write: @escaping (TraceBlock) throws -> Void) {
+        self.write = write
+    }
+
+    /// Waits for the previous block (rethrowing its error), then starts writing `block`.
+    func submit(_ block: TraceBlock) throws {
+        try finish()
+        pending.enter()
+        queue.async {
+            do { try self.write(block) } catch { self.failure = error }
+            self.pending.leave()
+        }
+    }
+
+    /// Waits until every submitted block is written; rethrows a write error.
+    func finish() throws {
+        pending.wait()
+        if let failure {
+            self.failure = nil
+            throw failure
+        }
     }
 }
 
