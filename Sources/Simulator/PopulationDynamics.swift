@@ -65,10 +65,23 @@ struct PopulationDynamics: Sendable {
         switch model {
         case .integrator, .integrateAndFire:
             let gain = gain.pointer
-            for index in 0..<count {
+            // Eight neurons at a time: the same multiply then add per neuron, so results are bit-identical.
+            var index = 0
+            var activeLanes = SIMD8<Int32>()
+            while index + 8 <= count {
+                let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
+                let weight = UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self)
+                let potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v + index).storeBytes(of: potential + weight * drive, as: SIMD8<Float>.self)
+                activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
+                index += 8
+            }
+            active = Int(activeLanes.wrappedSum())
+            while index < count {
                 let drive = input[index]
                 v[index] = v[index] + gain[index] * drive
                 active &+= drive != 0 ? 1 : 0
+                index += 1
             }
         case .leakyIntegrator, .leakyIntegrateAndFire:
             for index in 0..<count {
@@ -87,13 +100,28 @@ struct PopulationDynamics: Sendable {
         counts.activeUpdates = active
         guard model.emitsSpikes else { return counts }
         let threshold = threshold.pointer
-        for index in 0..<count {
-            let theta = threshold[index]
-            let fires = comparison == .gt ? v[index] > theta : v[index] >= theta
-            if fires {
-                spikes.append(Int32(index))
-                v[index] = reset == .subtract ? v[index] - theta : resetPotential[index]
+        // Skip blocks of eight where nobody fires (most neurons, most steps); check the rest one by one, in order.
+        var start = 0
+        while start < count {
+            let end = min(start + 8, count)
+            if end - start == 8 {
+                let potential = UnsafeRawPointer(v + start).loadUnaligned(as: SIMD8<Float>.self)
+                let theta = UnsafeRawPointer(threshold + start).loadUnaligned(as: SIMD8<Float>.self)
+                let anyFires = comparison == .gt ? any(potential .> theta) : any(potential .>= theta)
+                if !anyFires {
+                    start = end
+                    continue
+                }
             }
+            for index in start..<end {
+                let theta = threshold[index]
+                let fires = comparison == .gt ? v[index] > theta : v[index] >= theta
+                if fires {
+                    spikes.append(Int32(index))
+                    v[index] = reset == .subtract ? v[index] - theta : resetPotential[index]
+                }
+            }
+            start = end
         }
         counts.spikes = spikes.count
         return counts
