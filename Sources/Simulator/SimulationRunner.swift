@@ -253,17 +253,24 @@ private final class BlockResults: @unchecked Sendable {
         let width = steps * layers
         for metric in CountMetric.allCases {
             let block = counts[metric]!
+            // Take each table out of its dictionary once, instead of hashing the metric for every value.
+            var perStep = total.perStep.removeValue(forKey: metric)!
+            var perSample = total.perSample.removeValue(forKey: metric)!
+            var perSampleStep = total.perSampleStep?.removeValue(forKey: metric)
             for sample in 0..<samples {
-                let row = (blockOffset + sample)
+                let row = blockOffset + sample
                 for step in 0..<steps {
                     for layer in 0..<layers {
                         let value = block[sample * width + step * layers + layer]
-                        total.perStep[metric]![step * layers + layer] += value
-                        total.perSample[metric]![row * layers + layer] += value
-                        total.perSampleStep?[metric]![(row * steps + step) * layers + layer] = value
+                        perStep[step * layers + layer] += value
+                        perSample[row * layers + layer] += value
+                        perSampleStep?[(row * steps + step) * layers + layer] = value
                     }
                 }
             }
+            total.perStep[metric] = perStep
+            total.perSample[metric] = perSample
+            if let perSampleStep { total.perSampleStep?[metric] = perSampleStep }
         }
         for sample in 0..<samples {
             for step in 0..<steps { allPredictions[(blockOffset + sample) * steps + step] = predictions[sample * steps + step] }
