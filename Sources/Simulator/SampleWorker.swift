@@ -1,5 +1,5 @@
 /// One thread's working set: every node's buffers and state, allocated once and reused for each sample,
-/// so memory does not grow with the number of samples and no step allocates.
+/// so memory does not grow with the number of samples and no step allocates (beyond traces and probes asked for).
 final class SampleWorker {
     let plan: SimulationPlan
     private let layerCount: Int
@@ -256,13 +256,7 @@ final class SampleWorker {
         let plane = stage.outputCount / channelCount
         let target = channelsLast[node] ?? output
         if let bias {
-            if channelsLast[node] == nil {
-                output.update(from: bias.pointer, count: stage.outputCount)
-            } else {
-                for channel in 0..<channelCount {
-                    for position in 0..<plane { target[position * channelCount + channel] = bias[channel * plane + position] }
-                }
-            }
+            target.update(from: bias.pointer, count: stage.outputCount)  // the plan stores it in the target's layout
         } else {
             target.update(repeating: 0, count: stage.outputCount)
         }

@@ -140,16 +140,19 @@ public struct SimulationPlan: Sendable {
                 throw SimulationError("node '\(node.name)': Delay nodes are not simulated yet")
             case .affine, .linear, .convolution, .scale:
                 let taps = SynapticTaps.perInputElement(of: node, inputShape: inputShape, outputShape: outputShape) ?? []
+                let kernel = WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape, arena: arena)
                 var bias: ImmutableBuffer<Float>?
                 var biasAdds = 0
                 if let tensor = node.kind.bias, tensor.nonZeroCount > 0 {
                     let perChannel = tensor.floatValues
                     let repeatCount = outputShape.reduce(1, *) / max(perChannel.count, 1)
-                    bias = arena.store(perChannel.flatMap { Array(repeating: $0, count: repeatCount) })
+                    // Laid out as the kernel accumulates: channels-last for dense convolutions, (C, H, W) otherwise.
+                    bias = arena.store(kernel.writesChannelsLast
+                        ? (0..<repeatCount).flatMap { _ in perChannel }
+                        : perChannel.flatMap { Array(repeating: $0, count: repeatCount) })
                     biasAdds = tensor.nonZeroCount * repeatCount
                 }
-                kind = .weighted(kernel: WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape, arena: arena),
-                                 bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
+                kind = .weighted(kernel: kernel, bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
             case .neuron(let neurons):
                 if annView {
                     let thresholds = try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena).threshold
