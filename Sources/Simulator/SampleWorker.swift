@@ -271,22 +271,38 @@ final class SampleWorker {
             }
         }
         for projection in stage.projections where projection.carriesSpikes {
-            for spike in spikeLists[projection.producer] {
-                let element = Int(spike)
-                projection.route.forEachTarget(of: element) { input, factor in
-                    kernel.scatter(input: input, scale: factor, into: target)
-                }
-                synops += projection.synopsPerSpike[element]
+            spikeLists[projection.producer].withUnsafeBufferPointer { spikes in
+                kernel.scatter(spikes: spikes, route: projection.route, into: target)
+                let perSpike = projection.synopsPerSpike.pointer
+                for spike in spikes { synops &+= perSpike[Int(spike)] }
             }
         }
         if channelsLast[node] != nil {
-            for channel in 0..<channelCount {
-                for position in 0..<plane { output[channel * plane + position] = target[position * channelCount + channel] }
-            }
+            Self.transpose(target, positions: plane, channels: channelCount, into: output)
         }
         if stage.isStaticPerSample { cachedMACs[node] = macs }
         add(.macs, macs, stage, step)
         add(.synops, synops, stage, step)
+    }
+
+    /// (positions, channels) → (channels, positions), in tiles of 16 × 16 so reads and writes both stay in cache.
+    private static func transpose(_ source: UnsafeMutablePointer<Float>, positions: Int, channels: Int,
+                                  into destination: UnsafeMutablePointer<Float>) {
+        let tile = 16
+        var channelStart = 0
+        while channelStart < channels {
+            let channelEnd = min(channelStart + tile, channels)
+            var positionStart = 0
+            while positionStart < positions {
+                let positionEnd = min(positionStart + tile, positions)
+                for channel in channelStart..<channelEnd {
+                    let row = destination + channel &* positions
+                    for position in positionStart..<positionEnd { row[position] = source[position &* channels &+ channel] }
+                }
+                positionStart = positionEnd
+            }
+            channelStart = channelEnd
+        }
     }
 
     /// The summed analog input of a weighted node (nil when it has only spiking inputs).

@@ -55,6 +55,21 @@ struct SignalRoute: Sendable {
         return SignalRoute(isIdentity: false, offsets: arena.store(offsets), targets: arena.store(targets), factors: arena.store(factors))
     }
 
+    /// Calls `body(target, factor)` for every element each listed producer element reaches, in list order.
+    @inline(__always)
+    func forEachTarget(ofEach elements: UnsafeBufferPointer<Int32>, _ body: (Int, Float) -> Void) {
+        if isIdentity {
+            for element in elements { body(Int(element), 1) }
+            return
+        }
+        let offsets = offsets!.pointer, targets = targets!.pointer, factors = factors!.pointer
+        for element in elements {
+            for entry in Int(offsets[Int(element)])..<Int(offsets[Int(element) &+ 1]) {
+                body(Int(targets[entry]), factors[entry])
+            }
+        }
+    }
+
     /// Calls `body(target, factor)` for every element producer element `element` reaches.
     @inline(__always)
     func forEachTarget(of element: Int, _ body: (Int, Float) -> Void) {

@@ -67,6 +67,26 @@ enum WeightedKernel: Sendable {
         return false
     }
 
+    /// Adds one step's spikes of a producer, routed by `route`, to `output`. The kernel's kind is decided once
+    /// for the whole list rather than once per spike.
+    func scatter(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute, into output: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .convolution(let convolution):
+            route.forEachTarget(ofEach: spikes) { input, factor in convolution.scatter(input: input, scale: factor, into: output) }
+        case .denseMatrix(let transposed, let outputs):
+            route.forEachTarget(ofEach: spikes) { input, factor in
+                let row = transposed.pointer + input &* outputs
+                for index in 0..<outputs { output[index] += factor * row[index] }
+            }
+        case .sparseMatrix(let starts, let rows, let values):
+            route.forEachTarget(ofEach: spikes) { input, factor in
+                for entry in Int(starts[input])..<Int(starts[input &+ 1]) { output[Int(rows[entry])] += factor * values[entry] }
+            }
+        case .elementwise(let values):
+            route.forEachTarget(ofEach: spikes) { input, factor in output[input] += factor * values[input] }
+        }
+    }
+
     /// Adds the contribution of input element `input` with value `scale` to `output`.
     @inline(__always)
     func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
@@ -102,11 +122,20 @@ struct ConvolutionScatter: Sendable {
     let outputChannels: Int
     let inputChannelsPerGroup: Int
     let outputChannelsPerGroup: Int
+    /// Sparse layers with stride 1: per input channel, all its non-zero weights over every tap, as offsets into the
+    /// (C, H, W) output relative to where tap (0, 0) lands in channel 0, so an input away from the borders walks one flat
+    /// list (one loop, one exit branch per spike instead of one unpredictable branch per tap).
+    let channelEntryStarts: ImmutableBuffer<Int32>
+    let entryOffsets: ImmutableBuffer<Int32>
+    let entryWeights: ImmutableBuffer<Float>
+    /// Per input row / column: 1 when every tap of the kernel lands inside the output (the flat list applies).
+    let rowIsInterior: ImmutableBuffer<UInt8>
+    let columnIsInterior: ImmutableBuffer<UInt8>
     /// Dense layers: for each `(c·kH + ky)·kW + kx`, the weights to the output channels of c's group, contiguous,
     /// so that the scatter writes a channels-last (H, W, C) output with a vectorisable inner loop.
     let denseTaps: ImmutableBuffer<Float>?
 
-    /// Whether `scatter` writes a channels-last (H·W, C) buffer that the caller transposes afterwards.
+    /// Whether `scatter` writes a channels-last (H·W, C) buffer that the caller transposes afterwards (dense layers).
     var writesChannelsLast: Bool { denseTaps != nil }
 
     init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int], arena: BufferArena) {
@@ -163,6 +192,11 @@ struct ConvolutionScatter: Sendable {
             tapStarts = arena.store([Int32]())
             tapChannels = arena.store([Int32]())
             tapWeights = arena.store([Float]())
+            channelEntryStarts = arena.store([Int32]())
+            entryOffsets = arena.store([Int32]())
+            entryWeights = arena.store([Float]())
+            rowIsInterior = arena.store([UInt8]())
+            columnIsInterior = arena.store([UInt8]())
             return
         }
         denseTaps = nil
@@ -183,6 +217,46 @@ struct ConvolutionScatter: Sendable {
         tapStarts = arena.store(starts)
         tapChannels = arena.store(channels)
         tapWeights = arena.store(values)
+
+        // With stride 1, tap (ky, kx) lands dilation·(ky, kx) before tap (0, 0), whatever the input position.
+        let unitStride = conv.stride.allSatisfy { $0 == 1 }
+        let rowDilation = twoDimensional ? conv.dilation[0] : 0
+        let columnDilation = conv.dilation[axis]
+        var entryStarts: [Int32] = [0], offsets: [Int32] = [], flatWeights: [Float] = []
+        if unitStride {
+            for channel in 0..<conv.inputChannels {
+                var entries: [(Int32, Float)] = []
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        let tap = (channel * kernelHeight + ky) * kernelWidth + kx
+                        let shift = -(ky * rowDilation * outputWidth + kx * columnDilation)
+                        for entry in Int(starts[tap])..<Int(starts[tap + 1]) {
+                            entries.append((Int32(shift + Int(channels[entry]) * outputPlane), values[entry]))
+                        }
+                    }
+                }
+                entries.sort { $0.0 < $1.0 }  // memory order of the writes
+                offsets += entries.map(\.0)
+                flatWeights += entries.map(\.1)
+                entryStarts.append(Int32(offsets.count))
+            }
+        }
+        channelEntryStarts = arena.store(entryStarts)
+        entryOffsets = arena.store(offsets)
+        entryWeights = arena.store(flatWeights)
+        func interior(_ landing: [Int32], size: Int, kernel: Int) -> [UInt8] {
+            (0..<size).map { position in
+                unitStride && (0..<kernel).allSatisfy { landing[position * kernel + $0] >= 0 } ? 1 : 0
+            }
+        }
+        rowIsInterior = arena.store(twoDimensional
+            ? interior(landings(size: inputHeight, kernel: kernelHeight, pad: pads[0].before, stride: conv.stride[0],
+                                dilation: conv.dilation[0], outputs: outputHeight), size: inputHeight, kernel: kernelHeight)
+            : [unitStride ? 1 : 0])
+        columnIsInterior = arena.store(interior(landings(size: inputWidth, kernel: kernelWidth, pad: pads[axis].before,
+                                                         stride: conv.stride[axis], dilation: conv.dilation[axis],
+                                                         outputs: outputWidth),
+                                                size: inputWidth, kernel: kernelWidth))
     }
 
     func forEachTarget(input: Int, _ body: (Int) -> Void) {
@@ -216,6 +290,14 @@ struct ConvolutionScatter: Sendable {
         let channel = input / plane
         let y = (input % plane) / inputWidth
         let x = input % inputWidth
+        if denseTaps == nil, rowIsInterior[y] != 0, columnIsInterior[x] != 0 {
+            let origin = output + (Int(landingRow[y &* kernelHeight]) &* outputWidth &+ Int(landingColumn[x &* kernelWidth]))
+            let offsets = entryOffsets.pointer, weights = entryWeights.pointer
+            for entry in Int(channelEntryStarts[channel])..<Int(channelEntryStarts[channel &+ 1]) {
+                origin[Int(offsets[entry])] += scale * weights[entry]
+            }
+            return
+        }
         for ky in 0..<kernelHeight {
             let row = Int(landingRow[y * kernelHeight + ky])
             if row < 0 { continue }

@@ -200,6 +200,36 @@ def case_cnn_overlap_pool():
             "about": "dilation-2 conv, overlapping padded SumPool2d(k3 s2 p1), AvgPool2d(k2 s1 p1)"}
 
 
+def case_cnn_sparse_direct():
+    rng = np.random.default_rng(213)
+    n = 10
+    nodes = {
+        "input": nir.Input(input_type=np.array([2, 12, 12])),
+        "conv1": nir.Conv2d(input_shape=(12, 12), weight=dyadic(rng, (8, 2, 3, 3), -1, 1, zero_fraction=0.1),
+                            stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(8, dtype=F32)),  # -> [8,12,12]
+        "if1": if_node((8, 12, 12), threshold=1.0),
+        "conv2": nir.Conv2d(input_shape=(12, 12), weight=dyadic(rng, (16, 8, 3, 3), -1.5, 2, zero_fraction=0.85),
+                            stride=1, padding=1, dilation=1, groups=1,
+                            bias=dyadic(rng, 16, -0.25, 0.25)),                         # -> [16,12,12]
+        "if2": if_node((16, 12, 12), threshold=2.5),
+        "conv3": nir.Conv2d(input_shape=None, weight=dyadic(rng, (16, 8, 3, 3), -1.5, 2, zero_fraction=0.8),
+                            stride=1, padding=2, dilation=2, groups=2, bias=np.zeros(16, dtype=F32)),  # -> [16,12,12]
+        "if3": if_node((16, 12, 12), threshold=3.0),
+        "pool1": pool("avg", (2, 2), (2, 2), (0, 0)),                                   # -> [16,6,6]
+        "conv4": nir.Conv2d(input_shape=(6, 6), weight=dyadic(rng, (12, 16, 3, 3), -1, 2, zero_fraction=0.85),
+                            stride=2, padding=1, dilation=1, groups=1, bias=np.zeros(12, dtype=F32)),  # -> [12,3,3]
+        "if4": if_node((12, 3, 3), threshold=1.5),
+        "flatten": flatten_node((12, 3, 3)),
+        "fc": nir.Affine(weight=dyadic(rng, (10, 108), -1, 1, zero_fraction=0.9), bias=np.zeros(10, dtype=F32)),
+        "output": nir.Output(output_type=np.array([10])),
+    }
+    return {"graph": nir.NIRGraph(nodes=nodes, edges=chain(list(nodes))),
+            "images": dyadic(rng, (n, 2, 12, 12), 0, 1, step=1 / 4), "labels": labels_for(rng, n, 10),
+            "options": options(reset="value"), "exact": True,
+            "about": "sparse convolutions (80-85% zeros): stride 1 pad 1, dilation 2 with groups, stride 2 after "
+                     "an AvgPool2d, so spikes take both the interior list and the per-tap border path"}
+
+
 def case_residual_direct():
     rng = np.random.default_rng(205)
     n = 12
@@ -413,6 +443,7 @@ CASES = {
     "mlp_sparse90_direct": case_mlp_sparse90_direct,
     "cnn_pools_direct": case_cnn_pools_direct,
     "cnn_overlap_pool": case_cnn_overlap_pool,
+    "cnn_sparse_direct": case_cnn_sparse_direct,
     "residual_direct": case_residual_direct,
     "lif_value_reset_ge": case_lif_value_reset_ge,
     "cubalif_direct": case_cubalif_direct,
