@@ -12,6 +12,11 @@ struct PopulationDynamics: Sendable {
     let membraneRate: ImmutableBuffer<Float>  // dt/τ or dt/τ_mem
     let synapticRate: ImmutableBuffer<Float>  // dt/τ_syn
     let inputWeight: ImmutableBuffer<Float>   // w_in, 1 where absent
+    /// Whether every r is 1 (so r·x = x exactly and the IF step need not read r), and the one threshold and reset
+    /// value shared by every neuron, when they are: fewer streams through memory per neuron and step.
+    let unitGain: Bool
+    let sharedThreshold: Float?
+    let sharedReset: Float?
 
     init(_ neurons: NeuronParameters, shape: [Int], dt: Double, node: String, arena: BufferArena) throws(SimulationError) {
         let population = shape.reduce(1, *)
@@ -35,6 +40,14 @@ struct PopulationDynamics: Sendable {
         resetPotential = arena.store(try field("v_reset", default: 0).map { Float($0) })
         leakPotential = arena.store(try field("v_leak", default: 0).map { Float($0) })
         inputWeight = arena.store(try field("w_in", default: 1).map { Float($0) })
+        func shared(_ buffer: ImmutableBuffer<Float>) -> Float? {
+            guard buffer.count > 0 else { return nil }
+            let first = buffer[0]
+            return (0..<buffer.count).allSatisfy { buffer[$0].bitPattern == first.bitPattern } ? first : nil
+        }
+        unitGain = shared(gain) == 1
+        sharedThreshold = shared(threshold)
+        sharedReset = shared(resetPotential)
         switch model {
         case .leakyIntegrator, .leakyIntegrateAndFire:
             membraneRate = try rate("tau")
@@ -139,21 +152,27 @@ struct PopulationDynamics: Sendable {
                                       spikes: inout [Int32]) -> StepCounts {
         let gain = gain.pointer, threshold = threshold.pointer, resetPotential = resetPotential.pointer
         let strict = comparison == .gt, subtract = reset == .subtract
+        let unitGain = unitGain
+        let sharedTheta = sharedThreshold.map { SIMD8<Float>(repeating: $0) }
+        let sharedAfter = sharedReset.map { SIMD8<Float>(repeating: $0) }
         let laneBits = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
         var activeLanes = SIMD8<Int32>()
         var index = 0
         while index &+ 8 <= count {
             let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
-            let weight = UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self)
             var potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
-            potential = potential + weight * drive
+            if unitGain {
+                potential = potential + drive
+            } else {
+                potential = potential + UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self) * drive
+            }
             activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
-            let theta = UnsafeRawPointer(threshold + index).loadUnaligned(as: SIMD8<Float>.self)
+            let theta = sharedTheta ?? UnsafeRawPointer(threshold + index).loadUnaligned(as: SIMD8<Float>.self)
             let fires = strict ? potential .> theta : potential .>= theta
             if any(fires) {
                 let after = subtract
                     ? potential - theta
-                    : UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
+                    : sharedAfter ?? UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
                 potential.replace(with: after, where: fires)
                 var mask = UInt32(truncatingIfNeeded: SIMD8<Int32>().replacing(with: laneBits, where: fires).wrappedSum())
                 while mask != 0 {

@@ -128,9 +128,11 @@ struct ConvolutionScatter: Sendable {
     let channelEntryStarts: ImmutableBuffer<Int32>
     let entryOffsets: ImmutableBuffer<Int32>
     let entryWeights: ImmutableBuffer<Float>
-    /// Per input row / column: 1 when every tap of the kernel lands inside the output (the flat list applies).
-    let rowIsInterior: ImmutableBuffer<UInt8>
-    let columnIsInterior: ImmutableBuffer<UInt8>
+    /// Per input element: where its tap (0, 0) lands in channel 0 of the output when every tap lands inside (the
+    /// flat list applies), else −1; and its channel. Tables, because three integer divisions per spike to decode
+    /// (channel, y, x) cost more than the few synapses a spike meets in a sparse layer.
+    let interiorOrigin: ImmutableBuffer<Int32>
+    let elementChannel: ImmutableBuffer<Int32>
     /// Dense layers: for each `(c·kH + ky)·kW + kx`, the weights to the output channels of c's group, contiguous,
     /// so that the scatter writes a channels-last (H, W, C) output with a vectorisable inner loop.
     let denseTaps: ImmutableBuffer<Float>?
@@ -195,8 +197,8 @@ struct ConvolutionScatter: Sendable {
             channelEntryStarts = arena.store([Int32]())
             entryOffsets = arena.store([Int32]())
             entryWeights = arena.store([Float]())
-            rowIsInterior = arena.store([UInt8]())
-            columnIsInterior = arena.store([UInt8]())
+            interiorOrigin = arena.store([Int32]())
+            elementChannel = arena.store([Int32]())
             return
         }
         denseTaps = nil
@@ -244,19 +246,27 @@ struct ConvolutionScatter: Sendable {
         channelEntryStarts = arena.store(entryStarts)
         entryOffsets = arena.store(offsets)
         entryWeights = arena.store(flatWeights)
-        func interior(_ landing: [Int32], size: Int, kernel: Int) -> [UInt8] {
-            (0..<size).map { position in
-                unitStride && (0..<kernel).allSatisfy { landing[position * kernel + $0] >= 0 } ? 1 : 0
+        let plane = inputHeight * inputWidth
+        var origins = [Int32](repeating: -1, count: unitStride ? conv.inputChannels * plane : 0)
+        var channelOf = [Int32](repeating: 0, count: origins.count)
+        if unitStride {
+            let rowLandings = landingRow, columnLandings = landingColumn
+            let kH = kernelHeight, kW = kernelWidth, width = inputWidth, outWidth = outputWidth
+            for y in 0..<inputHeight {
+                let rowInside = (0..<kH).allSatisfy { rowLandings[y * kH + $0] >= 0 }
+                for x in 0..<width {
+                    let inside = rowInside && (0..<kW).allSatisfy { columnLandings[x * kW + $0] >= 0 }
+                    guard inside else { continue }
+                    let origin = Int32(Int(rowLandings[y * kH]) * outWidth + Int(columnLandings[x * kW]))
+                    for channel in 0..<conv.inputChannels { origins[channel * plane + y * width + x] = origin }
+                }
+            }
+            for channel in 0..<conv.inputChannels {
+                for position in 0..<plane { channelOf[channel * plane + position] = Int32(channel) }
             }
         }
-        rowIsInterior = arena.store(twoDimensional
-            ? interior(landings(size: inputHeight, kernel: kernelHeight, pad: pads[0].before, stride: conv.stride[0],
-                                dilation: conv.dilation[0], outputs: outputHeight), size: inputHeight, kernel: kernelHeight)
-            : [unitStride ? 1 : 0])
-        columnIsInterior = arena.store(interior(landings(size: inputWidth, kernel: kernelWidth, pad: pads[axis].before,
-                                                         stride: conv.stride[axis], dilation: conv.dilation[axis],
-                                                         outputs: outputWidth),
-                                                size: inputWidth, kernel: kernelWidth))
+        interiorOrigin = arena.store(origins)
+        elementChannel = arena.store(channelOf)
     }
 
     func forEachTarget(input: Int, _ body: (Int) -> Void) {
@@ -286,18 +296,19 @@ struct ConvolutionScatter: Sendable {
 
     @inline(__always)
     func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
-        let plane = inputHeight * inputWidth
-        let channel = input / plane
-        let y = (input % plane) / inputWidth
-        let x = input % inputWidth
-        if denseTaps == nil, rowIsInterior[y] != 0, columnIsInterior[x] != 0 {
-            let origin = output + (Int(landingRow[y &* kernelHeight]) &* outputWidth &+ Int(landingColumn[x &* kernelWidth]))
+        if denseTaps == nil, interiorOrigin.count > 0, interiorOrigin[input] >= 0 {
+            let origin = output + Int(interiorOrigin[input])
+            let channel = Int(elementChannel[input])
             let offsets = entryOffsets.pointer, weights = entryWeights.pointer
             for entry in Int(channelEntryStarts[channel])..<Int(channelEntryStarts[channel &+ 1]) {
                 origin[Int(offsets[entry])] += scale * weights[entry]
             }
             return
         }
+        let plane = inputHeight * inputWidth
+        let channel = input / plane
+        let y = (input % plane) / inputWidth
+        let x = input % inputWidth
         for ky in 0..<kernelHeight {
             let row = Int(landingRow[y * kernelHeight + ky])
             if row < 0 { continue }
