@@ -2,7 +2,7 @@
 """PyTorch CPU baseline for `neurocost run`: the same converted SNN, the same data, clock-driven.
 
 Reads a NIR network (plain h5py, through Tests/Fixtures/make_fixtures.py), simulates it for T steps with direct
-coding and IF neurons (v <- v + r*in; spike where v > theta; reset by subtraction), as docs/execution-model.md
+coding and IF neurons (v <- v + r*in; spike where v > theta; reset by subtraction or to v_reset), as docs/execution-model.md
 defines, layer by layer: every weighted node is ONE conv/linear call over the T*batch inputs stacked (a node fed
 only by the constant analog input is computed once per batch and reused every step), then the IF recursion runs
 over T for that population, then the next node (valid because the network has no recurrent edge).
@@ -18,7 +18,10 @@ prints the throughput of both.
 
 Usage:
     python3 Benchmarks/torch_baseline.py NETWORK.nir DATA.h5 --timesteps 8 --threads 2 [--limit N] [--batch 16]
-        [--json OUT.json] [--neurocost PATH]
+        [--reset subtract|value] [--json OUT.json] [--neurocost PATH] [--torch-only]
+
+With --torch-only it times PyTorch alone and writes its per-layer counts to --json (Benchmarks/benchmark.py uses
+this to measure each engine in its own process, peak memory included).
 """
 import argparse
 import json
@@ -103,8 +106,10 @@ class Network:
                 shape = self.out_shapes[name]
                 r = np.array(np.broadcast_to(np.asarray(p["r"], dtype=np.float32), shape))
                 theta = np.array(np.broadcast_to(np.asarray(p["v_threshold"], dtype=np.float32), shape))
+                v_reset = np.array(np.broadcast_to(np.asarray(p.get("v_reset", 0), dtype=np.float32), shape))
                 self.t[name] = {"r": None if np.all(r == 1) else torch.from_numpy(np.ascontiguousarray(r)),
-                                "theta": torch.from_numpy(np.ascontiguousarray(theta))}
+                                "theta": torch.from_numpy(np.ascontiguousarray(theta)),
+                                "v_reset": None if np.all(v_reset == 0) else torch.from_numpy(np.ascontiguousarray(v_reset))}
             elif kind in POOL_TYPES:
                 self.t[name] = {"kernel": int_tuple(p["kernel_size"], 2), "stride": int_tuple(p["stride"], 2),
                                 "padding": int_tuple(p["padding"], 2)}
@@ -136,7 +141,7 @@ class Network:
         return [b for a, b in self.edges if a == name]
 
 
-def run_batch(net, images, T, spikes_acc, synops_acc):
+def run_batch(net, images, T, spikes_acc, synops_acc, reset="subtract"):
     """Simulate one batch of images (B, *input shape) for T steps. Values are (B, ...) when the node's output is
     the same every step (fed only by the direct-coded input), else (T, B, ...). Adds the batch's counts per step
     and layer to spikes_acc / synops_acc (float64 (T, L)); returns the readout accumulated over the T steps."""
@@ -171,8 +176,16 @@ def run_batch(net, images, T, spikes_acc, synops_acc):
                 else:
                     v.add_(r * xt)
                 s = spikes[t]
-                torch.gt(v, theta, out=s)  # writes 1.0 / 0.0
-                v.sub_(theta * s)
+                if reset == "subtract":
+                    torch.gt(v, theta, out=s)  # writes 1.0 / 0.0
+                    v.sub_(theta * s)
+                else:  # to the reset value
+                    fired = v > theta
+                    s.copy_(fired)
+                    if e["v_reset"] is None:
+                        v.masked_fill_(fired, 0)
+                    else:
+                        v = torch.where(fired, e["v_reset"], v)
             out[name], static[name] = spikes, False
             flat = spikes.reshape(T, B, -1).sum(dim=1, dtype=torch.float64)  # (T, neurons)
             spikes_acc[:, col[name]] += flat.sum(dim=1)
@@ -208,7 +221,7 @@ def run_batch(net, images, T, spikes_acc, synops_acc):
     return readout
 
 
-def simulate(net, path, T, limit, batch):
+def simulate(net, path, T, limit, batch, reset="subtract"):
     with h5py.File(path, "r") as f:
         images = np.asarray(f["images"][: limit] if limit else f["images"][()], dtype=np.float32)
         labels = np.asarray(f["labels"][: len(images)]) if "labels" in f else None
@@ -217,11 +230,11 @@ def simulate(net, path, T, limit, batch):
     spikes = torch.zeros((T, L), dtype=torch.float64)
     synops = torch.zeros((T, L), dtype=torch.float64)
     with torch.inference_mode():  # warm-up (one batch, not counted)
-        run_batch(net, images[:batch], T, spikes.clone(), synops.clone())
+        run_batch(net, images[:batch], T, spikes.clone(), synops.clone(), reset)
         predictions = []
         start = time.perf_counter()
         for i in range(0, len(images), batch):
-            acc = run_batch(net, images[i:i + batch], T, spikes, synops)
+            acc = run_batch(net, images[i:i + batch], T, spikes, synops, reset)
             predictions.append(acc.reshape(acc.shape[0], -1).argmax(dim=1))
         seconds = time.perf_counter() - start
     predictions = torch.cat(predictions).numpy()
@@ -230,11 +243,11 @@ def simulate(net, path, T, limit, batch):
             "accuracy": float((predictions == labels).mean()) if labels is not None else None}
 
 
-def run_neurocost(binary, network, data, T, threads, limit):
+def run_neurocost(binary, network, data, T, threads, limit, reset="subtract"):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.h5")
         cmd = [binary, "run", network, "--data", data, "--timesteps", str(T), "--threads", str(threads),
-               "--out", out, "--force", "--quiet"]
+               "--out", out, "--force", "--quiet", "--reset", reset]
         if limit:
             cmd += ["--limit", str(limit)]
         start = time.perf_counter()
@@ -267,15 +280,31 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--json", metavar="OUT.json")
     ap.add_argument("--neurocost", default=os.path.join(ROOT, ".build", "release", "neurocost"))
+    ap.add_argument("--reset", choices=["subtract", "value"], default="subtract",
+                    help="after a spike: v -= theta, or v = v_reset (as `neurocost run --reset`)")
+    ap.add_argument("--torch-only", action="store_true",
+                    help="time PyTorch alone and write its counts to --json (no NeuroCost run, no comparison)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    if args.torch_only:
+        net = Network(args.network)
+        pt = simulate(net, args.data, args.timesteps, args.limit, args.batch, args.reset)
+        result = {"engine": "PyTorch", "torch_version": torch.__version__, "threads": args.threads,
+                  "batch": args.batch, "samples": pt["samples"], "seconds": pt["seconds"], "layers": net.layers,
+                  "spikes": pt["spikes"].sum(axis=0).tolist(), "synops": pt["synops"].sum(axis=0).tolist(),
+                  "predictions": pt["predictions"].tolist()}
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f)
+        print(f"PyTorch: {pt['samples']} samples in {pt['seconds']:.3f} s ({pt['samples'] / pt['seconds']:.1f} images/s)")
+        return 0
     if not os.path.exists(args.neurocost):
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
     net = Network(args.network)
     T = args.timesteps
-    pt = simulate(net, args.data, T, args.limit, args.batch)
-    nc = run_neurocost(args.neurocost, args.network, args.data, T, args.threads, args.limit)
+    pt = simulate(net, args.data, T, args.limit, args.batch, args.reset)
+    nc = run_neurocost(args.neurocost, args.network, args.data, T, args.threads, args.limit, args.reset)
     if nc["names"] != net.layers:
         raise SystemExit(f"layer lists differ: NeuroCost {nc['names']} vs PyTorch {net.layers}")
 

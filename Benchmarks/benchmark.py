@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""NeuroCost against a plain PyTorch clock-driven baseline: every workload, every target of issue 7, one command.
+
+  python3 Benchmarks/benchmark.py [--threads 2] [--json Benchmarks/results.json] [--quick]
+
+Steps (everything deterministic, built here):
+ 1. `swift build -c release`.
+ 2. make_workloads.py: workloads A (paper's VGG-16, T = 8, 12.5% firing) and B (9-layer VGG, T = 32, 10% firing),
+    dense and 99% sparse, plus workload A at 2.5/5/10/20% firing for the activity sweep; smoothed-noise images.
+ 3. Per workload: PyTorch (torch_baseline.py --torch-only) and `neurocost run`, each in its own process (peak
+    resident memory from wait4), same images and threads. Every layer's spike and synop totals must be equal
+    (weights are 8-bit levels with power-of-two steps, so float32 sums are exact in any order); the run stops if not.
+    NeuroCost again on one thread (thread scaling), and with `--trace spikes` on workload A sparse (tracing cost).
+ 4. The sweep: NeuroCost time per image against synops and neuron updates per image, least-squares fit.
+ 5. A table on stdout and the same as JSON.
+
+Timing: NeuroCost's is the simulation time it reports (samples / its printed samples per second: plan built, file
+open, before the results are summarised), PyTorch's the loop over batches after one warm-up batch; process wall
+times are in the JSON too. Images per second are per workload, both engines on the same images.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.join(ROOT, "Benchmarks")
+sys.path.insert(0, HERE)
+from make_natural_images import smoothed_noise, write_images  # noqa: E402
+
+BUILD_DIR = os.path.join(ROOT, ".build", "benchmark")
+NEUROCOST = os.path.join(BUILD_DIR, "release", "neurocost")
+SWEEP_RATES = [0.025, 0.05, 0.10, 0.20]
+TARGETS = {"sparse_ratio": 10.0, "dense_ratio": 2.0, "thread_scaling": 1.8, "tracing_overhead": 0.25,
+           "memory_factor": 1.5, "memory_extra_mb": 256}
+
+
+def run_measured(cmd):
+    """Runs cmd; returns (stdout, wall seconds, the child's own peak resident memory in MB) or exits with its output."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout = proc.stdout.read()
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{stdout}\n{stderr}")
+    return stdout, wall, usage.ru_maxrss / 1024
+
+
+def neurocost(network, data, timesteps, threads, work, extra=()):
+    out = os.path.join(work, "run.h5")
+    cmd = [NEUROCOST, "run", network, "--data", data, "--timesteps", str(timesteps), "--threads", str(threads),
+           "--reset", "value", "--out", out, "--force", "--quiet", *extra]
+    stdout, wall, rss = run_measured(cmd)
+    rate = re.search(r"simulated in [0-9.]+ s \(([0-9.]+) samples/s", stdout)
+    with h5py.File(out, "r") as f:
+        samples = int(f.attrs["samples"])
+        result = {"layers": list(f["layers/names"].asstr()[...]), "kinds": list(f["layers/kinds"].asstr()[...]),
+                  "spikes": f["counts/spikes"][...].sum(axis=0).tolist(),
+                  "synops": f["counts/synops"][...].sum(axis=0).tolist(),
+                  "neuron_updates": int(f["counts/neuron_updates"][...].sum()),
+                  "predictions": f["results/predictions"][...].tolist(), "samples": samples}
+        if "traces" in f:
+            result["trace_events"] = sum(f["traces/spikes"][n]["neuron"].shape[0] for n in f["traces/spikes"])
+    result["file_bytes"] = os.path.getsize(out)
+    os.remove(out)
+    result["seconds"] = samples / float(rate.group(1))
+    result["wall_seconds"], result["peak_rss_mb"] = wall, rss
+    return result
+
+
+def pytorch(network, data, timesteps, threads, work):
+    out = os.path.join(work, "torch.json")
+    cmd = [sys.executable, os.path.join(HERE, "torch_baseline.py"), network, data, "--timesteps", str(timesteps),
+           "--threads", str(threads), "--reset", "value", "--torch-only", "--json", out]
+    _, wall, rss = run_measured(cmd)
+    with open(out) as f:
+        result = json.load(f)
+    result["wall_seconds"], result["peak_rss_mb"] = wall, rss
+    return result
+
+
+def agreement(nc, pt):
+    """Per layer (name, spikes NeuroCost, spikes PyTorch, synops NeuroCost, synops PyTorch); all must be equal."""
+    if nc["layers"] != pt["layers"]:
+        sys.exit(f"layer lists differ: NeuroCost {nc['layers']} vs PyTorch {pt['layers']}")
+    rows = list(zip(nc["layers"], nc["spikes"], pt["spikes"], nc["synops"], pt["synops"]))
+    return rows, all(a == b and c == d for _, a, b, c, d in rows)
+
+
+def make_networks(work, args):
+    cmd = [sys.executable, os.path.join(HERE, "make_workloads.py"), work, "--calibration-images",
+           str(args.calibration_images)]
+    networks = []
+    for extra in (["--workloads", "A", "B"], ["--workloads", "A", "--rates", *map(str, SWEEP_RATES)]):
+        out = subprocess.run(cmd + extra, check=True, capture_output=True, text=True).stdout
+        networks += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return networks
+
+
+def fit(points):
+    """Least squares per network: seconds per image = a * synops + b * neuron updates. Within one network the
+    neuron updates per image are fixed (every neuron, every step), so b comes from the intercept."""
+    updates = points[0]["neuron_updates_per_image"]
+    assert all(p["neuron_updates_per_image"] == updates for p in points)
+    x = np.array([[p["synops_per_image"], 1.0] for p in points])
+    y = np.array([p["seconds_per_image"] for p in points])
+    (slope, intercept), *_ = np.linalg.lstsq(x, y, rcond=None)
+    predicted = x @ np.array([slope, intercept])
+    r2 = 1 - ((y - predicted) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    return {"ns_per_synop": slope * 1e9, "ns_per_neuron_update": intercept / updates * 1e9,
+            "r_squared": float(r2), "max_relative_residual": float(np.max(np.abs(predicted - y) / y))}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--images-a", type=int, default=128, help="images for workload A (default 128)")
+    parser.add_argument("--images-b", type=int, default=32, help="images for workload B (default 32)")
+    parser.add_argument("--sweep-images", type=int, default=64)
+    parser.add_argument("--calibration-images", type=int, default=16)
+    parser.add_argument("--json", default=os.path.join(HERE, "results.json"))
+    parser.add_argument("--work", help="keep networks and data here (default: a temporary directory)")
+    parser.add_argument("--quick", action="store_true", help="fewer images (a smoke run, not for the record)")
+    args = parser.parse_args()
+    if args.quick:
+        args.images_a, args.images_b, args.sweep_images = 16, 4, 8
+
+    flags = cpu_flags()
+    print(f"building release{' for AVX2' if flags else ''} ...", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", BUILD_DIR, *flags], cwd=ROOT, check=True,
+                   capture_output=True)
+    work = args.work or tempfile.mkdtemp(prefix="neurocost-bench-")
+    os.makedirs(work, exist_ok=True)
+    print(f"making workloads in {work} ...", flush=True)
+    networks = make_networks(work, args)
+    data = {}
+    for name, count, seed in (("A", args.images_a, 7), ("B", args.images_b, 8), ("sweep", args.sweep_images, 9),
+                              ("A-more", 4 * args.images_a, 10)):
+        data[name] = os.path.join(work, f"images-{name}.h5")
+        write_images(data[name], smoothed_noise(count, (3, 32, 32), seed), seed)
+
+    import torch  # only for its version string
+    report = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
+                          "python": platform.python_version(), "torch": torch.__version__,
+                          "swift": swift_version()},
+              "threads": args.threads, "workloads": [], "targets": TARGETS}
+    main_networks = [n for n in networks if n["rate"] in (0.125, 0.10) and
+                     (n["workload"], n["rate"]) in (("A", 0.125), ("B", 0.10))]
+    for network in main_networks:
+        label = f"{network['workload']} {network['variant']}"
+        images = data[network["workload"]]
+        T = network["timesteps"]
+        print(f"{label}: PyTorch ...", flush=True)
+        pt = pytorch(network["path"], images, T, args.threads, work)
+        print(f"{label}: NeuroCost ...", flush=True)
+        nc = neurocost(network["path"], images, T, args.threads, work)
+        rows, exact = agreement(nc, pt)
+        if not exact:
+            for row in rows:
+                print("  {:<10} spikes {:>12,} vs {:>12,}  synops {:>14,} vs {:>14,}".format(*row))
+            sys.exit(f"{label}: counts differ between NeuroCost and PyTorch; not timing a wrong answer")
+        one = neurocost(network["path"], images, T, 1, work)
+        n = nc["samples"]
+        synops, spikes = sum(nc["synops"]), sum(nc["spikes"])
+        entry = {"workload": network["workload"], "variant": network["variant"], "timesteps": T, "images": n,
+                 "weights": network["weights"], "nonzero_weights": network["nonzero_weights"],
+                 "weight_bytes": 4 * network["weights"], "firing_fraction": spikes / (nc["neuron_updates"]),
+                 "spikes_per_image": spikes / n, "synops_per_image": synops / n,
+                 "neuron_updates_per_image": nc["neuron_updates"] / n, "counts_equal": exact,
+                 "predictions_equal": nc["predictions"] == pt["predictions"],
+                 "neurocost": engine_row(nc, n, synops), "pytorch": engine_row(pt, n, synops),
+                 "neurocost_1_thread": engine_row(one, n, synops)}
+        entry["ratio"] = entry["neurocost"]["images_per_s"] / entry["pytorch"]["images_per_s"]
+        entry["thread_scaling"] = entry["neurocost"]["images_per_s"] / entry["neurocost_1_thread"]["images_per_s"]
+        entry["memory_budget_mb"] = TARGETS["memory_factor"] * entry["weight_bytes"] / 2**20 + TARGETS["memory_extra_mb"]
+        if network["workload"] == "A" and network["variant"] == "sparse":
+            print(f"{label}: tracing and memory ...", flush=True)
+            traced = neurocost(network["path"], images, T, args.threads, work, ["--trace", "spikes"])
+            entry["tracing"] = {"seconds_off": nc["seconds"], "seconds_on": traced["seconds"],
+                                "wall_seconds_off": nc["wall_seconds"], "wall_seconds_on": traced["wall_seconds"],
+                                "overhead": traced["seconds"] / nc["seconds"] - 1,
+                                "wall_overhead": traced["wall_seconds"] / nc["wall_seconds"] - 1,
+                                "events": traced.get("trace_events"), "file_bytes": traced["file_bytes"],
+                                "peak_rss_mb": traced["peak_rss_mb"]}
+            more = neurocost(network["path"], data["A-more"], T, args.threads, work)
+            entry["memory_vs_images"] = {str(n): nc["peak_rss_mb"], str(more["samples"]): more["peak_rss_mb"]}
+        report["workloads"].append(entry)
+
+    print("activity sweep ...", flush=True)
+    points = []
+    for network in networks:
+        if network["workload"] != "A" or network["rate"] == 0.125:
+            continue
+        nc = neurocost(network["path"], data["sweep"], network["timesteps"], args.threads, work)
+        n = nc["samples"]
+        points.append({"variant": network["variant"], "target_rate": network["rate"],
+                       "firing_fraction": sum(nc["spikes"]) / nc["neuron_updates"],
+                       "seconds_per_image": nc["seconds"] / n, "synops_per_image": sum(nc["synops"]) / n,
+                       "neuron_updates_per_image": nc["neuron_updates"] / n})
+    report["sweep"] = {"workload": "A", "images": args.sweep_images, "points": points,
+                       "fit": {variant: fit([p for p in points if p["variant"] == variant])
+                               for variant in ("dense", "sparse")}}
+    print_report(report)
+    with open(args.json, "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"\nJSON: {args.json}")
+
+
+def engine_row(result, n, synops):
+    seconds = result["seconds"]
+    return {"seconds": seconds, "wall_seconds": result["wall_seconds"], "images_per_s": n / seconds,
+            "synops_per_s": synops / seconds, "peak_rss_mb": result["peak_rss_mb"]}
+
+
+def cpu_flags():
+    """Compile for AVX2 + FMA when this CPU has them (PyTorch picks its AVX2/AVX-512 kernels at run time; a Swift
+    build targets baseline x86-64 unless told). Own scratch path, so the default build is left alone."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next(line for line in f if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return []
+    return ["-Xswiftc", "-target-cpu", "-Xswiftc", "haswell"] if {"avx2", "fma", "bmi2"} <= set(flags) else []
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor()
+
+
+def swift_version():
+    try:
+        return subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def print_report(report):
+    m = report["machine"]
+    print(f"\n{m['cpu']}, {m['cores']} cores; {m['swift']}; PyTorch {m['torch']}; {report['threads']} threads")
+    header = (f"{'workload':<10} {'engine':<10} {'images/s':>9} {'synops/s':>10} {'updates/s':>10} "
+              f"{'peak MB':>8} {'ratio':>7}")
+    print(header)
+    print("-" * len(header))
+    for w in report["workloads"]:
+        label = f"{w['workload']} {w['variant']}"
+        updates = w["neuron_updates_per_image"]
+        for engine in ("neurocost", "pytorch"):
+            e = w[engine]
+            ratio = f"{w['ratio']:.2f}x" if engine == "neurocost" else ""
+            print(f"{label:<10} {'NeuroCost' if engine == 'neurocost' else 'PyTorch':<10} {e['images_per_s']:>9.1f} "
+                  f"{e['synops_per_s']:>10.3g} {updates * e['images_per_s']:>10.3g} {e['peak_rss_mb']:>8.0f} {ratio:>7}")
+    print("\nper workload: firing, counts, threads, memory")
+    for w in report["workloads"]:
+        print(f"{w['workload']} {w['variant']:<7} T = {w['timesteps']:>2}, {w['images']} images, "
+              f"{w['firing_fraction']:.1%} of possible spikes, {w['synops_per_image']:,.0f} synops/image; "
+              f"counts equal: {w['counts_equal']}; 2 vs 1 thread {w['thread_scaling']:.2f}x; "
+              f"peak {w['neurocost']['peak_rss_mb']:.0f} MB (budget {w['memory_budget_mb']:.0f} MB)")
+        if "tracing" in w:
+            t = w["tracing"]
+            print(f"  tracing on: {t['events']:,} events ({t['file_bytes'] / t['events']:.2f} bytes each); simulation "
+                  f"{t['seconds_off']:.2f} -> {t['seconds_on']:.2f} s ({t['overhead']:+.1%}), process wall "
+                  f"{t['wall_seconds_off']:.2f} -> {t['wall_seconds_on']:.2f} s ({t['wall_overhead']:+.1%}); "
+                  f"peak {t['peak_rss_mb']:.0f} MB")
+            print(f"  peak memory by images: " + ", ".join(f"{k} images {v:.0f} MB" for k, v in w["memory_vs_images"].items()))
+    print(f"\nactivity sweep (workload A, {report['sweep']['images']} images, {report['threads']} threads)")
+    for variant, f in report["sweep"]["fit"].items():
+        print(f"  {variant:<6} time/image = {f['ns_per_synop']:.3f} ns x synops + {f['ns_per_neuron_update']:.3f} ns x "
+              f"neuron updates; R^2 = {f['r_squared']:.4f}, largest residual {f['max_relative_residual']:.1%}")
+    for p in report["sweep"]["points"]:
+        print(f"  {p['variant']:<6} target {p['target_rate']:>5.1%}: fired {p['firing_fraction']:.1%}, "
+              f"{p['synops_per_image']:>13,.0f} synops, {p['seconds_per_image'] * 1e3:7.2f} ms/image")
+    print("\ntargets")
+    for w in report["workloads"]:
+        goal = TARGETS["sparse_ratio"] if w["variant"] == "sparse" else TARGETS["dense_ratio"]
+        print(f"  {w['workload']} {w['variant']:<6} NeuroCost/PyTorch {w['ratio']:6.2f}x  (>= {goal:g}x: "
+              f"{'met' if w['ratio'] >= goal else 'NOT met'}); threads {w['thread_scaling']:.2f}x "
+              f"({'met' if w['thread_scaling'] >= TARGETS['thread_scaling'] else 'NOT met'}); memory "
+              f"{'met' if w['neurocost']['peak_rss_mb'] <= w['memory_budget_mb'] else 'NOT met'}")
+        if "tracing" in w:
+            o = w["tracing"]["overhead"]
+            print(f"  tracing overhead {o:+.1%} (<= 25%: {'met' if o <= TARGETS['tracing_overhead'] else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
