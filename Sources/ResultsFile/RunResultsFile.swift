@@ -9,11 +9,12 @@ import Simulator
 /// could stop cleanly, their counts. Layout: docs/results-schema.md.
 public final class RunResultsFile {
     /// Layout version, on the root as `schema_version`; it changes whenever the layout does.
-    public static let schemaVersion = "2"
+    public static let schemaVersion = "3"
 
     private let file: HDF5File
     private let plan: SimulationPlan
     private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
+    private var rasterSets: [Int: HDF5Dataset] = [:]
     private var potentialSets: [Int: HDF5Dataset] = [:]
 
     /// Creates the file (replacing an existing one only when `overwrite`) and writes what is known before the run.
@@ -54,7 +55,25 @@ public final class RunResultsFile {
         let traceGroup = try file.createGroup("traces")
         try traceGroup.setAttribute("order", string: "per node: sorted by sample, then step, then neuron")
         try traceGroup.setAttribute("sample_index", string: "0 is the run's first sample; add the root's sample_offset for the data file's index")
-        if !traces.spikingNodes.isEmpty {
+        if !traces.spikingNodes.isEmpty && traces.spikeFormat == .raster {
+            let rasters = try traceGroup.createGroup("raster")
+            for node in traces.spikingNodes.sorted() {
+                let group = try rasters.createGroup(plan.network.nodes[node].name)
+                let neurons = plan.network.outputShapes[node].reduce(1, *)
+                let rowBytes = (neurons + 7) / 8
+                try group.setAttribute("shape", plan.network.outputShapes[node].map { Int64($0) })
+                try group.setAttribute("neurons", Int64(neurons))
+                try group.setAttribute("bitorder", string: "little")
+                // About 1 MiB per chunk, whole samples, uncompressed: appending is a plain copy.
+                let samplesPerChunk = max(1, (1 << 20) / max(options.timesteps * rowBytes, 1))
+                let bits = try group.createDataset("bits", of: UInt8.self, shape: [0, options.timesteps, rowBytes],
+                                                   maxShape: [nil, options.timesteps, rowBytes],
+                                                   chunks: [samplesPerChunk, options.timesteps, rowBytes])
+                try bits.setAttribute("units", string: "neuron n spiked at the step when bit n % 8 of byte n / 8 is set (numpy.unpackbits(..., bitorder='little'))")
+                rasterSets[node] = bits
+            }
+        }
+        if !traces.spikingNodes.isEmpty && traces.spikeFormat == .events {
             let spikes = try traceGroup.createGroup("spikes")
             for node in traces.spikingNodes.sorted() {
                 let group = try spikes.createGroup(plan.network.nodes[node].name)
@@ -92,6 +111,7 @@ public final class RunResultsFile {
             try columns.step.append(block.spikeSteps[node] ?? [])
             try columns.neuron.append(block.spikeNeurons[node] ?? [])
         }
+        for (node, dataset) in rasterSets { try dataset.append(block.spikeRasters[node] ?? []) }
         for (node, dataset) in potentialSets { try dataset.append(block.potentials[node] ?? []) }
         try file.setAttribute("completed_samples", Int64(block.samples.upperBound))
         try file.flush()

@@ -39,11 +39,33 @@ final class SampleWorker {
     /// The current sample's recorded potentials: per node, steps × selected neurons.
     private(set) var samplePotentials: [Int: [Float]] = [:]
 
+    /// Raster format instead of event lists.
+    var tracesRaster = false
+    /// The current sample's rasters, by node index: steps × ⌈neurons / 8⌉ bytes.
+    private(set) var tracedRasters: [[UInt8]] = []
+
+    /// Hands over the current sample's raster of `node` (the next sample starts a fresh one).
+    func takeRaster(_ node: Int) -> [UInt8] {
+        defer { tracedRasters[node] = [] }
+        return tracedRasters[node]
+    }
+
     private func trace(_ stage: Stage, step: Int) {
         let node = stage.node
         if tracedNodes.contains(node) {
-            tracedNeurons[node].append(contentsOf: spikeLists[node])
-            tracedSteps[node].append(contentsOf: repeatElement(Int32(step), count: spikeLists[node].count))
+            if tracesRaster {
+                let rowBytes = (stage.outputCount + 7) / 8
+                tracedRasters[node].withUnsafeMutableBufferPointer { bits in
+                    let row = bits.baseAddress! + step * rowBytes
+                    for spike in spikeLists[node] {
+                        let neuron = Int(spike)
+                        row[neuron &>> 3] |= UInt8(1) &<< UInt8(neuron & 7)
+                    }
+                }
+            } else {
+                tracedNeurons[node].append(contentsOf: spikeLists[node])
+                tracedSteps[node].append(contentsOf: repeatElement(Int32(step), count: spikeLists[node].count))
+            }
         }
         if let neurons = recordedPotentials[node], let potential = potentials[node] {
             for neuron in neurons { samplePotentials[node, default: []].append(potential[neuron]) }
@@ -153,9 +175,13 @@ final class SampleWorker {
                 tracedSteps = Array(repeating: [], count: plan.stages.count)
                 tracedNeurons = Array(repeating: [], count: plan.stages.count)
             }
+            if tracedRasters.isEmpty { tracedRasters = Array(repeating: [], count: plan.stages.count) }
             for node in tracedNodes {
                 tracedSteps[node].removeAll(keepingCapacity: true)
                 tracedNeurons[node].removeAll(keepingCapacity: true)
+                if tracesRaster {
+                    tracedRasters[node] = [UInt8](repeating: 0, count: timesteps * ((plan.stages[node].outputCount + 7) / 8))
+                }
             }
         }
         if !recordedPotentials.isEmpty { samplePotentials = [:] }

@@ -47,6 +47,7 @@ public enum SimulationRunner {
             worker.probedNodes = probedNodes
             worker.countsSpikesPerNeuron = countSpikesPerNeuron
             worker.tracedNodes = traces.spikingNodes
+            worker.tracesRaster = traces.spikeFormat == .raster
             worker.recordedPotentials = traces.potentials
         }
         // Traces are held per block until written: smaller blocks keep that memory small.
@@ -94,8 +95,9 @@ public enum SimulationRunner {
                 }
             }
             if let traceWriter, !traces.isEmpty {
-                try traceWriter.submit(sink.traceBlock(samples: (block.lowerBound - samples.lowerBound)..<(block.upperBound - samples.lowerBound),
-                                                       request: traces))
+                // Assembled on the writer's thread: the simulation threads go on with the next block meanwhile.
+                let blockSamples = (block.lowerBound - samples.lowerBound)..<(block.upperBound - samples.lowerBound)
+                try traceWriter.submit { sink.traceBlock(samples: blockSamples, request: traces) }
             }
             blockStart = block.upperBound
             completed = block.upperBound - samples.lowerBound
@@ -142,12 +144,12 @@ private final class BackgroundTraceWriter: @unchecked Sendable {
         self.write = write
     }
 
-    /// Waits for the previous block (rethrowing its error), then starts writing `block`.
-    func submit(_ block: TraceBlock) throws {
+    /// Waits for the previous block (rethrowing its error), then starts assembling and writing the next one.
+    func submit(_ makeBlock: @escaping @Sendable () -> TraceBlock) throws {
         try finish()
         pending.enter()
         queue.async {
-            do { try self.write(block) } catch { self.failure = error }
+            do { try self.write(makeBlock()) } catch { self.failure = error }
             self.pending.leave()
         }
     }
@@ -181,14 +183,16 @@ private final class BlockResults: @unchecked Sendable {
     private var counts: [CountMetric: UnsafeMutableBufferPointer<Int>]
     private let predictions: UnsafeMutableBufferPointer<Int>
 
-    /// Per sample, per node: the sample's spikes (steps, neurons) and recorded potentials.
+    /// Per sample, per node: the sample's spikes (steps, neurons, or raster) and recorded potentials.
     private var spikeSteps: [[Int: [Int32]]]
     private var spikeNeurons: [[Int: [Int32]]]
+    private var spikeRasters: [[Int: [UInt8]]]
     private var potentials: [[Int: [Float]]]
 
     init(samples: Int, steps: Int, layers: Int, tracing: Bool) {
         spikeSteps = Array(repeating: [:], count: tracing ? samples : 0)
         spikeNeurons = Array(repeating: [:], count: tracing ? samples : 0)
+        spikeRasters = Array(repeating: [:], count: tracing ? samples : 0)
         potentials = Array(repeating: [:], count: tracing ? samples : 0)
         self.samples = samples
         self.steps = steps
@@ -220,8 +224,12 @@ private final class BlockResults: @unchecked Sendable {
     /// Called from worker threads; each sample's slot belongs to one worker only.
     func storeTraces(sample: Int, worker: SampleWorker, request: TraceRequest) {
         for node in request.spikingNodes {
-            spikeSteps[sample][node] = worker.tracedSteps[node]
-            spikeNeurons[sample][node] = worker.tracedNeurons[node]
+            if request.spikeFormat == .raster {
+                spikeRasters[sample][node] = worker.takeRaster(node)
+            } else {
+                spikeSteps[sample][node] = worker.tracedSteps[node]
+                spikeNeurons[sample][node] = worker.tracedNeurons[node]
+            }
         }
         for node in request.potentials.keys { potentials[sample][node] = worker.samplePotentials[node] ?? [] }
     }
@@ -229,7 +237,11 @@ private final class BlockResults: @unchecked Sendable {
     /// The block's traces in sample order.
     func traceBlock(samples range: Range<Int>, request: TraceRequest) -> TraceBlock {
         var sampleColumn: [Int: [Int32]] = [:], stepColumn: [Int: [Int32]] = [:], neuronColumn: [Int: [Int32]] = [:]
-        for node in request.spikingNodes {
+        var rasters: [Int: [UInt8]] = [:]
+        for node in request.spikingNodes where request.spikeFormat == .raster {
+            rasters[node] = (0..<samples).flatMap { spikeRasters[$0][node] ?? [] }
+        }
+        for node in request.spikingNodes where request.spikeFormat == .events {
             var samplesOut: [Int32] = [], stepsOut: [Int32] = [], neuronsOut: [Int32] = []
             for local in 0..<samples {
                 let steps = spikeSteps[local][node] ?? []
@@ -246,7 +258,7 @@ private final class BlockResults: @unchecked Sendable {
             potentialColumns[node] = (0..<samples).flatMap { potentials[$0][node] ?? [] }
         }
         return TraceBlock(samples: range, spikeSamples: sampleColumn, spikeSteps: stepColumn, spikeNeurons: neuronColumn,
-                          potentials: potentialColumns)
+                          spikeRasters: rasters, potentials: potentialColumns)
     }
 
     func merge(into total: inout RunCounts, predictions allPredictions: inout [Int], blockOffset: Int) {

@@ -62,6 +62,55 @@ import Testing
         }
     }
 
+    @Test("--trace raster holds exactly the spikes --trace spikes lists, one bit per neuron and step, as documented")
+    func rasterEqualsEvents() throws {
+        let directory = try Fixtures.scratchDirectory()
+        let events = directory.appendingPathComponent("events.h5").path
+        let raster = directory.appendingPathComponent("raster.h5").path
+        for (kind, out) in [("spikes", events), ("raster", raster)] {
+            let run = try ProcessRunner.run(binary, ["run", "--trace", kind, "--limit", "40", "--threads", "2",
+                                                     "--out", out, "--quiet"], in: RepositoryPaths.root)
+            #expect(run.status == 0, "\(run.standardError)")
+        }
+        let check = """
+            import sys, h5py, numpy as np
+            ev, ra = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+            names = list(ra["layers/names"].asstr()[...])
+            T, N = int(ra.attrs["timesteps"]), int(ra.attrs["samples"])
+            assert sorted(ra["traces/raster"]) == sorted(ev["traces/spikes"]) == ["if1", "if2", "if3"]
+            assert "spikes" not in ra["traces"]
+            total = 0
+            for node in ra["traces/raster"]:
+                g = ra["traces/raster"][node]
+                n = int(g.attrs["neurons"])
+                assert n == int(np.prod(g.attrs["shape"])) and g.attrs["bitorder"] == "little"
+                bits = g["bits"]
+                assert bits.dtype == np.uint8 and bits.shape == (N, T, (n + 7) // 8) and bits.compression is None
+                dense = np.unpackbits(bits[...], axis=-1, bitorder="little")
+                assert not dense[..., n:].any(), "padding bits must stay clear"
+                dense = dense[..., :n]
+                e = ev["traces/spikes"][node]
+                expected = np.zeros((N, T, n), dtype=np.uint8)
+                expected[e["sample"][...], e["step"][...], e["neuron"][...]] = 1
+                assert np.array_equal(dense, expected), node
+                assert (dense.sum(axis=(0, 2)) == ra["counts/spikes"][:, names.index(node)]).all(), node
+                total += int(dense.sum())
+            assert total > 1000, total
+            print("raster OK", total)
+            """
+        let result = try ProcessRunner.run("python3", ["-c", check, events, raster])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+
+        let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        let spec = try #require((schema["trace_groups"] as? [String: [String: Any]])?["raster"])
+        let file = try HDF5File(path: raster, mode: .readOnly)
+        defer { file.close() }
+        let group = try file.openGroup("traces/raster/if2")
+        for attribute in spec["attributes"] as? [String] ?? [] { #expect(group.hasAttribute(attribute), "raster \(attribute)") }
+        #expect(try group.openDataset("bits").elementType == .unsignedInteger(bytes: 1))
+    }
+
     @Test("SIGINT stops the run after the block in progress; h5py opens the file with every completed sample")
     func interruptedRunLeavesReadableFile() throws {
         let out = try Fixtures.scratchDirectory().appendingPathComponent("interrupted.h5").path
