@@ -122,17 +122,24 @@ struct ConvolutionScatter: Sendable {
     let outputChannels: Int
     let inputChannelsPerGroup: Int
     let outputChannelsPerGroup: Int
-    /// Sparse layers with stride 1: per input channel, all its non-zero weights over every tap, as offsets into the
-    /// (C, H, W) output relative to where tap (0, 0) lands in channel 0, so an input away from the borders walks one flat
-    /// list (one loop, one exit branch per spike instead of one unpredictable branch per tap).
-    let channelEntryStarts: ImmutableBuffer<Int32>
+    /// Sparse layers with stride 1: input positions fall into a few classes by which kernel taps land inside the
+    /// output (all of them away from the borders; 9 classes for a 3×3 kernel). Per class and input channel, one flat
+    /// list of the non-zero weights of the taps that land, as offsets into the (C, H, W) output relative to where
+    /// tap (0, 0) would land: a spike walks one loop, with no branch per tap (they mispredict) and no wasted taps.
+    let classEntryStarts: ImmutableBuffer<Int32>
     let entryOffsets: ImmutableBuffer<Int32>
     let entryWeights: ImmutableBuffer<Float>
-    /// Per input element: where its tap (0, 0) lands in channel 0 of the output when every tap lands inside (the
-    /// flat list applies), else −1; and its channel. Tables, because three integer divisions per spike to decode
-    /// (channel, y, x) cost more than the few synapses a spike meets in a sparse layer.
-    let interiorOrigin: ImmutableBuffer<Int32>
+    /// Per input position: its class, and where tap (0, 0) would land (possibly outside the output). Per input
+    /// element: its channel. Tables, because integer divisions per spike cost more than the few synapses it meets.
+    let positionClass: ImmutableBuffer<Int32>
+    let positionOrigin: ImmutableBuffer<Int32>
     let elementChannel: ImmutableBuffer<Int32>
+    /// Whether the lists above exist (sparse, stride 1, few classes).
+    let usesEntryLists: Bool
+    /// Number of input channels (the lists' row count per class).
+    let inputChannels: Int
+    /// More classes than this (large kernels with large dilation) would multiply the lists' memory: use per-tap lists.
+    static let maximumPositionClasses = 16
     /// Dense layers: for each `(c·kH + ky)·kW + kx`, the weights to the output channels of c's group, contiguous,
     /// so that the scatter writes a channels-last (H, W, C) output with a vectorisable inner loop.
     let denseTaps: ImmutableBuffer<Float>?
@@ -176,6 +183,7 @@ struct ConvolutionScatter: Sendable {
         let taps = kernelHeight * kernelWidth
         let perGroupIn = conv.inputChannelsPerGroup, perGroupOut = conv.outputChannelsPerGroup
         outputChannels = conv.outputChannels
+        inputChannels = conv.inputChannels
         inputChannelsPerGroup = perGroupIn
         outputChannelsPerGroup = perGroupOut
         let weights = conv.weight.floatValues
@@ -194,11 +202,13 @@ struct ConvolutionScatter: Sendable {
             tapStarts = arena.store([Int32]())
             tapChannels = arena.store([Int32]())
             tapWeights = arena.store([Float]())
-            channelEntryStarts = arena.store([Int32]())
+            classEntryStarts = arena.store([Int32]())
             entryOffsets = arena.store([Int32]())
             entryWeights = arena.store([Float]())
-            interiorOrigin = arena.store([Int32]())
+            positionClass = arena.store([Int32]())
+            positionOrigin = arena.store([Int32]())
             elementChannel = arena.store([Int32]())
+            usesEntryLists = false
             return
         }
         denseTaps = nil
@@ -221,51 +231,61 @@ struct ConvolutionScatter: Sendable {
         tapWeights = arena.store(values)
 
         // With stride 1, tap (ky, kx) lands dilation·(ky, kx) before tap (0, 0), whatever the input position.
-        let unitStride = conv.stride.allSatisfy { $0 == 1 }
+        let plane = inputHeight * inputWidth
+        var classOfMask: [[Bool]: Int] = [:], masks: [[Bool]] = []
+        var classes = [Int32](repeating: 0, count: plane), origins = [Int32](repeating: 0, count: plane)
+        var lists = conv.stride.allSatisfy { $0 == 1 }
+        if lists {
+            let padTop = twoDimensional ? pads[0].before : 0, padLeft = pads[axis].before
+            let rowLandings = landingRow, columnLandings = landingColumn, kH = kernelHeight, kW = kernelWidth
+            for y in 0..<inputHeight {
+                for x in 0..<inputWidth {
+                    let mask = (0..<taps).map { tap in
+                        rowLandings[y * kH + tap / kW] >= 0 && columnLandings[x * kW + tap % kW] >= 0
+                    }
+                    if classOfMask[mask] == nil {
+                        classOfMask[mask] = masks.count
+                        masks.append(mask)
+                    }
+                    classes[y * inputWidth + x] = Int32(classOfMask[mask]!)
+                    origins[y * inputWidth + x] = Int32((y + padTop) * outputWidth + x + padLeft)
+                }
+            }
+            lists = masks.count <= Self.maximumPositionClasses
+        }
         let rowDilation = twoDimensional ? conv.dilation[0] : 0
         let columnDilation = conv.dilation[axis]
         var entryStarts: [Int32] = [0], offsets: [Int32] = [], flatWeights: [Float] = []
-        if unitStride {
-            for channel in 0..<conv.inputChannels {
-                var entries: [(Int32, Float)] = []
-                for ky in 0..<kernelHeight {
-                    for kx in 0..<kernelWidth {
-                        let tap = (channel * kernelHeight + ky) * kernelWidth + kx
-                        let shift = -(ky * rowDilation * outputWidth + kx * columnDilation)
-                        for entry in Int(starts[tap])..<Int(starts[tap + 1]) {
+        if lists {
+            for mask in masks {
+                for channel in 0..<conv.inputChannels {
+                    var entries: [(offset: Int32, weight: Float)] = []
+                    for tap in 0..<taps where mask[tap] {
+                        let shift = -((tap / kernelWidth) * rowDilation * outputWidth + (tap % kernelWidth) * columnDilation)
+                        let row = channel * taps + tap
+                        for entry in Int(starts[row])..<Int(starts[row + 1]) {
                             entries.append((Int32(shift + Int(channels[entry]) * outputPlane), values[entry]))
                         }
                     }
+                    entries.sort { $0.offset < $1.offset }  // memory order of the writes
+                    offsets += entries.map(\.offset)
+                    flatWeights += entries.map(\.weight)
+                    entryStarts.append(Int32(offsets.count))
                 }
-                entries.sort { $0.0 < $1.0 }  // memory order of the writes
-                offsets += entries.map(\.0)
-                flatWeights += entries.map(\.1)
-                entryStarts.append(Int32(offsets.count))
             }
         }
-        channelEntryStarts = arena.store(entryStarts)
+        usesEntryLists = lists
+        classEntryStarts = arena.store(entryStarts)
         entryOffsets = arena.store(offsets)
         entryWeights = arena.store(flatWeights)
-        let plane = inputHeight * inputWidth
-        var origins = [Int32](repeating: -1, count: unitStride ? conv.inputChannels * plane : 0)
-        var channelOf = [Int32](repeating: 0, count: origins.count)
-        if unitStride {
-            let rowLandings = landingRow, columnLandings = landingColumn
-            let kH = kernelHeight, kW = kernelWidth, width = inputWidth, outWidth = outputWidth
-            for y in 0..<inputHeight {
-                let rowInside = (0..<kH).allSatisfy { rowLandings[y * kH + $0] >= 0 }
-                for x in 0..<width {
-                    let inside = rowInside && (0..<kW).allSatisfy { columnLandings[x * kW + $0] >= 0 }
-                    guard inside else { continue }
-                    let origin = Int32(Int(rowLandings[y * kH]) * outWidth + Int(columnLandings[x * kW]))
-                    for channel in 0..<conv.inputChannels { origins[channel * plane + y * width + x] = origin }
-                }
-            }
+        positionClass = arena.store(lists ? classes : [])
+        positionOrigin = arena.store(lists ? origins : [])
+        var channelOf = [Int32](repeating: 0, count: lists ? conv.inputChannels * plane : 0)
+        if lists {
             for channel in 0..<conv.inputChannels {
                 for position in 0..<plane { channelOf[channel * plane + position] = Int32(channel) }
             }
         }
-        interiorOrigin = arena.store(origins)
         elementChannel = arena.store(channelOf)
     }
 
@@ -296,11 +316,13 @@ struct ConvolutionScatter: Sendable {
 
     @inline(__always)
     func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
-        if denseTaps == nil, interiorOrigin.count > 0, interiorOrigin[input] >= 0 {
-            let origin = output + Int(interiorOrigin[input])
+        if usesEntryLists {
             let channel = Int(elementChannel[input])
+            let position = input &- channel &* (inputHeight &* inputWidth)
+            let list = Int(positionClass[position]) &* inputChannels &+ channel
+            let origin = output + Int(positionOrigin[position])
             let offsets = entryOffsets.pointer, weights = entryWeights.pointer
-            for entry in Int(channelEntryStarts[channel])..<Int(channelEntryStarts[channel &+ 1]) {
+            for entry in Int(classEntryStarts[list])..<Int(classEntryStarts[list &+ 1]) {
                 origin[Int(offsets[entry])] += scale * weights[entry]
             }
             return
