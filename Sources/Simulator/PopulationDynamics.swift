@@ -17,6 +17,8 @@ struct PopulationDynamics: Sendable {
     let unitGain: Bool
     let sharedThreshold: Float?
     let sharedReset: Float?
+    /// Row `m`: the numbers of the lanes set in the eight-bit mask `m`, ascending (for branch-free spike listing).
+    let laneCompaction: ImmutableBuffer<SIMD8<Int32>>
 
     init(_ neurons: NeuronParameters, shape: [Int], dt: Double, node: String, arena: BufferArena) throws(SimulationError) {
         let population = shape.reduce(1, *)
@@ -46,6 +48,14 @@ struct PopulationDynamics: Sendable {
             return (0..<buffer.count).allSatisfy { buffer[$0].bitPattern == first.bitPattern } ? first : nil
         }
         unitGain = shared(gain) == 1
+        laneCompaction = arena.store((0..<256).map { mask in
+            var lanes = SIMD8<Int32>(), listed = 0
+            for lane in 0..<8 where mask & (1 << lane) != 0 {
+                lanes[listed] = Int32(lane)
+                listed += 1
+            }
+            return lanes
+        })
         sharedThreshold = shared(threshold)
         sharedReset = shared(resetPotential)
         switch model {
@@ -71,10 +81,13 @@ struct PopulationDynamics: Sendable {
     /// One loop per model for the state update (no per-neuron branching, so it vectorises), then one pass
     /// for threshold and reset; each neuron's arithmetic is the same, in the same order, as the spec's.
     @inline(__always)
+    /// `scratch` holds at least `count + 8` indices (the IF path lists spikes there before appending them).
     func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
-              reset: ResetMode, comparison: ThresholdComparison, spikes: inout [Int32]) -> StepCounts {
+              reset: ResetMode, comparison: ThresholdComparison, spikes: inout [Int32],
+              scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
         if model == .integrateAndFire {
-            return stepIntegrateAndFire(input: input, potential: v, reset: reset, comparison: comparison, spikes: &spikes)
+            return stepIntegrateAndFire(input: input, potential: v, reset: reset, comparison: comparison, spikes: &spikes,
+                                        scratch: scratch)
         }
         var counts = StepCounts()
         var active = 0
@@ -149,13 +162,15 @@ struct PopulationDynamics: Sendable {
     @inline(__always)
     private func stepIntegrateAndFire(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>,
                                       reset: ResetMode, comparison: ThresholdComparison,
-                                      spikes: inout [Int32]) -> StepCounts {
+                                      spikes: inout [Int32], scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
         let gain = gain.pointer, threshold = threshold.pointer, resetPotential = resetPotential.pointer
         let strict = comparison == .gt, subtract = reset == .subtract
         let unitGain = unitGain
         let sharedTheta = sharedThreshold.map { SIMD8<Float>(repeating: $0) }
         let sharedAfter = sharedReset.map { SIMD8<Float>(repeating: $0) }
         let laneBits = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
+        let compaction = laneCompaction.pointer
+        var listed = 0
         var activeLanes = SIMD8<Int32>()
         var index = 0
         while index &+ 8 <= count {
@@ -169,20 +184,21 @@ struct PopulationDynamics: Sendable {
             activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
             let theta = sharedTheta ?? UnsafeRawPointer(threshold + index).loadUnaligned(as: SIMD8<Float>.self)
             let fires = strict ? potential .> theta : potential .>= theta
-            if any(fires) {
-                let after = subtract
-                    ? potential - theta
-                    : sharedAfter ?? UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
-                potential.replace(with: after, where: fires)
-                var mask = UInt32(truncatingIfNeeded: SIMD8<Int32>().replacing(with: laneBits, where: fires).wrappedSum())
-                while mask != 0 {
-                    spikes.append(Int32(truncatingIfNeeded: index &+ mask.trailingZeroBitCount))
-                    mask &= mask &- 1
-                }
-            }
+            let after = subtract
+                ? potential - theta
+                : sharedAfter ?? UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
+            potential.replace(with: after, where: fires)
             UnsafeMutableRawPointer(v + index).storeBytes(of: potential, as: SIMD8<Float>.self)
+            // Branch-free compaction: the lane mask picks a row of ascending lane numbers, stored whole at the end
+            // of the list; only the first popcount(mask) of them are kept.
+            let mask = Int(SIMD8<Int32>().replacing(with: laneBits, where: fires).wrappedSum())
+            let lanes = UnsafeRawPointer(compaction + mask).load(as: SIMD8<Int32>.self)
+            UnsafeMutableRawPointer(scratch + listed).storeBytes(of: lanes &+ SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index)),
+                                                                 as: SIMD8<Int32>.self)
+            listed &+= mask.nonzeroBitCount
             index &+= 8
         }
+        spikes.append(contentsOf: UnsafeBufferPointer(start: scratch, count: listed))
         var active = Int(activeLanes.wrappedSum())
         while index < count {
             let drive = input[index]

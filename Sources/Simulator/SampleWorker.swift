@@ -17,6 +17,8 @@ final class SampleWorker {
     /// Per dense convolution: its output accumulated channels-last, transposed into `outputs` after each step.
     private var channelsLast: [UnsafeMutablePointer<Float>?]
     private let readout: UnsafeMutablePointer<Float>
+    /// Where a population lists its spikes before they join its spike list (the largest population + 8).
+    private let spikeScratch: UnsafeMutablePointer<Int32>
     private let readoutCount: Int
     private var allocations: [(UnsafeMutablePointer<Float>, Int)] = []
 
@@ -118,6 +120,8 @@ final class SampleWorker {
         stepPredictions = Array(repeating: 0, count: plan.options.timesteps)
         readoutCount = plan.stages[plan.readoutNode].inputCount
         readout = UnsafeMutablePointer<Float>.allocate(capacity: max(readoutCount, 1))
+        let largestPopulation = plan.stages.map { $0.outputCount }.max() ?? 0
+        spikeScratch = UnsafeMutablePointer<Int32>.allocate(capacity: largestPopulation + 8)
 
         for stage in plan.stages {
             let node = stage.node
@@ -152,6 +156,7 @@ final class SampleWorker {
     deinit {
         for (pointer, _) in allocations { pointer.deallocate() }
         readout.deallocate()
+        spikeScratch.deallocate()
     }
 
     private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -199,7 +204,7 @@ final class SampleWorker {
                     let node = stage.node
                     let result = dynamics.step(input: input, potential: potentials[node]!, current: currents[node]!,
                                                reset: plan.options.reset, comparison: plan.options.thresholdComparison,
-                                               spikes: &spikeLists[node])
+                                               spikes: &spikeLists[node], scratch: spikeScratch)
                     add(.spikes, result.spikes, stage, step)
                     countPerNeuron(stage)
                     trace(stage, step: step)
