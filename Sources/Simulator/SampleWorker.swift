@@ -16,6 +16,8 @@ final class SampleWorker {
     private var cachedMACs: [Int]
     /// Per dense convolution: its output accumulated channels-last, transposed into `outputs` after each step.
     private var channelsLast: [UnsafeMutablePointer<Float>?]
+    /// Per dense convolution fed by spikes: the step's active inputs grouped by position.
+    private var activeInputs: [ActiveInputs?]
     private let readout: UnsafeMutablePointer<Float>
     /// Where a population lists its spikes before they join its spike list (the largest population + 8).
     private let spikeScratch: UnsafeMutablePointer<Int32>
@@ -116,6 +118,7 @@ final class SampleWorker {
         spikeLists = Array(repeating: [], count: nodeCount)
         cachedMACs = Array(repeating: 0, count: nodeCount)
         channelsLast = Array(repeating: nil, count: nodeCount)
+        activeInputs = Array(repeating: nil, count: nodeCount)
         sampleCounts = Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { ($0, [Int](repeating: 0, count: plan.options.timesteps * plan.layerNodes.count)) })
         stepPredictions = Array(repeating: 0, count: plan.options.timesteps)
         readoutCount = plan.stages[plan.readoutNode].inputCount
@@ -132,6 +135,11 @@ final class SampleWorker {
             case .weighted(let kernel, _, _, _):
                 outputs[node] = allocate(stage.outputCount)
                 if kernel.writesChannelsLast { channelsLast[node] = allocate(stage.outputCount) }
+                if case .convolution(let convolution) = kernel, convolution.scattersByPosition,
+                   stage.projections.contains(where: \.carriesSpikes) {
+                    let channels = plan.network.inputShapes[node][0]
+                    activeInputs[node] = ActiveInputs(channels: channels, positions: stage.inputCount / channels)
+                }
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
             case .population(let dynamics):
                 potentials[node] = allocate(stage.outputCount)
@@ -301,12 +309,21 @@ final class SampleWorker {
                 macs += Int(taps[element])
             }
         }
+        let active = activeInputs[node]
         for projection in stage.projections where projection.carriesSpikes {
             spikeLists[projection.producer].withUnsafeBufferPointer { spikes in
-                kernel.scatter(spikes: spikes, route: projection.route, into: target)
+                if let active {
+                    projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
+                } else {
+                    kernel.scatter(spikes: spikes, route: projection.route, into: target)
+                }
                 let perSpike = projection.synopsPerSpike.pointer
                 for spike in spikes { synops &+= perSpike[Int(spike)] }
             }
+        }
+        if let active, case .convolution(let convolution) = kernel {
+            active.seal()
+            convolution.scatter(byPosition: active, into: target)
         }
         if channelsLast[node] != nil {
             Self.transpose(target, positions: plane, channels: channelCount, into: output)

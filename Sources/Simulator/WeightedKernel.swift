@@ -140,8 +140,9 @@ struct ConvolutionScatter: Sendable {
     let inputChannels: Int
     /// More classes than this (large kernels with large dilation) would multiply the lists' memory: use per-tap lists.
     static let maximumPositionClasses = 16
-    /// Dense layers: for each `(c·kH + ky)·kW + kx`, the weights to the output channels of c's group, contiguous,
-    /// so that the scatter writes a channels-last (H, W, C) output with a vectorisable inner loop.
+    /// Dense layers: row `(ky·kW + kx)·C_in + c` holds the weights from input channel c at tap (ky, kx) to the
+    /// output channels of c's group, contiguous, so that scatters write a channels-last (H, W, C) output with a
+    /// vectorisable inner loop; tap-major, so that one tap's rows for every channel are one block in memory.
     let denseTaps: ImmutableBuffer<Float>?
 
     /// Whether `scatter` writes a channels-last (H·W, C) buffer that the caller transposes afterwards (dense layers).
@@ -194,7 +195,7 @@ struct ConvolutionScatter: Sendable {
                 let group = channel / perGroupIn, local = channel % perGroupIn
                 for tap in 0..<taps {
                     for k in 0..<perGroupOut {
-                        dense[(channel * taps + tap) * perGroupOut + k] = weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
+                        dense[(tap * conv.inputChannels + channel) * perGroupOut + k] = weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
                     }
                 }
             }
@@ -301,7 +302,7 @@ struct ConvolutionScatter: Sendable {
                 let tap = (channel * kernelHeight + ky) * kernelWidth + kx
                 if let denseTaps {
                     let base = (channel / inputChannelsPerGroup) * outputChannelsPerGroup
-                    let weights = denseTaps.pointer + tap * outputChannelsPerGroup
+                    let weights = denseTaps.pointer + ((ky * kernelWidth + kx) * inputChannels + channel) * outputChannelsPerGroup
                     for k in 0..<outputChannelsPerGroup where weights[k] != 0 {
                         body((base + k) * outputPlane + row * outputWidth + column)
                     }
@@ -341,7 +342,7 @@ struct ConvolutionScatter: Sendable {
                 let tap = (channel * kernelHeight + ky) * kernelWidth + kx
                 if let denseTaps {
                     // Channels-last: the group's output channels at this position are contiguous.
-                    let weights = denseTaps.pointer + tap * outputChannelsPerGroup
+                    let weights = denseTaps.pointer + ((ky * kernelWidth + kx) * inputChannels + channel) * outputChannelsPerGroup
                     let target = output + position * outputChannels + (channel / inputChannelsPerGroup) * outputChannelsPerGroup
                     for k in 0..<outputChannelsPerGroup { target[k] += scale * weights[k] }
                     continue

@@ -230,6 +230,36 @@ def case_cnn_sparse_direct():
                      "an AvgPool2d, so spikes take both the interior list and the per-tap border path"}
 
 
+def case_cnn_dense_spikes_direct():
+    rng = np.random.default_rng(214)
+    n = 8
+    nodes = {
+        "input": nir.Input(input_type=np.array([2, 10, 10])),
+        "conv1": nir.Conv2d(input_shape=(10, 10), weight=dyadic(rng, (8, 2, 3, 3), -1, 1),
+                            stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(8, dtype=F32)),   # -> [8,10,10]
+        "if1": if_node((8, 10, 10), threshold=1.0),
+        "conv2": nir.Conv2d(input_shape=(10, 10), weight=dyadic(rng, (72, 8, 3, 3), -0.5, 0.5, step=1 / 16),
+                            stride=1, padding=1, dilation=1, groups=1,
+                            bias=dyadic(rng, 72, -0.25, 0.25)),                                       # -> [72,10,10]
+        "if2": if_node((72, 10, 10), threshold=1.25),
+        "pool1": pool("avg", (2, 2), (2, 2), (0, 0)),                                                 # -> [72,5,5]
+        "conv3": nir.Conv2d(input_shape=(5, 5), weight=dyadic(rng, (8, 72, 3, 3), -0.5, 1, step=1 / 16),
+                            stride=1, padding=2, dilation=2, groups=1, bias=np.zeros(8, dtype=F32)),  # -> [8,5,5]
+        "if3": if_node((8, 5, 5), threshold=40.0),
+        "conv4": nir.Conv2d(input_shape=(5, 5), weight=dyadic(rng, (16, 8, 3, 3), -0.5, 1, step=1 / 16),
+                            stride=2, padding=1, dilation=1, groups=1, bias=np.zeros(16, dtype=F32)),  # -> [16,3,3]
+        "if4": if_node((16, 3, 3), threshold=12.0),
+        "flatten": flatten_node((16, 3, 3)),
+        "fc": nir.Affine(weight=dyadic(rng, (10, 144), -1, 1), bias=np.zeros(10, dtype=F32)),
+        "output": nir.Output(output_type=np.array([10])),
+    }
+    return {"graph": nir.NIRGraph(nodes=nodes, edges=chain(list(nodes))),
+            "images": dyadic(rng, (n, 2, 10, 10), 0, 1, step=1 / 4), "labels": labels_for(rng, n, 10),
+            "options": options(), "exact": True,
+            "about": "dense convolutions fed by spikes (72 = 64 + 8 output channels, 16, 8: grouped by input position), one through "
+                     "an AvgPool2d (several spikes summed into one input), dilation 2, stride 2"}
+
+
 def case_residual_direct():
     rng = np.random.default_rng(205)
     n = 12
@@ -444,6 +474,7 @@ CASES = {
     "cnn_pools_direct": case_cnn_pools_direct,
     "cnn_overlap_pool": case_cnn_overlap_pool,
     "cnn_sparse_direct": case_cnn_sparse_direct,
+    "cnn_dense_spikes_direct": case_cnn_dense_spikes_direct,
     "residual_direct": case_residual_direct,
     "lif_value_reset_ge": case_lif_value_reset_ge,
     "cubalif_direct": case_cubalif_direct,

@@ -1,0 +1,149 @@
+/// One step's active inputs of a dense convolution, grouped by input position: the channels that received
+/// something there and how much (a spike's route factor, summed when several spikes reach the same element
+/// through a pool). Per worker and node, allocated once.
+final class ActiveInputs {
+    let positions: Int
+    let channels: Int
+    /// Summed value per (position, channel), channels-last; zero again after every `seal`.
+    private let values: UnsafeMutablePointer<Float>
+    private let touchedPositions: UnsafeMutablePointer<Int32>
+    private let touchedChannels: UnsafeMutablePointer<Int32>
+    private var touchedCount = 0
+    /// After `seal`: entries `starts[q]..<starts[q + 1]` are position q's active channels and their values.
+    let starts: UnsafeMutablePointer<Int32>
+    private let cursor: UnsafeMutablePointer<Int32>
+    let entryChannels: UnsafeMutablePointer<Int32>
+    let entryValues: UnsafeMutablePointer<Float>
+
+    init(channels: Int, positions: Int) {
+        self.channels = channels
+        self.positions = positions
+        let count = max(channels * positions, 1)
+        values = .allocate(capacity: count)
+        values.initialize(repeating: 0, count: count)
+        touchedPositions = .allocate(capacity: count)
+        touchedChannels = .allocate(capacity: count)
+        starts = .allocate(capacity: positions + 1)
+        starts.initialize(repeating: 0, count: positions + 1)
+        cursor = .allocate(capacity: max(positions, 1))
+        entryChannels = .allocate(capacity: count)
+        entryValues = .allocate(capacity: count)
+    }
+
+    deinit {
+        values.deallocate()
+        touchedPositions.deallocate()
+        touchedChannels.deallocate()
+        starts.deallocate()
+        cursor.deallocate()
+        entryChannels.deallocate()
+        entryValues.deallocate()
+    }
+
+    /// Adds `amount` to input element `element` (flat (C, H, W) index).
+    @inline(__always)
+    func add(element: Int, amount: Float) {
+        let channel = element / positions
+        let position = element &- channel &* positions
+        let slot = position &* channels &+ channel
+        if values[slot] == 0 {
+            touchedPositions[touchedCount] = Int32(truncatingIfNeeded: position)
+            touchedChannels[touchedCount] = Int32(truncatingIfNeeded: channel)
+            touchedCount &+= 1
+        }
+        values[slot] += amount
+    }
+
+    /// Groups what was added by position (counting sort, stable) and clears it for the next step.
+    func seal() {
+        starts.update(repeating: 0, count: positions + 1)
+        for index in 0..<touchedCount { starts[Int(touchedPositions[index]) &+ 1] &+= 1 }
+        for position in 0..<positions { starts[position &+ 1] &+= starts[position] }
+        cursor.update(from: starts, count: positions)
+        for index in 0..<touchedCount {
+            let position = Int(touchedPositions[index]), channel = Int(touchedChannels[index])
+            let entry = Int(cursor[position])
+            cursor[position] &+= 1
+            let slot = position &* channels &+ channel
+            entryChannels[entry] = Int32(truncatingIfNeeded: channel)
+            entryValues[entry] = values[slot]
+            values[slot] = 0
+        }
+        touchedCount = 0
+    }
+}
+
+extension ConvolutionScatter {
+    /// Whether spikes into this convolution are grouped by input position first (dense, ungrouped, output channels
+    /// a multiple of eight): see `scatter(byPosition:into:)`.
+    var scattersByPosition: Bool { denseTaps != nil && inputChannelsPerGroup == inputChannels && outputChannels % 8 == 0 }
+
+    /// Adds the step's active inputs to the channels-last `output`, one input position at a time: for each tap, the
+    /// output row it lands on is loaded once, every active channel's weights for that tap are added to it in
+    /// registers, and it is stored once (scattering input by input reads and writes the row once per input).
+    func scatter(byPosition active: ActiveInputs, into output: UnsafeMutablePointer<Float>) {
+        let outChannels = outputChannels
+        let weights = denseTaps!.pointer
+        let starts = active.starts, channels = active.entryChannels, values = active.entryValues
+        let tapStride = inputChannels &* outChannels
+        // Tap by tap, so that one tap's weights (input channels × output channels) stay in cache across positions.
+        for ky in 0..<kernelHeight {
+            for kx in 0..<kernelWidth {
+                for position in 0..<active.positions {
+                    let first = Int(starts[position]), end = Int(starts[position &+ 1])
+                    if first == end { continue }
+                    let y = position / inputWidth, x = position &- y &* inputWidth
+                    let row = Int(landingRow[y &* kernelHeight &+ ky])
+                    let column = Int(landingColumn[x &* kernelWidth &+ kx])
+                    if row < 0 || column < 0 { continue }
+                    let targetRow = output + (row &* outputWidth &+ column) &* outChannels
+                    let tapWeights = weights + (ky &* kernelWidth &+ kx) &* tapStride
+                    var k = 0
+                    while k &+ 64 <= outChannels {
+                        let target = UnsafeMutableRawPointer(targetRow + k)
+                        var a0 = target.loadUnaligned(as: SIMD8<Float>.self)
+                        var a1 = target.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        var a2 = target.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                        var a3 = target.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                        var a4 = target.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
+                        var a5 = target.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
+                        var a6 = target.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
+                        var a7 = target.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
+                        for entry in first..<end {
+                            let amount = SIMD8<Float>(repeating: values[entry])
+                            let offset: Int = Int(channels[entry]) &* outChannels &+ k
+                            let source = UnsafeRawPointer(tapWeights + offset)
+                            a0 += amount * source.loadUnaligned(as: SIMD8<Float>.self)
+                            a1 += amount * source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                            a2 += amount * source.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                            a3 += amount * source.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                            a4 += amount * source.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
+                            a5 += amount * source.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
+                            a6 += amount * source.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
+                            a7 += amount * source.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
+                        }
+                        target.storeBytes(of: a0, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
+                        target.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
+                        k &+= 64
+                    }
+                    while k < outChannels {
+                        let target = UnsafeMutableRawPointer(targetRow + k)
+                        var a0 = target.loadUnaligned(as: SIMD8<Float>.self)
+                        for entry in first..<end {
+                            let offset: Int = Int(channels[entry]) &* outChannels &+ k
+                            a0 += SIMD8<Float>(repeating: values[entry]) * UnsafeRawPointer(tapWeights + offset).loadUnaligned(as: SIMD8<Float>.self)
+                        }
+                        target.storeBytes(of: a0, as: SIMD8<Float>.self)
+                        k &+= 8
+                    }
+                }
+            }
+        }
+    }
+}
