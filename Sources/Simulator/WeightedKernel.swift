@@ -72,7 +72,7 @@ enum WeightedKernel: Sendable {
     func scatter(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute, into output: UnsafeMutablePointer<Float>) {
         switch self {
         case .convolution(let convolution):
-            route.forEachTarget(ofEach: spikes) { input, factor in convolution.scatter(input: input, scale: factor, into: output) }
+            convolution.scatter(spikes: spikes, route: route, into: output)
         case .denseMatrix(let transposed, let outputs):
             route.forEachTarget(ofEach: spikes) { input, factor in
                 let row = transposed.pointer + input &* outputs
@@ -129,11 +129,9 @@ struct ConvolutionScatter: Sendable {
     let classEntryStarts: ImmutableBuffer<Int32>
     let entryOffsets: ImmutableBuffer<Int32>
     let entryWeights: ImmutableBuffer<Float>
-    /// Per input position: its class, and where tap (0, 0) would land (possibly outside the output). Per input
-    /// element: its channel. Tables, because integer divisions per spike cost more than the few synapses it meets.
-    let positionClass: ImmutableBuffer<Int32>
-    let positionOrigin: ImmutableBuffer<Int32>
-    let elementChannel: ImmutableBuffer<Int32>
+    /// Per input position: its class's first list (class × input channels), and where tap (0, 0) would land (possibly
+    /// outside the output), side by side so that a spike needs one load for both.
+    let positionLists: ImmutableBuffer<SIMD2<Int32>>
     /// Whether the lists above exist (sparse, stride 1, few classes).
     let usesEntryLists: Bool
     /// Number of input channels (the lists' row count per class).
@@ -206,9 +204,7 @@ struct ConvolutionScatter: Sendable {
             classEntryStarts = arena.store([Int32]())
             entryOffsets = arena.store([Int32]())
             entryWeights = arena.store([Float]())
-            positionClass = arena.store([Int32]())
-            positionOrigin = arena.store([Int32]())
-            elementChannel = arena.store([Int32]())
+            positionLists = arena.store([SIMD2<Int32>]())
             usesEntryLists = false
             return
         }
@@ -279,15 +275,7 @@ struct ConvolutionScatter: Sendable {
         classEntryStarts = arena.store(entryStarts)
         entryOffsets = arena.store(offsets)
         entryWeights = arena.store(flatWeights)
-        positionClass = arena.store(lists ? classes : [])
-        positionOrigin = arena.store(lists ? origins : [])
-        var channelOf = [Int32](repeating: 0, count: lists ? conv.inputChannels * plane : 0)
-        if lists {
-            for channel in 0..<conv.inputChannels {
-                for position in 0..<plane { channelOf[channel * plane + position] = Int32(channel) }
-            }
-        }
-        elementChannel = arena.store(channelOf)
+        positionLists = arena.store(lists ? zip(classes, origins).map { SIMD2(Int32($0) * Int32(conv.inputChannels), $1) } : [])
     }
 
     func forEachTarget(input: Int, _ body: (Int) -> Void) {
@@ -315,17 +303,43 @@ struct ConvolutionScatter: Sendable {
         }
     }
 
+    /// One input through its position class's flat list (`usesEntryLists`).
+    @inline(__always)
+    func scatterListed(channel: Int, position: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
+        let info = positionLists[position]
+        let list = Int(info[0]) &+ channel
+        let origin = output + Int(info[1])
+        let offsets = entryOffsets.pointer, weights = entryWeights.pointer
+        for entry in Int(classEntryStarts[list])..<Int(classEntryStarts[list &+ 1]) {
+            origin[Int(offsets[entry])] += scale * weights[entry]
+        }
+    }
+
+    /// A step's spikes through `route`. Routes keep channels in order (Flatten and pools never move an element to
+    /// an earlier channel), so the channel is followed along the list instead of divided out for every spike.
+    @inline(__always)
+    func scatter(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute, into output: UnsafeMutablePointer<Float>) {
+        guard usesEntryLists else {
+            route.forEachTarget(ofEach: spikes) { input, factor in scatter(input: input, scale: factor, into: output) }
+            return
+        }
+        let plane = inputHeight &* inputWidth
+        var channel = 0, channelStart = 0
+        route.forEachTarget(ofEach: spikes) { input, factor in
+            if input &- channelStart >= plane || input < channelStart {
+                channel = input / plane
+                channelStart = channel &* plane
+            }
+            scatterListed(channel: channel, position: input &- channelStart, scale: factor, into: output)
+        }
+    }
+
     @inline(__always)
     func scatter(input: Int, scale: Float, into output: UnsafeMutablePointer<Float>) {
         if usesEntryLists {
-            let channel = Int(elementChannel[input])
-            let position = input &- channel &* (inputHeight &* inputWidth)
-            let list = Int(positionClass[position]) &* inputChannels &+ channel
-            let origin = output + Int(positionOrigin[position])
-            let offsets = entryOffsets.pointer, weights = entryWeights.pointer
-            for entry in Int(classEntryStarts[list])..<Int(classEntryStarts[list &+ 1]) {
-                origin[Int(offsets[entry])] += scale * weights[entry]
-            }
+            let plane = inputHeight &* inputWidth
+            let channel = input / plane
+            scatterListed(channel: channel, position: input &- channel &* plane, scale: scale, into: output)
             return
         }
         let plane = inputHeight * inputWidth
