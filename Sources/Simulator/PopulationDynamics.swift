@@ -173,30 +173,43 @@ struct PopulationDynamics: Sendable {
         var listed = 0
         var activeLanes = SIMD8<Int32>()
         var index = 0
-        while index &+ 8 <= count {
-            let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
-            var potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
-            if unitGain {
-                potential = potential + drive
-            } else {
-                potential = potential + UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self) * drive
+        // The comparison is fixed per call, so each variant's loop gets its own compare instruction; choosing it
+        // inside the loop made the compiler materialise the lane mask bit by bit.
+        @inline(__always)
+        func integrate(_ fires: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
+            while index &+ 8 <= count {
+                let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
+                var potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
+                defer { index &+= 8 }
+                if unitGain {
+                    potential = potential + drive
+                } else {
+                    potential = potential + UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self) * drive
+                }
+                activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
+                let theta = sharedTheta ?? UnsafeRawPointer(threshold + index).loadUnaligned(as: SIMD8<Float>.self)
+                // The mask as all-ones lanes, used through bit operations only: selecting with it as a SIMDMask
+                // made the compiler rebuild it lane by lane.
+                let firing = SIMD8<Int32>().replacing(with: -1, where: fires(potential, theta))
+                let after = subtract
+                    ? potential - theta
+                    : sharedAfter ?? UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
+                let kept = unsafeBitCast(potential, to: SIMD8<Int32>.self) & ~firing
+                let reset = unsafeBitCast(after, to: SIMD8<Int32>.self) & firing
+                UnsafeMutableRawPointer(v + index).storeBytes(of: kept | reset, as: SIMD8<Int32>.self)
+                // Branch-free compaction: the lane mask picks a row of ascending lane numbers, stored whole at the end
+                // of the list; only the first popcount(mask) of them are kept.
+                let mask = Int((firing & laneBits).wrappedSum())
+                let lanes = UnsafeRawPointer(compaction + mask).load(as: SIMD8<Int32>.self)
+                UnsafeMutableRawPointer(scratch + listed).storeBytes(of: lanes &+ SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index)),
+                                                                     as: SIMD8<Int32>.self)
+                listed &+= mask.nonzeroBitCount
             }
-            activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
-            let theta = sharedTheta ?? UnsafeRawPointer(threshold + index).loadUnaligned(as: SIMD8<Float>.self)
-            let fires = strict ? potential .> theta : potential .>= theta
-            let after = subtract
-                ? potential - theta
-                : sharedAfter ?? UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
-            potential.replace(with: after, where: fires)
-            UnsafeMutableRawPointer(v + index).storeBytes(of: potential, as: SIMD8<Float>.self)
-            // Branch-free compaction: the lane mask picks a row of ascending lane numbers, stored whole at the end
-            // of the list; only the first popcount(mask) of them are kept.
-            let mask = Int(SIMD8<Int32>().replacing(with: laneBits, where: fires).wrappedSum())
-            let lanes = UnsafeRawPointer(compaction + mask).load(as: SIMD8<Int32>.self)
-            UnsafeMutableRawPointer(scratch + listed).storeBytes(of: lanes &+ SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index)),
-                                                                 as: SIMD8<Int32>.self)
-            listed &+= mask.nonzeroBitCount
-            index &+= 8
+        }
+        if strict {
+            integrate { $0 .> $1 }
+        } else {
+            integrate { $0 .>= $1 }
         }
         spikes.append(contentsOf: UnsafeBufferPointer(start: scratch, count: listed))
         var active = Int(activeLanes.wrappedSum())
