@@ -4,8 +4,10 @@
 final class ActiveInputs {
     let positions: Int
     let channels: Int
-    /// Summed value per (position, channel), channels-last; zero again after every `seal`.
+    /// Summed value per (position, channel), channels-last, and whether it was touched; cleared by every `seal`.
+    /// (A flag rather than `value != 0`: analog inputs and spikes into one node could sum to zero and come back.)
     private let values: UnsafeMutablePointer<Float>
+    private let touched: UnsafeMutablePointer<Bool>
     private let touchedPositions: UnsafeMutablePointer<Int32>
     private let touchedChannels: UnsafeMutablePointer<Int32>
     private var touchedCount = 0
@@ -21,6 +23,8 @@ final class ActiveInputs {
         let count = max(channels * positions, 1)
         values = .allocate(capacity: count)
         values.initialize(repeating: 0, count: count)
+        touched = .allocate(capacity: count)
+        touched.initialize(repeating: false, count: count)
         touchedPositions = .allocate(capacity: count)
         touchedChannels = .allocate(capacity: count)
         starts = .allocate(capacity: positions + 1)
@@ -32,6 +36,7 @@ final class ActiveInputs {
 
     deinit {
         values.deallocate()
+        touched.deallocate()
         touchedPositions.deallocate()
         touchedChannels.deallocate()
         starts.deallocate()
@@ -46,7 +51,8 @@ final class ActiveInputs {
         let channel = element / positions
         let position = element &- channel &* positions
         let slot = position &* channels &+ channel
-        if values[slot] == 0 {
+        if !touched[slot] {
+            touched[slot] = true
             touchedPositions[touchedCount] = Int32(truncatingIfNeeded: position)
             touchedChannels[touchedCount] = Int32(truncatingIfNeeded: channel)
             touchedCount &+= 1
@@ -68,6 +74,7 @@ final class ActiveInputs {
             entryChannels[entry] = Int32(truncatingIfNeeded: channel)
             entryValues[entry] = values[slot]
             values[slot] = 0
+            touched[slot] = false
         }
         touchedCount = 0
     }

@@ -135,8 +135,7 @@ final class SampleWorker {
             case .weighted(let kernel, _, _, _):
                 outputs[node] = allocate(stage.outputCount)
                 if kernel.writesChannelsLast { channelsLast[node] = allocate(stage.outputCount) }
-                if case .convolution(let convolution) = kernel, convolution.scattersByPosition,
-                   stage.projections.contains(where: \.carriesSpikes) {
+                if case .convolution(let convolution) = kernel, convolution.scattersByPosition {
                     let channels = plan.network.inputShapes[node][0]
                     activeInputs[node] = ActiveInputs(channels: channels, positions: stage.inputCount / channels)
                 }
@@ -301,15 +300,19 @@ final class SampleWorker {
         }
         var macs = 0
         var synops = 0
+        let active = activeInputs[node]
         if let analogInput = analogInput(stage) {
             for element in 0..<stage.inputCount {
                 let value = analogInput[element]
                 if value == 0 { continue }
-                kernel.scatter(input: element, scale: value, into: target)
+                if let active {
+                    active.add(element: element, amount: value)
+                } else {
+                    kernel.scatter(input: element, scale: value, into: target)
+                }
                 macs += Int(taps[element])
             }
         }
-        let active = activeInputs[node]
         for projection in stage.projections where projection.carriesSpikes {
             spikeLists[projection.producer].withUnsafeBufferPointer { spikes in
                 if let active {
