@@ -45,16 +45,30 @@ TARGETS = {"sparse_ratio": 10.0, "dense_ratio": 2.0, "thread_scaling": 1.8, "tra
 
 
 def run_measured(cmd):
-    """Runs cmd; returns (stdout, wall seconds, the child's own peak resident memory in MB) or exits with its output."""
+    """Runs cmd; returns (stdout, wall seconds, the child's peak resident memory in MB) or exits with its output.
+
+    Peak memory is VmHWM from /proc/PID/status, polled while the child runs: it describes the program's own address
+    space. (wait4's ru_maxrss would also count the pages of this Python process the child shared until exec.)"""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout = proc.stdout.read()
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        peak_kb = 0
+        while proc.poll() is None:
+            try:
+                with open(f"/proc/{proc.pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.01)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{stdout}\n{stderr}")
-    return stdout, wall, usage.ru_maxrss / 1024
+    return stdout, wall, peak_kb / 1024
 
 
 def neurocost(network, data, timesteps, threads, work, extra=()):
@@ -70,8 +84,11 @@ def neurocost(network, data, timesteps, threads, work, extra=()):
                   "synops": f["counts/synops"][...].sum(axis=0).tolist(),
                   "neuron_updates": int(f["counts/neuron_updates"][...].sum()),
                   "predictions": f["results/predictions"][...].tolist(), "samples": samples}
-        if "traces" in f:
-            result["trace_events"] = sum(f["traces/spikes"][n]["neuron"].shape[0] for n in f["traces/spikes"])
+        if "traces/spikes" in f:
+            result["traced_spikes"] = sum(f["traces/spikes"][n]["neuron"].shape[0] for n in f["traces/spikes"])
+        if "traces/raster" in f:
+            result["traced_spikes"] = sum(int(np.unpackbits(f["traces/raster"][n]["bits"][...]).sum())
+                                          for n in f["traces/raster"])
     result["file_bytes"] = os.path.getsize(out)
     os.remove(out)
     result["seconds"] = samples / float(rate.group(1))
@@ -150,10 +167,8 @@ def main():
         data[name] = os.path.join(work, f"images-{name}.h5")
         write_images(data[name], smoothed_noise(count, (3, 32, 32), seed), seed)
 
-    import torch  # only for its version string
     report = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
-                          "python": platform.python_version(), "torch": torch.__version__,
-                          "swift": swift_version()},
+                          "python": platform.python_version(), "torch": None, "swift": swift_version()},
               "threads": args.threads, "workloads": [], "targets": TARGETS}
     main_networks = [n for n in networks if n["rate"] in (0.125, 0.10) and
                      (n["workload"], n["rate"]) in (("A", 0.125), ("B", 0.10))]
@@ -163,6 +178,7 @@ def main():
         T = network["timesteps"]
         print(f"{label}: PyTorch ...", flush=True)
         pt = pytorch(network["path"], images, T, args.threads, work)
+        report["machine"]["torch"] = pt["torch_version"]
         print(f"{label}: NeuroCost ...", flush=True)
         nc = neurocost(network["path"], images, T, args.threads, work)
         rows, exact = agreement(nc, pt)
@@ -189,6 +205,8 @@ def main():
             entry["tracing"] = {}
             for kind in ("raster", "spikes"):  # raster: one bit per neuron and step; spikes: compressed events
                 traced = neurocost(network["path"], images, T, args.threads, work, ["--trace", kind])
+                if traced.get("traced_spikes") != sum(traced["spikes"]):
+                    sys.exit(f"--trace {kind} recorded {traced.get('traced_spikes')} spikes, the counts say {sum(traced['spikes'])}")
                 entry["tracing"][kind] = {
                     "seconds_off": nc["seconds"], "seconds_on": traced["seconds"],
                     "wall_seconds_off": nc["wall_seconds"], "wall_seconds_on": traced["wall_seconds"],
