@@ -18,6 +18,8 @@ final class SampleWorker {
     private var channelsLast: [UnsafeMutablePointer<Float>?]
     /// Per dense convolution fed by spikes: the step's active inputs grouped by position.
     private var activeInputs: [ActiveInputs?]
+    /// Per sparse convolution fed through a pool: the step's routed spikes summed per input element.
+    private var mergedInputs: [MergedInputs?]
     private let readout: UnsafeMutablePointer<Float>
     /// Where a population lists its spikes before they join its spike list (the largest population + 8).
     private let spikeScratch: UnsafeMutablePointer<Int32>
@@ -119,6 +121,7 @@ final class SampleWorker {
         cachedMACs = Array(repeating: 0, count: nodeCount)
         channelsLast = Array(repeating: nil, count: nodeCount)
         activeInputs = Array(repeating: nil, count: nodeCount)
+        mergedInputs = Array(repeating: nil, count: nodeCount)
         sampleCounts = Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { ($0, [Int](repeating: 0, count: plan.options.timesteps * plan.layerNodes.count)) })
         stepPredictions = Array(repeating: 0, count: plan.options.timesteps)
         readoutCount = plan.stages[plan.readoutNode].inputCount
@@ -135,6 +138,10 @@ final class SampleWorker {
             case .weighted(let kernel, _, _, _):
                 outputs[node] = allocate(stage.outputCount)
                 if kernel.writesChannelsLast { channelsLast[node] = allocate(stage.outputCount) }
+                if case .convolution(let convolution) = kernel, convolution.usesEntryLists,
+                   stage.projections.contains(where: { $0.carriesSpikes && !$0.route.isIdentity }) {
+                    mergedInputs[node] = MergedInputs(elements: stage.inputCount)
+                }
                 if case .convolution(let convolution) = kernel, convolution.scattersByPosition {
                     let channels = plan.network.inputShapes[node][0]
                     activeInputs[node] = ActiveInputs(channels: channels, positions: stage.inputCount / channels)
@@ -313,16 +320,22 @@ final class SampleWorker {
                 macs += Int(taps[element])
             }
         }
+        let merged = mergedInputs[node]
         for projection in stage.projections where projection.carriesSpikes {
             spikeLists[projection.producer].withUnsafeBufferPointer { spikes in
                 if let active {
                     projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
+                } else if let merged {
+                    projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
                 } else {
                     kernel.scatter(spikes: spikes, route: projection.route, into: target)
                 }
                 let perSpike = projection.synopsPerSpike.pointer
                 for spike in spikes { synops &+= perSpike[Int(spike)] }
             }
+        }
+        if let merged, case .convolution(let convolution) = kernel {
+            convolution.scatter(merged, into: target)
         }
         if let active, case .convolution(let convolution) = kernel {
             active.seal()

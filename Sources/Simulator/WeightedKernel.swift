@@ -315,6 +315,20 @@ struct ConvolutionScatter: Sendable {
         }
     }
 
+    /// A step's inputs summed per element (`usesEntryLists` only); channels followed as in `scatter(spikes:…)`.
+    @inline(__always)
+    func scatter(_ merged: MergedInputs, into output: UnsafeMutablePointer<Float>) {
+        let plane = inputHeight &* inputWidth
+        var channel = 0, channelStart = 0
+        merged.drain { input, value in
+            if input &- channelStart >= plane || input < channelStart {
+                channel = input / plane
+                channelStart = channel &* plane
+            }
+            scatterListed(channel: channel, position: input &- channelStart, scale: value, into: output)
+        }
+    }
+
     /// A step's spikes through `route`. Routes keep channels in order (Flatten and pools never move an element to
     /// an earlier channel), so the channel is followed along the list instead of divided out for every spike.
     @inline(__always)

@@ -217,8 +217,11 @@ def case_cnn_sparse_direct():
         "if3": if_node((16, 12, 12), threshold=3.0),
         "pool1": pool("avg", (2, 2), (2, 2), (0, 0)),                                   # -> [16,6,6]
         "conv4": nir.Conv2d(input_shape=(6, 6), weight=dyadic(rng, (12, 16, 3, 3), -1, 2, zero_fraction=0.85),
+                            stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(12, dtype=F32)),  # -> [12,6,6]
+        "if4": if_node((12, 6, 6), threshold=3.0),
+        "conv5": nir.Conv2d(input_shape=(6, 6), weight=dyadic(rng, (12, 12, 3, 3), -1, 2, zero_fraction=0.85),
                             stride=2, padding=1, dilation=1, groups=1, bias=np.zeros(12, dtype=F32)),  # -> [12,3,3]
-        "if4": if_node((12, 3, 3), threshold=1.5),
+        "if5": if_node((12, 3, 3), threshold=4.0),
         "flatten": flatten_node((12, 3, 3)),
         "fc": nir.Affine(weight=dyadic(rng, (10, 108), -1, 1, zero_fraction=0.9), bias=np.zeros(10, dtype=F32)),
         "output": nir.Output(output_type=np.array([10])),
@@ -226,8 +229,8 @@ def case_cnn_sparse_direct():
     return {"graph": nir.NIRGraph(nodes=nodes, edges=chain(list(nodes))),
             "images": dyadic(rng, (n, 2, 12, 12), 0, 1, step=1 / 4), "labels": labels_for(rng, n, 10),
             "options": options(reset="value"), "exact": True,
-            "about": "sparse convolutions (80-85% zeros): stride 1 pad 1, dilation 2 with groups, stride 2 after "
-                     "an AvgPool2d, so spikes take both the interior list and the per-tap border path"}
+            "about": "sparse convolutions (80-85% zeros): stride 1 pad 1, dilation 2 with groups, stride 1 after an "
+                     "AvgPool2d (spikes of a window summed), stride 2 (per-tap path)"}
 
 
 def case_cnn_dense_spikes_direct():
