@@ -12,7 +12,7 @@ final class MergedInputs {
         values.initialize(repeating: 0, count: max(capacity, 1))
         touched = .allocate(capacity: max(capacity, 1))
         touched.initialize(repeating: false, count: max(capacity, 1))
-        elements = .allocate(capacity: max(capacity, 1))
+        elements = .allocate(capacity: max(capacity, 1) + 1)  // + the slot a repeated element is written to
     }
 
     deinit {
@@ -21,13 +21,13 @@ final class MergedInputs {
         elements.deallocate()
     }
 
+    /// Branch-free: the element is always written at the end of the list, which only grows when it is new
+    /// (whether a pooled element is new is a coin toss the branch predictor loses).
     @inline(__always)
     func add(element: Int, amount: Float) {
-        if !touched[element] {
-            touched[element] = true
-            elements[count] = Int32(truncatingIfNeeded: element)
-            count &+= 1
-        }
+        elements[count] = Int32(truncatingIfNeeded: element)
+        count &+= touched[element] ? 0 : 1
+        touched[element] = true
         values[element] += amount
     }
 

@@ -25,8 +25,8 @@ final class ActiveInputs {
         values.initialize(repeating: 0, count: count)
         touched = .allocate(capacity: count)
         touched.initialize(repeating: false, count: count)
-        touchedPositions = .allocate(capacity: count)
-        touchedChannels = .allocate(capacity: count)
+        touchedPositions = .allocate(capacity: count + 1)  // + the slot a repeated element is written to
+        touchedChannels = .allocate(capacity: count + 1)
         starts = .allocate(capacity: positions + 1)
         starts.initialize(repeating: 0, count: positions + 1)
         cursor = .allocate(capacity: max(positions, 1))
@@ -51,12 +51,11 @@ final class ActiveInputs {
         let channel = element / positions
         let position = element &- channel &* positions
         let slot = position &* channels &+ channel
-        if !touched[slot] {
-            touched[slot] = true
-            touchedPositions[touchedCount] = Int32(truncatingIfNeeded: position)
-            touchedChannels[touchedCount] = Int32(truncatingIfNeeded: channel)
-            touchedCount &+= 1
-        }
+        // Branch-free: always written at the end of the list, which only grows when the slot is new.
+        touchedPositions[touchedCount] = Int32(truncatingIfNeeded: position)
+        touchedChannels[touchedCount] = Int32(truncatingIfNeeded: channel)
+        touchedCount &+= touched[slot] ? 0 : 1
+        touched[slot] = true
         values[slot] += amount
     }
 
