@@ -175,27 +175,21 @@ struct PopulationDynamics: Sendable {
         var index = 0
         // The comparison is fixed per call, so each variant's loop gets its own compare instruction; choosing it
         // inside the loop made the compiler materialise the lane mask bit by bit.
+        // Each variant (comparison; r, theta and reset shared or per neuron) gets its own loop: choosing inside the
+        // loop kept loop-invariant branches and made the compiler rebuild the lane mask bit by bit.
         @inline(__always)
-        func integrate(_ fires: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
+        func integrate(_ fires: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>,
+                       weighted: (SIMD8<Float>, Int) -> SIMD8<Float>, thresholdAt: (Int) -> SIMD8<Float>,
+                       afterFiring: (SIMD8<Float>, SIMD8<Float>, Int) -> SIMD8<Float>) {
             while index &+ 8 <= count {
                 let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
-                var potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
-                defer { index &+= 8 }
-                if unitGain {
-                    potential = potential + drive
-                } else {
-                    potential = potential + UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self) * drive
-                }
+                let potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self) + weighted(drive, index)
                 activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
-                let theta = sharedTheta ?? UnsafeRawPointer(threshold + index).loadUnaligned(as: SIMD8<Float>.self)
-                // The mask as all-ones lanes, used through bit operations only: selecting with it as a SIMDMask
-                // made the compiler rebuild it lane by lane.
+                let theta = thresholdAt(index)
+                // The mask as all-ones lanes, used through bit operations only (as a SIMDMask it was rebuilt lane by lane).
                 let firing = SIMD8<Int32>().replacing(with: -1, where: fires(potential, theta))
-                let after = subtract
-                    ? potential - theta
-                    : sharedAfter ?? UnsafeRawPointer(resetPotential + index).loadUnaligned(as: SIMD8<Float>.self)
                 let kept = unsafeBitCast(potential, to: SIMD8<Int32>.self) & ~firing
-                let reset = unsafeBitCast(after, to: SIMD8<Int32>.self) & firing
+                let reset = unsafeBitCast(afterFiring(potential, theta, index), to: SIMD8<Int32>.self) & firing
                 UnsafeMutableRawPointer(v + index).storeBytes(of: kept | reset, as: SIMD8<Int32>.self)
                 // Branch-free compaction: the lane mask picks a row of ascending lane numbers, stored whole at the end
                 // of the list; only the first popcount(mask) of them are kept.
@@ -204,6 +198,28 @@ struct PopulationDynamics: Sendable {
                 UnsafeMutableRawPointer(scratch + listed).storeBytes(of: lanes &+ SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index)),
                                                                      as: SIMD8<Int32>.self)
                 listed &+= mask.nonzeroBitCount
+                index &+= 8
+            }
+        }
+        @inline(__always)
+        func integrate(_ fires: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
+            if unitGain, let theta = sharedTheta, subtract || sharedAfter != nil {
+                // The converted-network case: r = 1, one threshold, reset by subtraction or to one value.
+                let resetValue = sharedAfter ?? SIMD8<Float>()
+                if subtract {
+                    integrate(fires, weighted: { drive, _ in drive }, thresholdAt: { _ in theta },
+                              afterFiring: { potential, theta, _ in potential - theta })
+                } else {
+                    integrate(fires, weighted: { drive, _ in drive }, thresholdAt: { _ in theta },
+                              afterFiring: { _, _, _ in resetValue })
+                }
+            } else {
+                integrate(fires,
+                          weighted: { drive, at in UnsafeRawPointer(gain + at).loadUnaligned(as: SIMD8<Float>.self) * drive },
+                          thresholdAt: { at in UnsafeRawPointer(threshold + at).loadUnaligned(as: SIMD8<Float>.self) },
+                          afterFiring: { potential, theta, at in
+                              subtract ? potential - theta
+                                       : UnsafeRawPointer(resetPotential + at).loadUnaligned(as: SIMD8<Float>.self) })
             }
         }
         if strict {

@@ -240,7 +240,10 @@ def case_cnn_dense_spikes_direct():
         "input": nir.Input(input_type=np.array([2, 10, 10])),
         "conv1": nir.Conv2d(input_shape=(10, 10), weight=dyadic(rng, (8, 2, 3, 3), -1, 1),
                             stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(8, dtype=F32)),   # -> [8,10,10]
-        "if1": if_node((8, 10, 10), threshold=1.0),
+        # per-neuron r and thresholds (the IF step's general path)
+        "if1": nir.IF(r=dyadic(rng, (8, 10, 10), 0.5, 1.5, step=1 / 4, zero_fraction=0.0),
+                      v_threshold=dyadic(rng, (8, 10, 10), 0.75, 1.5, step=1 / 8, zero_fraction=0.0),
+                      v_reset=full((8, 10, 10), 0.0)),
         "conv2": nir.Conv2d(input_shape=(10, 10), weight=dyadic(rng, (72, 8, 3, 3), -0.5, 0.5, step=1 / 16),
                             stride=1, padding=1, dilation=1, groups=1,
                             bias=dyadic(rng, 72, -0.25, 0.25)),                                       # -> [72,10,10]
