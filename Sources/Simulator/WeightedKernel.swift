@@ -265,6 +265,9 @@ struct ConvolutionScatter: Sendable {
                         }
                     }
                     entries.sort { $0.offset < $1.offset }  // memory order of the writes
+                    // Padded to a multiple of four with zero weights onto the list's first target, so the scatter
+                    // loop has no remainder: adding a (±)0 product changes no value.
+                    while entries.count % 4 != 0 { entries.append((entries[0].offset, 0)) }
                     offsets += entries.map(\.offset)
                     flatWeights += entries.map(\.weight)
                     entryStarts.append(Int32(offsets.count))
@@ -310,8 +313,14 @@ struct ConvolutionScatter: Sendable {
         let list = Int(info[0]) &+ channel
         let origin = output + Int(info[1])
         let offsets = entryOffsets.pointer, weights = entryWeights.pointer
-        for entry in Int(classEntryStarts[list])..<Int(classEntryStarts[list &+ 1]) {
+        var entry = Int(classEntryStarts[list])
+        let end = Int(classEntryStarts[list &+ 1])
+        while entry < end {  // lists are padded to multiples of four
             origin[Int(offsets[entry])] += scale * weights[entry]
+            origin[Int(offsets[entry &+ 1])] += scale * weights[entry &+ 1]
+            origin[Int(offsets[entry &+ 2])] += scale * weights[entry &+ 2]
+            origin[Int(offsets[entry &+ 3])] += scale * weights[entry &+ 3]
+            entry &+= 4
         }
     }
 
