@@ -21,7 +21,9 @@ Usage:
         [--reset subtract|value] [--json OUT.json] [--neurocost PATH] [--torch-only]
 
 With --torch-only it times PyTorch alone and writes its per-layer counts to --json (Benchmarks/benchmark.py uses
-this to measure each engine in its own process, peak memory included).
+this to measure each engine in its own process, peak memory included); --batches 1,2,4,8,16 first tries each batch
+size on --sweep-limit images and keeps the fastest (small batches win on 2 cores: the T*batch activations stay in
+cache), --repeats N keeps the best of N timed runs.
 """
 import argparse
 import json
@@ -284,20 +286,35 @@ def main():
                     help="after a spike: v -= theta, or v = v_reset (as `neurocost run --reset`)")
     ap.add_argument("--torch-only", action="store_true",
                     help="time PyTorch alone and write its counts to --json (no NeuroCost run, no comparison)")
+    ap.add_argument("--batches", help="with --torch-only: comma-separated batch sizes to try on --sweep-limit images "
+                                      "first; the fastest is used (overrides --batch)")
+    ap.add_argument("--sweep-limit", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=1, help="with --torch-only: time the run this often, keep the best")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     if args.torch_only:
         net = Network(args.network)
-        pt = simulate(net, args.data, args.timesteps, args.limit, args.batch, args.reset)
+        sweep = {}
+        if args.batches:
+            for batch in [int(b) for b in args.batches.split(",")]:
+                trial = simulate(net, args.data, args.timesteps, args.sweep_limit, batch, args.reset)
+                sweep[batch] = trial["samples"] / trial["seconds"]
+            args.batch = max(sweep, key=sweep.get)
+        runs = [simulate(net, args.data, args.timesteps, args.limit, args.batch, args.reset)
+                for _ in range(max(args.repeats, 1))]
+        pt = min(runs, key=lambda run: run["seconds"])
         result = {"engine": "PyTorch", "torch_version": torch.__version__, "threads": args.threads,
-                  "batch": args.batch, "samples": pt["samples"], "seconds": pt["seconds"], "layers": net.layers,
+                  "batch": args.batch, "batch_sweep_images_per_s": sweep, "repeats": len(runs),
+                  "all_seconds": [run["seconds"] for run in runs],
+                  "samples": pt["samples"], "seconds": pt["seconds"], "layers": net.layers,
                   "spikes": pt["spikes"].sum(axis=0).tolist(), "synops": pt["synops"].sum(axis=0).tolist(),
                   "predictions": pt["predictions"].tolist()}
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(result, f)
-        print(f"PyTorch: {pt['samples']} samples in {pt['seconds']:.3f} s ({pt['samples'] / pt['seconds']:.1f} images/s)")
+        print(f"PyTorch: {pt['samples']} samples in {pt['seconds']:.3f} s ({pt['samples'] / pt['seconds']:.1f} images/s, "
+              f"batch {args.batch}" + (f", chosen from {sweep}" if sweep else "") + ")")
         return 0
     if not os.path.exists(args.neurocost):
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
