@@ -50,8 +50,14 @@ public enum SimulationRunner {
             worker.tracesRaster = traces.spikeFormat == .raster
             worker.recordedPotentials = traces.potentials
         }
-        // Traces are held per block until written: smaller blocks keep that memory small.
-        let samplesPerBlock = traces.isEmpty ? blockSize : max(2 * threadCount, 8)
+        // Traces are held per block until written: smaller blocks keep that memory small. Rasters have a known
+        // size, so their blocks hold about 16 MiB (fewer barriers between blocks); event lists stay at a few samples.
+        let rasterBytesPerSample = traces.spikeFormat == .raster
+            ? traces.spikingNodes.reduce(0) { $0 + plan.options.timesteps * ((plan.stages[$1].outputCount + 7) / 8) } : 0
+        let samplesPerBlock = traces.isEmpty ? blockSize
+            : traces.potentials.isEmpty && rasterBytesPerSample > 0
+                ? min(blockSize, max(2 * threadCount, 8, (16 << 20) / rasterBytesPerSample))
+                : max(2 * threadCount, 8)
         var completed = 0
         var probedInputs: [Int: [Float]] = [:]
         var spikesPerNeuron: [Int: [Int]] = [:]
@@ -239,7 +245,10 @@ private final class BlockResults: @unchecked Sendable {
         var sampleColumn: [Int: [Int32]] = [:], stepColumn: [Int: [Int32]] = [:], neuronColumn: [Int: [Int32]] = [:]
         var rasters: [Int: [UInt8]] = [:]
         for node in request.spikingNodes where request.spikeFormat == .raster {
-            rasters[node] = (0..<samples).flatMap { spikeRasters[$0][node] ?? [] }
+            var joined: [UInt8] = []
+            joined.reserveCapacity((0..<samples).reduce(0) { $0 + (spikeRasters[$1][node]?.count ?? 0) })
+            for sample in 0..<samples { joined.append(contentsOf: spikeRasters[sample][node] ?? []) }
+            rasters[node] = joined
         }
         for node in request.spikingNodes where request.spikeFormat == .events {
             var samplesOut: [Int32] = [], stepsOut: [Int32] = [], neuronsOut: [Int32] = []
