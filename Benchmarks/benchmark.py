@@ -156,8 +156,8 @@ def fit(points):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--images-a", type=int, default=128, help="images for workload A (default 128)")
-    parser.add_argument("--images-b", type=int, default=32, help="images for workload B (default 32)")
+    parser.add_argument("--images-a", type=int, default=256, help="images for workload A (default 256)")
+    parser.add_argument("--images-b", type=int, default=64, help="images for workload B (default 64)")
     parser.add_argument("--sweep-images", type=int, default=64)
     parser.add_argument("--calibration-images", type=int, default=16)
     parser.add_argument("--json", default=os.path.join(HERE, "results.json"))
