@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
 
-    @Option(help: "Record every spike of the spiking nodes: 'spikes' as compressed (sample, step, neuron) events in /traces/spikes, 'raster' as one bit per neuron and step in /traces/raster (cheaper to write; smaller once ~10% of neurons fire).")
+    @Option(help: "Record every spike of the spiking nodes: 'spikes' as compressed (sample, step, neuron) events in /traces/spikes, 'raster' as one bit per neuron and step in /traces/raster (much cheaper to write; smaller once ~20% of neurons fire per step).")
     var trace: TraceKind?
 
     @Option(name: .customLong("trace-nodes"), help: "Comma-separated spiking nodes to trace (default: all).")

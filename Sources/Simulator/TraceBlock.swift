@@ -3,7 +3,7 @@ public enum SpikeTraceFormat: String, Sendable {
     /// One (sample, step, neuron) row per spike, compressed: compact when few neurons fire.
     case events
     /// One bit per neuron and step, packed eight to a byte, uncompressed: as cheap to write as a memory copy,
-    /// and smaller than events once about one neuron in ten fires.
+    /// and smaller than compressed events once about one neuron in five fires per step.
     case raster
 }
 
