@@ -132,7 +132,7 @@ struct ConvolutionScatter: Sendable {
     /// Per input position: its class's first list (class × input channels), and where tap (0, 0) would land (possibly
     /// outside the output), side by side so that a spike needs one load for both.
     let positionLists: ImmutableBuffer<SIMD2<Int32>>
-    /// Whether the lists above exist (sparse, stride 1, few classes).
+    /// Whether the lists above exist (sparse, stride 1, few classes, lists at most twice the dense layer's bytes).
     let usesEntryLists: Bool
     /// Number of input channels (the lists' row count per class).
     let inputChannels: Int
@@ -248,7 +248,16 @@ struct ConvolutionScatter: Sendable {
                     origins[y * inputWidth + x] = Int32((y + padTop) * outputWidth + x + padLeft)
                 }
             }
-            lists = masks.count <= Self.maximumPositionClasses
+            // Each class repeats the weights of the taps that land; past twice the dense layer's bytes (moderately
+            // sparse layers with many border classes) the per-tap lists are kept instead.
+            var weightsAtTap = [Int](repeating: 0, count: taps)
+            for channel in 0..<conv.inputChannels {
+                for tap in 0..<taps { weightsAtTap[tap] += Int(starts[channel * taps + tap + 1] - starts[channel * taps + tap]) }
+            }
+            let entries = masks.reduce(0) { total, mask in
+                total + (0..<taps).reduce(0) { $0 + (mask[$1] ? weightsAtTap[$1] : 0) } + 3 * conv.inputChannels
+            }
+            lists = masks.count <= Self.maximumPositionClasses && entries * 8 <= 2 * 4 * max(conv.weight.count, 1)
         }
         let rowDilation = twoDimensional ? conv.dilation[0] : 0
         let columnDilation = conv.dilation[axis]
