@@ -290,7 +290,10 @@ struct ConvolutionScatter: Sendable {
         positionLists = arena.store(lists ? zip(classes, origins).map { SIMD2(Int32($0) * Int32(conv.inputChannels), $1) } : [])
     }
 
-    func forEachTarget(input: Int, _ body: (Int) -> Void) {
+    /// Calls `body(channel, tap, output position, sparse tap row)` for every kernel tap (`ky·kW + kx`) of input
+    /// element `input` that lands inside the output; the sparse tap row indexes `tapStarts`.
+    @inline(__always)
+    private func forEachLandingTap(of input: Int, _ body: (Int, Int, Int, Int) -> Void) {
         let plane = inputHeight * inputWidth
         let channel = input / plane, y = (input % plane) / inputWidth, x = input % inputWidth
         for ky in 0..<kernelHeight {
@@ -299,18 +302,28 @@ struct ConvolutionScatter: Sendable {
             for kx in 0..<kernelWidth {
                 let column = Int(landingColumn[x * kernelWidth + kx])
                 if column < 0 { continue }
-                let tap = (channel * kernelHeight + ky) * kernelWidth + kx
-                if let denseTaps {
-                    let base = (channel / inputChannelsPerGroup) * outputChannelsPerGroup
-                    let weights = denseTaps.pointer + ((ky * kernelWidth + kx) * inputChannels + channel) * outputChannelsPerGroup
-                    for k in 0..<outputChannelsPerGroup where weights[k] != 0 {
-                        body((base + k) * outputPlane + row * outputWidth + column)
-                    }
-                    continue
-                }
-                for entry in Int(tapStarts[tap])..<Int(tapStarts[tap + 1]) {
-                    body(Int(tapChannels[entry]) * outputPlane + row * outputWidth + column)
-                }
+                let tap = ky * kernelWidth + kx
+                body(channel, tap, row * outputWidth + column, channel * kernelHeight * kernelWidth + tap)
+            }
+        }
+    }
+
+    /// Dense layers: the weights from input channel `channel` at kernel tap `tap` to its group's output channels.
+    @inline(__always)
+    private func denseRow(_ denseTaps: ImmutableBuffer<Float>, tap: Int, channel: Int) -> UnsafeMutablePointer<Float> {
+        denseTaps.pointer + (tap * inputChannels + channel) * outputChannelsPerGroup
+    }
+
+    func forEachTarget(input: Int, _ body: (Int) -> Void) {
+        forEachLandingTap(of: input) { channel, tap, position, sparseRow in
+            if let denseTaps {
+                let base = (channel / inputChannelsPerGroup) * outputChannelsPerGroup
+                let weights = denseRow(denseTaps, tap: tap, channel: channel)
+                for k in 0..<outputChannelsPerGroup where weights[k] != 0 { body((base + k) * outputPlane + position) }
+                return
+            }
+            for entry in Int(tapStarts[sparseRow])..<Int(tapStarts[sparseRow + 1]) {
+                body(Int(tapChannels[entry]) * outputPlane + position)
             }
         }
     }
@@ -333,12 +346,14 @@ struct ConvolutionScatter: Sendable {
         }
     }
 
-    /// A step's inputs summed per element (`usesEntryLists` only); channels followed as in `scatter(spikes:…)`.
+    /// Scatters every (input element, value) that `inputs` yields through the flat lists. Routes and merging keep
+    /// channels in order (Flatten and pools never move an element to an earlier channel), so the channel is followed
+    /// along the sequence instead of divided out for every input; a jump back is handled by dividing.
     @inline(__always)
-    func scatter(_ merged: MergedInputs, into output: UnsafeMutablePointer<Float>) {
+    private func scatterListed(_ inputs: ((Int, Float) -> Void) -> Void, into output: UnsafeMutablePointer<Float>) {
         let plane = inputHeight &* inputWidth
         var channel = 0, channelStart = 0
-        merged.drain { input, value in
+        inputs { input, value in
             if input &- channelStart >= plane || input < channelStart {
                 channel = input / plane
                 channelStart = channel &* plane
@@ -347,23 +362,20 @@ struct ConvolutionScatter: Sendable {
         }
     }
 
-    /// A step's spikes through `route`. Routes keep channels in order (Flatten and pools never move an element to
-    /// an earlier channel), so the channel is followed along the list instead of divided out for every spike.
+    /// A step's inputs summed per element (`usesEntryLists` only).
+    @inline(__always)
+    func scatter(_ merged: MergedInputs, into output: UnsafeMutablePointer<Float>) {
+        scatterListed({ merged.drain($0) }, into: output)
+    }
+
+    /// A step's spikes through `route`.
     @inline(__always)
     func scatter(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute, into output: UnsafeMutablePointer<Float>) {
         guard usesEntryLists else {
             route.forEachTarget(ofEach: spikes) { input, factor in scatter(input: input, scale: factor, into: output) }
             return
         }
-        let plane = inputHeight &* inputWidth
-        var channel = 0, channelStart = 0
-        route.forEachTarget(ofEach: spikes) { input, factor in
-            if input &- channelStart >= plane || input < channelStart {
-                channel = input / plane
-                channelStart = channel &* plane
-            }
-            scatterListed(channel: channel, position: input &- channelStart, scale: factor, into: output)
-        }
+        scatterListed({ route.forEachTarget(ofEach: spikes, $0) }, into: output)
     }
 
     @inline(__always)
@@ -374,28 +386,16 @@ struct ConvolutionScatter: Sendable {
             scatterListed(channel: channel, position: input &- channel &* plane, scale: scale, into: output)
             return
         }
-        let plane = inputHeight * inputWidth
-        let channel = input / plane
-        let y = (input % plane) / inputWidth
-        let x = input % inputWidth
-        for ky in 0..<kernelHeight {
-            let row = Int(landingRow[y * kernelHeight + ky])
-            if row < 0 { continue }
-            for kx in 0..<kernelWidth {
-                let column = Int(landingColumn[x * kernelWidth + kx])
-                if column < 0 { continue }
-                let position = row * outputWidth + column
-                let tap = (channel * kernelHeight + ky) * kernelWidth + kx
-                if let denseTaps {
-                    // Channels-last: the group's output channels at this position are contiguous.
-                    let weights = denseTaps.pointer + ((ky * kernelWidth + kx) * inputChannels + channel) * outputChannelsPerGroup
-                    let target = output + position * outputChannels + (channel / inputChannelsPerGroup) * outputChannelsPerGroup
-                    for k in 0..<outputChannelsPerGroup { target[k] += scale * weights[k] }
-                    continue
-                }
-                for entry in Int(tapStarts[tap])..<Int(tapStarts[tap + 1]) {
-                    output[Int(tapChannels[entry]) * outputPlane + position] += scale * tapWeights[entry]
-                }
+        forEachLandingTap(of: input) { channel, tap, position, sparseRow in
+            if let denseTaps {
+                // Channels-last: the group's output channels at this position are contiguous.
+                let weights = denseRow(denseTaps, tap: tap, channel: channel)
+                let target = output + position * outputChannels + (channel / inputChannelsPerGroup) * outputChannelsPerGroup
+                for k in 0..<outputChannelsPerGroup { target[k] += scale * weights[k] }
+                return
+            }
+            for entry in Int(tapStarts[sparseRow])..<Int(tapStarts[sparseRow + 1]) {
+                output[Int(tapChannels[entry]) * outputPlane + position] += scale * tapWeights[entry]
             }
         }
     }
