@@ -79,9 +79,9 @@ struct PopulationDynamics: Sendable {
 
     /// Advances every neuron one step with summed input `input`; appends spike indices to `spikes`.
     /// One loop per model for the state update (no per-neuron branching, so it vectorises), then one pass
-    /// for threshold and reset; each neuron's arithmetic is the same, in the same order, as the spec's.
+    /// for threshold and reset (IF: one fused pass, `stepIntegrateAndFire`); each neuron's arithmetic is the same,
+    /// in the same order, as the spec's. `scratch` holds at least `count + 8` indices (IF lists spikes there first).
     @inline(__always)
-    /// `scratch` holds at least `count + 8` indices (the IF path lists spikes there before appending them).
     func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
               reset: ResetMode, comparison: ThresholdComparison, spikes: inout [Int32],
               scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
@@ -92,7 +92,7 @@ struct PopulationDynamics: Sendable {
         var counts = StepCounts()
         var active = 0
         switch model {
-        case .integrator, .integrateAndFire:
+        case .integrator, .integrateAndFire:  // IF returned above; the label keeps the switch exhaustive
             let gain = gain.pointer
             // Eight neurons at a time: the same multiply then add per neuron, so results are bit-identical.
             var index = 0
@@ -173,8 +173,6 @@ struct PopulationDynamics: Sendable {
         var listed = 0
         var activeLanes = SIMD8<Int32>()
         var index = 0
-        // The comparison is fixed per call, so each variant's loop gets its own compare instruction; choosing it
-        // inside the loop made the compiler materialise the lane mask bit by bit.
         // Each variant (comparison; r, theta and reset shared or per neuron) gets its own loop: choosing inside the
         // loop kept loop-invariant branches and made the compiler rebuild the lane mask bit by bit.
         @inline(__always)
