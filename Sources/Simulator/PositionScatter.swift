@@ -80,76 +80,98 @@ final class ActiveInputs {
 }
 
 extension ConvolutionScatter {
-    /// Whether spikes into this convolution are grouped by input position first (dense, ungrouped, output channels
-    /// a multiple of eight): see `scatter(byPosition:into:)`.
-    var scattersByPosition: Bool { denseTaps != nil && inputChannelsPerGroup == inputChannels && outputChannels % 8 == 0 }
-
-    /// Adds the step's active inputs to the channels-last `output`, one input position at a time: for each tap, the
-    /// output row it lands on is loaded once, every active channel's weights for that tap are added to it in
-    /// registers, and it is stored once (scattering input by input reads and writes the row once per input).
-    func scatter(byPosition active: ActiveInputs, into output: UnsafeMutablePointer<Float>) {
-        let outChannels = outputChannels
+    /// Adds the active inputs of a group of steps to the channels-last `output` (step `i`'s slot `i · slotStride`
+    /// elements in). Tap by tap and tile by tile of output channels (see `denseTaps`), every step's and position's
+    /// active channels are added through the tile: the output row a tap lands on is loaded once, every active
+    /// channel's weights are added to it in registers, and it is stored once. A tile is read from memory once per
+    /// group rather than once per step and position.
+    func scatter(byPosition slots: ArraySlice<ActiveInputs>, into output: UnsafeMutablePointer<Float>, slotStride: Int) {
+        let outChannels = outputChannels, inChannels = inputChannels
         let weights = denseTaps!.pointer
-        let starts = active.starts, channels = active.entryChannels, values = active.entryValues
-        let tapStride = inputChannels &* outChannels
-        // Tap by tap, so that one tap's weights (input channels × output channels) stay in cache across positions.
+        let tapStride = inChannels &* outChannels
         for ky in 0..<kernelHeight {
             for kx in 0..<kernelWidth {
-                for position in 0..<active.positions {
-                    let first = Int(starts[position]), end = Int(starts[position &+ 1])
-                    if first == end { continue }
-                    let y = position / inputWidth, x = position &- y &* inputWidth
-                    let row = Int(landingRow[y &* kernelHeight &+ ky])
-                    let column = Int(landingColumn[x &* kernelWidth &+ kx])
-                    if row < 0 || column < 0 { continue }
-                    let targetRow = output + (row &* outputWidth &+ column) &* outChannels
-                    let tapWeights = weights + (ky &* kernelWidth &+ kx) &* tapStride
-                    var k = 0
-                    while k &+ 64 <= outChannels {
-                        let target = UnsafeMutableRawPointer(targetRow + k)
-                        var a0 = target.loadUnaligned(as: SIMD8<Float>.self)
-                        var a1 = target.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                        var a2 = target.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                        var a3 = target.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-                        var a4 = target.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
-                        var a5 = target.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
-                        var a6 = target.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
-                        var a7 = target.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
-                        for entry in first..<end {
-                            let amount = SIMD8<Float>(repeating: values[entry])
-                            let offset: Int = Int(channels[entry]) &* outChannels &+ k
-                            let source = UnsafeRawPointer(tapWeights + offset)
-                            a0 += amount * source.loadUnaligned(as: SIMD8<Float>.self)
-                            a1 += amount * source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                            a2 += amount * source.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                            a3 += amount * source.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-                            a4 += amount * source.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
-                            a5 += amount * source.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
-                            a6 += amount * source.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
-                            a7 += amount * source.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
+                let tapWeights = weights + (ky &* kernelWidth &+ kx) &* tapStride
+                var tileStart = 0
+                while tileStart < outChannels {
+                    let width = min(Self.outputTile, outChannels &- tileStart)
+                    let tile = tapWeights + tileStart &* inChannels
+                    for (slot, active) in zip(0..., slots) {
+                        let slotOutput = output + (slot &* slotStride &+ tileStart)
+                        let starts = active.starts, channels = active.entryChannels, values = active.entryValues
+                        for position in 0..<active.positions {
+                            let first = Int(starts[position]), end = Int(starts[position &+ 1])
+                            if first == end { continue }
+                            let y = position / inputWidth, x = position &- y &* inputWidth
+                            let row = Int(landingRow[y &* kernelHeight &+ ky])
+                            let column = Int(landingColumn[x &* kernelWidth &+ kx])
+                            if row < 0 || column < 0 { continue }
+                            let target = slotOutput + (row &* outputWidth &+ column) &* outChannels
+                            if width == Self.outputTile {
+                                Self.accumulateTile(into: target, from: tile, entries: first..<end, channels: channels, values: values)
+                            } else {
+                                var lane = 0
+                                while lane < width {
+                                    Self.accumulateEight(into: target + lane, from: tile + lane, rowLength: width,
+                                                         entries: first..<end, channels: channels, values: values)
+                                    lane &+= 8
+                                }
+                            }
                         }
-                        target.storeBytes(of: a0, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
-                        target.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
-                        k &+= 64
                     }
-                    while k < outChannels {
-                        let target = UnsafeMutableRawPointer(targetRow + k)
-                        var a0 = target.loadUnaligned(as: SIMD8<Float>.self)
-                        for entry in first..<end {
-                            let offset: Int = Int(channels[entry]) &* outChannels &+ k
-                            a0 += SIMD8<Float>(repeating: values[entry]) * UnsafeRawPointer(tapWeights + offset).loadUnaligned(as: SIMD8<Float>.self)
-                        }
-                        target.storeBytes(of: a0, as: SIMD8<Float>.self)
-                        k &+= 8
-                    }
+                    tileStart &+= width
                 }
             }
         }
+    }
+
+    /// `target[0..<64] += Σ values[e] · tile[channels[e] · 64 ..< + 64]` over `entries`, in eight registers.
+    @inline(__always)
+    private static func accumulateTile(into target: UnsafeMutablePointer<Float>, from tile: UnsafeMutablePointer<Float>,
+                                       entries: Range<Int>, channels: UnsafeMutablePointer<Int32>,
+                                       values: UnsafeMutablePointer<Float>) {
+        let destination = UnsafeMutableRawPointer(target)
+        var a0 = destination.loadUnaligned(as: SIMD8<Float>.self)
+        var a1 = destination.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        var a2 = destination.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        var a3 = destination.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        var a4 = destination.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
+        var a5 = destination.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
+        var a6 = destination.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
+        var a7 = destination.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
+        for entry in entries {
+            let amount = SIMD8<Float>(repeating: values[entry])
+            let source = UnsafeRawPointer(tile + Int(channels[entry]) &* outputTile)
+            a0 += amount * source.loadUnaligned(as: SIMD8<Float>.self)
+            a1 += amount * source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            a2 += amount * source.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            a3 += amount * source.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            a4 += amount * source.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
+            a5 += amount * source.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
+            a6 += amount * source.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
+            a7 += amount * source.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
+        }
+        destination.storeBytes(of: a0, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
+        destination.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
+    }
+
+    /// Eight output channels of a narrower tile whose rows are `rowLength` long.
+    @inline(__always)
+    private static func accumulateEight(into target: UnsafeMutablePointer<Float>, from tile: UnsafeMutablePointer<Float>,
+                                        rowLength: Int, entries: Range<Int>, channels: UnsafeMutablePointer<Int32>,
+                                        values: UnsafeMutablePointer<Float>) {
+        let destination = UnsafeMutableRawPointer(target)
+        var sum = destination.loadUnaligned(as: SIMD8<Float>.self)
+        for entry in entries {
+            let source = UnsafeRawPointer(tile + Int(channels[entry]) &* rowLength)
+            sum += SIMD8<Float>(repeating: values[entry]) * source.loadUnaligned(as: SIMD8<Float>.self)
+        }
+        destination.storeBytes(of: sum, as: SIMD8<Float>.self)
     }
 }

@@ -44,6 +44,9 @@ public struct SimulationPlan: Sendable {
     /// The Output node whose accumulation gives the predictions.
     public let readoutNode: Int
     let stages: [Stage]
+    /// Steps per group for networks without cycles (see `SampleWorker`), nil for the engine's choice. Results do not
+    /// depend on it; tests set it to run every network with groups that do not divide T.
+    var stepsPerGroup: Int?
     /// Owns the memory the stages point into.
     let arena: BufferArena
 

@@ -138,10 +138,18 @@ struct ConvolutionScatter: Sendable {
     let inputChannels: Int
     /// More classes than this (large kernels with large dilation) would multiply the lists' memory: use per-tap lists.
     static let maximumPositionClasses = 16
-    /// Dense layers: row `(ky·kW + kx)·C_in + c` holds the weights from input channel c at tap (ky, kx) to the
-    /// output channels of c's group, contiguous, so that scatters write a channels-last (H, W, C) output with a
-    /// vectorisable inner loop; tap-major, so that one tap's rows for every channel are one block in memory.
+    /// Dense layers, tap-major (one tap's weights for every channel are one block in memory), output channels
+    /// contiguous so that scatters write a channels-last (H, W, C) output with a vectorisable inner loop:
+    /// - with `scattersByPosition`, each tap's block is cut into tiles of up to `outputTile` output channels, and a
+    ///   tile holds a row of its channels per input channel: a tile (input channels × 64 × 4 bytes, 128 kB for 512
+    ///   input channels) stays in the L2 cache while every position and step of a group is added through it;
+    /// - otherwise row `(ky·kW + kx)·C_in + c` holds the weights from input channel c to its group's output channels.
     let denseTaps: ImmutableBuffer<Float>?
+    /// Whether spikes into this convolution are grouped by input position first (dense, ungrouped, output channels
+    /// a multiple of eight): see `scatter(byPosition:into:slotStride:)`.
+    let scattersByPosition: Bool
+    /// Output channels per weight tile of layers scattered by position (eight 8-wide registers).
+    static let outputTile = 64
 
     /// Whether `scatter` writes a channels-last (H·W, C) buffer that the caller transposes afterwards (dense layers).
     var writesChannelsLast: Bool { denseTaps != nil }
@@ -188,12 +196,21 @@ struct ConvolutionScatter: Sendable {
         let weights = conv.weight.floatValues
         let density = Double(conv.weight.nonZeroCount) / Double(max(conv.weight.count, 1))
         if density > WeightedKernel.denseStorageDensity {
+            let byPosition = perGroupIn == conv.inputChannels && conv.outputChannels % 8 == 0
+            scattersByPosition = byPosition
             var dense = [Float](repeating: 0, count: conv.inputChannels * taps * perGroupOut)
             for channel in 0..<conv.inputChannels {
                 let group = channel / perGroupIn, local = channel % perGroupIn
                 for tap in 0..<taps {
                     for k in 0..<perGroupOut {
-                        dense[(tap * conv.inputChannels + channel) * perGroupOut + k] = weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
+                        let index: Int
+                        if byPosition {
+                            let tileStart = k - k % Self.outputTile, width = min(Self.outputTile, perGroupOut - tileStart)
+                            index = tap * conv.inputChannels * perGroupOut + tileStart * conv.inputChannels + channel * width + k - tileStart
+                        } else {
+                            index = (tap * conv.inputChannels + channel) * perGroupOut + k
+                        }
+                        dense[index] = weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
                     }
                 }
             }
@@ -209,6 +226,7 @@ struct ConvolutionScatter: Sendable {
             return
         }
         denseTaps = nil
+        scattersByPosition = false
         var starts: [Int32] = [0], channels: [Int32] = [], values: [Float] = []
         for channel in 0..<conv.inputChannels {
             let group = channel / perGroupIn, local = channel % perGroupIn
@@ -308,18 +326,31 @@ struct ConvolutionScatter: Sendable {
         }
     }
 
-    /// Dense layers: the weights from input channel `channel` at kernel tap `tap` to its group's output channels.
+    /// Dense layers: the weights from input channel `channel` at kernel tap `tap` to its group's output channels, as
+    /// `body(weights, first output channel, count)` for each contiguous run (one run, or one per tile).
     @inline(__always)
-    private func denseRow(_ denseTaps: ImmutableBuffer<Float>, tap: Int, channel: Int) -> UnsafeMutablePointer<Float> {
-        denseTaps.pointer + (tap * inputChannels + channel) * outputChannelsPerGroup
+    private func forEachDenseRun(_ denseTaps: ImmutableBuffer<Float>, tap: Int, channel: Int,
+                                 _ body: (UnsafeMutablePointer<Float>, Int, Int) -> Void) {
+        let groupBase = (channel / inputChannelsPerGroup) * outputChannelsPerGroup
+        guard scattersByPosition else {
+            body(denseTaps.pointer + (tap * inputChannels + channel) * outputChannelsPerGroup, groupBase, outputChannelsPerGroup)
+            return
+        }
+        let tapBlock = denseTaps.pointer + tap * inputChannels * outputChannels
+        var tileStart = 0
+        while tileStart < outputChannels {
+            let width = min(Self.outputTile, outputChannels - tileStart)
+            body(tapBlock + tileStart * inputChannels + channel * width, tileStart, width)
+            tileStart += width
+        }
     }
 
     func forEachTarget(input: Int, _ body: (Int) -> Void) {
         forEachLandingTap(of: input) { channel, tap, position, sparseRow in
             if let denseTaps {
-                let base = (channel / inputChannelsPerGroup) * outputChannelsPerGroup
-                let weights = denseRow(denseTaps, tap: tap, channel: channel)
-                for k in 0..<outputChannelsPerGroup where weights[k] != 0 { body((base + k) * outputPlane + position) }
+                forEachDenseRun(denseTaps, tap: tap, channel: channel) { weights, first, count in
+                    for k in 0..<count where weights[k] != 0 { body((first + k) * outputPlane + position) }
+                }
                 return
             }
             for entry in Int(tapStarts[sparseRow])..<Int(tapStarts[sparseRow + 1]) {
@@ -389,9 +420,10 @@ struct ConvolutionScatter: Sendable {
         forEachLandingTap(of: input) { channel, tap, position, sparseRow in
             if let denseTaps {
                 // Channels-last: the group's output channels at this position are contiguous.
-                let weights = denseRow(denseTaps, tap: tap, channel: channel)
-                let target = output + position * outputChannels + (channel / inputChannelsPerGroup) * outputChannelsPerGroup
-                for k in 0..<outputChannelsPerGroup { target[k] += scale * weights[k] }
+                forEachDenseRun(denseTaps, tap: tap, channel: channel) { weights, first, count in
+                    let target = output + position * outputChannels + first
+                    for k in 0..<count { target[k] += scale * weights[k] }
+                }
                 return
             }
             for entry in Int(tapStarts[sparseRow])..<Int(tapStarts[sparseRow + 1]) {

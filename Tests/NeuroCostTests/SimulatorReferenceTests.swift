@@ -1,5 +1,6 @@
 import Foundation
 import NeuroCost
+@testable import Simulator
 import Testing
 
 /// Generates the simulation cases once per test process: NIR files written with `nir`, data files, and the
@@ -27,7 +28,7 @@ enum SimulationFixtures {
         var mismatches: [String] = []
     }
 
-    private func compare(case name: String) throws -> (Comparison, exact: Bool) {
+    private func compare(case name: String, stepsPerGroup: Int? = nil) throws -> (Comparison, exact: Bool) {
         let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
         let optionsJSON = try expected.object("options")
         let options = SimulationOptions(
@@ -38,7 +39,8 @@ enum SimulationFixtures {
             dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
             seed: UInt64(try optionsJSON.int("seed")))
         let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
-        let plan = try SimulationPlan(network: network, options: options)
+        var plan = try SimulationPlan(network: network, options: options)
+        plan.stepsPerGroup = stepsPerGroup
         let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"), preferSpikes: options.encoding == .spikes)
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 2, recordSteps: true)
 
@@ -85,6 +87,50 @@ enum SimulationFixtures {
         #expect(exact)
         #expect(comparison.compared > 0)
         #expect(comparison.differing == 0, "\(testCase): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
+    }
+
+    /// Networks without cycles run a group of steps node by node (dense convolutions pass over their weights once
+    /// per group): results must not depend on the group size, including groups that do not divide T (3 of 8 or 6)
+    /// and groups of one step (networks whose engine choice is 8).
+    @Test("the same counts and predictions with steps run in groups of 1 and of 3", arguments: exactCases, [1, 3])
+    func groupsOfSteps(testCase: String, stepsPerGroup: Int) throws {
+        let (comparison, _) = try compare(case: testCase, stepsPerGroup: stepsPerGroup)
+        #expect(comparison.compared > 0)
+        #expect(comparison.differing == 0, "\(testCase), groups of \(stepsPerGroup): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
+    }
+
+    /// Dense convolutions scattered by position keep their weights in tiles of 64 output channels (72 = 64 + 8
+    /// here): the targets a spike reaches (core mapping's walk) must still be exactly the non-zero weights' outputs.
+    @Test("a dense convolution's spike targets are its non-zero weights' outputs, across weight tiles")
+    func tiledDenseTargets() throws {
+        let network = try NIRReader.read(path: SimulationFixtures.file("cnn_dense_spikes_direct.nir")).network
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let source = try #require(network.index(of: "if1")), target = try #require(network.index(of: "if2"))
+        guard case .convolution(let conv) = network.nodes[try #require(network.index(of: "conv2"))].kind else {
+            Issue.record("conv2 is not a convolution")
+            return
+        }
+        let weights = conv.weight.floatValues  // (72, 8, 3, 3), stride 1, padding 1, on 10 × 10
+        #expect(conv.weight.shape == [72, 8, 3, 3])
+        let walker = plan.synapticTargets(ofNode: source)
+        var checked = 0
+        for neuron in 0..<(8 * 10 * 10) {
+            var reached: [Int] = []
+            walker.forEach(neuron: neuron) { node, element in if node == target { reached.append(element) } }
+            let channel = neuron / 100, y = (neuron % 100) / 10, x = neuron % 10
+            var expected: [Int] = []
+            for output in 0..<72 {
+                for ky in 0..<3 {
+                    for kx in 0..<3 where weights[((output * 8 + channel) * 3 + ky) * 3 + kx] != 0 {
+                        let outY = y + 1 - ky, outX = x + 1 - kx
+                        if (0..<10).contains(outY), (0..<10).contains(outX) { expected.append(output * 100 + outY * 10 + outX) }
+                    }
+                }
+            }
+            #expect(reached.sorted() == expected.sorted(), "neuron \(neuron)")
+            checked += expected.count
+        }
+        #expect(checked > 40_000)
     }
 
     /// Ordinary float weights: sums in another order can move a potential across the threshold by one ulp,
