@@ -1,9 +1,11 @@
-/// One step's active inputs of a dense convolution, grouped by input position: the channels that received
-/// something there and how much (a spike's route factor, summed when several spikes reach the same element
-/// through a pool). Per worker and node, allocated once.
+/// The active inputs of a dense convolution, grouped by input position, for each slot (a lane's step of the group):
+/// the channels that received something there and how much (a spike's route factor, summed when several spikes
+/// reach the same element through a pool). Inputs are added for one slot at a time and sealed into that slot's
+/// lists; the slots are then scattered together. Per worker and node, allocated once.
 final class ActiveInputs {
     let positions: Int
     let channels: Int
+    let slots: Int
     /// Summed value per (position, channel), channels-last, and whether it was touched; cleared by every `seal`.
     /// (A flag rather than `value != 0`: analog inputs and spikes into one node could sum to zero and come back.)
     private let values: UnsafeMutablePointer<Float>
@@ -11,15 +13,17 @@ final class ActiveInputs {
     private let touchedPositions: UnsafeMutablePointer<Int32>
     private let touchedChannels: UnsafeMutablePointer<Int32>
     private var touchedCount = 0
-    /// After `seal`: entries `starts[q]..<starts[q + 1]` are position q's active channels and their values.
-    let starts: UnsafeMutablePointer<Int32>
+    /// Per slot, after its `seal`: entries `starts[q]..<starts[q + 1]` of `starts(slot)` are position q's active
+    /// channels and their values, in `channels(slot)` and `values(slot)`.
+    private let allStarts: UnsafeMutablePointer<Int32>
     private let cursor: UnsafeMutablePointer<Int32>
-    let entryChannels: UnsafeMutablePointer<Int32>
-    let entryValues: UnsafeMutablePointer<Float>
+    private let allChannels: UnsafeMutablePointer<Int32>
+    private let allValues: UnsafeMutablePointer<Float>
 
-    init(channels: Int, positions: Int) {
+    init(channels: Int, positions: Int, slots: Int) {
         self.channels = channels
         self.positions = positions
+        self.slots = slots
         let count = max(channels * positions, 1)
         values = .allocate(capacity: count)
         values.initialize(repeating: 0, count: count)
@@ -27,11 +31,11 @@ final class ActiveInputs {
         touched.initialize(repeating: false, count: count)
         touchedPositions = .allocate(capacity: count + 1)  // + the slot a repeated element is written to
         touchedChannels = .allocate(capacity: count + 1)
-        starts = .allocate(capacity: positions + 1)
-        starts.initialize(repeating: 0, count: positions + 1)
+        allStarts = .allocate(capacity: slots * (positions + 1))
+        allStarts.initialize(repeating: 0, count: slots * (positions + 1))
         cursor = .allocate(capacity: max(positions, 1))
-        entryChannels = .allocate(capacity: count)
-        entryValues = .allocate(capacity: count)
+        allChannels = .allocate(capacity: slots * count)
+        allValues = .allocate(capacity: slots * count)
     }
 
     deinit {
@@ -39,13 +43,17 @@ final class ActiveInputs {
         touched.deallocate()
         touchedPositions.deallocate()
         touchedChannels.deallocate()
-        starts.deallocate()
+        allStarts.deallocate()
         cursor.deallocate()
-        entryChannels.deallocate()
-        entryValues.deallocate()
+        allChannels.deallocate()
+        allValues.deallocate()
     }
 
-    /// Adds `amount` to input element `element` (flat (C, H, W) index).
+    @inline(__always) func starts(_ slot: Int) -> UnsafeMutablePointer<Int32> { allStarts + slot &* (positions &+ 1) }
+    @inline(__always) func channels(_ slot: Int) -> UnsafeMutablePointer<Int32> { allChannels + slot &* channels &* positions }
+    @inline(__always) func values(_ slot: Int) -> UnsafeMutablePointer<Float> { allValues + slot &* channels &* positions }
+
+    /// Adds `amount` to input element `element` (flat (C, H, W) index) of the slot being collected.
     @inline(__always)
     func add(element: Int, amount: Float) {
         let channel = element / positions
@@ -59,8 +67,9 @@ final class ActiveInputs {
         values[slot] += amount
     }
 
-    /// Groups what was added by position (counting sort, stable) and clears it for the next step.
-    func seal() {
+    /// Groups what was added by position (counting sort, stable) into `slot`'s lists and clears it for the next.
+    func seal(slot: Int) {
+        let starts = starts(slot), entryChannels = channels(slot), entryValues = values(slot)
         starts.update(repeating: 0, count: positions + 1)
         for index in 0..<touchedCount { starts[Int(touchedPositions[index]) &+ 1] &+= 1 }
         for position in 0..<positions { starts[position &+ 1] &+= starts[position] }
@@ -69,23 +78,23 @@ final class ActiveInputs {
             let position = Int(touchedPositions[index]), channel = Int(touchedChannels[index])
             let entry = Int(cursor[position])
             cursor[position] &+= 1
-            let slot = position &* channels &+ channel
+            let element = position &* channels &+ channel
             entryChannels[entry] = Int32(truncatingIfNeeded: channel)
-            entryValues[entry] = values[slot]
-            values[slot] = 0
-            touched[slot] = false
+            entryValues[entry] = values[element]
+            values[element] = 0
+            touched[element] = false
         }
         touchedCount = 0
     }
 }
 
 extension ConvolutionScatter {
-    /// Adds the active inputs of a group of steps to the channels-last `output` (step `i`'s slot `i · slotStride`
-    /// elements in). Tap by tap and tile by tile of output channels (see `denseTaps`), every step's and position's
-    /// active channels are added through the tile: the output row a tap lands on is loaded once, every active
-    /// channel's weights are added to it in registers, and it is stored once. A tile is read from memory once per
-    /// group rather than once per step and position.
-    func scatter(byPosition slots: ArraySlice<ActiveInputs>, into output: UnsafeMutablePointer<Float>, slotStride: Int) {
+    /// Adds the active inputs of `slots` to the channels-last `output` (slot s's `s · slotStride` elements in).
+    /// Tap by tap and tile by tile of output channels (see `denseTaps`), every slot's and position's active channels
+    /// are added through the tile: the output row a tap lands on is loaded once, every active channel's weights are
+    /// added to it in registers, and it is stored once. A tile is read from memory once per call (every step of a
+    /// group, in every lane) rather than once per step and position.
+    func scatter(byPosition active: ActiveInputs, slots: [Int], into output: UnsafeMutablePointer<Float>, slotStride: Int) {
         let outChannels = outputChannels, inChannels = inputChannels
         let weights = denseTaps!.pointer
         let tapStride = inChannels &* outChannels
@@ -96,9 +105,9 @@ extension ConvolutionScatter {
                 while tileStart < outChannels {
                     let width = min(Self.outputTile, outChannels &- tileStart)
                     let tile = tapWeights + tileStart &* inChannels
-                    for (slot, active) in zip(0..., slots) {
+                    for slot in slots {
                         let slotOutput = output + (slot &* slotStride &+ tileStart)
-                        let starts = active.starts, channels = active.entryChannels, values = active.entryValues
+                        let starts = active.starts(slot), channels = active.channels(slot), values = active.values(slot)
                         for position in 0..<active.positions {
                             let first = Int(starts[position]), end = Int(starts[position &+ 1])
                             if first == end { continue }
@@ -110,11 +119,11 @@ extension ConvolutionScatter {
                             if width == Self.outputTile {
                                 Self.accumulateTile(into: target, from: tile, entries: first..<end, channels: channels, values: values)
                             } else {
-                                var lane = 0
-                                while lane < width {
-                                    Self.accumulateEight(into: target + lane, from: tile + lane, rowLength: width,
+                                var offset = 0
+                                while offset < width {
+                                    Self.accumulateEight(into: target + offset, from: tile + offset, rowLength: width,
                                                          entries: first..<end, channels: channels, values: values)
-                                    lane &+= 8
+                                    offset &+= 8
                                 }
                             }
                         }

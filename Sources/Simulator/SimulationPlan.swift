@@ -47,6 +47,9 @@ public struct SimulationPlan: Sendable {
     /// Steps per group for networks without cycles (see `SampleWorker`), nil for the engine's choice. Results do not
     /// depend on it; tests set it to run every network with groups that do not divide T.
     var stepsPerGroup: Int?
+    /// Samples a worker runs side by side for networks without cycles (see `SampleWorker`), nil for the engine's
+    /// choice. Results do not depend on it either.
+    var lanes: Int?
     /// Owns the memory the stages point into.
     let arena: BufferArena
 

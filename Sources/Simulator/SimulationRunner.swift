@@ -84,10 +84,16 @@ public enum SimulationRunner {
                 let shared = SharedPointer(valueBuffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: threadCount) { workerIndex in
                     let worker = workers.workers[workerIndex]
-                    for local in stride(from: workerIndex, to: block.count, by: threadCount) {
-                        worker.run(sample: shared.pointer + local * elementsPerSample, index: block.lowerBound + local)
-                        sink.store(sample: local, counts: worker.sampleCounts, predictions: worker.stepPredictions)
-                        if !traces.isEmpty { sink.storeTraces(sample: local, worker: worker, request: traces) }
+                    let mine = Array(stride(from: workerIndex, to: block.count, by: threadCount))
+                    for first in stride(from: 0, to: mine.count, by: worker.lanes) {
+                        let locals = mine[first..<min(first + worker.lanes, mine.count)]
+                        worker.run(samples: locals.map {
+                            SampleWorker.Sample(values: shared.pointer + $0 * elementsPerSample, index: block.lowerBound + $0)
+                        })
+                        for (lane, local) in locals.enumerated() {
+                            sink.store(sample: local, counts: worker.sampleCounts[lane], predictions: worker.stepPredictions[lane])
+                            if !traces.isEmpty { sink.storeTraces(sample: local, lane: lane, worker: worker, request: traces) }
+                        }
                     }
                 }
             }
@@ -228,16 +234,16 @@ private final class BlockResults: @unchecked Sendable {
     }
 
     /// Called from worker threads; each sample's slot belongs to one worker only.
-    func storeTraces(sample: Int, worker: SampleWorker, request: TraceRequest) {
+    func storeTraces(sample: Int, lane: Int, worker: SampleWorker, request: TraceRequest) {
         for node in request.spikingNodes {
             if request.spikeFormat == .raster {
-                spikeRasters[sample][node] = worker.takeRaster(node)
+                spikeRasters[sample][node] = worker.takeRaster(lane: lane, node: node)
             } else {
-                spikeSteps[sample][node] = worker.tracedSteps[node]
-                spikeNeurons[sample][node] = worker.tracedNeurons[node]
+                spikeSteps[sample][node] = worker.tracedSteps[lane][node]
+                spikeNeurons[sample][node] = worker.tracedNeurons[lane][node]
             }
         }
-        for node in request.potentials.keys { potentials[sample][node] = worker.samplePotentials[node] ?? [] }
+        for node in request.potentials.keys { potentials[sample][node] = worker.samplePotentials[lane][node] ?? [] }
     }
 
     /// The block's traces in sample order.

@@ -28,7 +28,7 @@ enum SimulationFixtures {
         var mismatches: [String] = []
     }
 
-    private func compare(case name: String, stepsPerGroup: Int? = nil) throws -> (Comparison, exact: Bool) {
+    private func compare(case name: String, schedule: Schedule? = nil) throws -> (Comparison, exact: Bool) {
         let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
         let optionsJSON = try expected.object("options")
         let options = SimulationOptions(
@@ -40,7 +40,8 @@ enum SimulationFixtures {
             seed: UInt64(try optionsJSON.int("seed")))
         let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
         var plan = try SimulationPlan(network: network, options: options)
-        plan.stepsPerGroup = stepsPerGroup
+        plan.stepsPerGroup = schedule?.stepsPerGroup
+        plan.lanes = schedule?.lanes
         let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"), preferSpikes: options.encoding == .spikes)
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 2, recordSteps: true)
 
@@ -89,14 +90,62 @@ enum SimulationFixtures {
         #expect(comparison.differing == 0, "\(testCase): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
     }
 
-    /// Networks without cycles run a group of steps node by node (dense convolutions pass over their weights once
-    /// per group): results must not depend on the group size, including groups that do not divide T (3 of 8 or 6)
-    /// and groups of one step (networks whose engine choice is 8).
-    @Test("the same counts and predictions with steps run in groups of 1 and of 3", arguments: exactCases, [1, 3])
-    func groupsOfSteps(testCase: String, stepsPerGroup: Int) throws {
-        let (comparison, _) = try compare(case: testCase, stepsPerGroup: stepsPerGroup)
+    /// How a worker schedules a network without cycles: steps per group (node by node within a group) and samples
+    /// side by side.
+    struct Schedule: Sendable, CustomTestStringConvertible {
+        let stepsPerGroup: Int
+        let lanes: Int
+        var testDescription: String { "groups of \(stepsPerGroup) steps, \(lanes) samples side by side" }
+    }
+
+    /// Results must not depend on the schedule, including groups that do not divide T (3 of 8 or 6), groups of one
+    /// step (networks whose engine choice is 8), and more lanes than a worker has samples left for.
+    @Test("the same counts and predictions under other schedules", arguments: exactCases,
+          [Schedule(stepsPerGroup: 1, lanes: 1), Schedule(stepsPerGroup: 3, lanes: 1), Schedule(stepsPerGroup: 3, lanes: 3)])
+    func otherSchedules(testCase: String, schedule: Schedule) throws {
+        let (comparison, _) = try compare(case: testCase, schedule: schedule)
         #expect(comparison.compared > 0)
-        #expect(comparison.differing == 0, "\(testCase), groups of \(stepsPerGroup): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
+        #expect(comparison.differing == 0, "\(testCase), \(schedule.testDescription): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
+    }
+
+    /// Traces are assembled per lane and step of a group: they must come out the same, sample by sample, under any
+    /// schedule (spike events, rasters and recorded potentials).
+    @Test("the same traces under other schedules", arguments: [SpikeTraceFormat.events, .raster])
+    func tracesUnderOtherSchedules(format: SpikeTraceFormat) throws {
+        let network = try NIRReader.read(path: SimulationFixtures.file("cnn_dense_spikes_direct.nir")).network
+        let spiking = Set(["if1", "if2", "if3", "if4"].compactMap { network.index(of: $0) })
+        let if2 = try #require(network.index(of: "if2"))
+        let request = TraceRequest(spikingNodes: spiking, spikeFormat: format, potentials: [if2: [0, 100, 7_199]])
+        let dataset = try SampleDataset(path: SimulationFixtures.file("cnn_dense_spikes_direct.data.h5"), preferSpikes: false)
+        func traces(_ schedule: Schedule?) throws -> [String: [Double]] {
+            var plan = try SimulationPlan(network: network, options: SimulationOptions())
+            plan.stepsPerGroup = schedule?.stepsPerGroup
+            plan.lanes = schedule?.lanes
+            let collected = TraceCollector()
+            _ = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 2, traces: request) { collected.add($0) }
+            return collected.columns
+        }
+        let engineChoice = try traces(nil)
+        #expect(engineChoice.values.contains { !$0.isEmpty })
+        for schedule in [Schedule(stepsPerGroup: 1, lanes: 1), Schedule(stepsPerGroup: 3, lanes: 3)] {
+            #expect(try traces(schedule) == engineChoice, "\(schedule.testDescription)")
+        }
+    }
+
+    /// Every column of the trace blocks, concatenated in block order (blocks may arrive on another thread).
+    final class TraceCollector: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var columns: [String: [Double]] = [:]
+
+        func add(_ block: TraceBlock) {
+            lock.lock()
+            defer { lock.unlock() }
+            for (node, values) in block.spikeSamples { columns["samples \(node)", default: []] += values.map(Double.init) }
+            for (node, values) in block.spikeSteps { columns["steps \(node)", default: []] += values.map(Double.init) }
+            for (node, values) in block.spikeNeurons { columns["neurons \(node)", default: []] += values.map(Double.init) }
+            for (node, values) in block.spikeRasters { columns["raster \(node)", default: []] += values.map(Double.init) }
+            for (node, values) in block.potentials { columns["v \(node)", default: []] += values.map(Double.init) }
+        }
     }
 
     /// Dense convolutions scattered by position keep their weights in tiles of 64 output channels (72 = 64 + 8
