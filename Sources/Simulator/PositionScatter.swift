@@ -108,22 +108,25 @@ extension ConvolutionScatter {
                     for slot in slots {
                         let slotOutput = output + (slot &* slotStride &+ tileStart)
                         let starts = active.starts(slot), channels = active.channels(slot), values = active.values(slot)
-                        for position in 0..<active.positions {
-                            let first = Int(starts[position]), end = Int(starts[position &+ 1])
-                            if first == end { continue }
-                            let y = position / inputWidth, x = position &- y &* inputWidth
+                        for y in 0..<inputHeight {
                             let row = Int(landingRow[y &* kernelHeight &+ ky])
-                            let column = Int(landingColumn[x &* kernelWidth &+ kx])
-                            if row < 0 || column < 0 { continue }
-                            let target = slotOutput + (row &* outputWidth &+ column) &* outChannels
-                            if width == Self.outputTile {
-                                Self.accumulateTile(into: target, from: tile, entries: first..<end, channels: channels, values: values)
-                            } else {
-                                var offset = 0
-                                while offset < width {
-                                    Self.accumulateEight(into: target + offset, from: tile + offset, rowLength: width,
-                                                         entries: first..<end, channels: channels, values: values)
-                                    offset &+= 8
+                            if row < 0 { continue }  // the tap lands outside the output from this whole input row
+                            let rowStarts = starts + y &* inputWidth
+                            let rowOutput = slotOutput + row &* outputWidth &* outChannels
+                            for x in 0..<inputWidth {
+                                let first = Int(rowStarts[x]), end = Int(rowStarts[x &+ 1])
+                                let column = Int(landingColumn[x &* kernelWidth &+ kx])
+                                if first == end || column < 0 { continue }
+                                let target = rowOutput + column &* outChannels
+                                if width == Self.outputTile {
+                                    Self.accumulateTile(into: target, from: tile, entries: first..<end, channels: channels, values: values)
+                                } else {
+                                    var offset = 0
+                                    while offset < width {
+                                        Self.accumulateEight(into: target + offset, from: tile + offset, rowLength: width,
+                                                             entries: first..<end, channels: channels, values: values)
+                                        offset &+= 8
+                                    }
                                 }
                             }
                         }
