@@ -44,13 +44,6 @@ final class SampleWorker {
     private var activeInputs: [ActiveInputs?]
     /// Per sparse convolution fed through a pool: the step's routed spikes summed per input element.
     private var mergedInputs: [MergedInputs?]
-    /// Per sparse convolution fed by spikes only, with outputs small enough (`steppedOutputBytes`): the group's
-    /// inputs per element and step, and the output they are scattered into, laid out (element, step).
-    private var steppedInputs: [SteppedInputs?]
-    private var stepMajorOutputs: [UnsafeMutablePointer<SIMD8<Float>>?]
-    /// Above this, an (element, step) output leaves the L2 cache and the scatter's random writes slow down more than
-    /// walking each element's synapses once per group saves.
-    static let steppedOutputBytes = 512 << 10
     /// The slots a weighted node computed in the current group (reused).
     private var computedSlots: [Int] = []
     /// Per lane, `readoutCount` sums.
@@ -157,16 +150,13 @@ final class SampleWorker {
         layerCount = plan.layerNodes.count
         timesteps = plan.options.timesteps
         let nodeCount = plan.stages.count
-        let densePassesGain = plan.stages.contains { stage in
+        let groupsGain = plan.stages.contains { stage in
             guard case .weighted(.convolution(let convolution), _, _, _) = stage.kind else { return false }
             return convolution.scattersByPosition && !stage.isStaticPerSample
         }
-        let steppedGain = plan.stages.contains(where: Self.scattersStepped)
         let acyclic = !plan.network.hasRecurrentEdges
-        let groupsGain = densePassesGain || steppedGain
-        let groupSize = acyclic
-            ? min(timesteps, Self.maximumStepsPerGroup, max(1, plan.stepsPerGroup ?? (groupsGain ? Self.maximumStepsPerGroup : 1))) : 1
-        let laneCount = acyclic ? max(1, plan.lanes ?? (densePassesGain ? Self.defaultLanes : 1)) : 1
+        let groupSize = acyclic ? min(timesteps, max(1, plan.stepsPerGroup ?? (groupsGain ? Self.maximumStepsPerGroup : 1))) : 1
+        let laneCount = acyclic ? max(1, plan.lanes ?? (groupsGain ? Self.defaultLanes : 1)) : 1
         stepsPerGroup = groupSize
         lanes = laneCount
         outputs = Array(repeating: nil, count: nodeCount)
@@ -180,8 +170,6 @@ final class SampleWorker {
         channelsLast = Array(repeating: nil, count: nodeCount)
         activeInputs = Array(repeating: nil, count: nodeCount)
         mergedInputs = Array(repeating: nil, count: nodeCount)
-        steppedInputs = Array(repeating: nil, count: nodeCount)
-        stepMajorOutputs = Array(repeating: nil, count: nodeCount)
         sampleCounts = Array(repeating: Dictionary(uniqueKeysWithValues: CountMetric.allCases.map {
             ($0, [Int](repeating: 0, count: plan.options.timesteps * plan.layerNodes.count))
         }), count: laneCount)
@@ -212,12 +200,7 @@ final class SampleWorker {
                 let perStep = !stage.isStaticPerSample
                 outputs[node] = allocatePerSlot(perStep: perStep)
                 if kernel.writesChannelsLast { channelsLast[node] = allocate(laneCount * (perStep ? groupSize : 1) * count) }
-                if groupSize > 1 && Self.scattersStepped(stage) {
-                    steppedInputs[node] = SteppedInputs(elements: stage.inputCount)
-                    let buffer = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(count, 1))
-                    buffer.initialize(repeating: .zero, count: max(count, 1))
-                    stepMajorOutputs[node] = buffer
-                } else if case .convolution(let convolution) = kernel, convolution.usesEntryLists,
+                if case .convolution(let convolution) = kernel, convolution.usesEntryLists,
                    stage.projections.contains(where: { $0.carriesSpikes && !$0.route.isIdentity }) {
                     mergedInputs[node] = MergedInputs(elements: stage.inputCount)
                 }
@@ -256,17 +239,7 @@ final class SampleWorker {
         if !acyclic { buffersToReset = allocations }
     }
 
-    /// Whether a weighted node scatters a group's inputs once per element (`SteppedInputs`): a sparse convolution
-    /// with flat lists, fed by spikes only, whose (element, step) output fits `steppedOutputBytes`.
-    private static func scattersStepped(_ stage: Stage) -> Bool {
-        guard case .weighted(.convolution(let convolution), _, _, _) = stage.kind else { return false }
-        return convolution.usesEntryLists && !stage.isStaticPerSample && !stage.projections.isEmpty
-            && stage.projections.allSatisfy(\.carriesSpikes)
-            && stage.outputCount * MemoryLayout<SIMD8<Float>>.stride <= steppedOutputBytes
-    }
-
     deinit {
-        for buffer in stepMajorOutputs { buffer?.deallocate() }
         for (pointer, _) in allocations { pointer.deallocate() }
         readout.deallocate()
         spikeScratch.deallocate()
@@ -434,10 +407,6 @@ final class SampleWorker {
                              taps: ImmutableBuffer<Int32>, steps: Range<Int>, lanes laneCount: Int) {
         let node = stage.node
         let count = stage.outputCount
-        if let stepped = steppedInputs[node], case .convolution(let convolution) = kernel {
-            runStepped(stage, convolution: convolution, stepped: stepped, bias: bias, biasAdds: biasAdds, steps: steps, lanes: laneCount)
-            return
-        }
         let slotsPerLane = stage.isStaticPerSample ? 1 : stepsPerGroup
         // Dense convolutions accumulate channels-last (contiguous inner loop) and are transposed at the end.
         let channelCount = channelsLast[node] == nil ? 1 : plan.network.outputShapes[node][0]
@@ -506,58 +475,6 @@ final class SampleWorker {
             for slot in computedSlots {
                 Self.transpose(accumulated + slot &* count, positions: plane, channels: channelCount, into: outputs[node]! + slot &* count)
             }
-        }
-    }
-
-    /// A sparse convolution fed by spikes only, for a group of steps in every lane: each lane's spikes are collected
-    /// per input element and step, scattered once per element into the (element, step) output, and handed to each
-    /// step's output.
-    private func runStepped(_ stage: Stage, convolution: ConvolutionScatter, stepped: SteppedInputs,
-                            bias: ImmutableBuffer<Float>?, biasAdds: Int, steps: Range<Int>, lanes laneCount: Int) {
-        let node = stage.node
-        let count = stage.outputCount
-        let accumulated = stepMajorOutputs[node]!
-        for lane in 0..<laneCount {
-            for step in steps {
-                let g = step &- steps.lowerBound
-                var synops = 0
-                for projection in stage.projections {
-                    spikeLists[projection.producer][list(lane, g)].withUnsafeBufferPointer { spikes in
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in stepped.add(element: input, step: g, amount: factor) }
-                        let perSpike = projection.synopsPerSpike.pointer
-                        for spike in spikes { synops &+= perSpike[Int(spike)] }
-                    }
-                }
-                add(.biasAdds, biasAdds, stage, lane, step)
-                add(.synops, synops, stage, lane, step)
-            }
-            if let bias {
-                for element in 0..<count { accumulated[element] = SIMD8(repeating: bias[element]) }
-            } else {
-                accumulated.update(repeating: .zero, count: count)
-            }
-            convolution.scatter(stepped, into: accumulated)
-            Self.transposeSteps(accumulated, count: count, steps: steps.count, into: output(node, lane: lane, g: 0), stride: stepStrides[node])
-        }
-    }
-
-    /// (element, step) → one buffer per step, `stride` apart: blocks of eight elements are transposed in registers.
-    private static func transposeSteps(_ source: UnsafeMutablePointer<SIMD8<Float>>, count: Int, steps: Int,
-                                       into destination: UnsafeMutablePointer<Float>, stride: Int) {
-        var element = 0
-        while element &+ 8 <= count {
-            let r0 = source[element], r1 = source[element &+ 1], r2 = source[element &+ 2], r3 = source[element &+ 3]
-            let r4 = source[element &+ 4], r5 = source[element &+ 5], r6 = source[element &+ 6], r7 = source[element &+ 7]
-            for g in 0..<steps {
-                UnsafeMutableRawPointer(destination + (g &* stride &+ element)).storeBytes(
-                    of: SIMD8(r0[g], r1[g], r2[g], r3[g], r4[g], r5[g], r6[g], r7[g]), as: SIMD8<Float>.self)
-            }
-            element &+= 8
-        }
-        while element < count {
-            let values = source[element]
-            for g in 0..<steps { destination[g &* stride &+ element] = values[g] }
-            element &+= 1
         }
     }
 

@@ -393,32 +393,6 @@ struct ConvolutionScatter: Sendable {
         }
     }
 
-    /// A group's inputs per element and step (`usesEntryLists` only) into `output`, laid out (output element, step):
-    /// one walk of an element's list adds all its steps.
-    func scatter(_ stepped: SteppedInputs, into output: UnsafeMutablePointer<SIMD8<Float>>) {
-        let plane = inputHeight &* inputWidth
-        let offsets = entryOffsets.pointer, weights = entryWeights.pointer
-        var channel = 0, channelStart = 0
-        stepped.drain { input, values in
-            if input &- channelStart >= plane {
-                channel = input / plane
-                channelStart = channel &* plane
-            }
-            let info = positionLists[input &- channelStart]
-            let list = Int(info[0]) &+ channel
-            let origin = output + Int(info[1])
-            var entry = Int(classEntryStarts[list])
-            let end = Int(classEntryStarts[list &+ 1])
-            while entry < end {  // lists are padded to multiples of four
-                origin[Int(offsets[entry])] += values * weights[entry]
-                origin[Int(offsets[entry &+ 1])] += values * weights[entry &+ 1]
-                origin[Int(offsets[entry &+ 2])] += values * weights[entry &+ 2]
-                origin[Int(offsets[entry &+ 3])] += values * weights[entry &+ 3]
-                entry &+= 4
-            }
-        }
-    }
-
     /// A step's inputs summed per element (`usesEntryLists` only).
     @inline(__always)
     func scatter(_ merged: MergedInputs, into output: UnsafeMutablePointer<Float>) {
