@@ -146,7 +146,7 @@ struct ConvolutionScatter: Sendable {
     /// - otherwise row `(ky·kW + kx)·C_in + c` holds the weights from input channel c to its group's output channels.
     let denseTaps: ImmutableBuffer<Float>?
     /// Whether spikes into this convolution are grouped by input position first (dense, ungrouped, output channels
-    /// a multiple of eight): see `scatter(byPosition:into:slotStride:)`.
+    /// a multiple of eight): see `scatter(byPosition:slots:into:slotStride:)`.
     let scattersByPosition: Bool
     /// Output channels per weight tile of layers scattered by position (eight 8-wide registers).
     static let outputTile = 64
