@@ -5,7 +5,6 @@
 final class ActiveInputs {
     let positions: Int
     let channels: Int
-    let slots: Int
     /// Summed value per (position, channel), channels-last, and whether it was touched; cleared by every `seal`.
     /// (A flag rather than `value != 0`: analog inputs and spikes into one node could sum to zero and come back.)
     private let values: UnsafeMutablePointer<Float>
@@ -23,7 +22,6 @@ final class ActiveInputs {
     init(channels: Int, positions: Int, slots: Int) {
         self.channels = channels
         self.positions = positions
-        self.slots = slots
         let count = max(channels * positions, 1)
         values = .allocate(capacity: count)
         values.initialize(repeating: 0, count: count)

@@ -25,8 +25,7 @@ public enum CountMetric: String, Sendable, CaseIterable, Codable {
 public struct RunCounts: Sendable, Equatable {
     public let layerCount: Int
     public let timesteps: Int
-    public var sampleCount: Int { sampleCount_ }
-    private var sampleCount_: Int
+    public private(set) var sampleCount: Int
     /// Row-major (T, L) tables.
     public internal(set) var perStep: [CountMetric: [Int]]
     /// Row-major (N, L) tables.
@@ -37,7 +36,7 @@ public struct RunCounts: Sendable, Equatable {
     init(layerCount: Int, timesteps: Int, sampleCount: Int, recordSteps: Bool) {
         self.layerCount = layerCount
         self.timesteps = timesteps
-        self.sampleCount_ = sampleCount
+        self.sampleCount = sampleCount
         let zeros = { (count: Int) in Dictionary(uniqueKeysWithValues: CountMetric.allCases.map { ($0, [Int](repeating: 0, count: count)) }) }
         perStep = zeros(timesteps * layerCount)
         perSample = zeros(sampleCount * layerCount)
@@ -48,7 +47,7 @@ public struct RunCounts: Sendable, Equatable {
     /// the rest never ran).
     func prefix(samples: Int) -> RunCounts {
         var result = self
-        result.sampleCount_ = samples
+        result.sampleCount = samples
         result.perSample = perSample.mapValues { Array($0.prefix(samples * layerCount)) }
         result.perSampleStep = perSampleStep?.mapValues { Array($0.prefix(samples * timesteps * layerCount)) }
         return result
