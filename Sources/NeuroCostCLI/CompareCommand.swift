@@ -43,6 +43,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Replace --out if it exists.")
     var force = false
 
+    @OptionGroup(title: "Neuron semantics")
+    var semantics: NeuronSemanticsOptions
+
     func run() throws {
         let network = givenNetwork ?? RunCommand.defaultNetwork
         let usesDefaults = givenNetwork == nil
@@ -58,9 +61,8 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure("\(path): no such file (the bundled defaults are found from the repository root)")
         }
         let hardware = try profiles.split(separator: ",").map { try ProfileLibrary.load(String($0).trimmingCharacters(in: .whitespaces)) }
-        let snn = try NIRReader.read(path: network).network
-        let baselineNetwork = try baselinePath.map { try NIRReader.read(path: $0).network }
-        let options = SimulationOptions(timesteps: timesteps)
+        let (snn, options) = try semantics.resolve(try NIRReader.read(path: network).network, timesteps: timesteps)
+        let baselineNetwork = try baselinePath.map { try semantics.resolve(try NIRReader.read(path: $0).network, timesteps: timesteps).network }
         let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
 
         var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)",
@@ -70,6 +72,7 @@ struct CompareCommand: ParsableCommand {
             let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
             let neuromorphic = hardware.contains { $0.kind == .neuromorphic }
             let snnPlan = try SimulationPlan(network: snn, options: options)
+            if path == data.first { NeuronSemanticsOptions.warn(about: snnPlan) }
             let snnRun = try SimulationRunner.run(plan: snnPlan, dataset: dataset, range: range, threads: threads,
                                                   countSpikesPerNeuron: neuromorphic)
             let annPlan = try SimulationPlan.annView(of: snn)

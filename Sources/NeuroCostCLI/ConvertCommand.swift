@@ -49,11 +49,14 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
+    @OptionGroup(title: "Neuron semantics of the SNN accuracy check")
+    var semantics: NeuronSemanticsOptions
+
     func run() throws {
         if !force, FileManager.default.fileExists(atPath: out) {
             throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
         }
-        let ann = try NIRReader.read(path: network).network
+        let (ann, checkOptions) = try semantics.resolve(try NIRReader.read(path: network).network, timesteps: timesteps)
         let dataset = try SampleDataset(path: data)
         let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
         let options = ConversionOptions(method: sequential ? .sequential : .dataBased, percentile: percentile, scale: scale,
@@ -64,7 +67,8 @@ struct ConvertCommand: ParsableCommand {
         let snn = try Network(nodes: report.network.nodes, edges: report.network.namedEdges, metadata: metadata)
         try NIRWriter.write(snn, to: out, overwrite: force)
 
-        let plan = try SimulationPlan(network: snn, options: SimulationOptions(timesteps: timesteps))
+        let plan = try SimulationPlan(network: snn, options: checkOptions)
+        NeuronSemanticsOptions.warn(about: plan)
         let check = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads)
         var lines = ["converted \(network) -> \(out) (\(options.method.rawValue), percentile \(percentile), scale \(scale), \(range.count) calibration samples)"]
         lines += TextTable.render(header: ["IF node", "threshold"],

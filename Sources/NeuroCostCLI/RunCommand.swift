@@ -30,14 +30,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Input encoding: direct, poisson or spikes.")
     var encoding = InputEncoding.direct
 
-    @Option(help: "Reset after a spike: subtract (v ← v − θ) or value (v ← v_reset).")
-    var reset = ResetMode.subtract
-
-    @Option(name: .customLong("threshold-compare"), help: "Spike when v > θ (gt) or v ≥ θ (ge).")
-    var thresholdCompare = ThresholdComparison.gt
-
-    @Option(help: "Seconds per step for LIF, LI and the current-based models.")
-    var dt = 1e-3
+    @OptionGroup(title: "Neuron semantics")
+    var semantics: NeuronSemanticsOptions
 
     @Option(help: "Seed of the Poisson encoder.")
     var seed: UInt64 = 0
@@ -95,9 +89,9 @@ struct RunCommand: ParsableCommand {
         }
         let hardware = try profiles.map { try ProfileLibrary.load($0) }
         let document = try NIRReader.read(path: network)
-        let options = SimulationOptions(timesteps: timesteps, encoding: encoding, reset: reset,
-                                        thresholdComparison: thresholdCompare, dt: dt, seed: seed, readout: readout)
-        let plan = try SimulationPlan(network: document.network, options: options)
+        let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
+        let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
+        NeuronSemanticsOptions.warn(about: plan)
         let dataset = try SampleDataset(path: data, preferSpikes: encoding == .spikes)
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")

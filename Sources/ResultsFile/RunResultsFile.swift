@@ -36,6 +36,8 @@ public final class RunResultsFile {
         try file.setAttribute("encoding", string: options.encoding.rawValue)
         try file.setAttribute("reset", string: options.reset.rawValue)
         try file.setAttribute("threshold_compare", string: options.thresholdComparison.rawValue)
+        try file.setAttribute("framework", string: options.framework.rawValue)
+        try file.setAttribute("spike_function", string: options.spikeFunction.rawValue)
         try file.setAttribute("seed", UInt64(options.seed))
         try file.setAttribute("dt_seconds", options.dt)
         try file.setAttribute("readout", string: plan.network.nodes[plan.readoutNode].name)

@@ -1,17 +1,24 @@
 import NetworkModel
 
-/// A neuron population's parameters broadcast to one value per neuron, with the `dt`-dependent
-/// coefficients computed once in float64 and rounded to float32 (see `docs/execution-model.md`).
+/// A neuron population's parameters broadcast to one value per neuron, with the coefficients its rule needs
+/// computed once (in float64 and rounded to float32, or in float32 where the framework computes them so: see
+/// `NeuronRule` and `docs/frameworks.md`).
 struct PopulationDynamics: Sendable {
     let model: NeuronModel
+    let rule: NeuronRule
     let count: Int
-    let gain: ImmutableBuffer<Float>          // r
+    let gain: ImmutableBuffer<Float>          // the input gain: r, or what the rule makes of it (see NeuronRule)
     let threshold: ImmutableBuffer<Float>     // v_threshold (spiking models)
     let resetPotential: ImmutableBuffer<Float> // v_reset, 0 where the file has none
     let leakPotential: ImmutableBuffer<Float> // v_leak
-    let membraneRate: ImmutableBuffer<Float>  // dt/τ or dt/τ_mem
-    let synapticRate: ImmutableBuffer<Float>  // dt/τ_syn
-    let inputWeight: ImmutableBuffer<Float>   // w_in, 1 where absent
+    /// The membrane coefficient of the rule: dt/τ (euler), β (decay), exp(−dt/τ) (exponential), dt·τ⁻¹ (norse),
+    /// τ in steps (SpikingJelly).
+    let membraneCoefficient: ImmutableBuffer<Float>
+    /// 1 − exp(−dt/τ) in float32 (exponential only).
+    let membraneComplement: ImmutableBuffer<Float>
+    /// The synaptic coefficient: dt/τ_syn (euler), α (decay), dt·τ_syn⁻¹ (norse).
+    let synapticCoefficient: ImmutableBuffer<Float>
+    let inputWeight: ImmutableBuffer<Float>   // w_in, 1 where absent (or what the rule makes of it)
     /// Whether every r is 1 (so r·x = x exactly and the IF step need not read r), and the one threshold and reset
     /// value shared by every neuron, when they are: fewer streams through memory per neuron and step.
     let unitGain: Bool
@@ -20,9 +27,12 @@ struct PopulationDynamics: Sendable {
     /// Row `m`: the numbers of the lanes set in the eight-bit mask `m`, ascending (for branch-free spike listing).
     let laneCompaction: ImmutableBuffer<SIMD8<Int32>>
 
-    init(_ neurons: NeuronParameters, shape: [Int], dt: Double, node: String, arena: BufferArena) throws(SimulationError) {
+    init(_ neurons: NeuronParameters, shape: [Int], rule: NeuronRule, options: SimulationOptions, node: String,
+         arena: BufferArena) throws(SimulationError) {
         let population = shape.reduce(1, *)
+        let dt = options.dt
         model = neurons.model
+        self.rule = rule
         count = population
         func field(_ name: String, default fallback: Double) throws(SimulationError) -> [Double] {
             guard let tensor = neurons.fields[name] else { return Array(repeating: fallback, count: population) }
@@ -34,14 +44,60 @@ struct PopulationDynamics: Sendable {
                 return tensor.doubleValues
             }
         }
-        func rate(_ name: String) throws(SimulationError) -> ImmutableBuffer<Float> {
-            arena.store(try field(name, default: .infinity).map { Float(dt / $0) })
-        }
-        gain = arena.store(try field("r", default: 1).map { Float($0) })
+        let r = try field("r", default: 1)
+        let weightIn = try field("w_in", default: 1)
         threshold = arena.store(try field("v_threshold", default: .infinity).map { Float($0) })
         resetPotential = arena.store(try field("v_reset", default: 0).map { Float($0) })
         leakPotential = arena.store(try field("v_leak", default: 0).map { Float($0) })
-        inputWeight = arena.store(try field("w_in", default: 1).map { Float($0) })
+        let membraneField = model == .leakyIntegrator || model == .leakyIntegrateAndFire ? "tau" : "tau_mem"
+        let isLeaky = model != .integrator && model != .integrateAndFire
+        let isCurrentBased = model == .currentBasedLeakyIntegrator || model == .currentBasedLeakyIntegrateAndFire
+        let tauMembrane = isLeaky ? try field(membraneField, default: .infinity) : []
+        let tauSynapse = isCurrentBased ? try field("tau_syn", default: .infinity) : []
+        for (name, values) in [(membraneField, tauMembrane), ("tau_syn", tauSynapse)] {
+            if let bad = values.firstIndex(where: { $0.isInfinite }), rule.update != .decay {
+                throw SimulationError("node '\(node)': field '\(name)': infinite time constant at flat index \(bad) (snntorch writes τ = r = ∞ for β = 1: run with --framework snntorch)")
+            }
+        }
+        if let bad = r.firstIndex(where: { $0.isInfinite }), !(rule.update == .decay && tauMembrane.indices.contains(bad) && tauMembrane[bad].isInfinite) {
+            throw SimulationError("node '\(node)': field 'r': infinite gain at flat index \(bad) (only snntorch's β = 1 export, τ = r = ∞, has a meaning: --framework snntorch)")
+        }
+        /// The exporter's gain `ratio · τ/dt` stands for the framework's unit gain when it is 1 up to float32 rounding.
+        func exporterGain(_ ratio: Double, tau: Double) -> Float {
+            if ratio.isInfinite && tau.isInfinite { return 1 }
+            let gain = ratio * dt / tau
+            return ExporterParameterRecovery.isUnitGain(gain) ? 1 : Float(gain)
+        }
+        var gains = r.map { Float($0) }
+        var weights = weightIn.map { Float($0) }
+        var membrane: [Float] = [], complement: [Float] = [], synaptic: [Float] = []
+        switch rule.update {
+        case .euler:
+            if !isLeaky, options.framework == .spikingjelly {
+                gains = r.map { ExporterParameterRecovery.isUnitGain($0 * dt) ? 1 : Float($0 * dt) }
+            }
+            membrane = tauMembrane.map { Float(dt / $0) }
+            synaptic = tauSynapse.map { Float(dt / $0) }
+        case .decay:
+            membrane = tauMembrane.map { ExporterParameterRecovery.snntorchDecay(timeConstant: $0, dt: dt) }
+            synaptic = tauSynapse.map { ExporterParameterRecovery.snntorchDecay(timeConstant: $0, dt: dt) }
+            gains = r.indices.map { exporterGain(r[$0], tau: tauMembrane[$0]) }
+            if isCurrentBased { weights = weightIn.indices.map { exporterGain(weightIn[$0], tau: tauSynapse[$0]) } }
+        case .exponential:
+            membrane = tauMembrane.map { ExporterParameterRecovery.sinabsDecay(timeConstant: $0, dt: dt) }
+            complement = membrane.map { 1 - $0 }
+        case .norseBox, .norseCurrentJump:
+            let step = Float(dt)
+            membrane = tauMembrane.map { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
+            synaptic = tauSynapse.map { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
+        case .spikingJellyDivision:
+            membrane = tauMembrane.map { Float($0 / dt) }
+        }
+        gain = arena.store(gains)
+        inputWeight = arena.store(weights)
+        membraneCoefficient = arena.store(membrane)
+        membraneComplement = arena.store(complement)
+        synapticCoefficient = arena.store(synaptic)
         func shared(_ buffer: ImmutableBuffer<Float>) -> Float? {
             guard buffer.count > 0 else { return nil }
             let first = buffer[0]
@@ -58,16 +114,13 @@ struct PopulationDynamics: Sendable {
         })
         sharedThreshold = shared(threshold)
         sharedReset = shared(resetPotential)
-        switch model {
-        case .leakyIntegrator, .leakyIntegrateAndFire:
-            membraneRate = try rate("tau")
-            synapticRate = arena.store([Float]())
-        case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
-            membraneRate = try rate("tau_mem")
-            synapticRate = try rate("tau_syn")
-        case .integrator, .integrateAndFire:
-            membraneRate = arena.store([Float]())
-            synapticRate = arena.store([Float]())
+    }
+
+    /// The time constants' decay per step as the rule applies it, for warnings: dt/τ under Euler-type rules.
+    var eulerRates: [Float] {
+        switch rule.update {
+        case .euler, .norseBox, .norseCurrentJump: return (0..<membraneCoefficient.count).map { membraneCoefficient[$0] }
+        case .decay, .exponential, .spikingJellyDivision: return []
         }
     }
 
@@ -77,80 +130,120 @@ struct PopulationDynamics: Sendable {
         var activeUpdates = 0
     }
 
-    /// Advances every neuron one step with summed input `input`; appends spike indices to `spikes`.
-    /// One loop per model for the state update (no per-neuron branching, so it vectorises), then one pass
-    /// for threshold and reset (IF: one fused pass, `stepIntegrateAndFire`); each neuron's arithmetic is the same,
-    /// in the same order, as the spec's. `scratch` holds at least `count + 8` indices (IF lists spikes there first).
+    /// Advances every neuron one step with summed input `input`; appends spike indices to `spikes` (a neuron that
+    /// emits n spikes under the multi-spike function is listed n times). The plain IF runs in one fused, vectorised
+    /// pass (`stepIntegrateAndFire`); the other rules run neuron by neuron in the framework's operation order.
+    /// `scratch` holds at least `count + 8` indices (IF lists spikes there first).
     @inline(__always)
     func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
-              reset: ResetMode, comparison: ThresholdComparison, spikes: inout [Int32],
-              scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
-        if model == .integrateAndFire {
-            return stepIntegrateAndFire(input: input, potential: v, reset: reset, comparison: comparison, spikes: &spikes,
-                                        scratch: scratch)
+              spikes: inout [Int32], scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
+        if model == .integrateAndFire, rule.isPlainIntegrateAndFire {
+            return stepIntegrateAndFire(input: input, potential: v, reset: rule.reset == .subtract ? .subtract : .value,
+                                        comparison: rule.comparison, spikes: &spikes, scratch: scratch)
         }
-        var counts = StepCounts()
+        if model.emitsSpikes {
+            return stepSpiking(input: input, potential: v, current: current, spikes: &spikes)
+        }
         var active = 0
-        switch model {
-        case .integrator, .integrateAndFire:  // IF returned above; the label keeps the switch exhaustive
-            let gain = gain.pointer
-            // Eight neurons at a time: the same multiply then add per neuron, so results are bit-identical.
-            var index = 0
-            var activeLanes = SIMD8<Int32>()
-            while index + 8 <= count {
-                let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
-                let weight = UnsafeRawPointer(gain + index).loadUnaligned(as: SIMD8<Float>.self)
-                let potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(v + index).storeBytes(of: potential + weight * drive, as: SIMD8<Float>.self)
-                activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
-                index += 8
-            }
-            active = Int(activeLanes.wrappedSum())
-            while index < count {
-                let drive = input[index]
-                v[index] = v[index] + gain[index] * drive
-                active &+= drive != 0 ? 1 : 0
-                index += 1
-            }
-        case .leakyIntegrator, .leakyIntegrateAndFire:
-            for index in 0..<count {
-                let drive = input[index], leak = leakPotential[index]
-                active &+= (drive != 0 || v[index] != leak) ? 1 : 0
-                v[index] = v[index] + membraneRate[index] * ((leak - v[index]) + gain[index] * drive)
-            }
-        case .currentBasedLeakyIntegrator, .currentBasedLeakyIntegrateAndFire:
-            for index in 0..<count {
-                let drive = input[index], leak = leakPotential[index]
-                active &+= (drive != 0 || v[index] != leak || current[index] != 0) ? 1 : 0
-                current[index] = current[index] + synapticRate[index] * (inputWeight[index] * drive - current[index])
-                v[index] = v[index] + membraneRate[index] * ((leak - v[index]) + gain[index] * current[index])
-            }
+        for index in 0..<count {
+            active &+= integrate(index, drive: input[index], potential: v, current: current) ? 1 : 0
         }
-        counts.activeUpdates = active
-        guard model.emitsSpikes else { return counts }
-        let threshold = threshold.pointer
-        // Skip blocks of eight where nobody fires (most neurons, most steps); check the rest one by one, in order.
-        var start = 0
-        while start < count {
-            let end = min(start + 8, count)
-            if end - start == 8 {
-                let potential = UnsafeRawPointer(v + start).loadUnaligned(as: SIMD8<Float>.self)
-                let theta = UnsafeRawPointer(threshold + start).loadUnaligned(as: SIMD8<Float>.self)
-                let anyFires = comparison == .gt ? any(potential .> theta) : any(potential .>= theta)
-                if !anyFires {
-                    start = end
-                    continue
+        return StepCounts(spikes: 0, activeUpdates: active)
+    }
+
+    /// Whether `value` crosses the threshold under the rule's comparison.
+    @inline(__always)
+    private func crosses(_ value: Float, _ theta: Float) -> Bool {
+        rule.comparison == .gt ? value > theta : value >= theta
+    }
+
+    /// One neuron's state update (no threshold, no reset); returns whether the update was active (non-zero input or
+    /// a state that changes without input).
+    @inline(__always)
+    private func integrate(_ index: Int, drive: Float, potential v: UnsafeMutablePointer<Float>,
+                           current: UnsafeMutablePointer<Float>) -> Bool {
+        let leak = leakPotential[index]
+        switch (rule.update, model) {
+        case (_, .integrator), (_, .integrateAndFire):
+            v[index] = v[index] + gain[index] * drive
+            return drive != 0
+        case (.euler, .leakyIntegrator), (.euler, .leakyIntegrateAndFire):
+            let active = drive != 0 || v[index] != leak
+            v[index] = v[index] + membraneCoefficient[index] * ((leak - v[index]) + gain[index] * drive)
+            return active
+        case (.euler, _):
+            let active = drive != 0 || v[index] != leak || current[index] != 0
+            current[index] = current[index] + synapticCoefficient[index] * (inputWeight[index] * drive - current[index])
+            v[index] = v[index] + membraneCoefficient[index] * ((leak - v[index]) + gain[index] * current[index])
+            return active
+        case (.decay, .leakyIntegrator), (.decay, .leakyIntegrateAndFire):
+            let active = drive != 0 || v[index] != 0
+            v[index] = membraneCoefficient[index] * v[index] + gain[index] * drive
+            return active
+        case (.decay, _):
+            let active = drive != 0 || v[index] != 0 || current[index] != 0
+            current[index] = synapticCoefficient[index] * current[index] + inputWeight[index] * drive
+            v[index] = membraneCoefficient[index] * v[index] + gain[index] * current[index]
+            return active
+        case (.exponential, _):
+            let active = drive != 0 || v[index] != 0
+            v[index] = membraneCoefficient[index] * v[index] + membraneComplement[index] * (gain[index] * drive)
+            return active
+        case (.norseBox, _):
+            let active = drive != 0 || v[index] != leak
+            v[index] = v[index] + membraneCoefficient[index] * ((gain[index] * drive + leak) - v[index])
+            return active
+        case (.norseCurrentJump, _):
+            let active = drive != 0 || v[index] != leak || current[index] != 0
+            let jumped = current[index] + inputWeight[index] * drive
+            v[index] = v[index] + membraneCoefficient[index] * ((leak - v[index]) + gain[index] * jumped)
+            current[index] = jumped + (-synapticCoefficient[index]) * jumped
+            return active
+        case (.spikingJellyDivision, _):
+            let active = drive != 0 || v[index] != leak
+            v[index] = v[index] + (gain[index] * drive - (v[index] - leak)) / membraneCoefficient[index]
+            return active
+        }
+    }
+
+    /// Spiking populations other than the plain IF: the rule's update, then its threshold and reset, neuron by neuron.
+    private func stepSpiking(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>,
+                             current: UnsafeMutablePointer<Float>, spikes: inout [Int32]) -> StepCounts {
+        var counts = StepCounts()
+        for index in 0..<count {
+            let theta = threshold[index]
+            // snntorch decides the reset from the previous step's potential (its `mem_reset(mem)` before the update).
+            let pending = (rule.reset == .subtractAtNextStep || rule.reset == .zeroBeforeNextStep || rule.reset == .holdZeroNextStep)
+                && v[index] > theta
+            if pending && rule.reset == .zeroBeforeNextStep { v[index] = 0 }
+            counts.activeUpdates &+= integrate(index, drive: input[index], potential: v, current: current) ? 1 : 0
+            if pending {
+                if rule.reset == .subtractAtNextStep { v[index] = v[index] - theta }
+                if rule.reset == .holdZeroNextStep { v[index] = v[index] - v[index] }
+            }
+            let potential = v[index]
+            switch rule.spikeFunction {
+            case .single:
+                guard crosses(potential, theta) else { continue }
+                spikes.append(Int32(index))
+                switch rule.reset {
+                case .subtract: v[index] = potential - theta
+                case .toValue: v[index] = resetPotential[index]
+                case .subtractAtNextStep, .zeroBeforeNextStep, .holdZeroNextStep: break
+                }
+            case .multi:
+                // sinabs: (v > 0) · trunc(v / θ) spikes, all subtracted at once.
+                guard potential > 0 else { continue }
+                let emitted = (potential / theta).rounded(.towardZero)
+                guard emitted >= 1 else { continue }
+                let number = emitted < Float(Int32.max) ? Int(emitted) : Int(Int32.max)
+                spikes.append(contentsOf: repeatElement(Int32(index), count: number))
+                switch rule.reset {
+                case .subtract: v[index] = potential - emitted * theta
+                case .toValue: v[index] = resetPotential[index]
+                case .subtractAtNextStep, .zeroBeforeNextStep, .holdZeroNextStep: break
                 }
             }
-            for index in start..<end {
-                let theta = threshold[index]
-                let fires = comparison == .gt ? v[index] > theta : v[index] >= theta
-                if fires {
-                    spikes.append(Int32(index))
-                    v[index] = reset == .subtract ? v[index] - theta : resetPotential[index]
-                }
-            }
-            start = end
         }
         counts.spikes = spikes.count
         return counts

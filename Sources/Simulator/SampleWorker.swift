@@ -30,6 +30,8 @@ final class SampleWorker {
     private var stepStrides: [Int]
     /// Per node: summed-input scratch for nodes that cannot read a single producer's buffer directly.
     private var accumulators: [UnsafeMutablePointer<Float>?]
+    /// Per Delay node: the last `span + 1` steps' summed inputs, per lane (`(span + 1) · inputCount` values each).
+    private var delayLines: [UnsafeMutablePointer<Float>?]
     /// Per population: state, one block of `outputCount` per lane.
     private var potentials: [UnsafeMutablePointer<Float>?]
     private var currents: [UnsafeMutablePointer<Float>?]
@@ -164,6 +166,7 @@ final class SampleWorker {
         stepStrides = Array(repeating: 0, count: nodeCount)
         accumulators = Array(repeating: nil, count: nodeCount)
         potentials = Array(repeating: nil, count: nodeCount)
+        delayLines = Array(repeating: nil, count: nodeCount)
         currents = Array(repeating: nil, count: nodeCount)
         spikeLists = Array(repeating: Array(repeating: [], count: laneCount * groupSize), count: nodeCount)
         cachedMACs = Array(repeating: 0, count: laneCount * nodeCount)
@@ -231,6 +234,11 @@ final class SampleWorker {
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
                 reserveSpikeLists()
             case .output:
+                if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
+            case .delay(_, let span, let passesSpikes):
+                delayLines[node] = allocate(laneCount * (span + 1) * stage.inputCount)
+                buffersToReset.append((delayLines[node]!, laneCount * (span + 1) * stage.inputCount))
+                if passesSpikes { reserveSpikeLists() } else { outputs[node] = allocatePerSlot(perStep: true) }
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
             case .routing:
                 break
@@ -318,7 +326,6 @@ final class SampleWorker {
             spikeLists[node][spikes].removeAll(keepingCapacity: true)
             let potential = potentials[node]! + lane &* stage.outputCount
             let result = dynamics.step(input: input, potential: potential, current: currents[node]! + lane &* stage.outputCount,
-                                       reset: plan.options.reset, comparison: plan.options.thresholdComparison,
                                        spikes: &spikeLists[node][spikes], scratch: spikeScratch)
             if outputs[node] != nil, outputs[node] != potentials[node] {
                 output(node, lane: lane, g: g).update(from: potential, count: stage.outputCount)
@@ -351,6 +358,23 @@ final class SampleWorker {
                 for element in 0..<readoutCount { sums[element] += input[element] }
                 stepPredictions[lane][step] = argmax(sums)
             }
+        case .delay(let delays, let span, let passesSpikes):
+            let input = gatherInput(stage, lane: lane, step: step, g: g)
+            let length = stage.inputCount
+            let line = delayLines[node]! + lane &* (span &+ 1) &* length
+            (line + (step % (span &+ 1)) &* length).update(from: input, count: length)
+            if passesSpikes { spikeLists[node][spikes].removeAll(keepingCapacity: true) }
+            let target = passesSpikes ? nil : output(node, lane: lane, g: g)
+            for element in 0..<length {
+                let delay = Int(delays[element])
+                let value = step >= delay ? line[((step &- delay) % (span &+ 1)) &* length &+ element] : 0
+                if let target {
+                    target[element] = value
+                } else if value > 0 {
+                    // Unrouted spikes sum to whole counts.
+                    spikeLists[node][spikes].append(contentsOf: repeatElement(Int32(element), count: Int(value)))
+                }
+            }
         case .routing:
             break
         }
@@ -364,6 +388,8 @@ final class SampleWorker {
 
     private func resetState() {
         for (pointer, count) in buffersToReset { pointer.update(repeating: 0, count: count) }
+        // Networks with start values have cycles: one lane, groups of one step, the value read at step 0.
+        for (node, values) in plan.recurrentStartValues { outputs[node]!.update(from: values.pointer, count: values.count) }
         readout.update(repeating: 0, count: max(lanes * readoutCount, 1))
         for node in spikeLists.indices {
             for index in spikeLists[node].indices { spikeLists[node][index].removeAll(keepingCapacity: true) }

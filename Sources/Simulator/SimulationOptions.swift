@@ -14,6 +14,9 @@ public enum ResetMode: String, Sendable, CaseIterable, Codable {
     case subtract
     /// `v ← v_reset` (0 when the file has none).
     case value
+    /// snntorch's `reset_mechanism="zero"`: the potential is zeroed at the step after a spike (`--framework snntorch`
+    /// only; `docs/frameworks.md`).
+    case zero
 }
 
 /// How the potential is compared with the threshold.
@@ -36,14 +39,22 @@ public struct SimulationOptions: Sendable, Equatable {
     public var seed: UInt64
     /// The Output node whose accumulation gives predictions (nil: the first in topological order).
     public var readout: String?
+    /// Whose neuron semantics the populations follow (`docs/frameworks.md`).
+    public var framework: Framework
+    /// Spikes per neuron and step: one, or sinabs's multi-spike.
+    public var spikeFunction: SpikeFunction
 
-    public init(timesteps: Int = 8, encoding: InputEncoding = .direct, reset: ResetMode = .subtract,
-                thresholdComparison: ThresholdComparison = .gt, dt: Double = 1e-3, seed: UInt64 = 0, readout: String? = nil) {
+    /// Options with every choice the framework leaves open set to the framework's default unless given.
+    public init(timesteps: Int = 8, encoding: InputEncoding = .direct, framework: Framework = .nir, reset: ResetMode? = nil,
+                thresholdComparison: ThresholdComparison? = nil, spikeFunction: SpikeFunction? = nil, dt: Double? = nil,
+                seed: UInt64 = 0, readout: String? = nil) {
         self.timesteps = timesteps
         self.encoding = encoding
-        self.reset = reset
-        self.thresholdComparison = thresholdComparison
-        self.dt = dt
+        self.framework = framework
+        self.reset = reset ?? framework.defaultReset
+        self.thresholdComparison = thresholdComparison ?? framework.defaultThresholdComparison
+        self.spikeFunction = spikeFunction ?? framework.defaultSpikeFunction
+        self.dt = dt ?? framework.defaultTimeStepSeconds
         self.seed = seed
         self.readout = readout
     }

@@ -11,6 +11,10 @@ enum StageKind: Sendable {
     /// (a plain ReLU for θ = 1, as in an ANN before conversion).
     case rectifier(inverseThreshold: ImmutableBuffer<Float>)
     case threshold(ImmutableBuffer<Float>)
+    /// NIR Delay: element k's output at step t is its summed input at step t − steps[k] (zero before); `span` is
+    /// the largest delay. It passes spikes on as spikes when all its inputs are spikes arriving unrouted (their
+    /// values are then spike counts), else values.
+    case delay(steps: ImmutableBuffer<Int32>, span: Int, passesSpikes: Bool)
     case output
     /// Flatten and pools: folded into the projections of their consumers; nothing runs.
     case routing
@@ -50,6 +54,9 @@ public struct SimulationPlan: Sendable {
     /// Samples a worker runs side by side for networks without cycles (see `SampleWorker`), nil for the engine's
     /// choice. Results do not depend on it either.
     var lanes: Int?
+    /// Weighted nodes feeding a recurrent edge whose output at "step −1" is not zero but the node's response to a
+    /// zero input (its bias, in the output layout): snntorch's `RLeaky`/`RSynaptic` add `recurrent(0)` at the first step.
+    let recurrentStartValues: [(node: Int, values: ImmutableBuffer<Float>)]
     /// Owns the memory the stages point into.
     let arena: BufferArena
 
@@ -117,9 +124,12 @@ public struct SimulationPlan: Sendable {
         self.readoutNode = readout
 
         let spikingInput = options.encoding != .direct
+        var delayPassesSpikes = Set<Int>()
         func carriesSpikes(_ node: Int) -> Bool {
-            node == inputs[0] ? spikingInput : !annView && network.nodes[node].kind.emitsSpikes
+            node == inputs[0] ? spikingInput : !annView && (network.nodes[node].kind.emitsSpikes || delayPassesSpikes.contains(node))
         }
+        let recurrentTargets = Set(network.edges.filter(\.isRecurrent).map(\.target))
+        var recurrentStartValues: [(node: Int, values: ImmutableBuffer<Float>)] = []
 
         var layerNodes: [Int] = []
         var stages: [Stage] = []
@@ -129,7 +139,7 @@ public struct SimulationPlan: Sendable {
             let inputShape = network.inputShapes[index]
             let outputShape = network.outputShapes[index]
             let inputCount = inputShape.reduce(1, *)
-            let kind: StageKind
+            var kind: StageKind
             var isLayer = true
             switch node.kind {
             case .input:
@@ -142,8 +152,23 @@ public struct SimulationPlan: Sendable {
             case .flatten, .sumPool2d, .avgPool2d:
                 kind = .routing
                 isLayer = false
-            case .delay:
-                throw SimulationError("node '\(node.name)': Delay nodes are not simulated yet")
+            case .delay(let tensor):
+                isLayer = false
+                let seconds = (try? tensor.broadcast(to: outputShape)) ?? tensor.doubleValues
+                var steps: [Int32] = []
+                for (element, delay) in seconds.enumerated() {
+                    let exact = delay / options.dt
+                    let whole = exact.rounded()
+                    guard delay >= 0, abs(exact - whole) <= 1e-6 * max(1, whole), whole <= Double(Int32.max) else {
+                        throw SimulationError("node '\(node.name)': field 'delay': \(delay) s at flat index \(element) is not a whole, non-negative number of steps of dt = \(options.dt) s (set --dt to the exporter's step)")
+                    }
+                    steps.append(Int32(whole))
+                }
+                let span = Int(steps.max() ?? 0)
+                guard span <= 4096 else {
+                    throw SimulationError("node '\(node.name)': field 'delay': \(span) steps of dt = \(options.dt) s is more than the 4,096 steps the engine buffers")
+                }
+                kind = .delay(steps: arena.store(steps), span: span, passesSpikes: false)
             case .affine, .linear, .convolution, .scale:
                 let taps = SynapticTaps.perInputElement(of: node, inputShape: inputShape, outputShape: outputShape) ?? []
                 let kernel = WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape, arena: arena)
@@ -160,19 +185,37 @@ public struct SimulationPlan: Sendable {
                 }
                 kind = .weighted(kernel: kernel, bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
             case .neuron(let neurons):
+                let rule = annView
+                    ? NeuronRule(update: .euler, reset: .subtract, spikeFunction: .single, comparison: .gt)
+                    : try NeuronRule.resolve(model: neurons.model, options: options, hasRecurrentInput: recurrentTargets.contains(index),
+                                             node: node.name)
+                let dynamics = try PopulationDynamics(neurons, shape: outputShape, rule: rule, options: options, node: node.name, arena: arena)
                 if annView {
-                    let thresholds = try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena).threshold
+                    let thresholds = dynamics.threshold
                     kind = .rectifier(inverseThreshold: arena.store((0..<thresholds.count).map { 1 / thresholds[$0] }))
                 } else {
-                    kind = .population(try PopulationDynamics(neurons, shape: outputShape, dt: options.dt, node: node.name, arena: arena))
+                    kind = .population(dynamics)
                 }
             case .threshold(let tensor):
                 let values = (try? tensor.broadcast(to: outputShape)) ?? tensor.doubleValues
                 kind = .threshold(arena.store(values.map { Float($0) }))
             }
-            let projections = isLayer || { if case .output = kind { return true } else { return false } }()
+            let projections = isLayer || { switch kind { case .output, .delay: return true; default: return false } }()
                 ? try Self.projections(into: index, network: network, carriesSpikes: carriesSpikes, kind: kind, arena: arena)
                 : []
+            if case .delay(let steps, let span, _) = kind, !projections.isEmpty,
+               projections.allSatisfy({ $0.carriesSpikes && $0.route.isIdentity }) {
+                kind = .delay(steps: steps, span: span, passesSpikes: true)
+                delayPassesSpikes.insert(index)
+            }
+            if options.framework == .snntorch, !annView, case .weighted(_, _, _, _) = kind,
+               network.outgoingEdges(of: index).contains(where: \.isRecurrent),
+               let bias = node.kind.bias, bias.nonZeroCount > 0 {
+                // snntorch's recurrent layer adds `recurrent(spk)` with spk = 0 at the first step: the bias.
+                let perChannel = bias.floatValues
+                let repeatCount = outputShape.reduce(1, *) / max(perChannel.count, 1)
+                recurrentStartValues.append((index, arena.store(perChannel.flatMap { Array(repeating: $0, count: repeatCount) })))
+            }
             if case .weighted = kind {
                 isStatic[index] = !projections.isEmpty && projections.allSatisfy { !$0.carriesSpikes && isStatic[$0.producer] }
             }
@@ -183,6 +226,7 @@ public struct SimulationPlan: Sendable {
         }
         self.layerNodes = layerNodes
         self.stages = stages
+        self.recurrentStartValues = recurrentStartValues
     }
 
     /// Every path into `consumer` from a producer, walking back through routing nodes.

@@ -1,0 +1,124 @@
+import NetworkModel
+
+/// The framework a run follows, the network as that framework means it, and what the user should be told.
+public struct FrameworkChoice: Sendable {
+    public let framework: Framework
+    /// The network to simulate: the file's, with the leading batch dimension of 1 removed from Input nodes where the
+    /// framework's exporter writes one (norse, and nirtorch exports without `ignore_dims`).
+    public let network: Network
+    /// Whether the framework was detected from the file rather than given.
+    public let wasDetected: Bool
+    /// One line per assumption made, for the user (why this framework, what was changed).
+    public let notes: [String]
+}
+
+/// Recognises exporters from what they write, and warns about readings that are almost certainly wrong.
+///
+/// Only unambiguous signatures count (`docs/frameworks.md`): SpikingJelly's IF with `r = 1/dt` for dt = 1e-4 s;
+/// snntorch's LIF and CubaLIF with `r = τ/dt` (and `w_in = τ_syn/dt`) for dt = 1e-4 s and `v_leak = 0`. sinabs and
+/// norse write nothing that tells them from a hand-written NIR file, so they are never assumed.
+public enum FrameworkDetection {
+    /// The exporter the parameters identify, with the evidence, or nil.
+    public static func detect(_ network: Network) -> (framework: Framework, evidence: String)? {
+        let populations = network.nodes.compactMap { node -> (String, NeuronParameters)? in
+            if case .neuron(let neurons) = node.kind { return (node.name, neurons) }
+            return nil
+        }
+        func values(_ neurons: NeuronParameters, _ name: String) -> [Double]? { neurons.fields[name]?.doubleValues }
+        for (name, neurons) in populations where neurons.model == .integrateAndFire {
+            if let r = values(neurons, "r"), !r.isEmpty, r.allSatisfy({ ExporterParameterRecovery.isUnitGain($0 * 1e-4) }) {
+                return (.spikingjelly, "IF node '\(name)' has r = 1/dt for dt = 1e-4 s, as SpikingJelly's exporter writes IFNode")
+            }
+        }
+        let leaky = populations.filter { $0.1.model == .leakyIntegrateAndFire || $0.1.model == .currentBasedLeakyIntegrateAndFire }
+        guard !leaky.isEmpty else { return nil }
+        let snntorchLike = leaky.allSatisfy { _, neurons in
+            let isCurrentBased = neurons.model == .currentBasedLeakyIntegrateAndFire
+            guard let tau = values(neurons, isCurrentBased ? "tau_mem" : "tau"), let r = values(neurons, "r"),
+                  let leak = values(neurons, "v_leak"), leak.allSatisfy({ $0 == 0 }), r.count == tau.count else { return false }
+            func matches(_ ratio: [Double], _ constant: [Double]) -> Bool {
+                zip(ratio, constant).allSatisfy { ratio, tau in
+                    (ratio.isInfinite && tau.isInfinite) || (tau.isFinite && tau >= 1e-4 * (1 - 1e-6) && ExporterParameterRecovery.isUnitGain(ratio * 1e-4 / tau))
+                }
+            }
+            guard matches(r, tau) else { return false }
+            if isCurrentBased {
+                guard let tauSyn = values(neurons, "tau_syn"), let weight = values(neurons, "w_in"), weight.count == tauSyn.count,
+                      matches(weight, tauSyn) else { return false }
+            }
+            return true
+        }
+        if snntorchLike {
+            return (.snntorch, "every LIF/CubaLIF has r = τ/dt (and w_in = τ_syn/dt) for dt = 1e-4 s and v_leak = 0, as snntorch's exporter writes them")
+        }
+        return nil
+    }
+
+    /// The framework to follow (`requested`, or the detected one, or `nir`) and the network as it means it.
+    public static func choose(_ network: Network, requested: Framework?) throws(SimulationError) -> FrameworkChoice {
+        var notes: [String] = []
+        let framework: Framework
+        var wasDetected = false
+        if let requested {
+            framework = requested
+        } else if let (detected, evidence) = detect(network) {
+            framework = detected
+            wasDetected = true
+            notes.append("assuming --framework \(detected.rawValue): \(evidence) (pass --framework nir to read it as plain NIR)")
+        } else {
+            framework = .nir
+        }
+        var adjusted = network
+        if framework == .norse || framework == .snntorch || framework == .spikingjelly || framework == .sinabs {
+            let batched = network.inputIndices.filter { network.outputShapes[$0].count >= 2 && network.outputShapes[$0].first == 1 }
+            if !batched.isEmpty {
+                adjusted = try removingLeadingBatchDimension(network, inputs: batched)
+                notes.append("dropped the leading batch dimension of 1 from Input \(batched.map { "'\(network.nodes[$0].name)'" }.joined(separator: ", ")) (\(framework.rawValue) exports keep it)")
+            }
+        }
+        return FrameworkChoice(framework: framework, network: adjusted, wasDetected: wasDetected, notes: notes)
+    }
+
+    /// Warnings for readings that are almost certainly not what the exporter meant, given the options the run uses.
+    public static func warnings(plan: SimulationPlan) -> [String] {
+        let network = plan.network
+        let options = plan.options
+        var warnings: [String] = []
+        for stage in plan.stages {
+            guard case .population(let dynamics) = stage.kind else { continue }
+            let name = network.nodes[stage.node].name
+            if let fastest = dynamics.eulerRates.max(), fastest > 1 {
+                warnings.append("node '\(name)': dt/τ reaches \(fastest) > 1 with dt = \(options.dt) s: the Euler step overshoots and the neurons oscillate (snntorch and SpikingJelly export with dt = 1e-4 s: --framework snntorch|spikingjelly, or set --dt)")
+            }
+            if options.framework == .nir, dynamics.model == .integrateAndFire || dynamics.model == .integrator {
+                let gains = (0..<dynamics.gain.count).map { Double(dynamics.gain[$0]) }
+                if let largest = gains.max(), largest > 10 || gains.contains(where: { abs($0 * options.dt - 1) < 1e-3 }) {
+                    warnings.append("node '\(name)': \(dynamics.model.rawValue) with r = \(Float(largest)): under --framework nir every step adds r·x, a gain of \(Float(largest)); SpikingJelly writes IF as r = 1/dt, meant to be multiplied by dt (--framework spikingjelly)")
+                }
+            }
+        }
+        if options.framework == .nir {
+            for index in network.inputIndices where network.outputShapes[index].count >= 2 && network.outputShapes[index].first == 1 {
+                warnings.append("Input '\(network.nodes[index].name)' has shape \(network.outputShapes[index]) with a leading 1, probably a batch dimension (norse and nirtorch without ignore_dims keep it; --framework norse drops it)")
+            }
+        }
+        return warnings
+    }
+
+    private static func removingLeadingBatchDimension(_ network: Network, inputs: [Int]) throws(SimulationError) -> Network {
+        let nodes = network.nodes.enumerated().map { index, node -> Node in
+            guard inputs.contains(index), case .input(let shape) = node.kind else {
+                if case .output(let declared?) = node.kind, declared.count >= 2, declared.first == 1 {
+                    return Node(name: node.name, kind: .output(declaredShape: Array(declared.dropFirst())), metadata: node.metadata)
+                }
+                return node
+            }
+            return Node(name: node.name, kind: .input(shape: Array(shape.dropFirst())), metadata: node.metadata)
+        }
+        do {
+            return try Network(nodes: nodes, edges: network.namedEdges, metadata: network.metadata)
+        } catch {
+            throw SimulationError("without the leading batch dimension the network does not hold together: \(error)")
+        }
+    }
+}
