@@ -4,8 +4,13 @@ enum ParameterChecks {
         for (field, tensor) in node.kind.namedTensors {
             if let bad = tensor.firstNonFiniteIndex {
                 let value = tensor.value(at: bad)
-                throw NetworkError(node: node.name, field: field,
-                                   "\(value.isNaN ? "NaN" : "infinite value") at flat index \(bad) of shape \(tensor.shape)")
+                // τ = +∞ (no leak) and r = +∞ are what snntorch writes for β = 1; the simulator decides per framework.
+                let infinityAllowed = node.kind.isNeuronPopulation && ["tau", "tau_mem", "tau_syn", "r"].contains(field)
+                    && tensor.doubleValues.allSatisfy { !$0.isNaN && $0 != -.infinity }
+                if !infinityAllowed {
+                    throw NetworkError(node: node.name, field: field,
+                                       "\(value.isNaN ? "NaN" : "infinite value") at flat index \(bad) of shape \(tensor.shape)")
+                }
             }
         }
         switch node.kind {
