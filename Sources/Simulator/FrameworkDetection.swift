@@ -3,8 +3,8 @@ import NetworkModel
 /// The framework a run follows, the network as that framework means it, and what the user should be told.
 public struct FrameworkChoice: Sendable {
     public let framework: Framework
-    /// The network to simulate: the file's, with the leading batch dimension of 1 removed from Input nodes where the
-    /// framework's exporter writes one (norse, and nirtorch exports without `ignore_dims`).
+    /// The network to simulate: the file's, with the leading batch dimension of 1 removed from Input nodes under
+    /// norse, whose exporter keeps it (snntorch's with `ignore_dims=[0]`, sinabs' and SpikingJelly's do not).
     public let network: Network
     /// Whether the framework was detected from the file rather than given.
     public let wasDetected: Bool
@@ -69,11 +69,11 @@ public enum FrameworkDetection {
             framework = .nir
         }
         var adjusted = network
-        if framework == .norse || framework == .snntorch || framework == .spikingjelly || framework == .sinabs {
-            let batched = network.inputIndices.filter { network.outputShapes[$0].count >= 2 && network.outputShapes[$0].first == 1 }
+        if framework == .norse {
+            let batched = network.inputIndices.filter { hasLeadingBatchDimension(network, input: $0) }
             if !batched.isEmpty {
                 adjusted = try removingLeadingBatchDimension(network, inputs: batched)
-                notes.append("dropped the leading batch dimension of 1 from Input \(batched.map { "'\(network.nodes[$0].name)'" }.joined(separator: ", ")) (\(framework.rawValue) exports keep it)")
+                notes.append("dropped the leading batch dimension of 1 from Input \(batched.map { "'\(network.nodes[$0].name)'" }.joined(separator: ", ")) (norse's exporter keeps it)")
             }
         }
         return FrameworkChoice(framework: framework, network: adjusted, wasDetected: wasDetected, notes: notes)
@@ -98,11 +98,24 @@ public enum FrameworkDetection {
             }
         }
         if options.framework == .nir {
-            for index in network.inputIndices where network.outputShapes[index].count >= 2 && network.outputShapes[index].first == 1 {
+            for index in network.inputIndices where hasLeadingBatchDimension(network, input: index) {
                 warnings.append("Input '\(network.nodes[index].name)' has shape \(network.outputShapes[index]) with a leading 1, probably a batch dimension (norse and nirtorch without ignore_dims keep it; --framework norse drops it)")
             }
         }
         return warnings
+    }
+
+    /// Whether the Input's shape starts with a 1 that its consumers do not need: one more dimension than a
+    /// convolution's (C, …) input, or any rank ≥ 2 before weights that read their input flat.
+    static func hasLeadingBatchDimension(_ network: Network, input: Int) -> Bool {
+        let shape = network.outputShapes[input]
+        guard shape.count >= 2, shape.first == 1 else { return false }
+        return network.outgoingEdges(of: input).allSatisfy { edge in
+            if case .convolution(let convolution) = network.nodes[edge.target].kind {
+                return shape.count == convolution.spatialRank + 2
+            }
+            return true
+        }
     }
 
     private static func removingLeadingBatchDimension(_ network: Network, inputs: [Int]) throws(SimulationError) -> Network {

@@ -475,6 +475,30 @@ def case_recurrent_mixed_input():
                      "mix mixes analog input and spikes"}
 
 
+def case_delay_lines():
+    rng = np.random.default_rng(212)
+    n = 12
+    nodes = {
+        "input": nir.Input(input_type=np.array([8])),
+        "fc1": nir.Affine(weight=dyadic(rng, (10, 8), -1, 1, zero_fraction=0.25), bias=dyadic(rng, 10, -0.25, 0.25)),
+        "if1": if_node((10,), threshold=0.75),
+        # Spikes delayed by 0 to 3 steps per element (whole steps of DT).
+        "spike_delay": nir.Delay(delay=(np.arange(10) % 4 * DT).astype(F64)),
+        "fc2": nir.Linear(weight=dyadic(rng, (6, 10), -1, 1, zero_fraction=0.25)),
+        # An analog value delayed by 2 steps, summed with the spiking path's drive.
+        "value_delay": nir.Delay(delay=np.full(6, 2 * DT, dtype=F64)),
+        "if2": if_node((6,), threshold=0.5),
+        "output": nir.Output(output_type=np.array([6])),
+    }
+    edges = [("input", "fc1"), ("fc1", "if1"), ("if1", "spike_delay"), ("spike_delay", "fc2"), ("fc2", "if2"),
+             ("fc2", "value_delay"), ("value_delay", "if2"), ("if2", "output")]
+    return {"graph": nir.NIRGraph(nodes=nodes, edges=edges),
+            "images": dyadic(rng, (n, 8), 0, 1, step=1 / 4), "labels": labels_for(rng, n, 6),
+            "options": options(), "exact": True,
+            "about": "Delay: spikes delayed 0-3 steps per element (synops where they land, after the delay) and an "
+                     "analog value delayed 2 steps"}
+
+
 CASES = {
     "mlp_dense_direct": case_mlp_dense_direct,
     "mlp_sparse90_direct": case_mlp_sparse90_direct,
@@ -491,6 +515,7 @@ CASES = {
     "mlp_float_direct": case_mlp_float_direct,
     "affine_readout_mlp": case_affine_readout_mlp,
     "recurrent_mixed_input": case_recurrent_mixed_input,
+    "delay_lines": case_delay_lines,
 }
 
 
@@ -584,8 +609,8 @@ def generate(out_dir, names, verbose=True):
 class BruteForce:
     """Per-element routing and per-weight tap counting with plain python loops."""
 
-    def __init__(self, net):
-        self.net = net
+    def __init__(self, net, dt):
+        self.net, self.dt = net, dt
         self.route_memo, self.tap_memo = {}, {}
 
     def pooled_positions(self, name, element):
@@ -614,6 +639,10 @@ class BruteForce:
             dst_type = self.net.type_of(dst)
             if dst_type == "Flatten":
                 found += [(d, j, f, delay + dl) for d, j, f, dl in self.routes(dst, flat)]
+            elif dst_type == "Delay":
+                seconds = np.broadcast_to(np.asarray(self.net.params(dst)["delay"], dtype=F64), self.net.shape(dst))
+                steps = int(round(float(seconds.reshape(-1)[flat]) / self.dt))
+                found += [(d, j, f, delay + steps + dl) for d, j, f, dl in self.routes(dst, flat)]
             elif dst_type in ref.POOL_TYPES:
                 in_shape = self.net.input_shape(dst)
                 element = np.unravel_index(flat, in_shape)
@@ -664,17 +693,17 @@ class BruteForce:
         return count
 
 
-def brute_force_counts(result, encoding):
+def brute_force_counts(result, encoding, dt):
     net, traces = result["network"], result["traces"]
     n_samples, steps = result["predictions"].shape
-    brute = BruteForce(net)
+    brute = BruteForce(net, dt)
     synops = {layer: np.zeros((n_samples, steps), dtype=np.int64) for layer in net.layers}
     macs = {layer: np.zeros((n_samples, steps), dtype=np.int64) for layer in net.layers}
     analog_in = {layer: np.zeros((n_samples, steps, math.prod(net.input_shape(layer))))
                  for layer in net.layers if net.type_of(layer) in ref.WEIGHTED_TYPES}
     for source in net.order:
         source_type = net.type_of(source)
-        if source_type in ref.ROUTING_TYPES or source_type == "Output":
+        if source_type in ref.ROUTING_TYPES or source_type in ("Output", "Delay"):
             continue
         spiking = source_type in ref.SPIKING_POPULATIONS | {"Threshold"} or \
             (source_type == "Input" and encoding != "direct")
@@ -733,7 +762,7 @@ def scalar_simulation(net, images, opts, sample):
     outs = {}  # (t, node) -> list of float32 scalars (row-major)
     spikes = {layer: [0] * steps for layer in net.layers}
     active = {layer: [0] * steps for layer in net.layers}
-    state, accumulated = {}, {}
+    state, accumulated, delayed_inputs = {}, {}, {}
 
     def flat_param(name, key, shape, default=None):
         params = net.params(name)
@@ -856,6 +885,11 @@ def scalar_simulation(net, images, opts, sample):
                         result.append(f(1) if z else f(0))
                     else:
                         result.append(v[k])
+            elif node_type == "Delay":
+                delayed_inputs[(t, name)] = list(total)
+                seconds = np.broadcast_to(np.asarray(net.params(name)["delay"], dtype=F64), shape).reshape(-1)
+                steps = [int(round(d / opts["dt"])) for d in seconds]
+                result = [delayed_inputs[(t - d, name)][k] if t >= d else f(0) for k, d in enumerate(steps)]
             elif node_type == "Output":
                 previous = accumulated.get(name, [f(0)] * len(total))
                 accumulated[name] = [f(a + b) for a, b in zip(previous, total)]
@@ -903,7 +937,7 @@ def self_test(names):
             encoding = case["options"]["encoding"]
             net = result["network"]
             check_scalar(name, case, result, case["images"])
-            synops, macs = brute_force_counts(result, encoding)
+            synops, macs = brute_force_counts(result, encoding, case["options"]["dt"])
             for layer in net.layers:
                 counts = result["counts"][layer]
                 assert np.array_equal(counts["synops"], synops[layer]), \
@@ -914,7 +948,10 @@ def self_test(names):
                 size = math.prod(net.shape(layer)) if net.type_of(layer) in ref.POPULATION_TYPES else 0
                 assert (counts["neuron_updates"] == size).all(), f"{name}: {layer} neuron_updates"
             total_synops = sum(int(c["synops"].sum()) for c in result["counts"].values())
-            if not net.recurrent:
+            has_delay = any(net.type_of(n) == "Delay" for n in net.order)
+            if has_delay:
+                static_note = "(Delay: spikes delayed past the last step are never delivered; static check skipped)"
+            elif not net.recurrent:
                 expected = static_synops(result, encoding)
                 assert total_synops == expected, f"{name}: synops {total_synops} != static {expected}"
                 static_note = "= spikes x static out-degree"

@@ -55,7 +55,7 @@ WEIGHTED_TYPES = DENSE_TYPES | CONV_TYPES | {"Scale"}
 POOL_TYPES = {"SumPool2d", "AvgPool2d"}
 ROUTING_TYPES = POOL_TYPES | {"Flatten"}
 LAYER_TYPES = WEIGHTED_TYPES | POPULATION_TYPES | {"Threshold"}
-SUPPORTED_TYPES = LAYER_TYPES | ROUTING_TYPES | {"Input", "Output"}
+SUPPORTED_TYPES = LAYER_TYPES | ROUTING_TYPES | {"Input", "Output", "Delay"}
 
 COUNT_KEYS = ("spikes", "synops", "macs", "neuron_updates", "active_neuron_updates", "bias_adds")
 
@@ -179,8 +179,6 @@ class Network:
         nodes, edges = flatten_graph(read_plain_graph(nir_path))
         for name in sorted(nodes):
             node_type = nodes[name]["type"]
-            if node_type == "Delay":
-                raise NotImplementedError(f"{name}: Delay nodes are not simulated")
             if node_type not in SUPPORTED_TYPES:
                 raise ValueError(f"{name}: unsupported node type {node_type!r}")
         self.nodes, self.edges = nodes, edges
@@ -335,6 +333,28 @@ def simulate(nir_path, data_path, *, timesteps, encoding, reset, threshold_compa
 
     counts = {layer: {key: np.zeros((n_samples, timesteps), dtype=np.int64) for key in COUNT_KEYS}
               for layer in net.layers}
+    # Delay: y_t = x_{t - d} per element, d = delay / dt whole steps (zero before). It passes spikes on as spikes
+    # when every predecessor (through Flatten) emits spikes, else values.
+    delays, delay_history = {}, {}
+    for name in net.order:
+        if net.type_of(name) != "Delay":
+            continue
+        seconds = np.broadcast_to(np.asarray(net.params(name)["delay"], dtype=F64), net.shape(name))
+        steps = np.rint(seconds / dt).astype(np.int64)
+        if np.any(np.abs(seconds / dt - steps) > 1e-6 * np.maximum(1, steps)) or np.any(steps < 0):
+            raise ValueError(f"{name}: delays must be whole, non-negative numbers of steps of dt")
+
+        def spiking_source(node):
+            kind = net.type_of(node)
+            if kind == "Flatten":
+                return all(spiking_source(p) for p, _ in net.preds[node])
+            if kind == "Input":
+                return encoding in ("poisson", "spikes")
+            if kind == "Delay":
+                return delays[node][1] if node in delays else False
+            return kind in SPIKING_POPULATIONS | {"Threshold"}
+        delays[name] = (steps, all(spiking_source(p) for p, _ in net.preds[name]) and bool(net.preds[name]))
+        delay_history[name] = []
     state = {}  # population -> {"v": ..., "i": ...}
     for name, pop in populations.items():
         state[name] = {"v": np.zeros((n_samples,) + net.shape(name), dtype=dtype)}
@@ -480,6 +500,22 @@ def simulate(nir_path, data_path, *, timesteps, encoding, reset, threshold_compa
                     traces["v"][name][:, t] = v
                     if pop.type in CUBA_TYPES:
                         traces["i"][name][:, t] = s["i"]
+
+            elif node_type == "Delay":
+                steps, passes_spikes = delays[name]
+                delay_history[name].append((total.reshape(out_shape), arrivals.reshape(out_shape)))
+                value = np.zeros(out_shape, dtype=dtype)
+                spikes = np.zeros(out_shape, dtype=np.int64)
+                for index in np.ndindex(*net.shape(name)):
+                    d = int(steps[index])
+                    if t >= d:
+                        past_value, past_spikes = delay_history[name][t - d]
+                        value[(slice(None),) + index] = past_value[(slice(None),) + index]
+                        spikes[(slice(None),) + index] = past_spikes[(slice(None),) + index]
+                if passes_spikes:
+                    record = (value, spikes, np.zeros(out_shape, dtype=dtype))
+                else:
+                    record = (value, np.zeros(out_shape, dtype=np.int64), value)
 
             elif node_type == "Output":
                 accumulated[name] = (accumulated[name] + total.reshape(out_shape)).astype(dtype)
