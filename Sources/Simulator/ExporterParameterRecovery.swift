@@ -4,22 +4,32 @@ import Foundation
 ///
 /// Exporters write time constants derived from the framework's own parameters in float32 (snntorch writes
 /// `τ = dt / (1 − β)`, norse `τ = dt / τ⁻¹`), so the obvious inverse (`β = 1 − dt/τ`) misses the framework's value
-/// by an ulp in about one case in 250 — enough to move a spike. The recovery below re-runs the exporter's float32
-/// arithmetic on the candidates nearest the obvious inverse and keeps the nearest one that writes exactly the
-/// stored value; where none does (a file not written by that exporter) it keeps the obvious inverse.
+/// by an ulp in about one case in 250 — enough to move a spike. The recovery re-runs the exporter's float32
+/// arithmetic on the candidates near the obvious inverse and keeps those that write exactly the stored value.
+/// Several can (the exporter's rounding loses information); people write parameters as short decimals (β = 0.9,
+/// τ⁻¹ = 53.8), so the one with the shortest decimal form wins, then the one nearest the obvious inverse. Where
+/// none matches (a file not written by that exporter) the obvious inverse stands.
 enum ExporterParameterRecovery {
-    /// The float32 value nearest `estimate` (within 16 ulps) that `export` maps to `stored`, else `estimate`.
+    /// How far from the obvious inverse to look, in ulps: for small β, `1 − β` keeps ~7 fewer bits than β, so
+    /// about a hundred values of β write one τ.
+    static let searchRadius = 512
+
+    /// The candidate within `searchRadius` ulps of `estimate` that `export` maps to `stored` (shortest decimal form
+    /// first, then nearest), else `estimate`.
     static func invert(stored: Float, estimate: Float, export: (Float) -> Float) -> Float {
         guard estimate.isFinite else { return estimate }
-        if export(estimate).bitPattern == stored.bitPattern { return estimate }
-        var below = estimate, above = estimate
-        for _ in 0..<16 {
-            below = below.nextDown
-            above = above.nextUp
-            if export(below).bitPattern == stored.bitPattern { return below }
-            if export(above).bitPattern == stored.bitPattern { return above }
+        var best: (value: Float, digits: Int, distance: Int)?
+        var candidate = estimate
+        for _ in 0..<searchRadius { candidate = candidate.nextDown }
+        for distance in -searchRadius...searchRadius {
+            defer { candidate = candidate.nextUp }
+            guard export(candidate).bitPattern == stored.bitPattern else { continue }
+            let digits = candidate.description.count
+            if best == nil || digits < best!.digits || (digits == best!.digits && abs(distance) < best!.distance) {
+                best = (candidate, digits, abs(distance))
+            }
         }
-        return estimate
+        return best?.value ?? estimate
     }
 
     /// snntorch's decay factor (β of `Leaky`, α of `Synaptic`) from the time constant its exporter wrote,

@@ -79,8 +79,8 @@ struct PopulationDynamics: Sendable {
             membrane = tauMembrane.map { Float(dt / $0) }
             synaptic = tauSynapse.map { Float(dt / $0) }
         case .decay:
-            membrane = tauMembrane.map { ExporterParameterRecovery.snntorchDecay(timeConstant: $0, dt: dt) }
-            synaptic = tauSynapse.map { ExporterParameterRecovery.snntorchDecay(timeConstant: $0, dt: dt) }
+            membrane = Self.perDistinctValue(tauMembrane) { ExporterParameterRecovery.snntorchDecay(timeConstant: $0, dt: dt) }
+            synaptic = Self.perDistinctValue(tauSynapse) { ExporterParameterRecovery.snntorchDecay(timeConstant: $0, dt: dt) }
             gains = r.indices.map { exporterGain(r[$0], tau: tauMembrane[$0]) }
             if isCurrentBased { weights = weightIn.indices.map { exporterGain(weightIn[$0], tau: tauSynapse[$0]) } }
         case .exponential:
@@ -88,8 +88,8 @@ struct PopulationDynamics: Sendable {
             complement = membrane.map { 1 - $0 }
         case .norseBox, .norseCurrentJump:
             let step = Float(dt)
-            membrane = tauMembrane.map { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
-            synaptic = tauSynapse.map { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
+            membrane = Self.perDistinctValue(tauMembrane) { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
+            synaptic = Self.perDistinctValue(tauSynapse) { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
         case .spikingJellyDivision:
             membrane = tauMembrane.map { Float($0 / dt) }
         }
@@ -114,6 +114,18 @@ struct PopulationDynamics: Sendable {
         })
         sharedThreshold = shared(threshold)
         sharedReset = shared(resetPotential)
+    }
+
+    /// `transform` of each value, computed once per distinct value (populations mostly share one time constant, and
+    /// the exporter inversions search hundreds of candidates).
+    private static func perDistinctValue(_ values: [Double], _ transform: (Double) -> Float) -> [Float] {
+        var memo: [UInt64: Float] = [:]
+        return values.map { value in
+            if let known = memo[value.bitPattern] { return known }
+            let result = transform(value)
+            memo[value.bitPattern] = result
+            return result
+        }
     }
 
     /// The time constants' decay per step as the rule applies it, for warnings: dt/τ under Euler-type rules.
