@@ -22,7 +22,7 @@ enum RunSummary {
         let seconds = ProgressDisplay.seconds(elapsed)
         var lines = [
             "network: \(network)",
-            "samples: \(counts.sampleCount) (from \(result.sampleRange.lowerBound))   timesteps: \(options.timesteps)   encoding: \(options.encoding.rawValue)   reset: \(options.reset.rawValue)   threshold: \(options.thresholdComparison == .gt ? "v > θ" : "v ≥ θ")",
+            "samples: \(counts.sampleCount) (from \(result.sampleRange.lowerBound))   timesteps: \(options.timesteps)   encoding: \(options.encoding.rawValue)   framework: \(options.framework.rawValue)   reset: \(options.reset.rawValue)   threshold: \(options.thresholdComparison == .gt ? "v > θ" : "v ≥ θ")\(options.spikeFunction == .multi ? "   multi-spike" : "")   dt: \(options.dt) s",
             "",
         ]
         lines += TextTable.render(header: ["layer", "type", "spikes [/sample]", "synops [/sample]", "MACs [/sample]",

@@ -17,7 +17,8 @@ struct NeuronRule: Sendable, Equatable {
         case norseBox
         /// norse's `LIFCell`: `i ← i + w_in·x`, `v ← v + a·((v_leak − v) + r·i)`, then `i ← i + (−a_s)·i`.
         case norseCurrentJump
-        /// SpikingJelly's `LIFNode`: `v ← v + (r·x − (v − v_leak)) / τ` in steps (`decay_input=True`).
+        /// SpikingJelly's `LIFNode`: `v ← v + (x − (v − v_leak)) / τ` in steps (`decay_input=True`, r = 1), or
+        /// `v ← v − (v − v_leak) / τ + x` (`decay_input=False`, r = τ).
         case spikingJellyDivision
     }
 

@@ -92,6 +92,14 @@ struct PopulationDynamics: Sendable {
             synaptic = Self.perDistinctValue(tauSynapse) { step * ExporterParameterRecovery.norseInverseTimeConstant(timeConstant: $0, dt: dt) }
         case .spikingJellyDivision:
             membrane = tauMembrane.map { Float($0 / dt) }
+            // LIFNode(decay_input=True) writes r = 1; decay_input=False writes r = τ in steps, and its input is added
+            // undecayed: a gain of 0 marks it (see `integrate`).
+            let decaysInput = r.allSatisfy { $0 == 1 }
+            let undecayed = zip(r, membrane).allSatisfy { ExporterParameterRecovery.isUnitGain($0 / Double($1)) }
+            guard decaysInput || undecayed else {
+                throw SimulationError("node '\(node)': field 'r': SpikingJelly writes LIFNode with r = 1 (decay_input=True) or r = τ/dt (decay_input=False); this file has neither")
+            }
+            gains = decaysInput ? gains : Array(repeating: 0, count: population)
         }
         gain = arena.store(gains)
         inputWeight = arena.store(weights)
@@ -213,7 +221,11 @@ struct PopulationDynamics: Sendable {
             return active
         case (.spikingJellyDivision, _):
             let active = drive != 0 || v[index] != leak
-            v[index] = v[index] + (gain[index] * drive - (v[index] - leak)) / membraneCoefficient[index]
+            if gain[index] == 0 {  // decay_input=False: v − (v − v_reset)/τ + x
+                v[index] = v[index] - (v[index] - leak) / membraneCoefficient[index] + drive
+            } else {               // decay_input=True: v + (x − (v − v_reset))/τ
+                v[index] = v[index] + (gain[index] * drive - (v[index] - leak)) / membraneCoefficient[index]
+            }
             return active
         }
     }

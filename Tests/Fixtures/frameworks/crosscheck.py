@@ -573,6 +573,13 @@ def spikingjelly_lif_mlp_tau3():
                     notes=["LIFNode τ=3 (1/τ not a power of two), hard reset"])
 
 
+@case("spikingjelly_lif_mlp_no_decay_input", "spikingjelly")
+def spikingjelly_lif_mlp_no_decay_input():
+    from spikingjelly.activation_based import neuron
+    g, x, T, s, p = _sj_mlp(405, lambda: neuron.LIFNode(tau=3.0, decay_input=False), w1=(-4, 6), w2=(-4, 10))
+    return Prepared(g, x, T, s, p, [], notes=["LIFNode τ=3, decay_input=False (written as r = τ), hard reset"])
+
+
 # --------------------------------------------------------------------------------------------------
 # nir control: a hand-built graph and a numpy reference of docs/execution-model.md
 # --------------------------------------------------------------------------------------------------
