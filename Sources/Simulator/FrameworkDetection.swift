@@ -88,7 +88,7 @@ public enum FrameworkDetection {
             guard case .population(let dynamics) = stage.kind else { continue }
             let name = network.nodes[stage.node].name
             if let fastest = dynamics.eulerRates.max(), fastest > 1 {
-                warnings.append("node '\(name)': dt/τ reaches \(fastest) > 1 with dt = \(options.dt) s: the Euler step overshoots and the neurons oscillate (snntorch and SpikingJelly export with dt = 1e-4 s: --framework snntorch|spikingjelly, or set --dt)")
+                warnings.append("node '\(name)': dt/τ reaches \(fastest) > 1 with dt = \(options.dt) s: the Euler step overshoots and the neurons oscillate (snntorch and SpikingJelly export with dt = 1e-4 s and norse writes τ·dt for τ: --framework snntorch|spikingjelly|norse, or set --dt)")
             }
             if options.framework == .nir, dynamics.model == .integrateAndFire || dynamics.model == .integrator {
                 let gains = (0..<dynamics.gain.count).map { Double(dynamics.gain[$0]) }

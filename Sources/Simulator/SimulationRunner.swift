@@ -13,7 +13,10 @@ public enum SimulationRunner {
         let expected = plan.sampleShape
         guard dataset.sampleShape == expected else {
             let encoding = plan.options.encoding
-            let hint = encoding == .spikes ? " (spikes encoding: (N, T=\(plan.options.timesteps), …input shape))" : ""
+            var hint = encoding == .spikes ? " (spikes encoding: (N, T=\(plan.options.timesteps), …input shape))" : ""
+            if expected.count == dataset.sampleShape.count + 1, expected.first == 1, Array(expected.dropFirst()) == dataset.sampleShape {
+                hint += " (the Input's leading 1 is a batch dimension norse's exporter keeps: --framework norse drops it)"
+            }
             throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' holds samples of shape \(dataset.sampleShape), but input node '\(plan.network.nodes[plan.inputNode].name)' expects \(expected)\(hint)")
         }
     }
