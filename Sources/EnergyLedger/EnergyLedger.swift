@@ -125,17 +125,8 @@ public enum EnergyLedger {
             }
         }
 
-        let totalSynops = Double(counts.total(.synops)), totalMACs = Double(counts.total(.macs))
-        var paper: Double?
-        if let accumulate = profile.energy["add"] ?? profile.energy["synop"] {
-            if totalMACs == 0 {
-                paper = totalSynops * accumulate.picojoules
-            } else if let mac = profile.energy["mac"] {
-                paper = totalSynops * accumulate.picojoules + totalMACs * mac.picojoules
-            }
-        }
         return EnergyReport(profile: profile.name, samples: counts.sampleCount, layers: layers, staticPicojoules: staticPicojoules,
-                            paperConventionPicojoules: paper, placement: placement,
+                            placement: placement,
                             weightFormats: Dictionary(uniqueKeysWithValues: formats.map { (network.nodes[$0.key].name, $0.value.rawValue) }),
                             notes: pricing.notes)
     }

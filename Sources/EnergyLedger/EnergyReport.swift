@@ -18,8 +18,6 @@ public struct EnergyReport: Sendable {
     public let layers: [LayerEnergy]
     /// Static power × steps × time per step × samples (not attributed to layers); 0 when not published.
     public let staticPicojoules: Double
-    /// synops × E_AC + MACs × E_MAC: the convention of the reference paper and of syops-counter.
-    public let paperConventionPicojoules: Double?
     /// Where each kind of data lives (`weights`, `state`, `spikes`) → memory level name (digital profiles).
     public let placement: [String: String]
     /// Storage format used for each weighted layer's weights.

@@ -89,6 +89,29 @@ struct CompareCommand: ParsableCommand {
                 + "   SNN spikes \(RunSummary.format(Double(snnRun.counts.total(.spikes)) / samples))"
             if let baselineRun { countLine += "   baseline synops \(RunSummary.format(Double(baselineRun.counts.total(.synops)) / samples))" }
             lines.append(countLine)
+            let snnConventions = try Pricing.conventions(snnRun, plan: snnPlan)
+            let annConventions = try Pricing.conventions(annRun, plan: annPlan)
+            let baselineConventions = try baselineRun.map { try Pricing.conventions($0, plan: baselinePlan!) }
+            lines.append("")
+            lines.append("SNN:")
+            lines += ConventionTable.render(snnConventions)
+            lines.append("ANN view:")
+            lines += ConventionTable.render(annConventions)
+            if let baselineConventions {
+                lines.append("baseline:")
+                lines += ConventionTable.render(baselineConventions)
+            }
+            var ratioRows = [["ANN/SNN"] + ConventionTable.ratios(annConventions, over: snnConventions).map(\.1)]
+            if let baselineConventions {
+                ratioRows.append(["baseline/SNN"] + ConventionTable.ratios(baselineConventions, over: snnConventions).map(\.1))
+            }
+            lines.append("operation ratios by convention (seed Eq.12: accumulates; syops-counter: synops + MACs; NeuroBench: Eff_ACs + Eff_MACs):")
+            lines += TextTable.render(header: ["ratio"] + CountingConvention.allCases.map(\.rawValue), rows: ratioRows,
+                                      rightAligned: Set(1...CountingConvention.allCases.count))
+            lines.append("")
+            let snnForms = Pricing.conventionEnergies(snnConventions, profiles: hardware)
+            let annForms = Pricing.conventionEnergies(annConventions, profiles: hardware)
+            let baselineForms = baselineConventions.map { Pricing.conventionEnergies($0, profiles: hardware) }
 
             var rows: [[String]] = []
             var energyForFile: (snn: [(EnergyReport, HardwareProfile)], ann: [(EnergyReport, HardwareProfile)], baseline: [(EnergyReport, HardwareProfile)]) = ([], [], [])
@@ -100,32 +123,37 @@ struct CompareCommand: ParsableCommand {
                 if let report = try? annEnergy.get() { energyForFile.ann.append((report, profile)) }
                 if let report = try? baselineEnergy?.get() { energyForFile.baseline.append((report, profile)) }
                 var row = [profile.name, energy(annEnergy, samples), energy(snnEnergy, samples), ratio(annEnergy, over: snnEnergy),
-                           paperRatio(annEnergy, over: snnEnergy)]
-                if let baselineEnergy {
-                    row += [energy(baselineEnergy, samples), ratio(baselineEnergy, over: snnEnergy), paperRatio(baselineEnergy, over: snnEnergy)]
+                           formRatio(annForms.energies, over: snnForms.energies, profile: profile.name)]
+                if let baselineEnergy, let baselineForms {
+                    row += [energy(baselineEnergy, samples), ratio(baselineEnergy, over: snnEnergy),
+                            formRatio(baselineForms.energies, over: snnForms.energies, profile: profile.name)]
                 }
                 rows.append(row)
                 for failure in [snnEnergy, annEnergy] + (baselineEnergy.map { [$0] } ?? []) {
                     if case .failure(let error) = failure { lines.append("  \(profile.name): \(error)") }
                 }
             }
-            var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (paper conv.)"]
-            if baselineNetwork != nil { header += ["baseline [/sample]", "baseline/SNN", "baseline/SNN (paper conv.)"] }
+            var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (syops-counter)"]
+            if baselineNetwork != nil { header += ["baseline [/sample]", "baseline/SNN", "baseline/SNN (syops-counter)"] }
             lines += TextTable.render(header: header, rows: rows, rightAligned: Set(1..<header.count))
             lines.append("")
             if let out {
                 let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
-                try RunResultsWriter.write(snnRun, plan: snnPlan, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn)
+                try RunResultsWriter.write(snnRun, plan: snnPlan, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn,
+                                           conventions: snnConventions, conventionEnergies: snnForms.energies)
                 let file = try HDF5File(path: out, mode: .readWrite)
                 let annGroup = try file.createGroup("ann")
                 try describe(annRun, in: annGroup, samples: samples)
                 try annGroup.setAttribute("dense_macs_per_sample", Int64(denseMACs))
-                try EnergyGroupWriter.write(energyForFile.ann, into: annGroup)
+                try EnergyGroupWriter.write(energyForFile.ann, conventions: annForms.energies, into: annGroup)
+                try ConventionGroupWriter.write(annConventions, energies: annForms.energies.map { ($0.profile, $0) }, into: annGroup)
                 if let baselineRun {
                     let group = try file.createGroup("baseline")
                     try group.setAttribute("network_file", string: baselinePath!)
                     try describe(baselineRun, in: group, samples: samples)
-                    try EnergyGroupWriter.write(energyForFile.baseline, into: group)
+                    try EnergyGroupWriter.write(energyForFile.baseline, conventions: baselineForms?.energies ?? [], into: group)
+                    try ConventionGroupWriter.write(baselineConventions ?? [], energies: (baselineForms?.energies ?? []).map { ($0.profile, $0) },
+                                                    into: group)
                 }
                 file.close()
                 lines.append("results: \(out)")
@@ -165,9 +193,12 @@ struct CompareCommand: ParsableCommand {
         return String(format: "%.2f×", top.totalPicojoules / bottom.totalPicojoules)
     }
 
-    private func paperRatio(_ numerator: Result<EnergyReport, PricingFailure>, over denominator: Result<EnergyReport, PricingFailure>) -> String {
-        guard case .success(let top) = numerator, case .success(let bottom) = denominator,
-              let a = top.paperConventionPicojoules, let b = bottom.paperConventionPicojoules, b > 0 else { return "n/a" }
+    /// The ratio of two syops-counter energies under one profile.
+    private func formRatio(_ numerator: [ConventionEnergy], over denominator: [ConventionEnergy], profile: String) -> String {
+        func total(_ forms: [ConventionEnergy]) -> Double? {
+            forms.first { $0.profile == profile && $0.convention == .syopsCounter }?.totalPicojoules
+        }
+        guard let a = total(numerator), let b = total(denominator), b > 0 else { return "n/a" }
         return String(format: "%.2f×", a / b)
     }
 }

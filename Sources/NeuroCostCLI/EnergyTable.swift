@@ -3,17 +3,19 @@ import NeuroCost
 
 /// Energy per sample by group and per layer, one block per profile.
 enum EnergyTable {
-    static func render(_ reports: [EnergyReport], samples: Int) -> [String] {
+    static func render(_ reports: [EnergyReport], samples: Int, conventions: [ConventionEnergy] = []) -> [String] {
         var lines: [String] = []
         let perSample = { (picojoules: Double) in formatEnergy(picojoules / Double(max(samples, 1))) }
         let summary = reports.map { report -> [String] in
-            [report.profile, perSample(report.total(.compute)), perSample(report.total(.memory)), perSample(report.total(.routing)),
-             perSample(report.total(.staticPower)), perSample(report.totalPicojoules),
-             report.paperConventionPicojoules.map(perSample) ?? "n/a"]
+            let forms = [CountingConvention.syopsCounter, .seedEq12].map { convention in
+                conventions.first { $0.profile == report.profile && $0.convention == convention }.map { perSample($0.totalPicojoules) } ?? "n/a"
+            }
+            return [report.profile, perSample(report.total(.compute)), perSample(report.total(.memory)), perSample(report.total(.routing)),
+                    perSample(report.total(.staticPower)), perSample(report.totalPicojoules)] + forms
         }
         lines.append("energy per sample:")
-        lines += TextTable.render(header: ["profile", "compute", "memory", "routing", "static", "total", "paper convention"],
-                                  rows: summary, rightAligned: Set(1...6))
+        lines += TextTable.render(header: ["profile", "compute", "memory", "routing", "static", "total", "syops-counter", "seed Eq.12"],
+                                  rows: summary, rightAligned: Set(1...7))
         for report in reports {
             lines.append("")
             lines.append("\(report.profile), per layer and sample:")

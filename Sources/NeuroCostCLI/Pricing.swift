@@ -13,6 +13,28 @@ enum Pricing {
         return (try EnergyLedger.price(run, network: plan.network, profile: profile, options: options), mapping)
     }
 
+    /// The run counted under every convention.
+    static func conventions(_ run: RunResult, plan: SimulationPlan) throws -> [ConventionReport] {
+        let layout = try ConventionLayout(plan: plan, layerNames: run.layerNames)
+        return ConventionCounter.count(LayerCountTable(run: run), layout: layout)
+    }
+
+    /// The conventions' energy forms under each profile; a profile that lacks a constant a form needs is left out
+    /// of that form, with the reason.
+    static func conventionEnergies(_ reports: [ConventionReport], profiles: [HardwareProfile]) -> (energies: [ConventionEnergy], failures: [String]) {
+        var energies: [ConventionEnergy] = [], failures: [String] = []
+        for profile in profiles {
+            for report in reports {
+                do {
+                    if let energy = try ConventionCounter.energy(report, profile: profile) { energies.append(energy) }
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+        }
+        return (energies, failures)
+    }
+
     /// One line per mapping: cores, chips, what bound the cores, violations.
     static func describe(_ mapping: MappingReport) -> [String] {
         let limits = mapping.bindingLimits.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")

@@ -136,8 +136,12 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure("\(error) (the run's counts, without energy, are in \(out))")
         }
         let reports = priced.map { ($0.1.0, $0.0) }
-        try file.finish(result, energy: reports)
-        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0))
+        let conventions = try Pricing.conventions(result, plan: plan)
+        let (conventionEnergies, conventionFailures) = Pricing.conventionEnergies(conventions, profiles: hardware)
+        try file.finish(result, energy: reports, conventions: conventions, conventionEnergies: conventionEnergies)
+        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0),
+                                        conventions: conventions, conventionEnergies: conventionEnergies)
+        for failure in conventionFailures { summary += "\nnote: \(failure)" }
         for mapping in priced.compactMap(\.1.1) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
         if result.interrupted {
             summary += "\ninterrupted: \(result.counts.sampleCount) of the planned samples completed; their counts and traces are in \(out)"

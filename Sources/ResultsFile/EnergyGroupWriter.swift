@@ -3,9 +3,11 @@ import HardwareProfiles
 import HDF5Kit
 
 /// Writes `/energy/<profile>`: per-layer energies by component in picojoules, totals, and the profile's
-/// constants with their sources (docs/results-schema.md).
+/// constants with their sources (docs/results-schema.md). The energy forms of the counting conventions priced
+/// under the same profile are summarised beside it as `<convention>_picojoules`.
 public enum EnergyGroupWriter {
-    public static func write(_ reports: [(EnergyReport, HardwareProfile)], into file: HDF5Group) throws {
+    public static func write(_ reports: [(EnergyReport, HardwareProfile)], conventions: [ConventionEnergy] = [],
+                             into file: HDF5Group) throws {
         guard !reports.isEmpty else { return }
         let energy = file.exists("energy") ? try file.openGroup("energy") : try file.createGroup("energy")
         let components = EnergyComponent.allCases
@@ -23,8 +25,8 @@ public enum EnergyGroupWriter {
             try group.setAttribute("total_picojoules", report.totalPicojoules)
             try group.setAttribute("per_sample_picojoules", report.perSamplePicojoules)
             try group.setAttribute("static_picojoules", report.staticPicojoules)
-            if let paper = report.paperConventionPicojoules {
-                try group.setAttribute("paper_convention_picojoules", paper)
+            for convention in conventions where convention.profile == report.profile {
+                try group.setAttribute("\(convention.convention.rawValue)_picojoules", convention.totalPicojoules)
             }
             try group.setAttribute("notes", strings: report.notes)
             try group.setAttribute("placement", strings: report.placement.keys.sorted().map { "\($0)=\(report.placement[$0]!)" })

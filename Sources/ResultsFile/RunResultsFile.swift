@@ -117,8 +117,9 @@ public final class RunResultsFile {
         try file.flush()
     }
 
-    /// Writes counts, predictions and energy for the samples the run completed.
-    public func finish(_ result: RunResult, energy: [(EnergyReport, HardwareProfile)] = []) throws {
+    /// Writes counts, predictions, the counting conventions and energy for the samples the run completed.
+    public func finish(_ result: RunResult, energy: [(EnergyReport, HardwareProfile)] = [],
+                       conventions: [ConventionReport] = [], conventionEnergies: [ConventionEnergy] = []) throws {
         let counts = result.counts
         try file.setAttribute("samples", Int64(counts.sampleCount))
         try file.setAttribute("completed_samples", Int64(counts.sampleCount))
@@ -150,7 +151,8 @@ public final class RunResultsFile {
             let dataset = try results.writeDataset("accuracy_by_timestep", accuracy, shape: [accuracy.count])
             try dataset.setAttribute("units", string: "fraction of samples whose prediction after the step equals the label")
         }
-        try EnergyGroupWriter.write(energy, into: file)
+        try EnergyGroupWriter.write(energy, conventions: conventionEnergies, into: file)
+        try ConventionGroupWriter.write(conventions, energies: conventionEnergies.map { ($0.profile, $0) }, into: file)
         try file.flush()
     }
 
