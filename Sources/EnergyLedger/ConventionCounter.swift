@@ -59,8 +59,7 @@ public enum ConventionCounter {
         guard report.unavailable == nil else { return nil }
         let layers = report.layerNames.count
         func accumulate() throws(LedgerError) -> (String, Double) {
-            if let add = profile.energy["add"] { return ("energy.add", add.picojoules) }
-            if let synop = profile.energy["synop"] { return ("energy.synop", synop.picojoules) }
+            if let constant = profile.constants.accumulate { return (constant.field, constant.picojoules) }
             throw LedgerError(profile: profile.name, field: "energy.add",
                               message: "\(report.convention.rawValue) needs an accumulate energy (add or synop); the profile publishes neither")
         }
@@ -88,11 +87,11 @@ public enum ConventionCounter {
                 accumulatePicojoules = value
             }
             if macs.perSample.contains(where: { $0 != 0 }) {
-                guard let mac = profile.energy["mac"] else {
+                guard let mac = profile.constants.mac else {
                     throw LedgerError(profile: profile.name, field: "energy.mac",
                                       message: "syops_counter prices the run's MACs (analog inputs), but the profile publishes no MAC energy")
                 }
-                constants.append(("energy.mac", mac.picojoules))
+                constants.append((mac.field, mac.picojoules))
                 macPicojoules = mac.picojoules
             }
             let values = zip(synops.perSample, macs.perSample).map { $0 * accumulatePicojoules + $1 * macPicojoules }

@@ -54,8 +54,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Skip this many samples first.")
     var offset = 0
 
-    @Option(name: .customLong("profile"), help: "Price the run under this hardware profile (a bundled name or a YAML/JSON file); repeatable.")
+    @Option(name: [.customLong("profile"), .customLong("profiles")],
+            help: "Price the run under these hardware profiles (bundled names or YAML/JSON files); repeatable, or comma-separated. Default: \(RunCommand.defaultProfile).")
     var profiles: [String] = []
+
+    /// The profile a run is priced under when none is named: the tool's point is the energy table.
+    static let defaultProfile = "horowitz-45nm-fp32"
 
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
@@ -93,7 +97,7 @@ struct RunCommand: ParsableCommand {
         if !force, FileManager.default.fileExists(atPath: out) {
             throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
         }
-        let hardware = try profiles.map { try ProfileLibrary.load($0) }
+        let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
         let document = try NIRReader.read(path: network)
         let options = SimulationOptions(timesteps: timesteps, encoding: encoding, reset: reset,
                                         thresholdComparison: thresholdCompare, dt: dt, seed: seed, readout: readout)
@@ -105,6 +109,14 @@ struct RunCommand: ParsableCommand {
         let range = offset..<min(dataset.sampleCount, offset + (limit ?? dataset.sampleCount))
         try SimulationRunner.validate(dataset: dataset, plan: plan)
         let traces = try traceRequest(plan: plan)
+        // Profiles that cannot price this run are known now, said once, and recorded; the others go on.
+        var unavailable: [String: String] = [:]
+        for (key, profile) in hardware {
+            if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat) {
+                unavailable[key] = reason
+                CommandOutput.note("profile '\(key)' cannot price this run, so it is skipped (recorded in \(out)): \(reason)")
+            }
+        }
         let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
         let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: offset,
                                       plannedSamples: range.count, traces: traces)
@@ -113,7 +125,7 @@ struct RunCommand: ParsableCommand {
         let started = ContinuousClock.now
         InterruptFlag.install()
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads,
-                                              countSpikesPerNeuron: hardware.contains { $0.kind == .neuromorphic },
+                                              countSpikesPerNeuron: hardware.contains { $0.profile.kind == .neuromorphic },
                                               traces: traces, onTraces: file.append, shouldStop: InterruptFlag.isSet,
                                               partialResultOnError: true, progress: progress.update)
         progress.finish()
@@ -122,27 +134,20 @@ struct RunCommand: ParsableCommand {
             try file.finish(result)
             throw CommandFailure("\(failure) (the \(result.counts.sampleCount) samples completed before it are in \(out))")
         }
-        try finish(result: result, plan: plan, hardware: hardware, file: file, document: document, elapsed: elapsed)
+        try finish(result: result, plan: plan, hardware: hardware, unavailable: unavailable, file: file, elapsed: elapsed)
     }
 
-    private func finish(result: RunResult, plan: SimulationPlan, hardware: [HardwareProfile], file: RunResultsFile,
-                        document: NIRDocument, elapsed: Duration) throws {
-        let priced: [(HardwareProfile, (EnergyReport, MappingReport?))]
-        do {
-            priced = try hardware.map { ($0, try Pricing.price(result, plan: plan, profile: $0, weightFormat: weightFormat)) }
-        } catch {
-            // Keep the run's counts even when a profile cannot price them.
-            try file.finish(result)
-            throw CommandFailure("\(error) (the run's counts, without energy, are in \(out))")
-        }
-        let reports = priced.map { ($0.1.0, $0.0) }
+    private func finish(result: RunResult, plan: SimulationPlan, hardware: [(key: String, profile: HardwareProfile)],
+                        unavailable: [String: String], file: RunResultsFile, elapsed: Duration) throws {
+        let priced = RunPricer.price(result, plan: plan, keyed: hardware.filter { unavailable[$0.key] == nil }, weightFormat: weightFormat)
         let conventions = try Pricing.conventions(result, plan: plan)
-        let (conventionEnergies, conventionFailures) = Pricing.conventionEnergies(conventions, profiles: hardware)
-        try file.finish(result, energy: reports, conventions: conventions, conventionEnergies: conventionEnergies)
-        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0),
-                                        conventions: conventions, conventionEnergies: conventionEnergies)
-        for failure in conventionFailures { summary += "\nnote: \(failure)" }
-        for mapping in priced.compactMap(\.1.1) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
+        let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
+        try file.finish(result, entries: entries, conventions: conventions)
+        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
+                                        conventions: conventions)
+        for note in notes { summary += "\nnote: \(note)" }
+        if profiles.isEmpty { summary += "\npriced under the default profile \(Self.defaultProfile); --profile NAME (repeatable) chooses others" }
+        for mapping in priced.compactMap(\.mapping) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
         if result.interrupted {
             summary += "\ninterrupted: \(result.counts.sampleCount) of the planned samples completed; their counts and traces are in \(out)"
         }

@@ -2,8 +2,8 @@ import NeuroCost
 
 /// The per-layer table `run` prints.
 enum RunSummary {
-    static func render(result: RunResult, network: String, elapsed: Duration, resultsFile: String, energy: [EnergyReport] = [],
-                       conventions: [ConventionReport] = [], conventionEnergies: [ConventionEnergy] = []) -> String {
+    static func render(result: RunResult, network: String, elapsed: Duration, resultsFile: String, energy: [EnergyEntry] = [],
+                       conventions: [ConventionReport] = []) -> String {
         let counts = result.counts
         let samples = max(counts.sampleCount, 1)
         func perSample(_ metric: CountMetric, _ layer: Int) -> String {
@@ -35,7 +35,7 @@ enum RunSummary {
             lines.append("")
         }
         if !energy.isEmpty {
-            lines += EnergyTable.render(energy, samples: samples, conventions: conventionEnergies)
+            lines += EnergyTable.render(energy, samples: samples)
             lines.append("")
         }
         if let accuracy = result.accuracyByTimestep {

@@ -120,6 +120,11 @@ public final class RunResultsFile {
     /// Writes counts, predictions, the counting conventions and energy for the samples the run completed.
     public func finish(_ result: RunResult, energy: [(EnergyReport, HardwareProfile)] = [],
                        conventions: [ConventionReport] = [], conventionEnergies: [ConventionEnergy] = []) throws {
+        try finish(result, entries: EnergyEntry.byName(energy, conventions: conventionEnergies), conventions: conventions)
+    }
+
+    /// Writes counts, predictions, the counting conventions and one `/energy` group per entry.
+    public func finish(_ result: RunResult, entries: [EnergyEntry], conventions: [ConventionReport]) throws {
         let counts = result.counts
         try file.setAttribute("samples", Int64(counts.sampleCount))
         try file.setAttribute("completed_samples", Int64(counts.sampleCount))
@@ -151,8 +156,8 @@ public final class RunResultsFile {
             let dataset = try results.writeDataset("accuracy_by_timestep", accuracy, shape: [accuracy.count])
             try dataset.setAttribute("units", string: "fraction of samples whose prediction after the step equals the label")
         }
-        try EnergyGroupWriter.write(energy, conventions: conventionEnergies, into: file)
-        try ConventionGroupWriter.write(conventions, energies: conventionEnergies.map { ($0.profile, $0) }, into: file)
+        try EnergyGroupWriter.write(entries, into: file)
+        try ConventionGroupWriter.write(conventions, energies: entries.flatMap { entry in entry.conventions.map { (entry.key, $0) } }, into: file)
         try file.flush()
     }
 

@@ -68,7 +68,7 @@ import Testing
         for attribute in energySpec["attributes"] as? [String] ?? [] {
             #expect(group.hasAttribute(attribute), "energy attribute \(attribute)")
         }
-        let energySizes = ["L": result.layerNames.count, "C": EnergyComponent.allCases.count]
+        let energySizes = ["L": result.layerNames.count, "C": EnergyComponent.allCases.count, "N": 30]
         for (name, value) in try #require(energySpec["datasets"] as? [String: [String: Any]]) {
             guard group.exists(name) else { Issue.record("missing energy dataset \(name)"); continue }
             let dataset = try group.openDataset(name)

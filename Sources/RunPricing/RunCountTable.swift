@@ -1,4 +1,6 @@
 import EnergyLedger
+import HardwareProfiles
+import NetworkModel
 import Simulator
 
 extension LayerCountTable {
@@ -19,5 +21,20 @@ extension ConventionLayout {
     /// The layout of a planned run's network (the Input emits spikes under Poisson and spike-train encodings).
     public init(plan: SimulationPlan, layerNames: [String]) throws(LedgerError) {
         try self.init(network: plan.network, layerNames: layerNames, inputCarriesSpikes: plan.options.encoding != .direct)
+    }
+}
+
+extension LedgerLayout {
+    /// The layout of a run's layers in its network.
+    public init(run: RunResult, network: Network) throws(LedgerError) {
+        try self.init(network: network, layerNames: run.layerNames)
+    }
+}
+
+extension EnergyLedger {
+    /// Prices a run's counts (its per-sample tables) in `network`.
+    public static func price(_ run: RunResult, network: Network, profile: HardwareProfile,
+                             options: LedgerOptions = LedgerOptions()) throws(LedgerError) -> EnergyReport {
+        try price(LayerCountTable(run: run), layout: LedgerLayout(run: run, network: network), profile: profile, options: options)
     }
 }
