@@ -38,6 +38,11 @@ public enum ConventionCounter {
                 table("macs", "effective multiply-accumulates (non-zero analog inputs × non-zero weights)",
                       integer: true) { Double(counts.value(.macs, sample: $0, layer: $1)) },
             ])
+        case .kerasSpiking:
+            return report([
+                table("connections", "KerasSpiking connections, once per inference", integer: true) { _, layer in Double(layout.kerasConnections[layer]) },
+                table("neurons", "KerasSpiking neuron updates, once per inference", integer: true) { _, layer in Double(layout.kerasNeurons[layer]) },
+            ])
         case .neurobench:
             guard counts.perSample[.neurobenchACs] != nil || counts.perSample[.neurobenchMACs] != nil else {
                 return report([], unavailable: "the counts have no neurobench_acs / neurobench_macs (written by NeuroCost 0.2 and later)")
@@ -66,6 +71,18 @@ public enum ConventionCounter {
         switch report.convention {
         case .neurobench:
             return nil
+        case .kerasSpiking:
+            // KerasSpiking's devices publish one figure per synop and one per neuron update.
+            let constants = profile.constants
+            guard let synop = constants.synop ?? constants.mac else {
+                throw LedgerError(profile: profile.name, field: "energy.synop",
+                                  message: "keras_spiking prices connections per synop; the profile publishes no synop or mac energy")
+            }
+            let neuron = constants.neuronUpdateActive ?? synop
+            let connections = report.quantity("connections")!, neurons = report.quantity("neurons")!
+            let values = zip(connections.perSample, neurons.perSample).map { $0 * synop.picojoules + $1 * neuron.picojoules }
+            return ConventionEnergy(convention: .kerasSpiking, profile: profile.name, perSamplePicojoules: values, layerCount: layers,
+                                    constants: [(synop.field, synop.picojoules), (neuron.field, neuron.picojoules)])
         case .seedEq12:
             let accumulates = report.quantity("accumulates")!
             guard accumulates.perSample.contains(where: { $0 != 0 }) else {

@@ -11,6 +11,10 @@ public struct ConventionLayout: Sendable, Equatable {
     /// Per layer: NeuroBench's Dense operations in one step (every weight × every input position it reads, padding
     /// excluded) for Affine, Linear and convolutions; 0 for the layers NeuroBench does not hook.
     public let neurobenchDensePerStep: [Int]
+    /// Per layer: KerasSpiking's connections (output elements × kernel elements, padding and zero weights included;
+    /// inputs × units for dense layers) and neurons (a population's size).
+    public let kerasConnections: [Int]
+    public let kerasNeurons: [Int]
 
     /// - Parameters:
     ///   - layerNames: the layers, in the order of the counts.
@@ -20,6 +24,7 @@ public struct ConventionLayout: Sendable, Equatable {
         var factors: [Double?] = []
         var ambiguities: [String?] = []
         var dense: [Int] = []
+        var connections: [Int] = [], neurons: [Int] = []
         for name in layerNames {
             guard let node = network.index(of: name) else {
                 throw LedgerError(profile: "", field: "layers", message: "the counts' layer '\(name)' is not in the network")
@@ -41,7 +46,16 @@ public struct ConventionLayout: Sendable, Equatable {
                 ambiguities.append(nil)
             }
             dense.append(Self.denseOperationsPerStep(network.nodes[node], inputShape: network.inputShapes[node]))
+            let outputElements = network.outputShapes[node].reduce(1, *)
+            switch network.nodes[node].kind {
+            case .affine(let weight, _), .linear(let weight): connections.append(weight.shape[0] * weight.shape[1])
+            case .convolution(let conv): connections.append(outputElements * conv.fanIn)
+            default: connections.append(0)
+            }
+            neurons.append(network.nodes[node].kind.isNeuronPopulation ? outputElements : 0)
         }
+        kerasConnections = connections
+        kerasNeurons = neurons
         seedEq12Factors = factors
         seedEq12Ambiguities = ambiguities
         neurobenchDensePerStep = dense

@@ -54,6 +54,7 @@ public struct ConventionReport: Sendable, Equatable {
         case .seedEq12: return quantity("accumulates")?.total
         case .syopsCounter: return (quantity("synops")?.total ?? 0) + (quantity("macs")?.total ?? 0)
         case .neurobench: return (quantity("effective_acs")?.total ?? 0) + (quantity("effective_macs")?.total ?? 0)
+        case .kerasSpiking: return (quantity("connections")?.total ?? 0) + (quantity("neurons")?.total ?? 0)
         }
     }
 }

@@ -13,6 +13,10 @@ public enum CountingConvention: String, Sendable, CaseIterable {
     /// elements × non-zero weights, as Effective_ACs when the input is binary and Effective_MACs otherwise; Dense =
     /// every weight × every input position, zero-padding taps excluded, every step.
     case neurobench
+    /// KerasSpiking's ModelEnergy for its non-spiking devices (cpu, gpu, arm): every connection of every layer (each
+    /// output element × its kernel, zero weights and zero padding included) and every activation neuron, once per
+    /// inference, whatever the activity. Energy form: connections × E_synop + neurons × E_neuron.
+    case kerasSpiking = "keras_spiking"
 
     /// Where the definition comes from.
     public var source: String {
@@ -23,6 +27,8 @@ public enum CountingConvention: String, Sendable, CaseIterable {
             return "syops-counter (Chen et al.): synops × E_AC + MACs × E_MAC"
         case .neurobench:
             return "NeuroBench SynapticOperations (neurobench.metrics.utils.layers: binary_inputs, stateless_layer_macs), batch of one"
+        case .kerasSpiking:
+            return "KerasSpiking ModelEnergy (keras_spiking/model_energy.py: conv_stats, dense_stats, layer_energy) on a non-spiking device"
         }
     }
 }

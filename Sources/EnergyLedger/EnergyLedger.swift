@@ -7,10 +7,13 @@ public struct LedgerOptions: Sendable {
     public var weightFormat: WeightStorageFormat?
     /// Router hops per layer name, from a core mapping (neuromorphic profiles); nil: hops not priced.
     public var routerHops: [String: Int]?
+    /// How weights reach the arithmetic: reuse through tiles (default), or the reuse-free upper bound.
+    public var memoryModel: MemoryModel
 
-    public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil) {
+    public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil, memoryModel: MemoryModel = .reuse) {
         self.weightFormat = weightFormat
         self.routerHops = routerHops
+        self.memoryModel = memoryModel
     }
 }
 
@@ -31,13 +34,21 @@ public enum EnergyLedger {
         // Storage formats and the sizes that decide where data live.
         var formats: [Int: WeightStorageFormat] = [:]
         var weightBytes = 0, stateBytes = 0, spikeBufferBytes = 0
+        var layerBytes: [Int: Int] = [:], tileBytes: [Int: Int] = [:]
         for (index, layer) in layout.layers.enumerated() {
             if let footprint = layer.footprint {
                 let format = options.weightFormat ?? footprint.smallestFormat(valueBits: weightBits)
                 formats[index] = format
-                weightBytes += footprint.bytes(format, valueBits: weightBits)
+                let bytes = footprint.bytes(format, valueBits: weightBits)
+                layerBytes[index] = bytes
+                // A tile: one output unit's incoming weights (a convolution's output channel, a dense row).
+                tileBytes[index] = (bytes + footprint.rows - 1) / max(footprint.rows, 1)
+                weightBytes += bytes
             } else if layer.scaleValues > 0 {
-                weightBytes += (layer.scaleValues * weightBits + 7) / 8
+                let bytes = (layer.scaleValues * weightBits + 7) / 8
+                layerBytes[index] = bytes
+                tileBytes[index] = bytes
+                weightBytes += bytes
             }
             if layer.isNeuronPopulation { stateBytes += (layer.elements * stateBits + 7) / 8 }
             if layer.emitsSpikes { spikeBufferBytes += layer.elements * addressBits(layer.elements) / 8 }
@@ -45,12 +56,37 @@ public enum EnergyLedger {
 
         var placement: [String: String] = [:]
         var weightLevel: MemoryLevel?, stateLevel: MemoryLevel?, spikeLevel: MemoryLevel?
+        var useLevels: [Int: MemoryLevel] = [:]  // where each use of a layer's weights reads
         let pricesMemory = profile.kind == .digital && !allIn && (!profile.memoryLevels.isEmpty || profile.dram != nil)
         if pricesMemory {
-            weightLevel = try place(weightBytes, "weights", profile, &placement)
-            stateLevel = try place(stateBytes, "state", profile, &placement)
-            spikeLevel = try place(spikeBufferBytes, "spikes", profile, &placement)
-            for level in [weightLevel, stateLevel, spikeLevel].compactMap({ $0 }) { pricing.use(level) }
+            switch options.memoryModel {
+            case .noReuse:
+                weightLevel = try place(weightBytes, "weights", profile, &placement)
+                stateLevel = try place(stateBytes, "state", profile, &placement)
+                spikeLevel = try place(spikeBufferBytes, "spikes", profile, &placement)
+                for index in layerBytes.keys { useLevels[index] = weightLevel }
+                pricing.notes.append("memory model no-reuse: every use reads its weight from the level holding all weights (an upper bound)")
+            case .reuse:
+                // Bits each kind of data moves over the run, which orders the placement (denser data nearer).
+                var stateBits = 0.0, spikeBits = 0.0
+                for (index, layer) in layout.layers.enumerated() {
+                    if layer.isNeuronPopulation { stateBits += Double(counts.total(.neuronUpdates, layer: index) * 2 * profile.statePrecision.bits) }
+                    if layer.emitsSpikes {
+                        spikeBits += Double(counts.total(.spikes, layer: index) * addressBits(layer.elements) * (1 + layer.spikeConsumers))
+                    }
+                }
+                let joint = try MemoryPlacement.joint(stateBytes: stateBytes, spikeBytes: spikeBufferBytes, weightBytes: weightBytes,
+                                                      tileBytes: tileBytes, stateBitsAccessed: stateBits, spikeBitsAccessed: spikeBits,
+                                                      profile: profile)
+                (weightLevel, stateLevel, spikeLevel) = (joint.weightsHome, joint.state, joint.spikes)
+                useLevels = joint.tiles
+                placement = ["weights": joint.weightsHome.name, "state": joint.state.name, "spikes": joint.spikes.name]
+                for (index, level) in joint.tiles { placement["tile:" + layout.layers[index].name] = level.name }
+                pricing.notes.append("memory model reuse: weights streamed once per \(layout.stepMajor ? "step" : "inference") from "
+                    + "\(joint.weightsHome.name) into tiles, each use read from its layer's tile level (docs/energy-ledger.md)")
+            }
+            let tileLevels = useLevels.keys.sorted().map { useLevels[$0]! }
+            for level in [weightLevel, stateLevel, spikeLevel].compactMap({ $0 }) + tileLevels { pricing.use(level) }
         } else if allIn {
             pricing.notes.append("synop energy is all-in: memory, routing and static power are inside it and are not added"
                 + (constants.neuronUpdateActive == nil ? "; nor are neuron updates (no per-neuron figure published)" : ""))
@@ -66,7 +102,7 @@ public enum EnergyLedger {
         for (index, layer) in layout.layers.enumerated() {
             let total = { (metric: LayerCountTable.Metric) in Double(counts.total(metric, layer: index)) }
             let rates = try rates(for: layer, index: index, counts: counts, pricing: &pricing, formats: formats,
-                                  weightLevel: weightLevel, stateLevel: stateLevel, spikeLevel: spikeLevel,
+                                  weightLevel: useLevels[index], stateLevel: stateLevel, spikeLevel: spikeLevel,
                                   weightBits: weightBits, stateBits: stateBits, allIn: allIn, options: options)
             var energy: [EnergyComponent: Double] = [:]
             for (component, terms) in rates {
@@ -76,6 +112,13 @@ public enum EnergyLedger {
                         $0 + Double(counts.value($1.metric, sample: sample, layer: index)) * $1.picojoules
                     }
                 }
+            }
+            if options.memoryModel == .reuse, let home = weightLevel, let tile = useLevels[index], tile != home, let bytes = layerBytes[index] {
+                // Streamed once per inference (per step for step-major networks): read at home, written into the tile.
+                let passes = layout.stepMajor ? counts.timesteps : 1
+                let perSampleStream = Double(bytes * 8 * passes) * (home.readPicojoulesPerBit + tile.writePicojoulesPerBit)
+                energy[.weightStreaming] = perSampleStream * Double(counts.sampleCount)
+                for sample in 0..<counts.sampleCount { perSample[.weightStreaming]![sample] += perSampleStream }
             }
             if let hops = options.routerHops?[layer.name], profile.kind == .neuromorphic, !allIn, layer.emitsSpikes {
                 let hopEnergy = Double(hops) * (try pricing.hop())

@@ -36,9 +36,13 @@ public struct LedgerLayout: Sendable, Equatable {
     }
 
     public let layers: [Layer]
+    /// True when the network has recurrent edges: it must run step by step through every layer, so a layer's weights
+    /// cannot stay in a tile across the steps of a sample and are streamed once per step.
+    public let stepMajor: Bool
 
-    public init(layers: [Layer]) {
+    public init(layers: [Layer], stepMajor: Bool = false) {
         self.layers = layers
+        self.stepMajor = stepMajor
     }
 
     /// The layout of `layerNames` in `network`.
@@ -58,5 +62,6 @@ public struct LedgerLayout: Sendable, Equatable {
                                 spikeConsumers: node.kind.emitsSpikes ? network.nearestWorkingNodes(from: index, forward: true).count : 0))
         }
         self.layers = layers
+        self.stepMajor = network.hasRecurrentEdges
     }
 }

@@ -44,6 +44,10 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("memory-model"),
+            help: "How weights reach the arithmetic: reuse (streamed once per inference into tiles; default) or no-reuse (every use from the level holding all weights: an upper bound).")
+    var memoryModel = MemoryModel.reuse
+
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
 
@@ -92,7 +96,7 @@ struct CompareCommand: ParsableCommand {
         var unavailable: [String: [String: String]] = [:]  // side → key → reason
         for (side, plan) in [("SNN", snnPlan), ("ANN", annPlan)] + (baselinePlan.map { [("baseline", $0)] } ?? []) {
             for (key, profile) in hardware {
-                if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat) {
+                if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat, memoryModel: memoryModel) {
                     unavailable[side, default: [:]][key] = reason
                     CommandOutput.note("profile '\(key)' cannot price the \(side) run, so it is skipped there: \(reason)")
                 }
@@ -113,7 +117,7 @@ struct CompareCommand: ParsableCommand {
                                                    countSpikesPerNeuron: neuromorphic && !plan.isANNView)
                 let conventions = try Pricing.conventions(run, plan: plan)
                 let priced = RunPricer.price(run, plan: plan, keyed: hardware.filter { unavailable[name]?[$0.key] == nil },
-                                             weightFormat: weightFormat)
+                                             weightFormat: weightFormat, memoryModel: memoryModel)
                 let (entries, sideNotes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable[name] ?? [:],
                                                            order: hardware)
                 notes += sideNotes.map { "\(name): \($0)" }
@@ -164,13 +168,13 @@ struct CompareCommand: ParsableCommand {
         for (key, _) in hardware {
             let entry = { (side: Side) in side.entries.first { $0.key == key } }
             var row = [key, energy(entry(ann), samples), energy(entry(snn), samples), ratio(entry(ann), over: entry(snn)),
-                       formRatio(entry(ann), over: entry(snn))]
+                       formRatio(entry(ann), over: entry(snn)), kerasEstimate(entry(ann), samples)]
             if let baseline {
                 row += [energy(entry(baseline), samples), ratio(entry(baseline), over: entry(snn)), formRatio(entry(baseline), over: entry(snn))]
             }
             rows.append(row)
         }
-        var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (syops-counter)"]
+        var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (syops-counter)", "ANN KerasSpiking est."]
         if baseline != nil { header += ["baseline [/sample]", "baseline/SNN", "baseline/SNN (syops-counter)"] }
         lines += TextTable.render(header: header, rows: rows, rightAligned: Set(1..<header.count))
         lines.append("")
@@ -221,6 +225,12 @@ struct CompareCommand: ParsableCommand {
     private func ratio(_ numerator: EnergyEntry?, over denominator: EnergyEntry?) -> String {
         guard let top = numerator?.report, let bottom = denominator?.report, bottom.totalPicojoules > 0 else { return "n/a" }
         return String(format: "%.2f×", top.totalPicojoules / bottom.totalPicojoules)
+    }
+
+    /// KerasSpiking's own estimate under the profile (its non-spiking devices: every connection once per inference).
+    private func kerasEstimate(_ entry: EnergyEntry?, _ samples: Double) -> String {
+        guard let form = entry?.conventions.first(where: { $0.convention == .kerasSpiking }) else { return "n/a" }
+        return EnergyTable.formatEnergy(form.totalPicojoules / samples)
     }
 
     /// The ratio of two syops-counter energies under one profile.

@@ -10,6 +10,7 @@ enum ConventionTable {
         (.neurobench, "effective_acs", "NeuroBench Eff_ACs"),
         (.neurobench, "effective_macs", "NeuroBench Eff_MACs"),
         (.neurobench, "dense", "NeuroBench Dense"),
+        (.kerasSpiking, "connections", "KerasSpiking conn."),
     ]
 
     /// One row per layer and a total row, values per sample.

@@ -7,16 +7,17 @@ enum EnergyTable {
         var lines: [String] = []
         let perSample = { (picojoules: Double) in formatEnergy(picojoules / Double(max(samples, 1))) }
         let summary = entries.map { entry -> [String] in
-            guard let report = entry.report else { return [entry.key] + Array(repeating: "n/a", count: 7) }
-            let forms = [CountingConvention.syopsCounter, .seedEq12].map { convention in
+            guard let report = entry.report else { return [entry.key] + Array(repeating: "n/a", count: 8) }
+            let forms = [CountingConvention.syopsCounter, .seedEq12, .kerasSpiking].map { convention in
                 entry.conventions.first { $0.convention == convention }.map { perSample($0.totalPicojoules) } ?? "n/a"
             }
             return [entry.key, perSample(report.total(.compute)), perSample(report.total(.memory)), perSample(report.total(.routing)),
                     perSample(report.total(.staticPower)), perSample(report.totalPicojoules)] + forms
         }
         lines.append("energy per sample:")
-        lines += TextTable.render(header: ["profile", "compute", "memory", "routing", "static", "total", "syops-counter", "seed Eq.12"],
-                                  rows: summary, rightAligned: Set(1...7))
+        lines += TextTable.render(header: ["profile", "compute", "memory", "routing", "static", "total", "syops-counter", "seed Eq.12",
+                                           "KerasSpiking"],
+                                  rows: summary, rightAligned: Set(1...8))
         for entry in entries {
             guard let report = entry.report else { continue }  // why was said once, when it was found
             lines.append("")

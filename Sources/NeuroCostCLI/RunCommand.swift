@@ -6,6 +6,7 @@ extension InputEncoding: ExpressibleByArgument {}
 extension ResetMode: ExpressibleByArgument {}
 extension ThresholdComparison: ExpressibleByArgument {}
 extension WeightStorageFormat: ExpressibleByArgument {}
+extension MemoryModel: ExpressibleByArgument {}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,6 +62,10 @@ struct RunCommand: ParsableCommand {
     /// The profile a run is priced under when none is named: the tool's point is the energy table.
     static let defaultProfile = "horowitz-45nm-fp32"
 
+    @Option(name: .customLong("memory-model"),
+            help: "How weights reach the arithmetic: reuse (streamed once per inference into tiles; default) or no-reuse (every use from the level holding all weights: an upper bound).")
+    var memoryModel = MemoryModel.reuse
+
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
 
@@ -75,6 +80,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Results file to write.")
     var out = "neurocost-run.h5"
+
+    @Flag(name: .customLong("per-step-counts"), help: "Also store per-sample, per-step counts (N, T, L) in /counts/per_sample_step, so that `price --timesteps T` can price any shorter run.")
+    var perStepCounts = false
 
     @Flag(help: "Replace the results file if it exists.")
     var force = false
@@ -112,7 +120,7 @@ struct RunCommand: ParsableCommand {
         // Profiles that cannot price this run are known now, said once, and recorded; the others go on.
         var unavailable: [String: String] = [:]
         for (key, profile) in hardware {
-            if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat) {
+            if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat, memoryModel: memoryModel) {
                 unavailable[key] = reason
                 CommandOutput.note("profile '\(key)' cannot price this run, so it is skipped (recorded in \(out)): \(reason)")
             }
@@ -124,7 +132,7 @@ struct RunCommand: ParsableCommand {
         let progress = ProgressDisplay(total: range.count, enabled: !quiet)
         let started = ContinuousClock.now
         InterruptFlag.install()
-        let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads,
+        let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: perStepCounts,
                                               countSpikesPerNeuron: hardware.contains { $0.profile.kind == .neuromorphic },
                                               traces: traces, onTraces: file.append, shouldStop: InterruptFlag.isSet,
                                               partialResultOnError: true, progress: progress.update)
@@ -139,7 +147,7 @@ struct RunCommand: ParsableCommand {
 
     private func finish(result: RunResult, plan: SimulationPlan, hardware: [(key: String, profile: HardwareProfile)],
                         unavailable: [String: String], file: RunResultsFile, elapsed: Duration) throws {
-        let priced = RunPricer.price(result, plan: plan, keyed: hardware.filter { unavailable[$0.key] == nil }, weightFormat: weightFormat)
+        let priced = RunPricer.price(result, plan: plan, keyed: hardware.filter { unavailable[$0.key] == nil }, weightFormat: weightFormat, memoryModel: memoryModel)
         let conventions = try Pricing.conventions(result, plan: plan)
         let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
         try file.finish(result, entries: entries, conventions: conventions)

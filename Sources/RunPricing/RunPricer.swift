@@ -10,27 +10,32 @@ import Simulator
 public enum RunPricer {
     /// One profile.
     public static func price(_ run: RunResult, plan: SimulationPlan, profile: HardwareProfile,
-                             weightFormat: WeightStorageFormat? = nil) throws -> (EnergyReport, MappingReport?) {
+                             weightFormat: WeightStorageFormat? = nil, memoryModel: MemoryModel = .reuse) throws -> (EnergyReport, MappingReport?) {
+        try price(LayerCountTable(run: run), plan: plan, spikesPerNeuron: run.spikesPerNeuron, profile: profile,
+                  weightFormat: weightFormat, memoryModel: memoryModel)
+    }
+
+    /// Counts of a run of `plan` (from a run or a results file), with the spikes of each neuron by node index when
+    /// known (they weight the core mapping's hops).
+    public static func price(_ counts: LayerCountTable, plan: SimulationPlan, spikesPerNeuron: [Int: [Int]], profile: HardwareProfile,
+                             weightFormat: WeightStorageFormat? = nil, memoryModel: MemoryModel = .reuse) throws -> (EnergyReport, MappingReport?) {
         var mapping: MappingReport?
         if profile.kind == .neuromorphic, profile.cores != nil {
-            mapping = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: run.spikesPerNeuron.isEmpty ? nil : run.spikesPerNeuron)
+            mapping = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: spikesPerNeuron.isEmpty ? nil : spikesPerNeuron)
         }
-        let options = LedgerOptions(weightFormat: weightFormat, routerHops: mapping?.hopsPerNode)
-        return (try EnergyLedger.price(run, network: plan.network, profile: profile, options: options), mapping)
+        let options = LedgerOptions(weightFormat: weightFormat, routerHops: mapping?.hopsPerNode, memoryModel: memoryModel)
+        let layout = try LedgerLayout(network: plan.network, layerNames: counts.layerNames)
+        return (try EnergyLedger.price(counts, layout: layout, profile: profile, options: options), mapping)
     }
 
-    /// Every profile, each keyed uniquely (`ProfileKeys`); a profile that cannot price the run is kept with the reason.
-    public static func price(_ run: RunResult, plan: SimulationPlan, profiles: [HardwareProfile],
-                             weightFormat: WeightStorageFormat? = nil) -> [ProfilePricing] {
-        price(run, plan: plan, keyed: ProfileKeys.unique(profiles), weightFormat: weightFormat)
-    }
-
-    /// Profiles already keyed (`ProfileKeys.unique`).
-    public static func price(_ run: RunResult, plan: SimulationPlan, keyed profiles: [(key: String, profile: HardwareProfile)],
-                             weightFormat: WeightStorageFormat? = nil) -> [ProfilePricing] {
+    /// Counts under profiles already keyed, each kept with its failure when it cannot price them.
+    public static func price(_ counts: LayerCountTable, plan: SimulationPlan, spikesPerNeuron: [Int: [Int]],
+                             keyed profiles: [(key: String, profile: HardwareProfile)], weightFormat: WeightStorageFormat? = nil,
+                             memoryModel: MemoryModel = .reuse) -> [ProfilePricing] {
         profiles.map { key, profile in
             do {
-                let (report, mapping) = try price(run, plan: plan, profile: profile, weightFormat: weightFormat)
+                let (report, mapping) = try price(counts, plan: plan, spikesPerNeuron: spikesPerNeuron, profile: profile,
+                                                  weightFormat: weightFormat, memoryModel: memoryModel)
                 return ProfilePricing(key: key, profile: profile, outcome: .success(report), mapping: mapping)
             } catch {
                 return ProfilePricing(key: key, profile: profile, outcome: .failure(PricingFailure("\(error)")), mapping: nil)
@@ -38,10 +43,23 @@ public enum RunPricer {
         }
     }
 
+    /// Every profile, each keyed uniquely (`ProfileKeys`); a profile that cannot price the run is kept with the reason.
+    public static func price(_ run: RunResult, plan: SimulationPlan, profiles: [HardwareProfile],
+                             weightFormat: WeightStorageFormat? = nil, memoryModel: MemoryModel = .reuse) -> [ProfilePricing] {
+        price(run, plan: plan, keyed: ProfileKeys.unique(profiles), weightFormat: weightFormat, memoryModel: memoryModel)
+    }
+
+    /// Profiles already keyed (`ProfileKeys.unique`).
+    public static func price(_ run: RunResult, plan: SimulationPlan, keyed profiles: [(key: String, profile: HardwareProfile)],
+                             weightFormat: WeightStorageFormat? = nil, memoryModel: MemoryModel = .reuse) -> [ProfilePricing] {
+        price(LayerCountTable(run: run), plan: plan, spikesPerNeuron: run.spikesPerNeuron, keyed: profiles,
+              weightFormat: weightFormat, memoryModel: memoryModel)
+    }
+
     /// Why `profile` cannot price a run of `plan`, found before simulating (nil when it can): the ledger is run on
     /// counts of 1 wherever the plan can produce a count (MACs where a layer reads analog values, synops where it
     /// reads spikes, updates at populations, bias adds where a bias is non-zero, spikes at spiking layers).
-    public static func cannotPrice(_ plan: SimulationPlan, profile: HardwareProfile, weightFormat: WeightStorageFormat? = nil) -> String? {
+    public static func cannotPrice(_ plan: SimulationPlan, profile: HardwareProfile, weightFormat: WeightStorageFormat? = nil, memoryModel: MemoryModel = .reuse) -> String? {
         let network = plan.network
         let names = plan.layerNames
         var tables = Dictionary(uniqueKeysWithValues: LayerCountTable.Metric.allCases.map { ($0, [Int](repeating: 0, count: names.count)) })
@@ -64,7 +82,7 @@ public enum RunPricer {
         do {
             let counts = try LayerCountTable(layerNames: names, timesteps: plan.options.timesteps, sampleCount: 1, perSample: tables)
             _ = try EnergyLedger.price(counts, layout: LedgerLayout(network: network, layerNames: names), profile: profile,
-                                       options: LedgerOptions(weightFormat: weightFormat))
+                                       options: LedgerOptions(weightFormat: weightFormat, memoryModel: memoryModel))
             return nil
         } catch {
             return "\(error)"

@@ -93,4 +93,32 @@ import Testing
                                                               profile: ProfileLibrary.load("horowitz-45nm-fp32")))
         #expect(syops.perSampleTotals == [3 * 0.9 + 8 * 4.6, 8 * 0.9 + 8 * 4.6])
     }
+
+    @Test("keras_spiking: numpy's dense connections and neurons, once per inference, at KerasSpiking's device figures",
+          arguments: ["cnn", "cnn_overlap", "residual", "vgg16_sparse"])
+    func kerasSpikingAgainstNumpy(fixture: String) throws {
+        let network = try NIRReader.read(path: Fixtures.path(fixture)).network
+        let analysis = try Fixtures.expectations(fixture).object("analysis")
+        let perNode = try analysis.object("per_node")
+        // The layers: weighted nodes and populations (the residual fixture has three inputs, so no run plan).
+        let layerNames = network.nodes.filter { $0.kind.weight != nil || $0.kind.isNeuronPopulation }.map(\.name)
+        let layout = try ConventionLayout(network: network, layerNames: layerNames, inputCarriesSpikes: false)
+        var numpyOperations = 0  // KerasSpiking counts no Scale (it has no such layer)
+        for (layer, name) in layerNames.enumerated() {
+            let node = try perNode.object(name)
+            let weighted = network.node(named: name)!.kind.weight != nil && network.node(named: name)!.kind.nirTypeName != "Scale"
+            let connections = weighted ? try node.int("dense_macs") : 0
+            #expect(layout.kerasConnections[layer] == connections, "\(fixture) \(name) connections")
+            #expect(layout.kerasNeurons[layer] == (try node.int("neurons")), "\(fixture) \(name) neurons")
+            numpyOperations += connections + (try node.int("neurons"))
+        }
+        // Two samples of any activity: the estimate does not depend on it.
+        let counts = try LayerCountTable(layerNames: layerNames, timesteps: 3, sampleCount: 2, perSample: [:])
+        let report = ConventionCounter.count(counts, layout: layout, as: .kerasSpiking)
+        for (device, picojoules) in [("keras-spiking-cpu", 8600.0), ("keras-spiking-gpu", 300.0), ("keras-spiking-arm", 900.0)] {
+            let energy = try #require(try ConventionCounter.energy(report, profile: ProfileLibrary.load(device)))
+            let expected = Double(numpyOperations) * picojoules
+            for sample in 0..<2 { #expect(abs(energy.perSampleTotals[sample] - expected) <= 1e-9 * expected, "\(fixture) \(device)") }
+        }
+    }
 }
