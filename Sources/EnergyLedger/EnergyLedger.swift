@@ -81,7 +81,24 @@ public enum EnergyLedger {
                 (weightLevel, stateLevel, spikeLevel) = (joint.weightsHome, joint.state, joint.spikes)
                 useLevels = joint.tiles
                 placement = ["weights": joint.weightsHome.name, "state": joint.state.name, "spikes": joint.spikes.name]
-                for (index, level) in joint.tiles { placement["tile:" + layout.layers[index].name] = level.name }
+                let home = joint.weightsHome
+                let passes = Double((layout.stepMajor ? counts.timesteps : 1) * counts.sampleCount)
+                for (index, tile) in joint.tiles where tile != home {
+                    // A layer whose weights are used too few times to pay for the copy bypasses its tile (as a
+                    // Timeloop mapping may bypass a level): each use then reads from the home.
+                    let uses = Double(counts.total(.synops, layer: index) + counts.total(.macs, layer: index))
+                    let bitsPerUse = Double(weightBits) + (formats[index].flatMap { format in
+                        layout.layers[index].footprint.map { $0.indexBitsPerNonZero(format) } } ?? 0)
+                    let streamed = passes * Double(layerBytes[index]! * 8) * (home.readPicojoulesPerBit + tile.writePicojoulesPerBit)
+                        + uses * bitsPerUse * tile.readPicojoulesPerBit
+                    if uses * bitsPerUse * home.readPicojoulesPerBit <= streamed {
+                        useLevels[index] = home
+                        placement["tile:" + layout.layers[index].name] = "bypass (each use reads \(home.name))"
+                    }
+                }
+                for (index, level) in useLevels where placement["tile:" + layout.layers[index].name] == nil {
+                    placement["tile:" + layout.layers[index].name] = level.name
+                }
                 pricing.notes.append("memory model reuse: weights streamed once per \(layout.stepMajor ? "step" : "inference") from "
                     + "\(joint.weightsHome.name) into tiles, each use read from its layer's tile level (docs/energy-ledger.md)")
             }

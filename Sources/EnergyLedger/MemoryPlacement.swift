@@ -39,6 +39,9 @@ struct MemoryPlacement {
             LedgerError(profile: profile.name, field: "memory", message: "no memory level holds the \(what) (\(bytes) bytes) and the profile has no DRAM")
         }
 
+        // Data the run never touches (the state and spikes of an ANN view) take no capacity.
+        let stateBytes = stateBitsAccessed > 0 ? stateBytes : 0
+        let spikeBytes = spikeBitsAccessed > 0 ? spikeBytes : 0
         let stateDensity = stateBytes == 0 ? 0 : stateBitsAccessed / Double(stateBytes)
         let spikeDensity = spikeBytes == 0 ? 0 : spikeBitsAccessed / Double(spikeBytes)
         var stateIndex = 0, spikeIndex = 0
