@@ -57,6 +57,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Replace --out if it exists.")
     var force = false
 
+    @Flag(help: "Print every run's per-sample counts, conventions and energy as JSON instead of tables.")
+    var json = false
+
     func validate() throws {
         guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -106,6 +109,7 @@ struct CompareCommand: ParsableCommand {
         var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)   encoding: \(encoding.rawValue)",
                      "dense ANN MACs per sample: \(InspectTable.grouped(denseMACs))", ""]
         var notes: [String] = []
+        var jsonRuns: [[String: Any]] = []
         let neuromorphic = hardware.contains { $0.profile.kind == .neuromorphic }
         var written = false
         for (dataIndex, path) in data.enumerated() {
@@ -127,11 +131,22 @@ struct CompareCommand: ParsableCommand {
             let annSide = try side("ANN", annPlan, annDataset)
             let baselineSide = try baselinePlan.map { try side("baseline", $0, dataset) }
             lines += report(path: path, samples: range.count, snn: snnSide, ann: annSide, baseline: baselineSide, hardware: hardware)
+            var runs: [String: Any] = ["data_file": path]
+            for side in [snnSide, annSide] + (baselineSide.map { [$0] } ?? []) {
+                runs[side.name] = ReportJSON.run(side.run, conventions: side.conventions, energy: side.entries)
+            }
+            jsonRuns.append(runs)
             if let out {
                 try write(out: out, dataIndex: dataIndex, path: path, network: network, baselinePath: baselinePath, denseMACs: denseMACs,
                           snn: snnSide, ann: annSide, baseline: baselineSide, first: !written)
                 written = true
             }
+        }
+        if json {
+            for note in notes { CommandOutput.note(note) }
+            print(try ReportJSON.text(["network_file": network, "baseline_file": baselinePath ?? NSNull(), "timesteps": timesteps,
+                                       "encoding": encoding.rawValue, "data": jsonRuns]))
+            return
         }
         for note in notes { lines.append("note: \(note)") }
         if let out { lines.append("results: \(out)") }

@@ -90,6 +90,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress display.")
     var quiet = false
 
+    @Flag(help: "Print the per-sample counts, conventions and energy as JSON instead of tables.")
+    var json = false
+
     func validate() throws {
         guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
         guard offset >= 0 else { throw ValidationError("--offset cannot be negative") }
@@ -129,7 +132,7 @@ struct RunCommand: ParsableCommand {
         let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: offset,
                                       plannedSamples: range.count, traces: traces)
         defer { file.close() }
-        let progress = ProgressDisplay(total: range.count, enabled: !quiet)
+        let progress = ProgressDisplay(total: range.count, enabled: !quiet && !json)
         let started = ContinuousClock.now
         InterruptFlag.install()
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: perStepCounts,
@@ -151,6 +154,11 @@ struct RunCommand: ParsableCommand {
         let conventions = try Pricing.conventions(result, plan: plan)
         let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
         try file.finish(result, entries: entries, conventions: conventions)
+        if json {
+            for note in notes { CommandOutput.note(note) }
+            print(try ReportJSON.text(ReportJSON.run(result, conventions: conventions, energy: entries)))
+            return
+        }
         var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
                                         conventions: conventions)
         for note in notes { summary += "\nnote: \(note)" }

@@ -77,4 +77,22 @@ import Testing
         #expect(result.standardOutput.contains("energy per sample:") && result.standardOutput.contains("horowitz-45nm-fp32"))
         #expect(result.standardOutput.contains("seed Eq.12"))
     }
+
+    @Test("run --json and compare --json print the per-sample figures as JSON")
+    func jsonOutput() throws {
+        let folder = try Fixtures.scratchDirectory()
+        var result = try neurocost(["run", "--limit", "6", "--json", "--out", folder.appendingPathComponent("j.h5").path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let run = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let energy = try #require(run["energy_per_sample_picojoules"] as? [String: Any])
+        let horowitz = try #require(energy["horowitz-45nm-fp32"] as? [String: Any])
+        #expect((horowitz["total"] as? Double ?? 0) > 0)
+        let conventions = try #require(run["conventions_per_sample"] as? [String: Any])
+        #expect(conventions["seed_eq12"] != nil && conventions["neurobench"] != nil)
+        result = try neurocost(["compare", "--limit", "4", "--json", "--profile", "horowitz-45nm-int8"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let compare = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let data = try #require(compare["data"] as? [[String: Any]])
+        #expect(data.count == 1 && data[0]["ANN"] != nil && data[0]["SNN"] != nil && data[0]["baseline"] != nil)
+    }
 }
