@@ -36,15 +36,17 @@ let package = Package(
         // ANN-to-SNN conversion: IF thresholds calibrated from input-current percentiles.
         .target(name: "Conversion", dependencies: ["NetworkModel", "Simulator", "SampleData"]),
         // Prices exact counts under hardware profiles: compute, memory traffic, routing, static.
-        .target(name: "EnergyLedger", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "HardwareProfiles"]),
+        .target(name: "EnergyLedger", dependencies: ["NetworkModel", "CostAnalysis", "HardwareProfiles"]),
         // Places spiking neurons on a neuromorphic profile's cores and counts router hops.
         .target(name: "CoreMapping", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "HardwareProfiles"]),
+        // Prices a simulated run: its counts handed to the ledger, neuromorphic profiles mapped onto cores first.
+        .target(name: "RunPricing", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "EnergyLedger", "CoreMapping", "HardwareProfiles"]),
         // Results files: counts, predictions and provenance in HDF5 (docs/results-schema.md).
         .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", "EnergyLedger", "HardwareProfiles", .product(name: "Crypto", package: "swift-crypto")]),
         // Hardware energy profiles: the profile format, the bundled YAML files and their loader.
         .target(name: "HardwareProfiles", dependencies: [.product(name: "Yams", package: "Yams")], resources: []),
         // Umbrella library re-exporting the parts.
-        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion", "EnergyLedger", "CoreMapping", "HardwareProfiles"]),
+        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion", "EnergyLedger", "CoreMapping", "RunPricing", "HardwareProfiles"]),
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",

@@ -8,6 +8,8 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
     // memory traffic
     case weightReads = "weight_reads"
     case indexReads = "index_reads"
+    /// Weights (and indices) streamed from the level holding the network's weights into a tile buffer (reuse model).
+    case weightStreaming = "weight_streaming"
     case stateTraffic = "state_traffic"
     case spikeTraffic = "spike_traffic"
     // routing
@@ -20,7 +22,7 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
     public var group: EnergyGroup {
         switch self {
         case .synops, .macs, .neuronUpdates, .biasAdds: return .compute
-        case .weightReads, .indexReads, .stateTraffic, .spikeTraffic: return .memory
+        case .weightReads, .indexReads, .weightStreaming, .stateTraffic, .spikeTraffic: return .memory
         case .spikesSent, .routerHops: return .routing
         case .staticEnergy: return .staticPower
         }

@@ -1,7 +1,5 @@
 import CostAnalysis
 import HardwareProfiles
-import NetworkModel
-import Simulator
 
 /// Options of the pricing.
 public struct LedgerOptions: Sendable {
@@ -9,106 +7,148 @@ public struct LedgerOptions: Sendable {
     public var weightFormat: WeightStorageFormat?
     /// Router hops per layer name, from a core mapping (neuromorphic profiles); nil: hops not priced.
     public var routerHops: [String: Int]?
+    /// How weights reach the arithmetic: reuse through tiles (default), or the reuse-free upper bound.
+    public var memoryModel: MemoryModel
 
-    public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil) {
+    public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil, memoryModel: MemoryModel = .reuse) {
         self.weightFormat = weightFormat
         self.routerHops = routerHops
+        self.memoryModel = memoryModel
     }
 }
 
-/// Prices a run's exact counts under a hardware profile. Every formula is in docs/energy-ledger.md.
+/// Prices exact counts under a hardware profile. Every formula is in docs/energy-ledger.md. Pure: it reads plain
+/// per-sample counts, a layout and the profile's typed constants, and knows nothing of the simulator or of files.
 public enum EnergyLedger {
-    public static func price(_ run: RunResult, network: Network, profile: HardwareProfile,
+    public static func price(_ counts: LayerCountTable, layout: LedgerLayout, profile: HardwareProfile,
                              options: LedgerOptions = LedgerOptions()) throws(LedgerError) -> EnergyReport {
-        var pricing = Pricing(profile: profile)
-        let counts = run.counts
-        let layerNodes = try run.layerNames.map { name throws(LedgerError) -> Int in
-            guard let index = network.index(of: name) else {
-                throw LedgerError(profile: profile.name, field: "layers", message: "the run's layer '\(name)' is not in the network")
-            }
-            return index
+        guard layout.layers.map(\.name) == counts.layerNames else {
+            throw LedgerError(profile: profile.name, field: "layers", message: "the layout's layers are not the counts' layers")
         }
+        let constants = profile.constants
+        var pricing = Pricing(profile: profile)
         let weightBits = profile.weightPrecision.bits
         let stateBits = profile.statePrecision.bits
-        let allIn = profile.energy["synop"]?.scope == .allIn
+        let allIn = constants.synopIsAllIn
 
         // Storage formats and the sizes that decide where data live.
         var formats: [Int: WeightStorageFormat] = [:]
-        var footprints: [Int: WeightStorageFootprint] = [:]
         var weightBytes = 0, stateBytes = 0, spikeBufferBytes = 0
-        for node in layerNodes {
-            let kind = network.nodes[node].kind
-            let elements = network.outputShapes[node].reduce(1, *)
-            if let footprint = WeightStorageFootprint(of: network.nodes[node]) {
+        var layerBytes: [Int: Int] = [:], tileBytes: [Int: Int] = [:]
+        for (index, layer) in layout.layers.enumerated() {
+            if let footprint = layer.footprint {
                 let format = options.weightFormat ?? footprint.smallestFormat(valueBits: weightBits)
-                formats[node] = format
-                footprints[node] = footprint
-                weightBytes += footprint.bytes(format, valueBits: weightBits)
-            } else if case .scale(let values) = kind {
-                weightBytes += (values.count * weightBits + 7) / 8
+                formats[index] = format
+                let bytes = footprint.bytes(format, valueBits: weightBits)
+                layerBytes[index] = bytes
+                // A tile: one output unit's incoming weights (a convolution's output channel, a dense row).
+                tileBytes[index] = (bytes + footprint.rows - 1) / max(footprint.rows, 1)
+                weightBytes += bytes
+            } else if layer.scaleValues > 0 {
+                let bytes = (layer.scaleValues * weightBits + 7) / 8
+                layerBytes[index] = bytes
+                tileBytes[index] = bytes
+                weightBytes += bytes
             }
-            if kind.isNeuronPopulation { stateBytes += (elements * stateBits + 7) / 8 }
-            if kind.emitsSpikes { spikeBufferBytes += elements * addressBits(elements) / 8 }
+            if layer.isNeuronPopulation { stateBytes += (layer.elements * stateBits + 7) / 8 }
+            if layer.emitsSpikes { spikeBufferBytes += layer.elements * addressBits(layer.elements) / 8 }
         }
 
         var placement: [String: String] = [:]
         var weightLevel: MemoryLevel?, stateLevel: MemoryLevel?, spikeLevel: MemoryLevel?
+        var useLevels: [Int: MemoryLevel] = [:]  // where each use of a layer's weights reads
         let pricesMemory = profile.kind == .digital && !allIn && (!profile.memoryLevels.isEmpty || profile.dram != nil)
         if pricesMemory {
-            weightLevel = try place(weightBytes, "weights", profile, &placement)
-            stateLevel = try place(stateBytes, "state", profile, &placement)
-            spikeLevel = try place(spikeBufferBytes, "spikes", profile, &placement)
+            switch options.memoryModel {
+            case .noReuse:
+                weightLevel = try place(weightBytes, "weights", profile, &placement)
+                stateLevel = try place(stateBytes, "state", profile, &placement)
+                spikeLevel = try place(spikeBufferBytes, "spikes", profile, &placement)
+                for index in layerBytes.keys { useLevels[index] = weightLevel }
+                pricing.notes.append("memory model no-reuse: every use reads its weight from the level holding all weights (an upper bound)")
+            case .reuse:
+                // Bits each kind of data moves over the run, which orders the placement (denser data nearer).
+                var stateBits = 0.0, spikeBits = 0.0
+                for (index, layer) in layout.layers.enumerated() {
+                    if layer.isNeuronPopulation { stateBits += Double(counts.total(.neuronUpdates, layer: index) * 2 * profile.statePrecision.bits) }
+                    if layer.emitsSpikes {
+                        spikeBits += Double(counts.total(.spikes, layer: index) * addressBits(layer.elements) * (1 + layer.spikeConsumers))
+                    }
+                }
+                let joint = try MemoryPlacement.joint(stateBytes: stateBytes, spikeBytes: spikeBufferBytes, weightBytes: weightBytes,
+                                                      tileBytes: tileBytes, stateBitsAccessed: stateBits, spikeBitsAccessed: spikeBits,
+                                                      profile: profile)
+                (weightLevel, stateLevel, spikeLevel) = (joint.weightsHome, joint.state, joint.spikes)
+                useLevels = joint.tiles
+                placement = ["weights": joint.weightsHome.name, "state": joint.state.name, "spikes": joint.spikes.name]
+                let home = joint.weightsHome
+                let passes = Double((layout.stepMajor ? counts.timesteps : 1) * counts.sampleCount)
+                for (index, tile) in joint.tiles where tile != home {
+                    // A layer whose weights are used too few times to pay for the copy bypasses its tile (as a
+                    // Timeloop mapping may bypass a level): each use then reads from the home.
+                    let uses = Double(counts.total(.synops, layer: index) + counts.total(.macs, layer: index))
+                    let bitsPerUse = Double(weightBits) + (formats[index].flatMap { format in
+                        layout.layers[index].footprint.map { $0.indexBitsPerNonZero(format) } } ?? 0)
+                    let streamed = passes * Double(layerBytes[index]! * 8) * (home.readPicojoulesPerBit + tile.writePicojoulesPerBit)
+                        + uses * bitsPerUse * tile.readPicojoulesPerBit
+                    if uses * bitsPerUse * home.readPicojoulesPerBit <= streamed {
+                        useLevels[index] = home
+                        placement["tile:" + layout.layers[index].name] = "bypass (each use reads \(home.name))"
+                    }
+                }
+                for (index, level) in useLevels where placement["tile:" + layout.layers[index].name] == nil {
+                    placement["tile:" + layout.layers[index].name] = level.name
+                }
+                pricing.notes.append("memory model reuse: weights streamed once per \(layout.stepMajor ? "step" : "inference") from "
+                    + "\(joint.weightsHome.name) into tiles, each use read from its layer's tile level (docs/energy-ledger.md)")
+            }
+            let tileLevels = useLevels.keys.sorted().map { useLevels[$0]! }
+            for level in [weightLevel, stateLevel, spikeLevel].compactMap({ $0 }) + tileLevels { pricing.use(level) }
         } else if allIn {
             pricing.notes.append("synop energy is all-in: memory, routing and static power are inside it and are not added"
-                + (profile.energy["neuron_update_active"] == nil ? "; nor are neuron updates (no per-neuron figure published)" : ""))
+                + (constants.neuronUpdateActive == nil ? "; nor are neuron updates (no per-neuron figure published)" : ""))
         } else if profile.kind == .digital {
             pricing.notes.append("the profile has no memory levels: memory traffic is not priced")
         }
 
+        // Per layer, each component as picojoules per unit of the counts it grows with (linear in the counts).
         var layers: [LayerEnergy] = []
-        for (layer, node) in layerNodes.enumerated() {
-            let kind = network.nodes[node].kind
-            let synops = Double(counts.total(.synops, layer: layer))
-            let macs = Double(counts.total(.macs, layer: layer))
-            let updates = Double(counts.total(.neuronUpdates, layer: layer))
-            let active = Double(counts.total(.activeNeuronUpdates, layer: layer))
-            let biasAdds = Double(counts.total(.biasAdds, layer: layer))
-            let spikes = Double(counts.total(.spikes, layer: layer))
+        var perSample = Dictionary(uniqueKeysWithValues: EnergyComponent.allCases.map {
+            ($0, [Double](repeating: 0, count: counts.sampleCount))
+        })
+        for (index, layer) in layout.layers.enumerated() {
+            let total = { (metric: LayerCountTable.Metric) in Double(counts.total(metric, layer: index)) }
+            let rates = try rates(for: layer, index: index, counts: counts, pricing: &pricing, formats: formats,
+                                  weightLevel: useLevels[index], stateLevel: stateLevel, spikeLevel: spikeLevel,
+                                  weightBits: weightBits, stateBits: stateBits, allIn: allIn, options: options)
             var energy: [EnergyComponent: Double] = [:]
-
-            energy[.synops] = try synops * pricing.synop(needed: synops > 0)
-            energy[.macs] = try macs * pricing.mac(needed: macs > 0)
-            if !allIn {
-                energy[.neuronUpdates] = try pricing.neuronUpdates(total: updates, active: active)
-                energy[.biasAdds] = try biasAdds * pricing.biasAdd(needed: biasAdds > 0)
-            } else if profile.energy["neuron_update_active"] != nil {
-                // An all-in per-connection figure still leaves the per-neuron figure the profile publishes beside it.
-                energy[.neuronUpdates] = try pricing.neuronUpdates(total: updates, active: active)
-            }
-            if let weightLevel {
-                let operations = synops + macs
-                energy[.weightReads] = operations * Double(weightBits) * perBit(weightLevel.read, weightLevel)
-                if let format = formats[node], let footprint = footprints[node] {
-                    energy[.indexReads] = operations * footprint.indexBitsPerNonZero(format) * perBit(weightLevel.read, weightLevel)
+            for (component, terms) in rates {
+                energy[component] = terms.reduce(0.0) { $0 + total($1.metric) * $1.picojoules }
+                for sample in 0..<counts.sampleCount {
+                    perSample[component]![sample] += terms.reduce(0.0) {
+                        $0 + Double(counts.value($1.metric, sample: sample, layer: index)) * $1.picojoules
+                    }
                 }
             }
-            if let stateLevel, kind.isNeuronPopulation {
-                energy[.stateTraffic] = updates * Double(stateBits)
-                    * (perBit(stateLevel.read, stateLevel) + perBit(stateLevel.writeOrRead, stateLevel))
+            if options.memoryModel == .reuse, let home = weightLevel, let tile = useLevels[index], tile != home, let bytes = layerBytes[index] {
+                // Streamed once per inference (per step for step-major networks): read at home, written into the tile.
+                let passes = layout.stepMajor ? counts.timesteps : 1
+                let perSampleStream = Double(bytes * 8 * passes) * (home.readPicojoulesPerBit + tile.writePicojoulesPerBit)
+                energy[.weightStreaming] = perSampleStream * Double(counts.sampleCount)
+                for sample in 0..<counts.sampleCount { perSample[.weightStreaming]![sample] += perSampleStream }
             }
-            if let spikeLevel, kind.emitsSpikes {
-                let consumers = Double(network.nearestWorkingNodes(from: node, forward: true).count)
-                let bits = Double(addressBits(network.outputShapes[node].reduce(1, *)))
-                energy[.spikeTraffic] = spikes * bits
-                    * (perBit(spikeLevel.writeOrRead, spikeLevel) + consumers * perBit(spikeLevel.read, spikeLevel))
-            }
-            if profile.kind == .neuromorphic && !allIn && kind.emitsSpikes {
-                if let sent = profile.energy["spike_sent"] { energy[.spikesSent] = spikes * sent.picojoules }
-                if let hops = options.routerHops?[network.nodes[node].name] {
-                    energy[.routerHops] = Double(hops) * (try pricing.hop())
+            if let hops = options.routerHops?[layer.name], profile.kind == .neuromorphic, !allIn, layer.emitsSpikes {
+                let hopEnergy = Double(hops) * (try pricing.hop())
+                energy[.routerHops] = hopEnergy
+                // The mapping gives the run's hops per layer; a sample's share follows its share of the layer's spikes.
+                let spikes = total(.spikes)
+                if spikes > 0 {
+                    for sample in 0..<counts.sampleCount {
+                        perSample[.routerHops]![sample] += hopEnergy * Double(counts.value(.spikes, sample: sample, layer: index)) / spikes
+                    }
                 }
             }
-            layers.append(LayerEnergy(name: network.nodes[node].name, kind: kind.nirTypeName, picojoules: energy))
+            layers.append(LayerEnergy(name: layer.name, kind: layer.kind, picojoules: energy))
         }
         if profile.kind == .neuromorphic && !allIn && options.routerHops == nil {
             pricing.notes.append("router hops are not priced without a core mapping")
@@ -119,35 +159,67 @@ public enum EnergyLedger {
         if !allIn, let power = profile.staticPowerWatts, power.scope != .allIn {
             if let step = profile.timePerStepSeconds {
                 // W × s = J; 1 J = 1e12 pJ.
+                let perSampleStatic = power.value * step.value * Double(counts.timesteps) * 1e12
                 staticPicojoules = power.value * step.value * Double(counts.timesteps * counts.sampleCount) * 1e12
+                perSample[.staticEnergy] = [Double](repeating: perSampleStatic, count: counts.sampleCount)
+                pricing.used.append(SourcedConstant(field: "static_power_w × time_per_step_s", picojoules: power.value * step.value * 1e12,
+                                                    scope: power.scope, source: "static power and time per step of the profile"))
             } else {
                 pricing.notes.append("static power is published but not the time per step: static energy is not priced")
             }
         }
 
-        let totalSynops = Double(counts.total(.synops)), totalMACs = Double(counts.total(.macs))
-        var paper: Double?
-        if let accumulate = profile.energy["add"] ?? profile.energy["synop"] {
-            if totalMACs == 0 {
-                paper = totalSynops * accumulate.picojoules
-            } else if let mac = profile.energy["mac"] {
-                paper = totalSynops * accumulate.picojoules + totalMACs * mac.picojoules
+        return EnergyReport(profile: profile.name, samples: counts.sampleCount, layers: layers, staticPicojoules: staticPicojoules,
+                            perSamplePicojoules: perSample, placement: placement,
+                            weightFormats: Dictionary(uniqueKeysWithValues: formats.map { (layout.layers[$0.key].name, $0.value.rawValue) }),
+                            constantsUsed: pricing.used, notes: pricing.notes)
+    }
+
+    /// The components of one layer as sums of (count × picojoules per unit).
+    private static func rates(for layer: LedgerLayout.Layer, index: Int, counts: LayerCountTable, pricing: inout Pricing,
+                              formats: [Int: WeightStorageFormat], weightLevel: MemoryLevel?, stateLevel: MemoryLevel?,
+                              spikeLevel: MemoryLevel?, weightBits: Int, stateBits: Int, allIn: Bool,
+                              options: LedgerOptions) throws(LedgerError) -> [(EnergyComponent, [RateTerm])] {
+        let profile = pricing.profile
+        let has = { (metric: LayerCountTable.Metric) in counts.total(metric, layer: index) > 0 }
+        var result: [(EnergyComponent, [RateTerm])] = []
+        result.append((.synops, [RateTerm(metric: .synops, picojoules: try pricing.synop(needed: has(.synops)))]))
+        result.append((.macs, [RateTerm(metric: .macs, picojoules: try pricing.mac(needed: has(.macs)))]))
+        if !allIn || profile.constants.neuronUpdateActive != nil {
+            // An all-in per-connection figure still leaves the per-neuron figure the profile publishes beside it.
+            result.append((.neuronUpdates, try pricing.neuronUpdates(needed: has(.neuronUpdates))))
+        }
+        if !allIn {
+            result.append((.biasAdds, [RateTerm(metric: .biasAdds, picojoules: try pricing.biasAdd(needed: has(.biasAdds)))]))
+        }
+        if let weightLevel {
+            let perBit = weightLevel.readPicojoulesPerBit
+            let perOperation = Double(weightBits) * perBit
+            result.append((.weightReads, [RateTerm(metric: .synops, picojoules: perOperation), RateTerm(metric: .macs, picojoules: perOperation)]))
+            if let format = formats[index], let footprint = layer.footprint {
+                let perIndex = footprint.indexBitsPerNonZero(format) * perBit
+                result.append((.indexReads, [RateTerm(metric: .synops, picojoules: perIndex), RateTerm(metric: .macs, picojoules: perIndex)]))
             }
         }
-        return EnergyReport(profile: profile.name, samples: counts.sampleCount, layers: layers, staticPicojoules: staticPicojoules,
-                            paperConventionPicojoules: paper, placement: placement,
-                            weightFormats: Dictionary(uniqueKeysWithValues: formats.map { (network.nodes[$0.key].name, $0.value.rawValue) }),
-                            notes: pricing.notes)
+        if let stateLevel, layer.isNeuronPopulation {
+            result.append((.stateTraffic, [RateTerm(metric: .neuronUpdates,
+                                                picojoules: Double(stateBits) * (stateLevel.readPicojoulesPerBit + stateLevel.writePicojoulesPerBit))]))
+        }
+        if let spikeLevel, layer.emitsSpikes {
+            let bits = Double(addressBits(layer.elements))
+            result.append((.spikeTraffic, [RateTerm(metric: .spikes, picojoules: bits
+                * (spikeLevel.writePicojoulesPerBit + Double(layer.spikeConsumers) * spikeLevel.readPicojoulesPerBit))]))
+        }
+        if profile.kind == .neuromorphic && !allIn && layer.emitsSpikes, let sent = profile.constants.spikeSent {
+            pricing.use(sent)
+            result.append((.spikesSent, [RateTerm(metric: .spikes, picojoules: sent.picojoules)]))
+        }
+        return result
     }
 
     /// Bits of a spike's address in a layer of `count` neurons: the smallest of 8, 16, 32 or 64 that holds it.
     static func addressBits(_ count: Int) -> Int {
         WeightStorageFootprint.indexBytes(toHold: max(count - 1, 0)) * 8
-    }
-
-    /// Energy per bit of an access: accesses are priced in proportion to the bits moved.
-    static func perBit(_ constant: EnergyConstant, _ level: MemoryLevel) -> Double {
-        constant.picojoules / Double(level.accessBits)
     }
 
     /// The smallest level whose capacity holds `bytes`, else DRAM.
@@ -162,44 +234,81 @@ public enum EnergyLedger {
     }
 }
 
-/// Looks up the constants a count needs, failing with the profile and field when one is not published.
+/// One term of a component: picojoules per unit of a count.
+private struct RateTerm {
+    let metric: LayerCountTable.Metric
+    let picojoules: Double
+}
+
+/// Picks the constants a count needs from the profile's typed fields, failing with the profile and field when one is
+/// not published, and records every constant used.
 private struct Pricing {
     let profile: HardwareProfile
     var notes: [String] = []
+    /// Every constant used, in first-use order.
+    var used: [SourcedConstant] = []
 
     init(profile: HardwareProfile) {
         self.profile = profile
     }
 
-    private func require(_ keys: [String], needed: Bool, for what: String) throws(LedgerError) -> Double {
-        for key in keys { if let constant = profile.energy[key] { return constant.picojoules } }
+    mutating func use(_ constant: SourcedConstant) {
+        if !used.contains(where: { $0.field == constant.field }) { used.append(constant) }
+    }
+
+    mutating func use(_ level: MemoryLevel) {
+        use(SourcedConstant(field: "memory.\(level.name).read (per \(level.accessBits) bits)", picojoules: level.read.picojoules,
+                            scope: level.read.scope, source: level.read.source))
+        if let write = level.write {
+            use(SourcedConstant(field: "memory.\(level.name).write (per \(level.accessBits) bits)", picojoules: write.picojoules,
+                                scope: write.scope, source: write.source))
+        }
+    }
+
+    private mutating func require(_ candidates: [SourcedConstant?], fields: [String], needed: Bool, for what: String) throws(LedgerError) -> Double {
+        if let constant = candidates.lazy.compactMap({ $0 }).first {
+            if needed { use(constant) }
+            return constant.picojoules
+        }
         guard !needed else {
-            throw LedgerError(profile: profile.name, field: "energy." + keys[0],
-                              message: "not published in this profile, but the run has \(what) to price (looked for: \(keys.joined(separator: ", ")))")
+            throw LedgerError(profile: profile.name, field: fields[0],
+                              message: "not published in this profile, but the run has \(what) to price (looked for: \(fields.joined(separator: ", ")))")
         }
         return 0
     }
 
     /// One synaptic operation: the profile's per-synop figure, else (digital) one add.
-    func synop(needed: Bool) throws(LedgerError) -> Double {
-        try require(profile.kind == .neuromorphic ? ["synop"] : ["synop", "add"], needed: needed, for: "synaptic operations")
+    mutating func synop(needed: Bool) throws(LedgerError) -> Double {
+        let constants = profile.constants
+        return profile.kind == .neuromorphic
+            ? try require([constants.synop], fields: ["energy.synop"], needed: needed, for: "synaptic operations")
+            : try require([constants.synop, constants.add], fields: ["energy.synop", "energy.add"], needed: needed, for: "synaptic operations")
     }
 
     /// One MAC; digital profiles that publish a single per-connection figure (KerasSpiking's devices) use it for
     /// MACs too. A neuromorphic chip has no MAC energy: analog input must be encoded as spikes there.
-    func mac(needed: Bool) throws(LedgerError) -> Double {
-        try require(profile.kind == .digital ? ["mac", "synop"] : ["mac"], needed: needed,
-                    for: "multiply-accumulates (analog inputs; on a neuromorphic profile encode the input as spikes)")
+    mutating func mac(needed: Bool) throws(LedgerError) -> Double {
+        let constants = profile.constants
+        let what = "multiply-accumulates (analog inputs; on a neuromorphic profile encode the input as spikes)"
+        return profile.kind == .digital
+            ? try require([constants.mac, constants.synop], fields: ["energy.mac", "energy.synop"], needed: needed, for: what)
+            : try require([constants.mac], fields: ["energy.mac"], needed: needed, for: what)
     }
 
-    func biasAdd(needed: Bool) throws(LedgerError) -> Double {
+    mutating func biasAdd(needed: Bool) throws(LedgerError) -> Double {
         guard profile.kind == .digital else { return 0 }  // a chip applies the bias inside the neuron update
-        return try require(["add"], needed: needed, for: "bias additions")
+        return try require([profile.constants.add], fields: ["energy.add"], needed: needed, for: "bias additions")
     }
 
-    func hop() throws(LedgerError) -> Double {
-        if let hop = profile.energy["router_hop"] { return hop.picojoules }
-        if let eastWest = profile.energy["router_hop_ew"], let northSouth = profile.energy["router_hop_ns"] {
+    mutating func hop() throws(LedgerError) -> Double {
+        let constants = profile.constants
+        if let hop = constants.routerHop {
+            use(hop)
+            return hop.picojoules
+        }
+        if let eastWest = constants.routerHopEastWest, let northSouth = constants.routerHopNorthSouth {
+            use(eastWest)
+            use(northSouth)
             return (eastWest.picojoules + northSouth.picojoules) / 2
         }
         throw LedgerError(profile: profile.name, field: "energy.router_hop", message: "not published, but the mapping routes spikes over hops")
@@ -207,14 +316,19 @@ private struct Pricing {
 
     /// Neuromorphic: active and idle updates at their own energies (idle at the active energy when unpublished).
     /// Digital: one add per update, or the profile's per-neuron figure.
-    mutating func neuronUpdates(total: Double, active: Double) throws(LedgerError) -> Double {
-        guard total > 0 else { return 0 }
-        if let activeEnergy = profile.energy["neuron_update_active"] {
-            if profile.kind == .neuromorphic, let idle = profile.energy["neuron_update_idle"] {
-                return active * activeEnergy.picojoules + (total - active) * idle.picojoules
+    mutating func neuronUpdates(needed: Bool) throws(LedgerError) -> [RateTerm] {
+        let constants = profile.constants
+        guard needed else { return [] }
+        if let active = constants.neuronUpdateActive {
+            use(active)
+            if profile.kind == .neuromorphic, let idle = constants.neuronUpdateIdle {
+                use(idle)
+                // active × E_active + (all − active) × E_idle.
+                return [.init(metric: .activeNeuronUpdates, picojoules: active.picojoules - idle.picojoules),
+                        .init(metric: .neuronUpdates, picojoules: idle.picojoules)]
             }
-            return total * activeEnergy.picojoules
+            return [.init(metric: .neuronUpdates, picojoules: active.picojoules)]
         }
-        return total * (try require(["add"], needed: true, for: "neuron updates"))
+        return [.init(metric: .neuronUpdates, picojoules: try require([constants.add], fields: ["energy.add"], needed: true, for: "neuron updates"))]
     }
 }

@@ -1,46 +1,82 @@
+import HardwareProfiles
+
 /// Energy of one layer, by component, in picojoules over the whole run.
 public struct LayerEnergy: Sendable {
     public let name: String
     public let kind: String
     public let picojoules: [EnergyComponent: Double]
 
-    public var totalPicojoules: Double { picojoules.values.reduce(0, +) }
+    /// Summed in component order, so the same counts always give the same bits.
+    public var totalPicojoules: Double {
+        EnergyComponent.allCases.reduce(0.0) { $0 + (picojoules[$1] ?? 0) }
+    }
 
     public func picojoules(in group: EnergyGroup) -> Double {
-        picojoules.filter { $0.key.group == group }.values.reduce(0, +)
+        EnergyComponent.allCases.filter { $0.group == group }.reduce(0.0) { $0 + (picojoules[$1] ?? 0) }
     }
 }
 
-/// A run priced under one hardware profile.
+/// Counts priced under one hardware profile.
 public struct EnergyReport: Sendable {
     public let profile: String
     public let samples: Int
     public let layers: [LayerEnergy]
     /// Static power × steps × time per step × samples (not attributed to layers); 0 when not published.
     public let staticPicojoules: Double
-    /// synops × E_AC + MACs × E_MAC: the convention of the reference paper and of syops-counter.
-    public let paperConventionPicojoules: Double?
+    /// Per component, each sample's energy (N), picojoules. Router hops, which a mapping gives for the whole run, are
+    /// shared out by each sample's share of the layer's spikes.
+    public let perSamplePicojoules: [EnergyComponent: [Double]]
     /// Where each kind of data lives (`weights`, `state`, `spikes`) → memory level name (digital profiles).
     public let placement: [String: String]
     /// Storage format used for each weighted layer's weights.
     public let weightFormats: [String: String]
+    /// Every constant the figures used (energies, memory accesses), with its profile field and source.
+    public let constantsUsed: [SourcedConstant]
     /// Assumptions and omissions that shaped the figures (all-in constants, unpublished terms).
     public let notes: [String]
 
-    /// Sum over layers and static, per component.
+    public init(profile: String, samples: Int, layers: [LayerEnergy], staticPicojoules: Double,
+                perSamplePicojoules: [EnergyComponent: [Double]], placement: [String: String], weightFormats: [String: String],
+                constantsUsed: [SourcedConstant], notes: [String]) {
+        self.profile = profile
+        self.samples = samples
+        self.layers = layers
+        self.staticPicojoules = staticPicojoules
+        self.perSamplePicojoules = perSamplePicojoules
+        self.placement = placement
+        self.weightFormats = weightFormats
+        self.constantsUsed = constantsUsed
+        self.notes = notes
+    }
+
+    /// Sum over layers (in layer order) and static, per component.
     public var totals: [EnergyComponent: Double] {
         var result = Dictionary(uniqueKeysWithValues: EnergyComponent.allCases.map { ($0, 0.0) })
-        for layer in layers { for (component, value) in layer.picojoules { result[component]! += value } }
+        for layer in layers {
+            for component in EnergyComponent.allCases { result[component]! += layer.picojoules[component] ?? 0 }
+        }
         result[.staticEnergy]! += staticPicojoules
         return result
     }
 
-    public var totalPicojoules: Double { totals.values.reduce(0, +) }
+    /// Summed in component order: identical bits on every run and thread count.
+    public var totalPicojoules: Double {
+        let totals = totals
+        return EnergyComponent.allCases.reduce(0.0) { $0 + totals[$1]! }
+    }
 
     /// The whole run's energy divided by the number of samples.
-    public var perSamplePicojoules: Double { samples == 0 ? 0 : totalPicojoules / Double(samples) }
+    public var perSamplePicojoulesAverage: Double { samples == 0 ? 0 : totalPicojoules / Double(samples) }
+
+    /// Each sample's energy over every component, summed in component order.
+    public var perSampleTotals: [Double] {
+        (0..<samples).map { sample in
+            EnergyComponent.allCases.reduce(0.0) { $0 + (perSamplePicojoules[$1]?[sample] ?? 0) }
+        }
+    }
 
     public func total(_ group: EnergyGroup) -> Double {
-        totals.filter { $0.key.group == group }.values.reduce(0, +)
+        let totals = totals
+        return EnergyComponent.allCases.filter { $0.group == group }.reduce(0.0) { $0 + totals[$1]! }
     }
 }

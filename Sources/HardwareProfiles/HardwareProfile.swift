@@ -21,6 +21,8 @@ public struct HardwareProfile: Sendable {
     public let energy: [String: EnergyConstant]
     /// The keys of ``energy`` in file order.
     public let energyKeys: [String]
+    /// ``energy`` resolved to typed fields (what pricing reads).
+    public let constants: PricingConstants
     /// Memory levels, smallest first (strictly increasing capacity).
     public let memoryLevels: [MemoryLevel]
     /// Off-chip DRAM, unbounded, when the profile prices it.
@@ -41,6 +43,11 @@ public struct HardwareProfile: Sendable {
     public let sources: [String]
     /// Where the profile was loaded from.
     public let file: String
+    /// Where it came from, without machine-specific parts: `bundled:<file>` for a bundled profile, else the path as
+    /// given (what results files record).
+    public internal(set) var origin: String
+    /// The profile's text as read, so that a results file can reproduce its energy alone (nil when built in code).
+    public internal(set) var sourceText: String?
 
     /// Creates a profile from checked parts (``ProfileLibrary`` builds them from files).
     public init(name: String, description: String, kind: ProfileKind, processNanometers: Double?, supplyVolts: Double?,
@@ -59,6 +66,7 @@ public struct HardwareProfile: Sendable {
         self.statePrecision = statePrecision
         self.energy = energy
         self.energyKeys = energyKeys
+        self.constants = PricingConstants(energy: energy)
         self.memoryLevels = memoryLevels
         self.dram = dram
         self.cores = cores
@@ -69,6 +77,8 @@ public struct HardwareProfile: Sendable {
         self.coresNote = coresNote
         self.sources = sources
         self.file = file
+        self.origin = file
+        self.sourceText = nil
     }
 
     /// The constant, or ProfileError.missingConstant naming the profile and the field (e.g. "energy.mac").

@@ -74,7 +74,8 @@ public enum ProfileLibrary {
             throw ProfileError(file: nameOrPath, message)
         }
         let file = profileFiles(in: directory).first { ($0 as NSString).deletingPathExtension == nameOrPath } ?? nameOrPath
-        let profile = try load(file: (directory as NSString).appendingPathComponent(file))
+        var profile = try load(file: (directory as NSString).appendingPathComponent(file))
+        profile.origin = "bundled:" + file
         guard profile.name == nameOrPath else {
             throw ProfileError(file: profile.file, field: "name",
                                "a bundled profile's name must equal its file name: '\(profile.name)' is in '\(file)'")
@@ -100,7 +101,9 @@ public enum ProfileLibrary {
 
     /// Parses profile text (YAML, or JSON with the same keys); `file` names it in errors.
     public static func parse(yaml text: String, file: String) throws(ProfileError) -> HardwareProfile {
-        try ProfileParser.parse(text, file: file)
+        var profile = try ProfileParser.parse(text, file: file)
+        profile.sourceText = text
+        return profile
     }
 
     static func isPath(_ nameOrPath: String) -> Bool {

@@ -11,3 +11,4 @@
 @_exported import HardwareProfiles
 @_exported import EnergyLedger
 @_exported import CoreMapping
+@_exported import RunPricing

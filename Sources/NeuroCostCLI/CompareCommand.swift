@@ -9,7 +9,8 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             The ANN view is the same graph with each IF replaced by a ReLU, run once per sample; its effective MACs skip \
             zero activations and zero weights. Several --data files (for example clean and adversarial) are compared side \
-            by side. With no arguments: the bundled 90%-sparse digits SNN against its ANN and its dense counterpart.
+            by side. Every run is also counted under the seed paper's Eq. 12, syops-counter's and NeuroBench's conventions \
+            (docs/energy-ledger.md). With no arguments: the bundled 90%-sparse digits SNN against its ANN and its dense counterpart.
             """
     )
 
@@ -19,8 +20,11 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("data"), help: "Data file(s); repeatable. Default: \(RunCommand.defaultData).")
     var dataFiles: [String] = []
 
-    @Option(help: "Comma-separated profile names or files.")
-    var profiles = "horowitz-45nm-fp32,horowitz-45nm-int8,keras-spiking-gpu"
+    @Option(name: [.customLong("profile"), .customLong("profiles")],
+            help: "Profile names or files; repeatable, or comma-separated. Default: \(CompareCommand.defaultProfiles).")
+    var profiles: [String] = []
+
+    static let defaultProfiles = "horowitz-45nm-fp32,horowitz-45nm-int8,keras-spiking-gpu"
 
     @Option(help: "A second SNN to compare against (for example the dense network of a sparse one).")
     var baseline: String?
@@ -28,16 +32,26 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Time steps of the SNN runs.")
     var timesteps = 8
 
+    @Option(help: "Input encoding of the SNN runs: direct, poisson or spikes (the ANN view always reads the analog input).")
+    var encoding = InputEncoding.direct
+
+    @Option(help: "Seed of the Poisson encoder.")
+    var seed: UInt64 = 0
+
     @Option(help: "Run at most this many samples of each data file.")
     var limit: Int?
 
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("memory-model"),
+            help: "How weights reach the arithmetic: reuse (streamed once per inference into tiles; default) or no-reuse (every use from the level holding all weights: an upper bound).")
+    var memoryModel = MemoryModel.reuse
+
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
 
-    @Option(help: "Write the SNN's results with /energy, /ann/energy and /baseline/energy groups (one --data only).")
+    @Option(help: "Write the first data file's SNN results at the root with /ann and /baseline groups, and every data file's runs under /by_data/<i>.")
     var out: String?
 
     @Flag(help: "Replace --out if it exists.")
@@ -46,111 +60,177 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup(title: "Neuron semantics")
     var semantics: NeuronSemanticsOptions
 
+    @Flag(help: "Print every run's per-sample counts, conventions and energy as JSON instead of tables.")
+    var json = false
+
+    func validate() throws {
+        guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// One side of the comparison on one data file.
+    private struct Side {
+        let name: String
+        let plan: SimulationPlan
+        let run: RunResult
+        let conventions: [ConventionReport]
+        let entries: [EnergyEntry]
+    }
+
     func run() throws {
         let network = givenNetwork ?? RunCommand.defaultNetwork
         let usesDefaults = givenNetwork == nil
         let baselinePath = baseline ?? (usesDefaults ? "Datasets/networks/digits-snn-dense.nir" : nil)
         let data = dataFiles.isEmpty ? [RunCommand.defaultData] : dataFiles
-        if let out {
-            guard data.count == 1 else { throw CommandFailure("--out writes one results file: give one --data") }
-            if !force, FileManager.default.fileExists(atPath: out) {
-                throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
-            }
+        if let out, !force, FileManager.default.fileExists(atPath: out) {
+            throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
         }
         for path in [network] + data + (baselinePath.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure("\(path): no such file (the bundled defaults are found from the repository root)")
         }
-        let hardware = try profiles.split(separator: ",").map { try ProfileLibrary.load(String($0).trimmingCharacters(in: .whitespaces)) }
-        let (snn, options) = try semantics.resolve(try NIRReader.read(path: network).network, timesteps: timesteps)
-        let baselineNetwork = try baselinePath.map { try semantics.resolve(try NIRReader.read(path: $0).network, timesteps: timesteps).network }
+        let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfiles] : profiles))
+        let (snn, options) = try semantics.resolve(try NIRReader.read(path: network).network, timesteps: timesteps,
+                                                   encoding: encoding, seed: seed)
+        let baselineNetwork = try baselinePath.map {
+            try semantics.resolve(try NIRReader.read(path: $0).network, timesteps: timesteps, encoding: encoding, seed: seed).network
+        }
         let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
+        let snnPlan = try SimulationPlan(network: snn, options: options)
+        let annPlan = try SimulationPlan.annView(of: snn)
+        let baselinePlan = try baselineNetwork.map { try SimulationPlan(network: $0, options: options) }
+        NeuronSemanticsOptions.warn(about: snnPlan)
 
-        var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)",
-                     "dense ANN MACs per sample: \(InspectTable.grouped(denseMACs))", ""]
-        for path in data {
-            let dataset = try SampleDataset(path: path)
-            let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
-            let neuromorphic = hardware.contains { $0.kind == .neuromorphic }
-            let snnPlan = try SimulationPlan(network: snn, options: options)
-            if path == data.first { NeuronSemanticsOptions.warn(about: snnPlan) }
-            let snnRun = try SimulationRunner.run(plan: snnPlan, dataset: dataset, range: range, threads: threads,
-                                                  countSpikesPerNeuron: neuromorphic)
-            let annPlan = try SimulationPlan.annView(of: snn)
-            let annRun = try SimulationRunner.run(plan: annPlan, dataset: dataset, range: range, threads: threads)
-            let baselinePlan = try baselineNetwork.map { try SimulationPlan(network: $0, options: options) }
-            let baselineRun = try baselinePlan.map {
-                try SimulationRunner.run(plan: $0, dataset: dataset, range: range, threads: threads, countSpikesPerNeuron: neuromorphic)
-            }
-            let samples = Double(max(range.count, 1))
-            lines.append("data: \(path) (\(range.count) samples)")
-            var accuracy = ["ANN \(percent(annRun.accuracyByTimestep?.first))", "SNN \(percent(snnRun.accuracyByTimestep?.last))"]
-            if let baselineRun { accuracy.append("baseline \(percent(baselineRun.accuracyByTimestep?.last))") }
-            lines.append("accuracy: " + accuracy.joined(separator: "   "))
-            var countLine = "per sample: ANN effective MACs \(RunSummary.format(Double(annRun.counts.total(.macs)) / samples))"
-                + "   SNN synops \(RunSummary.format(Double(snnRun.counts.total(.synops)) / samples))"
-                + "   SNN MACs \(RunSummary.format(Double(snnRun.counts.total(.macs)) / samples))"
-                + "   SNN spikes \(RunSummary.format(Double(snnRun.counts.total(.spikes)) / samples))"
-            if let baselineRun { countLine += "   baseline synops \(RunSummary.format(Double(baselineRun.counts.total(.synops)) / samples))" }
-            lines.append(countLine)
-
-            var rows: [[String]] = []
-            var energyForFile: (snn: [(EnergyReport, HardwareProfile)], ann: [(EnergyReport, HardwareProfile)], baseline: [(EnergyReport, HardwareProfile)]) = ([], [], [])
-            for profile in hardware {
-                let snnEnergy = priced(snnRun, snnPlan, profile)
-                let annEnergy = priced(annRun, annPlan, profile)
-                let baselineEnergy = baselineRun.map { priced($0, baselinePlan!, profile) }
-                if let report = try? snnEnergy.get() { energyForFile.snn.append((report, profile)) }
-                if let report = try? annEnergy.get() { energyForFile.ann.append((report, profile)) }
-                if let report = try? baselineEnergy?.get() { energyForFile.baseline.append((report, profile)) }
-                var row = [profile.name, energy(annEnergy, samples), energy(snnEnergy, samples), ratio(annEnergy, over: snnEnergy),
-                           paperRatio(annEnergy, over: snnEnergy)]
-                if let baselineEnergy {
-                    row += [energy(baselineEnergy, samples), ratio(baselineEnergy, over: snnEnergy), paperRatio(baselineEnergy, over: snnEnergy)]
+        // Profiles that cannot price a side are known before simulating, said once, and recorded.
+        var unavailable: [String: [String: String]] = [:]  // side → key → reason
+        for (side, plan) in [("SNN", snnPlan), ("ANN", annPlan)] + (baselinePlan.map { [("baseline", $0)] } ?? []) {
+            for (key, profile) in hardware {
+                if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat, memoryModel: memoryModel) {
+                    unavailable[side, default: [:]][key] = reason
+                    CommandOutput.note("profile '\(key)' cannot price the \(side) run, so it is skipped there: \(reason)")
                 }
-                rows.append(row)
-                for failure in [snnEnergy, annEnergy] + (baselineEnergy.map { [$0] } ?? []) {
-                    if case .failure(let error) = failure { lines.append("  \(profile.name): \(error)") }
-                }
-            }
-            var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (paper conv.)"]
-            if baselineNetwork != nil { header += ["baseline [/sample]", "baseline/SNN", "baseline/SNN (paper conv.)"] }
-            lines += TextTable.render(header: header, rows: rows, rightAligned: Set(1..<header.count))
-            lines.append("")
-            if let out {
-                let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
-                try RunResultsWriter.write(snnRun, plan: snnPlan, provenance: provenance, to: out, overwrite: force, energy: energyForFile.snn)
-                let file = try HDF5File(path: out, mode: .readWrite)
-                let annGroup = try file.createGroup("ann")
-                try describe(annRun, in: annGroup, samples: samples)
-                try annGroup.setAttribute("dense_macs_per_sample", Int64(denseMACs))
-                try EnergyGroupWriter.write(energyForFile.ann, into: annGroup)
-                if let baselineRun {
-                    let group = try file.createGroup("baseline")
-                    try group.setAttribute("network_file", string: baselinePath!)
-                    try describe(baselineRun, in: group, samples: samples)
-                    try EnergyGroupWriter.write(energyForFile.baseline, into: group)
-                }
-                file.close()
-                lines.append("results: \(out)")
             }
         }
+
+        var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)   encoding: \(encoding.rawValue)",
+                     "dense ANN MACs per sample: \(InspectTable.grouped(denseMACs))", ""]
+        var notes: [String] = []
+        var jsonRuns: [[String: Any]] = []
+        let neuromorphic = hardware.contains { $0.profile.kind == .neuromorphic }
+        var written = false
+        for (dataIndex, path) in data.enumerated() {
+            let dataset = try SampleDataset(path: path, preferSpikes: encoding == .spikes)
+            let annDataset = encoding == .spikes ? try SampleDataset(path: path) : dataset
+            let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+            func side(_ name: String, _ plan: SimulationPlan, _ set: SampleDataset) throws -> Side {
+                let run = try SimulationRunner.run(plan: plan, dataset: set, range: range, threads: threads,
+                                                   countSpikesPerNeuron: neuromorphic && !plan.isANNView)
+                let conventions = try Pricing.conventions(run, plan: plan)
+                let priced = RunPricer.price(run, plan: plan, keyed: hardware.filter { unavailable[name]?[$0.key] == nil },
+                                             weightFormat: weightFormat, memoryModel: memoryModel)
+                let (entries, sideNotes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable[name] ?? [:],
+                                                           order: hardware)
+                notes += sideNotes.map { "\(name): \($0)" }
+                return Side(name: name, plan: plan, run: run, conventions: conventions, entries: entries)
+            }
+            let snnSide = try side("SNN", snnPlan, dataset)
+            let annSide = try side("ANN", annPlan, annDataset)
+            let baselineSide = try baselinePlan.map { try side("baseline", $0, dataset) }
+            lines += report(path: path, samples: range.count, snn: snnSide, ann: annSide, baseline: baselineSide, hardware: hardware)
+            var runs: [String: Any] = ["data_file": path]
+            for side in [snnSide, annSide] + (baselineSide.map { [$0] } ?? []) {
+                runs[side.name] = ReportJSON.run(side.run, conventions: side.conventions, energy: side.entries)
+            }
+            jsonRuns.append(runs)
+            if let out {
+                try write(out: out, dataIndex: dataIndex, path: path, network: network, baselinePath: baselinePath, denseMACs: denseMACs,
+                          snn: snnSide, ann: annSide, baseline: baselineSide, first: !written)
+                written = true
+            }
+        }
+        if json {
+            for note in notes { CommandOutput.note(note) }
+            print(try ReportJSON.text(["network_file": network, "baseline_file": baselinePath ?? NSNull(), "timesteps": timesteps,
+                                       "encoding": encoding.rawValue, "data": jsonRuns]))
+            return
+        }
+        for note in notes { lines.append("note: \(note)") }
+        if let out { lines.append("results: \(out)") }
         print(lines.joined(separator: "\n"))
     }
 
-    /// Accuracy and per-sample counts of a compared run, as attributes of its group.
-    private func describe(_ run: RunResult, in group: HDF5Group, samples: Double) throws {
-        if let accuracy = run.accuracyByTimestep?.last { try group.setAttribute("accuracy", accuracy) }
-        for metric in [CountMetric.spikes, .synops, .macs] {
-            try group.setAttribute("\(metric.rawValue)_per_sample", Double(run.counts.total(metric)) / samples)
+    private func report(path: String, samples count: Int, snn: Side, ann: Side, baseline: Side?,
+                        hardware: [(key: String, profile: HardwareProfile)]) -> [String] {
+        let samples = Double(max(count, 1))
+        var lines = ["data: \(path) (\(count) samples)"]
+        var accuracy = ["ANN \(percent(ann.run.accuracyByTimestep?.first))", "SNN \(percent(snn.run.accuracyByTimestep?.last))"]
+        if let baseline { accuracy.append("baseline \(percent(baseline.run.accuracyByTimestep?.last))") }
+        lines.append("accuracy: " + accuracy.joined(separator: "   "))
+        var countLine = "per sample: ANN effective MACs \(RunSummary.format(Double(ann.run.counts.total(.macs)) / samples))"
+            + "   SNN synops \(RunSummary.format(Double(snn.run.counts.total(.synops)) / samples))"
+            + "   SNN MACs \(RunSummary.format(Double(snn.run.counts.total(.macs)) / samples))"
+            + "   SNN spikes \(RunSummary.format(Double(snn.run.counts.total(.spikes)) / samples))"
+        if let baseline { countLine += "   baseline synops \(RunSummary.format(Double(baseline.run.counts.total(.synops)) / samples))" }
+        lines.append(countLine)
+        for side in [snn, ann] + (baseline.map { [$0] } ?? []) {
+            lines.append("")
+            lines.append("\(side.name == "ANN" ? "ANN view" : side.name):")
+            lines += ConventionTable.render(side.conventions)
         }
+        var ratioRows = [["ANN/SNN"] + ConventionTable.ratios(ann.conventions, over: snn.conventions).map(\.1)]
+        if let baseline { ratioRows.append(["baseline/SNN"] + ConventionTable.ratios(baseline.conventions, over: snn.conventions).map(\.1)) }
+        lines.append("")
+        lines.append("operation ratios by convention (seed_eq12: accumulates; syops_counter: synops + MACs; neurobench: Eff_ACs + Eff_MACs):")
+        lines += TextTable.render(header: ["ratio"] + CountingConvention.allCases.map(\.rawValue), rows: ratioRows,
+                                  rightAligned: Set(1...CountingConvention.allCases.count))
+        lines.append("")
+
+        var rows: [[String]] = []
+        for (key, _) in hardware {
+            let entry = { (side: Side) in side.entries.first { $0.key == key } }
+            var row = [key, energy(entry(ann), samples), energy(entry(snn), samples), ratio(entry(ann), over: entry(snn)),
+                       formRatio(entry(ann), over: entry(snn)), kerasEstimate(entry(ann), samples)]
+            if let baseline {
+                row += [energy(entry(baseline), samples), ratio(entry(baseline), over: entry(snn)), formRatio(entry(baseline), over: entry(snn))]
+            }
+            rows.append(row)
+        }
+        var header = ["profile", "ANN [/sample]", "SNN [/sample]", "ANN/SNN", "ANN/SNN (syops-counter)", "ANN KerasSpiking est."]
+        if baseline != nil { header += ["baseline [/sample]", "baseline/SNN", "baseline/SNN (syops-counter)"] }
+        lines += TextTable.render(header: header, rows: rows, rightAligned: Set(1..<header.count))
+        lines.append("")
+        return lines
     }
 
-    /// The priced run, or why the profile cannot price it (kept, so one profile's gap does not stop the others).
-    private func priced(_ run: RunResult, _ plan: SimulationPlan, _ profile: HardwareProfile) -> Result<EnergyReport, PricingFailure> {
-        do {
-            return .success(try Pricing.price(run, plan: plan, profile: profile, weightFormat: weightFormat).0)
-        } catch {
-            return .failure(PricingFailure(description: "\(error)"))
+    /// The first data file's SNN at the root with /ann and /baseline (the results layout), and every data file's
+    /// runs under /by_data/<index>.
+    private func write(out: String, dataIndex: Int, path: String, network: String, baselinePath: String?, denseMACs: Int,
+                       snn: Side, ann: Side, baseline: Side?, first: Bool) throws {
+        if first {
+            let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
+            let file = try RunResultsFile(path: out, overwrite: force, plan: snn.plan, provenance: provenance,
+                                          sampleOffset: snn.run.sampleRange.lowerBound, plannedSamples: snn.run.counts.sampleCount)
+            try file.finish(snn.run, entries: snn.entries, conventions: snn.conventions)
+            let annGroup = try file.root.createGroup("ann")
+            try ComparedRunWriter.write(ann.run, into: annGroup, entries: ann.entries, conventions: ann.conventions)
+            try annGroup.setAttribute("dense_macs_per_sample", Int64(denseMACs))
+            if let baseline, let baselinePath {
+                try ComparedRunWriter.write(baseline.run, into: try file.root.createGroup("baseline"), entries: baseline.entries,
+                                            conventions: baseline.conventions, attributes: ["network_file": baselinePath])
+            }
+            file.close()
+        }
+        let file = try HDF5File(path: out, mode: .readWrite)
+        defer { file.close() }
+        let byData = file.exists("by_data") ? try file.openGroup("by_data") : try file.createGroup("by_data")
+        let group = try byData.createGroup(String(dataIndex))
+        try group.setAttribute("data_file", string: path)
+        try ComparedRunWriter.write(snn.run, into: try group.createGroup("snn"), entries: snn.entries, conventions: snn.conventions,
+                                    attributes: ["network_file": network])
+        try ComparedRunWriter.write(ann.run, into: try group.createGroup("ann"), entries: ann.entries, conventions: ann.conventions)
+        if let baseline, let baselinePath {
+            try ComparedRunWriter.write(baseline.run, into: try group.createGroup("baseline"), entries: baseline.entries,
+                                        conventions: baseline.conventions, attributes: ["network_file": baselinePath])
         }
     }
 
@@ -158,24 +238,28 @@ struct CompareCommand: ParsableCommand {
         value.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
     }
 
-    private func energy(_ report: Result<EnergyReport, PricingFailure>, _ samples: Double) -> String {
-        guard case .success(let value) = report else { return "n/a" }
-        return EnergyTable.formatEnergy(value.totalPicojoules / samples)
+    private func energy(_ entry: EnergyEntry?, _ samples: Double) -> String {
+        guard let report = entry?.report else { return "n/a" }
+        return EnergyTable.formatEnergy(report.totalPicojoules / samples)
     }
 
-    private func ratio(_ numerator: Result<EnergyReport, PricingFailure>, over denominator: Result<EnergyReport, PricingFailure>) -> String {
-        guard case .success(let top) = numerator, case .success(let bottom) = denominator, bottom.totalPicojoules > 0 else { return "n/a" }
+    private func ratio(_ numerator: EnergyEntry?, over denominator: EnergyEntry?) -> String {
+        guard let top = numerator?.report, let bottom = denominator?.report, bottom.totalPicojoules > 0 else { return "n/a" }
         return String(format: "%.2f×", top.totalPicojoules / bottom.totalPicojoules)
     }
 
-    private func paperRatio(_ numerator: Result<EnergyReport, PricingFailure>, over denominator: Result<EnergyReport, PricingFailure>) -> String {
-        guard case .success(let top) = numerator, case .success(let bottom) = denominator,
-              let a = top.paperConventionPicojoules, let b = bottom.paperConventionPicojoules, b > 0 else { return "n/a" }
+    /// KerasSpiking's own estimate under the profile (its non-spiking devices: every connection once per inference).
+    private func kerasEstimate(_ entry: EnergyEntry?, _ samples: Double) -> String {
+        guard let form = entry?.conventions.first(where: { $0.convention == .kerasSpiking }) else { return "n/a" }
+        return EnergyTable.formatEnergy(form.totalPicojoules / samples)
+    }
+
+    /// The ratio of two syops-counter energies under one profile.
+    private func formRatio(_ numerator: EnergyEntry?, over denominator: EnergyEntry?) -> String {
+        func total(_ entry: EnergyEntry?) -> Double? {
+            entry?.conventions.first { $0.convention == .syopsCounter }?.totalPicojoules
+        }
+        guard let a = total(numerator), let b = total(denominator), b > 0 else { return "n/a" }
         return String(format: "%.2f×", a / b)
     }
-}
-
-/// Why a profile could not price one side of a comparison (shown beside the table).
-struct PricingFailure: Error, CustomStringConvertible {
-    let description: String
 }

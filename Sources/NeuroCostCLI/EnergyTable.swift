@@ -3,20 +3,25 @@ import NeuroCost
 
 /// Energy per sample by group and per layer, one block per profile.
 enum EnergyTable {
-    static func render(_ reports: [EnergyReport], samples: Int) -> [String] {
+    static func render(_ entries: [EnergyEntry], samples: Int) -> [String] {
         var lines: [String] = []
         let perSample = { (picojoules: Double) in formatEnergy(picojoules / Double(max(samples, 1))) }
-        let summary = reports.map { report -> [String] in
-            [report.profile, perSample(report.total(.compute)), perSample(report.total(.memory)), perSample(report.total(.routing)),
-             perSample(report.total(.staticPower)), perSample(report.totalPicojoules),
-             report.paperConventionPicojoules.map(perSample) ?? "n/a"]
+        let summary = entries.map { entry -> [String] in
+            guard let report = entry.report else { return [entry.key] + Array(repeating: "n/a", count: 8) }
+            let forms = [CountingConvention.syopsCounter, .seedEq12, .kerasSpiking].map { convention in
+                entry.conventions.first { $0.convention == convention }.map { perSample($0.totalPicojoules) } ?? "n/a"
+            }
+            return [entry.key, perSample(report.total(.compute)), perSample(report.total(.memory)), perSample(report.total(.routing)),
+                    perSample(report.total(.staticPower)), perSample(report.totalPicojoules)] + forms
         }
         lines.append("energy per sample:")
-        lines += TextTable.render(header: ["profile", "compute", "memory", "routing", "static", "total", "paper convention"],
-                                  rows: summary, rightAligned: Set(1...6))
-        for report in reports {
+        lines += TextTable.render(header: ["profile", "compute", "memory", "routing", "static", "total", "syops-counter", "seed Eq.12",
+                                           "KerasSpiking"],
+                                  rows: summary, rightAligned: Set(1...8))
+        for entry in entries {
+            guard let report = entry.report else { continue }  // why was said once, when it was found
             lines.append("")
-            lines.append("\(report.profile), per layer and sample:")
+            lines.append("\(entry.key), per layer and sample:")
             let rows = report.layers.map { layer in
                 [layer.name, layer.kind] + EnergyGroup.allCases.map { perSample(layer.picojoules(in: $0)) } + [perSample(layer.totalPicojoules)]
             }

@@ -1,16 +1,51 @@
 import NeuroCost
 
-/// Prices a run under a profile; on a neuromorphic profile it first maps the network onto the cores, so that
-/// router hops are priced from the mapping.
+/// What the commands print about pricing (the pricing itself is `RunPricer` and `ConventionCounter`).
 enum Pricing {
-    static func price(_ run: RunResult, plan: SimulationPlan, profile: HardwareProfile,
-                      weightFormat: WeightStorageFormat?) throws -> (EnergyReport, MappingReport?) {
-        var mapping: MappingReport?
-        if profile.kind == .neuromorphic, profile.cores != nil {
-            mapping = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: run.spikesPerNeuron.isEmpty ? nil : run.spikesPerNeuron)
+    /// The run counted under every convention.
+    static func conventions(_ run: RunResult, plan: SimulationPlan) throws -> [ConventionReport] {
+        let layout = try ConventionLayout(plan: plan, layerNames: run.layerNames)
+        return ConventionCounter.count(LayerCountTable(run: run), layout: layout)
+    }
+
+    /// The conventions' energy forms under each profile; a profile that lacks a constant a form needs is left out
+    /// of that form, with the reason.
+    static func conventionEnergies(_ reports: [ConventionReport], profiles: [HardwareProfile]) -> (energies: [ConventionEnergy], failures: [String]) {
+        var energies: [ConventionEnergy] = [], failures: [String] = []
+        for profile in profiles {
+            for report in reports {
+                do {
+                    if let energy = try ConventionCounter.energy(report, profile: profile) { energies.append(energy) }
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
         }
-        let options = LedgerOptions(weightFormat: weightFormat, routerHops: mapping?.hopsPerNode)
-        return (try EnergyLedger.price(run, network: plan.network, profile: profile, options: options), mapping)
+        return (energies, failures)
+    }
+
+    /// One `/energy` entry per profile, in the order given: the report with its conventions' energy forms, or why
+    /// the profile could not price the run; and notes for what could not be priced.
+    static func entries(_ priced: [ProfilePricing], conventions: [ConventionReport], unavailable: [String: String],
+                        order: [(key: String, profile: HardwareProfile)]) -> ([EnergyEntry], [String]) {
+        var entries: [EnergyEntry] = [], notes: [String] = []
+        for (key, profile) in order {
+            if let reason = unavailable[key] {
+                entries.append(EnergyEntry(key: key, profile: profile, unavailable: reason))
+                continue
+            }
+            guard let pricing = priced.first(where: { $0.key == key }) else { continue }
+            switch pricing.outcome {
+            case .success(let report):
+                let (forms, failures) = conventionEnergies(conventions, profiles: [profile])
+                entries.append(EnergyEntry(key: key, profile: profile, report: report, conventions: forms))
+                notes += failures
+            case .failure(let failure):
+                entries.append(EnergyEntry(key: key, profile: profile, unavailable: failure.description))
+                notes.append("profile '\(key)' could not price the run: \(failure)")
+            }
+        }
+        return (entries, notes)
     }
 
     /// One line per mapping: cores, chips, what bound the cores, violations.

@@ -6,6 +6,7 @@ extension InputEncoding: ExpressibleByArgument {}
 extension ResetMode: ExpressibleByArgument {}
 extension ThresholdComparison: ExpressibleByArgument {}
 extension WeightStorageFormat: ExpressibleByArgument {}
+extension MemoryModel: ExpressibleByArgument {}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,8 +49,16 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Skip this many samples first.")
     var offset = 0
 
-    @Option(name: .customLong("profile"), help: "Price the run under this hardware profile (a bundled name or a YAML/JSON file); repeatable.")
+    @Option(name: [.customLong("profile"), .customLong("profiles")],
+            help: "Price the run under these hardware profiles (bundled names or YAML/JSON files); repeatable, or comma-separated. Default: \(RunCommand.defaultProfile).")
     var profiles: [String] = []
+
+    /// The profile a run is priced under when none is named: the tool's point is the energy table.
+    static let defaultProfile = "horowitz-45nm-fp32"
+
+    @Option(name: .customLong("memory-model"),
+            help: "How weights reach the arithmetic: reuse (streamed once per inference into tiles; default) or no-reuse (every use from the level holding all weights: an upper bound).")
+    var memoryModel = MemoryModel.reuse
 
     @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
     var weightFormat: WeightStorageFormat?
@@ -66,11 +75,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Results file to write.")
     var out = "neurocost-run.h5"
 
+    @Flag(name: .customLong("per-step-counts"), help: "Also store per-sample, per-step counts (N, T, L) in /counts/per_sample_step, so that `price --timesteps T` can price any shorter run.")
+    var perStepCounts = false
+
     @Flag(help: "Replace the results file if it exists.")
     var force = false
 
     @Flag(help: "No progress display.")
     var quiet = false
+
+    @Flag(help: "Print the per-sample counts, conventions and energy as JSON instead of tables.")
+    var json = false
 
     func validate() throws {
         guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
@@ -87,7 +102,7 @@ struct RunCommand: ParsableCommand {
         if !force, FileManager.default.fileExists(atPath: out) {
             throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
         }
-        let hardware = try profiles.map { try ProfileLibrary.load($0) }
+        let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
         let document = try NIRReader.read(path: network)
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
@@ -99,15 +114,23 @@ struct RunCommand: ParsableCommand {
         let range = offset..<min(dataset.sampleCount, offset + (limit ?? dataset.sampleCount))
         try SimulationRunner.validate(dataset: dataset, plan: plan)
         let traces = try traceRequest(plan: plan)
+        // Profiles that cannot price this run are known now, said once, and recorded; the others go on.
+        var unavailable: [String: String] = [:]
+        for (key, profile) in hardware {
+            if let reason = RunPricer.cannotPrice(plan, profile: profile, weightFormat: weightFormat, memoryModel: memoryModel) {
+                unavailable[key] = reason
+                CommandOutput.note("profile '\(key)' cannot price this run, so it is skipped (recorded in \(out)): \(reason)")
+            }
+        }
         let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
         let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: offset,
                                       plannedSamples: range.count, traces: traces)
         defer { file.close() }
-        let progress = ProgressDisplay(total: range.count, enabled: !quiet)
+        let progress = ProgressDisplay(total: range.count, enabled: !quiet && !json)
         let started = ContinuousClock.now
         InterruptFlag.install()
-        let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads,
-                                              countSpikesPerNeuron: hardware.contains { $0.kind == .neuromorphic },
+        let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: perStepCounts,
+                                              countSpikesPerNeuron: hardware.contains { $0.profile.kind == .neuromorphic },
                                               traces: traces, onTraces: file.append, shouldStop: InterruptFlag.isSet,
                                               partialResultOnError: true, progress: progress.update)
         progress.finish()
@@ -116,23 +139,25 @@ struct RunCommand: ParsableCommand {
             try file.finish(result)
             throw CommandFailure("\(failure) (the \(result.counts.sampleCount) samples completed before it are in \(out))")
         }
-        try finish(result: result, plan: plan, hardware: hardware, file: file, document: document, elapsed: elapsed)
+        try finish(result: result, plan: plan, hardware: hardware, unavailable: unavailable, file: file, elapsed: elapsed)
     }
 
-    private func finish(result: RunResult, plan: SimulationPlan, hardware: [HardwareProfile], file: RunResultsFile,
-                        document: NIRDocument, elapsed: Duration) throws {
-        let priced: [(HardwareProfile, (EnergyReport, MappingReport?))]
-        do {
-            priced = try hardware.map { ($0, try Pricing.price(result, plan: plan, profile: $0, weightFormat: weightFormat)) }
-        } catch {
-            // Keep the run's counts even when a profile cannot price them.
-            try file.finish(result)
-            throw CommandFailure("\(error) (the run's counts, without energy, are in \(out))")
+    private func finish(result: RunResult, plan: SimulationPlan, hardware: [(key: String, profile: HardwareProfile)],
+                        unavailable: [String: String], file: RunResultsFile, elapsed: Duration) throws {
+        let priced = RunPricer.price(result, plan: plan, keyed: hardware.filter { unavailable[$0.key] == nil }, weightFormat: weightFormat, memoryModel: memoryModel)
+        let conventions = try Pricing.conventions(result, plan: plan)
+        let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
+        try file.finish(result, entries: entries, conventions: conventions)
+        if json {
+            for note in notes { CommandOutput.note(note) }
+            print(try ReportJSON.text(ReportJSON.run(result, conventions: conventions, energy: entries)))
+            return
         }
-        let reports = priced.map { ($0.1.0, $0.0) }
-        try file.finish(result, energy: reports)
-        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0))
-        for mapping in priced.compactMap(\.1.1) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
+        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
+                                        conventions: conventions)
+        for note in notes { summary += "\nnote: \(note)" }
+        if profiles.isEmpty { summary += "\npriced under the default profile \(Self.defaultProfile); --profile NAME (repeatable) chooses others" }
+        for mapping in priced.compactMap(\.mapping) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
         if result.interrupted {
             summary += "\ninterrupted: \(result.counts.sampleCount) of the planned samples completed; their counts and traces are in \(out)"
         }

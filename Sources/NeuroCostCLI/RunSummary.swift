@@ -2,7 +2,8 @@ import NeuroCost
 
 /// The per-layer table `run` prints.
 enum RunSummary {
-    static func render(result: RunResult, network: String, elapsed: Duration, resultsFile: String, energy: [EnergyReport] = []) -> String {
+    static func render(result: RunResult, network: String, elapsed: Duration, resultsFile: String, energy: [EnergyEntry] = [],
+                       conventions: [ConventionReport] = []) -> String {
         let counts = result.counts
         let samples = max(counts.sampleCount, 1)
         func perSample(_ metric: CountMetric, _ layer: Int) -> String {
@@ -29,6 +30,10 @@ enum RunSummary {
                                            "neuron updates [/sample]", "active updates [/sample]"],
                                   rows: rows, rightAligned: Set(2...6))
         lines.append("")
+        if !conventions.isEmpty {
+            lines += ConventionTable.render(conventions)
+            lines.append("")
+        }
         if !energy.isEmpty {
             lines += EnergyTable.render(energy, samples: samples)
             lines.append("")

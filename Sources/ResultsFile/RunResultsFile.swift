@@ -119,8 +119,14 @@ public final class RunResultsFile {
         try file.flush()
     }
 
-    /// Writes counts, predictions and energy for the samples the run completed.
-    public func finish(_ result: RunResult, energy: [(EnergyReport, HardwareProfile)] = []) throws {
+    /// Writes counts, predictions, the counting conventions and energy for the samples the run completed.
+    public func finish(_ result: RunResult, energy: [(EnergyReport, HardwareProfile)] = [],
+                       conventions: [ConventionReport] = [], conventionEnergies: [ConventionEnergy] = []) throws {
+        try finish(result, entries: EnergyEntry.byName(energy, conventions: conventionEnergies), conventions: conventions)
+    }
+
+    /// Writes counts, predictions, the counting conventions and one `/energy` group per entry.
+    public func finish(_ result: RunResult, entries: [EnergyEntry], conventions: [ConventionReport]) throws {
         let counts = result.counts
         try file.setAttribute("samples", Int64(counts.sampleCount))
         try file.setAttribute("completed_samples", Int64(counts.sampleCount))
@@ -139,6 +145,27 @@ public final class RunResultsFile {
                                                             chunks: chunkRows(counts.sampleCount, layerCount), deflateLevel: 1)
             try describe(perSample, metric, normalization: "count, summed over timesteps; axis 0 sample, axis 1 layer")
         }
+        if let perSampleStep = counts.perSampleStep {
+            // `run --per-step-counts`: the counts of any shorter run of the same samples, for `price --timesteps`.
+            let stepGroup = try countsGroup.createGroup("per_sample_step")
+            for metric in CountMetric.allCases {
+                let dataset = try stepGroup.writeDataset(metric.rawValue, perSampleStep[metric]!.map { Int64($0) },
+                                                         shape: [counts.sampleCount, counts.timesteps, layerCount],
+                                                         chunks: chunkRows(counts.sampleCount, counts.timesteps * layerCount).map { [$0[0], counts.timesteps, layerCount] },
+                                                         deflateLevel: 1)
+                try describe(dataset, metric, normalization: "count; axis 0 sample, axis 1 timestep, axis 2 layer")
+            }
+        }
+        if !result.spikesPerNeuron.isEmpty {
+            // Counted for core mappings (neuromorphic profiles); kept so that `price` maps the same way.
+            let neuronGroup = try countsGroup.createGroup("spikes_per_neuron")
+            for node in result.spikesPerNeuron.keys.sorted() {
+                let values = result.spikesPerNeuron[node]!
+                let dataset = try neuronGroup.writeDataset(plan.network.nodes[node].name, values.map { Int64($0) }, shape: [values.count],
+                                                           chunks: values.isEmpty ? nil : [min(values.count, 65_536)], deflateLevel: 1)
+                try dataset.setAttribute("units", string: "spikes of each neuron (flat index), summed over samples and steps")
+            }
+        }
 
         let results = try file.createGroup("results")
         if let labels = result.labels {
@@ -152,7 +179,8 @@ public final class RunResultsFile {
             let dataset = try results.writeDataset("accuracy_by_timestep", accuracy, shape: [accuracy.count])
             try dataset.setAttribute("units", string: "fraction of samples whose prediction after the step equals the label")
         }
-        try EnergyGroupWriter.write(energy, into: file)
+        try EnergyGroupWriter.write(entries, into: file)
+        try ConventionGroupWriter.write(conventions, energies: entries.flatMap { entry in entry.conventions.map { (entry.key, $0) } }, into: file)
         try file.flush()
     }
 

@@ -9,10 +9,11 @@ public enum RunResultsWriter {
 
     /// Writes `result` to `path`. An existing file is replaced only when `overwrite` is true.
     public static func write(_ result: RunResult, plan: SimulationPlan, provenance: RunProvenance, to path: String, overwrite: Bool,
-                             energy: [(EnergyReport, HardwareProfile)] = []) throws {
+                             energy: [(EnergyReport, HardwareProfile)] = [], conventions: [ConventionReport] = [],
+                             conventionEnergies: [ConventionEnergy] = []) throws {
         let file = try RunResultsFile(path: path, overwrite: overwrite, plan: plan, provenance: provenance,
                                       sampleOffset: result.sampleRange.lowerBound, plannedSamples: result.counts.sampleCount)
         defer { file.close() }
-        try file.finish(result, energy: energy)
+        try file.finish(result, energy: energy, conventions: conventions, conventionEnergies: conventionEnergies)
     }
 }

@@ -6,6 +6,10 @@ public enum CountMetric: String, Sendable, CaseIterable, Codable {
     case neuronUpdates = "neuron_updates"
     case activeNeuronUpdates = "active_neuron_updates"
     case biasAdds = "bias_adds"
+    /// NeuroBench's Effective_ACs of an Affine, Linear or convolution: its input binarised, counted when binary.
+    case neurobenchACs = "neurobench_acs"
+    /// NeuroBench's Effective_MACs: the same count when the input holds values other than 0 and ±1.
+    case neurobenchMACs = "neurobench_macs"
 
     /// What one unit of the count is, for the results file's `units` attribute.
     public var unitDescription: String {
@@ -16,6 +20,8 @@ public enum CountMetric: String, Sendable, CaseIterable, Codable {
         case .neuronUpdates: return "neuron state updates"
         case .activeNeuronUpdates: return "neuron state updates with non-zero input or changing state"
         case .biasAdds: return "bias additions"
+        case .neurobenchACs: return "NeuroBench Effective_ACs: non-zero input elements × non-zero weights met, when the node's input is binary (0, ±1) that step"
+        case .neurobenchMACs: return "NeuroBench Effective_MACs: non-zero input elements × non-zero weights met, when the node's input is not binary that step"
         }
     }
 }

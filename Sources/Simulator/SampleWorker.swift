@@ -46,6 +46,10 @@ final class SampleWorker {
     private var activeInputs: [ActiveInputs?]
     /// Per sparse convolution fed through a pool: the step's routed spikes summed per input element.
     private var mergedInputs: [MergedInputs?]
+    /// Per Affine, Linear and convolution: the step's summed input per element, for NeuroBench's counts.
+    private var censuses: [InputCensus?]
+    /// Per lane and static weighted node (`lane · nodes + node`): its NeuroBench operations and whether they are ACs.
+    private var cachedCensus: [(operations: Int, binary: Bool)]
     /// The slots a weighted node computed in the current group (reused).
     private var computedSlots: [Int] = []
     /// Per lane, `readoutCount` sums.
@@ -173,6 +177,8 @@ final class SampleWorker {
         channelsLast = Array(repeating: nil, count: nodeCount)
         activeInputs = Array(repeating: nil, count: nodeCount)
         mergedInputs = Array(repeating: nil, count: nodeCount)
+        censuses = Array(repeating: nil, count: nodeCount)
+        cachedCensus = Array(repeating: (0, true), count: laneCount * nodeCount)
         sampleCounts = Array(repeating: Dictionary(uniqueKeysWithValues: CountMetric.allCases.map {
             ($0, [Int](repeating: 0, count: plan.options.timesteps * plan.layerNodes.count))
         }), count: laneCount)
@@ -213,6 +219,10 @@ final class SampleWorker {
                                                       slots: laneCount * (perStep ? groupSize : 1))
                 }
                 if needsAccumulator(stage) { accumulators[node] = allocate(stage.inputCount) }
+                switch plan.network.nodes[node].kind {
+                case .affine, .linear, .convolution: censuses[node] = InputCensus(elements: stage.inputCount)
+                default: break
+                }
             case .population(let dynamics):
                 potentials[node] = allocate(laneCount * count)
                 currents[node] = allocate(laneCount * count)
@@ -439,12 +449,15 @@ final class SampleWorker {
         let plane = count / channelCount
         let active = activeInputs[node]
         let merged = mergedInputs[node]
+        let census = censuses[node]
         computedSlots.removeAll(keepingCapacity: true)
         for lane in 0..<laneCount {
             for step in steps {
                 add(.biasAdds, biasAdds, stage, lane, step)
                 if stage.isStaticPerSample && step > 0 {
                     add(.macs, cachedMACs[lane &* plan.stages.count &+ node], stage, lane, step)
+                    let cached = cachedCensus[lane &* plan.stages.count &+ node]
+                    add(cached.binary ? .neurobenchACs : .neurobenchMACs, cached.operations, stage, lane, step)
                     continue
                 }
                 let g = step &- steps.lowerBound
@@ -468,6 +481,7 @@ final class SampleWorker {
                             kernel.scatter(input: element, scale: value, into: target)
                         }
                         macs += Int(taps[element])
+                        census?.add(element, value)
                     }
                 }
                 let spikes = list(lane, g)
@@ -482,6 +496,7 @@ final class SampleWorker {
                         }
                         let perSpike = projection.synopsPerSpike.pointer
                         for spike in spikes { synops &+= perSpike[Int(spike)] }
+                        if let census { projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) } }
                     }
                 }
                 if let merged, case .convolution(let convolution) = kernel {
@@ -491,6 +506,11 @@ final class SampleWorker {
                 if stage.isStaticPerSample { cachedMACs[lane &* plan.stages.count &+ node] = macs }
                 add(.macs, macs, stage, lane, step)
                 add(.synops, synops, stage, lane, step)
+                if let census {
+                    let counted = census.drain(taps: taps.pointer)
+                    if stage.isStaticPerSample { cachedCensus[lane &* plan.stages.count &+ node] = counted }
+                    add(counted.binary ? .neurobenchACs : .neurobenchMACs, counted.operations, stage, lane, step)
+                }
             }
         }
         guard !computedSlots.isEmpty else { return }

@@ -576,6 +576,8 @@ def sim_json(name, case, result):
         "predictions": result["predictions"].tolist(),
         "counts": {layer: {key: values.tolist() for key, values in counts.items()}
                    for layer, counts in result["counts"].items()},
+        "conventions": {layer: {key: values.tolist() for key, values in conventions.items()}
+                        for layer, conventions in result["conventions"].items()},
     }
 
 

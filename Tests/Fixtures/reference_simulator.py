@@ -57,7 +57,8 @@ ROUTING_TYPES = POOL_TYPES | {"Flatten"}
 LAYER_TYPES = WEIGHTED_TYPES | POPULATION_TYPES | {"Threshold"}
 SUPPORTED_TYPES = LAYER_TYPES | ROUTING_TYPES | {"Input", "Output", "Delay"}
 
-COUNT_KEYS = ("spikes", "synops", "macs", "neuron_updates", "active_neuron_updates", "bias_adds")
+COUNT_KEYS = ("spikes", "synops", "macs", "neuron_updates", "active_neuron_updates", "bias_adds",
+              "neurobench_acs", "neurobench_macs")
 
 MASK64 = (1 << 64) - 1
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15
@@ -355,6 +356,14 @@ def simulate(nir_path, data_path, *, timesteps, encoding, reset, threshold_compa
             return kind in SPIKING_POPULATIONS | {"Threshold"}
         delays[name] = (steps, all(spiking_source(p) for p, _ in net.preds[name]) and bool(net.preds[name]))
         delay_history[name] = []
+    # Counting conventions computed independently of the counts above (docs/energy-ledger.md):
+    # seed_eq12 carries each spiking layer's spikes as weights that every pool on the way divides by its window
+    # (input spikes carry none), accumulated at the node they reach through its non-zero weights;
+    # neurobench_dense is the layer run with all-ones weights on an all-ones input.
+    conventions = {layer: {"seed_eq12": np.zeros((n_samples, timesteps), dtype=np.float64),
+                           "neurobench_dense": np.zeros((n_samples, timesteps), dtype=np.int64)}
+                   for layer in net.layers}
+    eq12_previous = {name: np.zeros((n_samples,) + net.shape(name), dtype=np.float64) for name in net.order}
     state = {}  # population -> {"v": ..., "i": ...}
     for name, pop in populations.items():
         state[name] = {"v": np.zeros((n_samples,) + net.shape(name), dtype=dtype)}
@@ -386,17 +395,37 @@ def simulate(nir_path, data_path, *, timesteps, encoding, reset, threshold_compa
 
     for t in range(timesteps):
         current = {}
+        eq12_current = {}
         for name in net.order:
             node_type = net.type_of(name)
             in_shape = (n_samples,) + net.input_shape(name)
             total = np.zeros(in_shape, dtype=dtype)
             arrivals = np.zeros(in_shape, dtype=np.int64)
             analog = np.zeros(in_shape, dtype=dtype)
+            eq12_in = np.zeros(in_shape, dtype=np.float64)
             for source, is_recurrent in net.preds[name]:
                 value, spikes, part = (previous if is_recurrent else current)[source]
                 total = total + value.reshape(in_shape)
                 arrivals = arrivals + spikes.reshape(in_shape)
                 analog = analog + part.reshape(in_shape)
+                eq12_in = eq12_in + (eq12_previous if is_recurrent else eq12_current)[source].reshape(in_shape)
+            eq12_out = np.zeros((n_samples,) + net.shape(name), dtype=np.float64)
+            if name in conventions:
+                conv = conventions[name]
+                if node_type in DENSE_TYPES:
+                    conv["seed_eq12"][:, t] = dense_apply(eq12_in, binary[name].astype(np.float64), np.float64).reshape(n_samples, -1).sum(axis=1)
+                    conv["neurobench_dense"][:, t] = binary[name].size
+                elif node_type in CONV_TYPES:
+                    groups_ = int(np.asarray(net.params(name)["groups"]).reshape(-1)[0])
+                    conv["seed_eq12"][:, t] = conv_apply(eq12_in, binary[name].astype(np.float64), groups_,
+                                                         geometries[name], np.float64).reshape(n_samples, -1).sum(axis=1)
+                    ones = np.ones((1,) + net.input_shape(name), dtype=np.int64)
+                    conv["neurobench_dense"][:, t] = int(conv_apply(ones, np.ones_like(binary[name]), groups_,
+                                                                    geometries[name], np.int64).sum())
+                elif node_type == "Scale":
+                    conv["seed_eq12"][:, t] = (binary[name][None] * eq12_in).reshape(n_samples, -1).sum(axis=1)
+                else:  # populations and Threshold: an identity synapse per arriving spike
+                    conv["seed_eq12"][:, t] = eq12_in.reshape(n_samples, -1).sum(axis=1)
             c = counts.get(name)
             out_shape = (n_samples,) + net.shape(name)
 
@@ -438,6 +467,17 @@ def simulate(nir_path, data_path, *, timesteps, encoding, reset, threshold_compa
                     macs = binary[name][None] * (analog != 0)
                     bias_per_step = 0
                 out = out.astype(dtype).reshape(out_shape)
+                if node_type != "Scale":
+                    # NeuroBench (batch of one): binarise the summed input, count non-zero inputs x non-zero
+                    # weights; ACs when every non-zero input is +-1 that step, else MACs.
+                    nonzero = (total != 0).astype(np.int64)
+                    if node_type in DENSE_TYPES:
+                        operations = per_sample(dense_apply(nonzero, wb, np.int64))
+                    else:
+                        operations = per_sample(conv_apply(nonzero, wb, groups, geo, np.int64))
+                    spiking = np.all(((total == 0) | (np.abs(total) == 1)).reshape(n_samples, -1), axis=1)
+                    c["neurobench_acs"][:, t] = np.where(spiking, operations, 0)
+                    c["neurobench_macs"][:, t] = np.where(spiking, 0, operations)
                 c["synops"][:, t] = per_sample(synops)
                 c["macs"][:, t] = per_sample(macs)
                 c["bias_adds"][:, t] = bias_per_step
@@ -525,14 +565,25 @@ def simulate(nir_path, data_path, *, timesteps, encoding, reset, threshold_compa
             else:  # pragma: no cover - rejected in Network
                 raise ValueError(f"{name}: unsupported node type {node_type!r}")
 
+            if node_type in SPIKING_POPULATIONS | {"Threshold"}:
+                eq12_out = record[1].astype(np.float64).reshape(eq12_out.shape)
+            elif node_type == "Flatten":
+                eq12_out = eq12_in.reshape(eq12_out.shape)
+            elif node_type == "Delay":  # delayed spikes carry their weight to where they land
+                eq12_out = record[1].astype(np.float64).reshape(eq12_out.shape)
+            elif node_type in POOL_TYPES:
+                eq12_out = pool_apply(eq12_in, geometries[name], math.prod(geometries[name]["kernel"]), np.float64)
+            eq12_current[name] = eq12_out
             current[name] = record
             if trace:
                 traces["out"][name][:, t] = record[0]
         # ties go to the lowest index: np.argmax returns the first maximum
         predictions[:, t] = np.argmax(accumulated[readout].reshape(n_samples, -1), axis=1)
         previous = current
+        eq12_previous = eq12_current
 
-    result = {"layers": list(net.layers), "predictions": predictions, "labels": labels, "counts": counts}
+    result = {"layers": list(net.layers), "predictions": predictions, "labels": labels, "counts": counts,
+              "conventions": conventions}
     if trace:
         result["traces"] = traces
         result["network"] = net

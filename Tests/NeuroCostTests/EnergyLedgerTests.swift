@@ -74,7 +74,10 @@ import Testing
         #expect(close(neurons.picojoules[.stateTraffic], 8 * 32 * 2 * 10 / 64))
         // Spikes: 8-bit addresses, one write and one read (one consumer) each.
         #expect(close(neurons.picojoules[.spikeTraffic], 6 * 8 * 2 * 10 / 64))
-        #expect(close(report.paperConventionPicojoules, 6 * 0.9 + 8 * 4.6))
+        let plan = try SimulationPlan(network: network, options: run.options)
+        let conventions = ConventionCounter.count(LayerCountTable(run: run), layout: try ConventionLayout(plan: plan, layerNames: run.layerNames))
+        let syops = try ConventionCounter.energy(conventions[1], profile: ProfileLibrary.load("horowitz-45nm-fp32"))
+        #expect(close(syops?.totalPicojoules, 6 * 0.9 + 8 * 4.6))
         #expect(report.staticPicojoules == 0)
     }
 
@@ -108,13 +111,16 @@ import Testing
         #expect(!report.notes.isEmpty)
     }
 
-    @Test("every bundled profile prices the spike-coded tiny run, with the paper convention beside it", arguments: try ProfileLibrary.bundledNames())
+    @Test("every bundled profile prices the spike-coded tiny run, with the syops-counter convention beside it", arguments: try ProfileLibrary.bundledNames())
     func everyBundledProfile(name: String) throws {
         let (network, run) = try Self.tinyRun(encoding: .spikes)
         let report = try EnergyLedger.price(run, network: network, profile: ProfileLibrary.load(name))
         #expect(report.totalPicojoules > 0)
         #expect(report.totals[.synops]! > 0)
-        #expect((report.paperConventionPicojoules ?? 0) > 0)
+        let plan = try SimulationPlan(network: network, options: run.options)
+        let syops = ConventionCounter.count(LayerCountTable(run: run), layout: try ConventionLayout(plan: plan, layerNames: run.layerNames),
+                                            as: .syopsCounter)
+        #expect((try ConventionCounter.energy(syops, profile: ProfileLibrary.load(name))?.totalPicojoules ?? 0) > 0)
     }
 
     @Test("a profile without the constant a count needs fails naming the profile and field")
@@ -139,14 +145,17 @@ import Testing
         }
     }
 
-    @Test("the paper convention equals 0.9 pJ × synops + 4.6 pJ × MACs on the bundled digits SNN")
-    func paperConventionOnDigits() throws {
+    @Test("the syops-counter convention equals 0.9 pJ × synops + 4.6 pJ × MACs on the bundled digits SNN")
+    func syopsCounterOnDigits() throws {
         let network = try NIRReader.read(path: RepositoryPaths.root.appendingPathComponent("Datasets/networks/digits-snn-sparse90.nir").path).network
         let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: 4))
         let run = try SimulationRunner.run(plan: plan, dataset: SampleDataset(path: ConversionTests.test), range: 0..<20)
         let report = try EnergyLedger.price(run, network: network, profile: ProfileLibrary.load("horowitz-45nm-fp32"))
         let expected = 0.9 * Double(run.counts.total(.synops)) + 4.6 * Double(run.counts.total(.macs))
-        #expect(report.paperConventionPicojoules == expected)
+        let syops = ConventionCounter.count(LayerCountTable(run: run), layout: try ConventionLayout(plan: plan, layerNames: run.layerNames),
+                                            as: .syopsCounter)
+        let energy = try #require(try ConventionCounter.energy(syops, profile: ProfileLibrary.load("horowitz-45nm-fp32")))
+        #expect(abs(energy.totalPicojoules - expected) <= 1e-9 * expected)
         #expect(report.totalPicojoules > expected)  // memory traffic comes on top
     }
 

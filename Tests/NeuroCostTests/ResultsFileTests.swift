@@ -37,8 +37,10 @@ import Testing
         let out = folder.appendingPathComponent("run.h5").path
         let profile = try ProfileLibrary.load("horowitz-45nm-fp32")
         let energy = try EnergyLedger.price(result, network: NIRReader.read(path: Self.network).network, profile: profile)
+        let conventions = ConventionCounter.count(LayerCountTable(run: result), layout: try ConventionLayout(plan: plan(), layerNames: result.layerNames))
+        let forms = try conventions.compactMap { try ConventionCounter.energy($0, profile: profile) }
         try RunResultsWriter.write(result, plan: plan(), provenance: RunProvenance(networkFile: Self.network, dataFile: data, neurocostVersion: "test"),
-                                   to: out, overwrite: false, energy: [(energy, profile)])
+                                   to: out, overwrite: false, energy: [(energy, profile)], conventions: conventions, conventionEnergies: forms)
 
         let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
@@ -66,7 +68,7 @@ import Testing
         for attribute in energySpec["attributes"] as? [String] ?? [] {
             #expect(group.hasAttribute(attribute), "energy attribute \(attribute)")
         }
-        let energySizes = ["L": result.layerNames.count, "C": EnergyComponent.allCases.count]
+        let energySizes = ["L": result.layerNames.count, "C": EnergyComponent.allCases.count, "N": 30]
         for (name, value) in try #require(energySpec["datasets"] as? [String: [String: Any]]) {
             guard group.exists(name) else { Issue.record("missing energy dataset \(name)"); continue }
             let dataset = try group.openDataset(name)
