@@ -31,8 +31,11 @@ let package = Package(
         .target(name: "CostAnalysis", dependencies: ["NetworkModel"]),
         // Sample data files (images or spike trains with labels) read in blocks.
         .target(name: "SampleData", dependencies: ["HDF5Kit"]),
+        // The simulator's hot kernels in C, compiled once per instruction set (per-function target attributes)
+        // and chosen at run time from what the CPU supports: the plain release build is the fast one everywhere.
+        .target(name: "CKernels"),
         // Event-driven simulation with exact counts.
-        .target(name: "Simulator", dependencies: ["NetworkModel", "CostAnalysis", "SampleData"]),
+        .target(name: "Simulator", dependencies: ["NetworkModel", "CostAnalysis", "SampleData", "CKernels"]),
         // ANN-to-SNN conversion: IF thresholds calibrated from input-current percentiles.
         .target(name: "Conversion", dependencies: ["NetworkModel", "Simulator", "SampleData"]),
         // Prices exact counts under hardware profiles: compute, memory traffic, routing, static.

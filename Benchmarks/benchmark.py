@@ -89,6 +89,9 @@ def neurocost_once(network, data, timesteps, threads, work, extra=()):
            "--reset", "value", "--out", out, "--force", "--quiet", *extra]
     stdout, wall, rss = run_measured(cmd)
     rate = re.search(r"simulated in [0-9.]+ s \(([0-9.]+) samples/s", stdout)
+    kernels = re.search(r"with (\w+) kernels", stdout)
+    if kernels:
+        KERNELS_SEEN.add(kernels.group(1))
     with h5py.File(out, "r") as f:
         samples = int(f.attrs["samples"])
         result = {"layers": list(f["layers/names"].asstr()[...]), "kinds": list(f["layers/kinds"].asstr()[...]),
@@ -169,10 +172,11 @@ def main():
     if args.quick:
         args.images_a, args.images_b, args.sweep_images, args.repeats, args.rounds = 16, 4, 8, 1, 1
 
-    flags = cpu_flags()
-    print(f"building release{' for AVX2' if flags else ''} ...", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", BUILD_DIR, *flags], cwd=ROOT, check=True,
+    # Exactly the README's build (no target flags): the kernels pick the CPU's instruction set at run time.
+    print(f"building release as the README does (swift build -c release) on {cpu_model()} ...", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", BUILD_DIR], cwd=ROOT, check=True,
                    capture_output=True)
+
     work = args.work or tempfile.mkdtemp(prefix="neurocost-bench-")
     os.makedirs(work, exist_ok=True)
     print(f"making workloads in {work} ...", flush=True)
@@ -272,6 +276,8 @@ def main():
     report["sweep"] = {"workload": "A", "images": args.sweep_images, "points": points,
                        "fit": {variant: fit([p for p in points if p["variant"] == variant])
                                for variant in ("dense", "sparse")}}
+    report["machine"]["build"] = "swift build -c release (as the README; no target flags)"
+    report["machine"]["kernels"] = kernel_instruction_set()
     print_report(report)
     with open(args.json, "w") as f:
         json.dump(report, f, indent=1)
@@ -285,15 +291,12 @@ def engine_row(result, n, synops):
             "synops_per_s": synops / seconds, "peak_rss_mb": result["peak_rss_mb"]}
 
 
-def cpu_flags():
-    """Compile for AVX2 + FMA when this CPU has them (PyTorch picks its AVX2/AVX-512 kernels at run time; a Swift
-    build targets baseline x86-64 unless told). Own scratch path, so the default build is left alone."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next(line for line in f if line.startswith("flags")).split()
-    except (OSError, StopIteration):
-        return []
-    return ["-Xswiftc", "-target-cpu", "-Xswiftc", "haswell"] if {"avx2", "fma", "bmi2"} <= set(flags) else []
+KERNELS_SEEN = set()
+
+
+def kernel_instruction_set():
+    """The instruction set NeuroCost's kernels chose on this CPU (the runs' summary lines name it)."""
+    return ", ".join(sorted(KERNELS_SEEN)) or "unknown"
 
 
 def cpu_model():
@@ -314,6 +317,7 @@ def swift_version():
 def print_report(report):
     m = report["machine"]
     print(f"\n{m['cpu']}, {m['cores']} cores; {m['swift']}; PyTorch {m['torch']}; {report['threads']} threads")
+    print(f"NeuroCost: {m['build']}; kernels: {m['kernels']}")
     header = (f"{'workload':<10} {'engine':<10} {'images/s':>9} {'synops/s':>10} {'updates/s':>10} "
               f"{'peak MB':>8} {'ratio':>7}")
     print(header)

@@ -34,10 +34,8 @@ public enum SynapticTaps {
         let rows = weight.shape[0]
         let columns = weight.shape[1]
         var counts = [Int](repeating: 0, count: columns)
-        for row in 0..<rows {
-            let base = row * columns
-            for column in 0..<columns where weight.value(at: base + column) != 0 { counts[column] += 1 }
-        }
+        guard rows > 0, columns > 0 else { return counts }
+        weight.forEachNonZero { index, _ in counts[index % columns] += 1 }
         return counts
     }
 
@@ -55,14 +53,22 @@ public enum SynapticTaps {
 
         // nonZeroOutputs[c][tap]: output channels of c's group with a non-zero weight at this tap.
         var nonZeroOutputs = [Int](repeating: 0, count: channels * tapsPerChannel)
-        for outChannel in 0..<conv.outputChannels {
-            let group = outChannel / perGroupOut
-            for local in 0..<perGroupIn {
-                let weightBase = (outChannel * perGroupIn + local) * tapsPerChannel
-                let countBase = (group * perGroupIn + local) * tapsPerChannel
-                for tap in 0..<tapsPerChannel where conv.weight.value(at: weightBase + tap) != 0 {
-                    nonZeroOutputs[countBase + tap] += 1
+        // Weight index ((outChannel · perGroupIn + local) · taps + tap): only the non-zeros are visited.
+        // Weight index ((outChannel · perGroupIn + local) · taps + tap): one output channel's weights are a row whose
+        // non-zero flags add to its group's counts, a loop the compiler vectorises (a per-weight index walk was a
+        // visible part of a dense VGG-16's start-up).
+        let weightsPerOutputChannel = perGroupIn * tapsPerChannel
+        nonZeroOutputs.withUnsafeMutableBufferPointer { counts in
+            func addRows<Value: BinaryFloatingPoint>(_ weights: UnsafeBufferPointer<Value>) {
+                for outChannel in 0..<conv.outputChannels {
+                    let row = weights.baseAddress! + outChannel &* weightsPerOutputChannel
+                    let target = counts.baseAddress! + (outChannel / perGroupOut) &* weightsPerOutputChannel
+                    for index in 0..<weightsPerOutputChannel { target[index] &+= row[index] != 0 ? 1 : 0 }
                 }
+            }
+            switch conv.weight.storage {
+            case .float32(let values): values.withUnsafeBufferPointer { addRows($0) }
+            case .float64(let values): values.withUnsafeBufferPointer { addRows($0) }
             }
         }
 

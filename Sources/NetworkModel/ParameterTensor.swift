@@ -86,17 +86,88 @@ public struct ParameterTensor: Sendable, Equatable {
 
     /// Number of values that are not exactly zero: pruned weights stay zero and cost nothing.
     public var nonZeroCount: Int {
+        var count = 0
+        forEachNonZero { _, _ in count &+= 1 }
+        return count
+    }
+
+    /// Calls `body(flat index, value)` for every value that is not exactly zero, in row-major order.
+    /// Runs of zeros are skipped several values at a time: a pruned network's tensors are mostly zeros, and start-up
+    /// reads every weight of them (a VGG-16 holds 15 million).
+    @inlinable
+    public func forEachNonZero(_ body: (Int, Double) throws -> Void) rethrows {
         switch storage {
-        case .float32(let values): return values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
-        case .float64(let values): return values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        case .float32(let values):
+            try values.withUnsafeBufferPointer { buffer in
+                try Self.forEachNonZero(in: buffer) { index, value in try body(index, Double(value)) }
+            }
+        case .float64(let values):
+            try values.withUnsafeBufferPointer { buffer in try Self.forEachNonZero(in: buffer, body) }
         }
     }
 
-    /// The flat index of the first NaN or infinite value, if any.
+    /// Float32: eight values (four 64-bit words) per test; a value is zero when its bits other than the sign are.
+    @inlinable
+    static func forEachNonZero(in buffer: UnsafeBufferPointer<Float>, _ body: (Int, Float) throws -> Void) rethrows {
+        guard let base = buffer.baseAddress else { return }
+        let words = UnsafeRawPointer(base)
+        let magnitude: UInt64 = 0x7fff_ffff_7fff_ffff
+        var index = 0
+        while index &+ 8 <= buffer.count {
+            let offset = index &* 4
+            let any = (words.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                | words.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self)
+                | words.loadUnaligned(fromByteOffset: offset &+ 16, as: UInt64.self)
+                | words.loadUnaligned(fromByteOffset: offset &+ 24, as: UInt64.self)) & magnitude
+            if any != 0 {
+                for position in index..<(index &+ 8) where base[position] != 0 { try body(position, base[position]) }
+            }
+            index &+= 8
+        }
+        while index < buffer.count {
+            if base[index] != 0 { try body(index, base[index]) }
+            index &+= 1
+        }
+    }
+
+    /// Float64: four values per test.
+    @inlinable
+    static func forEachNonZero(in buffer: UnsafeBufferPointer<Double>, _ body: (Int, Double) throws -> Void) rethrows {
+        guard let base = buffer.baseAddress else { return }
+        let words = UnsafeRawPointer(base)
+        let magnitude: UInt64 = 0x7fff_ffff_ffff_ffff
+        var index = 0
+        while index &+ 4 <= buffer.count {
+            let offset = index &* 8
+            let any = (words.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & magnitude)
+                | (words.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self) & magnitude)
+                | (words.loadUnaligned(fromByteOffset: offset &+ 16, as: UInt64.self) & magnitude)
+                | (words.loadUnaligned(fromByteOffset: offset &+ 24, as: UInt64.self) & magnitude)
+            if any != 0 {
+                for position in index..<(index &+ 4) where base[position] != 0 { try body(position, base[position]) }
+            }
+            index &+= 4
+        }
+        while index < buffer.count {
+            if base[index] != 0 { try body(index, base[index]) }
+            index &+= 1
+        }
+    }
+
+    /// The flat index of the first NaN or infinite value, if any (a plain loop over the buffer: the closure-based
+    /// search was a visible part of start-up on large networks).
     public var firstNonFiniteIndex: Int? {
         switch storage {
-        case .float32(let values): return values.firstIndex { !$0.isFinite }
-        case .float64(let values): return values.firstIndex { !$0.isFinite }
+        case .float32(let values):
+            return values.withUnsafeBufferPointer { buffer in
+                for index in buffer.indices where !buffer[index].isFinite { return index }
+                return nil
+            }
+        case .float64(let values):
+            return values.withUnsafeBufferPointer { buffer in
+                for index in buffer.indices where !buffer[index].isFinite { return index }
+                return nil
+            }
         }
     }
 

@@ -44,7 +44,7 @@ enum RunSummary {
         }
         lines.append(String(format: "simulated in %.2f s (%.1f samples/s, %.3g synops/s)", seconds,
                             Double(counts.sampleCount) / max(seconds, 1e-9), Double(counts.total(.synops)) / max(seconds, 1e-9))
-                     + "; results: \(resultsFile)")
+                     + " with \(KernelInstructionSet.current.rawValue) kernels; results: \(resultsFile)")
         return lines.joined(separator: "\n")
     }
 

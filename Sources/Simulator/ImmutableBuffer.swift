@@ -14,6 +14,19 @@ final class BufferArena: @unchecked Sendable {
         return ImmutableBuffer(pointer: pointer, count: count)
     }
 
+    /// Allocates `count` zeroed values that live as long as the arena and lets `fill` write them in place
+    /// (large weight layouts are built there directly rather than built in an array and copied).
+    func store<Element: Numeric>(count: Int, _ fill: (UnsafeMutableBufferPointer<Element>) -> Void) -> ImmutableBuffer<Element> {
+        let pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: count)
+        releases.append {
+            pointer.deinitialize(count: count)
+            pointer.deallocate()
+        }
+        fill(UnsafeMutableBufferPointer(start: pointer, count: count))
+        return ImmutableBuffer(pointer: pointer, count: count)
+    }
+
     deinit {
         for release in releases { release() }
     }

@@ -92,7 +92,10 @@ extension ConvolutionScatter {
     /// are added through the tile: the output row a tap lands on is loaded once, every active channel's weights are
     /// added to it in registers, and it is stored once. A tile is read from memory once per call (every step of a
     /// group, in every lane) rather than once per step and position.
-    func scatter(byPosition active: ActiveInputs, slots: [Int], into output: UnsafeMutablePointer<Float>, slotStride: Int) {
+    /// Full tiles go through `kernels.positionRowTile64`, the C kernel of the worker's instruction set.
+    func scatter(byPosition active: ActiveInputs, slots: [Int], into output: UnsafeMutablePointer<Float>, slotStride: Int,
+                 kernels: Kernels) {
+        let rowKernel = kernels.positionRowTile64
         let outChannels = outputChannels, inChannels = inputChannels
         let weights = denseTaps!.pointer
         let tapStride = inChannels &* outChannels
@@ -111,20 +114,21 @@ extension ConvolutionScatter {
                             if row < 0 { continue }  // the tap lands outside the output from this whole input row
                             let rowStarts = starts + y &* inputWidth
                             let rowOutput = slotOutput + row &* outputWidth &* outChannels
+                            if width == Self.outputTile {
+                                rowKernel(rowOutput, rowStarts, landingColumn.pointer + kx, Int64(kernelWidth),
+                                                       Int64(inputWidth), Int64(outChannels), tile, channels, values)
+                                continue
+                            }
                             for x in 0..<inputWidth {
                                 let first = Int(rowStarts[x]), end = Int(rowStarts[x &+ 1])
                                 let column = Int(landingColumn[x &* kernelWidth &+ kx])
                                 if first == end || column < 0 { continue }
                                 let target = rowOutput + column &* outChannels
-                                if width == Self.outputTile {
-                                    Self.accumulateTile(into: target, from: tile, entries: first..<end, channels: channels, values: values)
-                                } else {
-                                    var offset = 0
-                                    while offset < width {
-                                        Self.accumulateEight(into: target + offset, from: tile + offset, rowLength: width,
-                                                             entries: first..<end, channels: channels, values: values)
-                                        offset &+= 8
-                                    }
+                                var offset = 0
+                                while offset < width {
+                                    Self.accumulateEight(into: target + offset, from: tile + offset, rowLength: width,
+                                                         entries: first..<end, channels: channels, values: values)
+                                    offset &+= 8
                                 }
                             }
                         }
@@ -133,42 +137,6 @@ extension ConvolutionScatter {
                 }
             }
         }
-    }
-
-    /// `target[0..<64] += Σ values[e] · tile[channels[e] · 64 ..< + 64]` over `entries`, in eight registers.
-    @inline(__always)
-    private static func accumulateTile(into target: UnsafeMutablePointer<Float>, from tile: UnsafeMutablePointer<Float>,
-                                       entries: Range<Int>, channels: UnsafeMutablePointer<Int32>,
-                                       values: UnsafeMutablePointer<Float>) {
-        let destination = UnsafeMutableRawPointer(target)
-        var a0 = destination.loadUnaligned(as: SIMD8<Float>.self)
-        var a1 = destination.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        var a2 = destination.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-        var a3 = destination.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-        var a4 = destination.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
-        var a5 = destination.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
-        var a6 = destination.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
-        var a7 = destination.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
-        for entry in entries {
-            let amount = SIMD8<Float>(repeating: values[entry])
-            let source = UnsafeRawPointer(tile + Int(channels[entry]) &* outputTile)
-            a0 += amount * source.loadUnaligned(as: SIMD8<Float>.self)
-            a1 += amount * source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            a2 += amount * source.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-            a3 += amount * source.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-            a4 += amount * source.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
-            a5 += amount * source.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
-            a6 += amount * source.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
-            a7 += amount * source.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
-        }
-        destination.storeBytes(of: a0, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
-        destination.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
     }
 
     /// Eight output channels of a narrower tile whose rows are `rowLength` long.

@@ -52,6 +52,8 @@ final class SampleWorker {
     private var cachedCensus: [(operations: Int, binary: Bool)]
     /// The slots a weighted node computed in the current group (reused).
     private var computedSlots: [Int] = []
+    /// The hot kernels of the plan's instruction set (the process's choice unless a test forces one).
+    private let kernels: Kernels
     /// Per lane, `readoutCount` sums.
     private let readout: UnsafeMutablePointer<Float>
     /// Where a population lists its spikes before they join its spike list (the largest population + 8).
@@ -165,6 +167,7 @@ final class SampleWorker {
         let laneCount = acyclic ? max(1, plan.lanes ?? (groupsGain ? Self.defaultLanes : 1)) : 1
         stepsPerGroup = groupSize
         lanes = laneCount
+        kernels = Kernels(plan.instructionSet)
         outputs = Array(repeating: nil, count: nodeCount)
         laneStrides = Array(repeating: 0, count: nodeCount)
         stepStrides = Array(repeating: 0, count: nodeCount)
@@ -515,7 +518,8 @@ final class SampleWorker {
         }
         guard !computedSlots.isEmpty else { return }
         if let active, case .convolution(let convolution) = kernel {
-            convolution.scatter(byPosition: active, slots: computedSlots, into: channelsLast[node]!, slotStride: count)
+            convolution.scatter(byPosition: active, slots: computedSlots, into: channelsLast[node]!, slotStride: count,
+                                kernels: kernels)
         }
         if let accumulated = channelsLast[node] {
             for slot in computedSlots {

@@ -54,6 +54,9 @@ public struct SimulationPlan: Sendable {
     /// Samples a worker runs side by side for networks without cycles (see `SampleWorker`), nil for the engine's
     /// choice. Results do not depend on it either.
     var lanes: Int?
+    /// The instruction set of the hot kernels, nil for the process's choice (`KernelInstructionSet.current`).
+    /// Results do not depend on it; tests run every exact case under each set the CPU supports.
+    var instructionSet: KernelInstructionSet?
     /// Weighted nodes feeding a recurrent edge whose output at "step −1" is not zero but the node's response to a
     /// zero input (its bias, in the output layout): snntorch's `RLeaky`/`RSynaptic` add `recurrent(0)` at the first step.
     let recurrentStartValues: [(node: Int, values: ImmutableBuffer<Float>)]

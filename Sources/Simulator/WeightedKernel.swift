@@ -22,17 +22,37 @@ enum WeightedKernel: Sendable {
             let values = weight.floatValues
             let density = Double(weight.nonZeroCount) / Double(max(weight.count, 1))
             if density > Self.denseStorageDensity {
-                var transposed = [Float](repeating: 0, count: inputs * outputs)
-                for row in 0..<outputs { for column in 0..<inputs { transposed[column * outputs + row] = values[row * inputs + column] } }
-                self = .denseMatrix(transposed: arena.store(transposed), outputs: outputs)
-            } else {
-                var starts: [Int32] = [0], rows: [Int32] = [], nonZeros: [Float] = []
-                for column in 0..<inputs {
-                    for row in 0..<outputs where values[row * inputs + column] != 0 {
-                        rows.append(Int32(row))
-                        nonZeros.append(values[row * inputs + column])
+                let transposed = arena.store(count: inputs * outputs) { transposed in
+                    values.withUnsafeBufferPointer { values in
+                        // In blocks of 32 × 32 so that both the reads and the writes stay in cache.
+                        let block = 32
+                        for rowStart in stride(from: 0, to: outputs, by: block) {
+                            for columnStart in stride(from: 0, to: inputs, by: block) {
+                                for row in rowStart..<min(rowStart + block, outputs) {
+                                    for column in columnStart..<min(columnStart + block, inputs) {
+                                        transposed[column &* outputs &+ row] = values[row &* inputs &+ column]
+                                    }
+                                }
+                            }
+                        }
                     }
-                    starts.append(Int32(rows.count))
+                }
+                self = .denseMatrix(transposed: transposed, outputs: outputs)
+            } else {
+                // Columns of rows in ascending order, by a counting sort over the non-zeros in memory (row-major)
+                // order: a column-by-column walk strides through the whole matrix for every column.
+                var starts = [Int32](repeating: 0, count: inputs + 1)
+                weight.forEachNonZero { index, _ in if values[index] != 0 { starts[index % inputs + 1] += 1 } }
+                for column in 0..<inputs { starts[column + 1] += starts[column] }
+                var cursor = Array(starts.dropLast())
+                var rows = [Int32](repeating: 0, count: Int(starts[inputs])), nonZeros = [Float](repeating: 0, count: Int(starts[inputs]))
+                weight.forEachNonZero { index, _ in
+                    guard values[index] != 0 else { return }
+                    let column = index % inputs
+                    let entry = Int(cursor[column])
+                    cursor[column] += 1
+                    rows[entry] = Int32(index / inputs)
+                    nonZeros[entry] = values[index]
                 }
                 self = .sparseMatrix(columnStarts: arena.store(starts), rows: arena.store(rows), values: arena.store(nonZeros))
             }
@@ -198,23 +218,21 @@ struct ConvolutionScatter: Sendable {
         if density > WeightedKernel.denseStorageDensity {
             let byPosition = perGroupIn == conv.inputChannels && conv.outputChannels % 8 == 0
             scattersByPosition = byPosition
-            var dense = [Float](repeating: 0, count: conv.inputChannels * taps * perGroupOut)
-            for channel in 0..<conv.inputChannels {
-                let group = channel / perGroupIn, local = channel % perGroupIn
-                for tap in 0..<taps {
-                    for k in 0..<perGroupOut {
-                        let index: Int
-                        if byPosition {
-                            let tileStart = k - k % Self.outputTile, width = min(Self.outputTile, perGroupOut - tileStart)
-                            index = tap * conv.inputChannels * perGroupOut + tileStart * conv.inputChannels + channel * width + k - tileStart
-                        } else {
-                            index = (tap * conv.inputChannels + channel) * perGroupOut + k
+            denseTaps = arena.store(count: conv.inputChannels * taps * perGroupOut) { dense in
+                if byPosition {
+                    Self.tileByPosition(weights, into: dense, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps)
+                    return
+                }
+                for channel in 0..<conv.inputChannels {
+                    let group = channel / perGroupIn, local = channel % perGroupIn
+                    for tap in 0..<taps {
+                        for k in 0..<perGroupOut {
+                            dense[(tap * conv.inputChannels + channel) * perGroupOut + k] =
+                                weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
                         }
-                        dense[index] = weights[((group * perGroupOut + k) * perGroupIn + local) * taps + tap]
                     }
                 }
             }
-            denseTaps = arena.store(dense)
             tapStarts = arena.store([Int32]())
             tapChannels = arena.store([Int32]())
             tapWeights = arena.store([Float]())
@@ -227,18 +245,29 @@ struct ConvolutionScatter: Sendable {
         }
         denseTaps = nil
         scattersByPosition = false
-        var starts: [Int32] = [0], channels: [Int32] = [], values: [Float] = []
-        for channel in 0..<conv.inputChannels {
-            let group = channel / perGroupIn, local = channel % perGroupIn
-            for tap in 0..<taps {
-                for outChannel in (group * perGroupOut)..<((group + 1) * perGroupOut) {
-                    let weight = weights[(outChannel * perGroupIn + local) * taps + tap]
-                    if weight != 0 {
-                        channels.append(Int32(outChannel))
-                        values.append(weight)
-                    }
-                }
-                starts.append(Int32(channels.count))
+        // Rows (input channel · taps + tap) of output channels in ascending order, filled by a counting sort over
+        // the non-zeros visited in the weight's memory order (output channel outermost): walking the weight by row
+        // instead strides through it a page at a time, and was most of a sparse VGG-16's planning time.
+        let weightsPerOutputChannel = perGroupIn * taps
+        func row(ofWeight index: Int) -> Int {
+            let outChannel = index / weightsPerOutputChannel
+            return (outChannel / perGroupOut) * weightsPerOutputChannel + index % weightsPerOutputChannel
+        }
+        var starts = [Int32](repeating: 0, count: conv.inputChannels * taps + 1)
+        // The Float values decide (a float64 weight too small for Float is a zero here, as everywhere in the engine).
+        conv.weight.forEachNonZero { index, _ in if weights[index] != 0 { starts[row(ofWeight: index) + 1] += 1 } }
+        for index in 0..<(conv.inputChannels * taps) { starts[index + 1] += starts[index] }
+        let nonZeros = Int(starts[conv.inputChannels * taps])
+        var channels = [Int32](repeating: 0, count: nonZeros), values = [Float](repeating: 0, count: nonZeros)
+        var cursor = Array(starts.dropLast())
+        weights.withUnsafeBufferPointer { weights in
+            conv.weight.forEachNonZero { index, _ in
+                guard weights[index] != 0 else { return }
+                let row = row(ofWeight: index)
+                let entry = Int(cursor[row])
+                cursor[row] += 1
+                channels[entry] = Int32(index / weightsPerOutputChannel)
+                values[entry] = weights[index]
             }
         }
         tapStarts = arena.store(starts)
@@ -307,6 +336,34 @@ struct ConvolutionScatter: Sendable {
         entryOffsets = arena.store(offsets)
         entryWeights = arena.store(flatWeights)
         positionLists = arena.store(lists ? zip(classes, origins).map { SIMD2(Int32($0) * Int32(conv.inputChannels), $1) } : [])
+    }
+
+    /// Lays out an ungrouped dense weight (out, in, taps) as tap-major tiles of `outputTile` output channels (see
+    /// `denseTaps`). Walked tile by tile and input channel by input channel, so that reads stay within a few
+    /// cache lines per output channel and writes go to one row per tap: a per-element index walk over a dense VGG-16's
+    /// 15 million weights cost a large part of its start-up.
+    private static func tileByPosition(_ weights: [Float], into dense: UnsafeMutableBufferPointer<Float>, inputChannels: Int,
+                                       outputChannels: Int, taps: Int) {
+        precondition(weights.count == inputChannels * outputChannels * taps && dense.count == weights.count)
+        weights.withUnsafeBufferPointer { source in
+            do {
+                let source = source.baseAddress!, destination = dense.baseAddress!
+                let tapStride = inputChannels &* outputChannels
+                var tileStart = 0
+                while tileStart < outputChannels {
+                    let width = min(outputTile, outputChannels &- tileStart)
+                    let tile = destination + tileStart &* inputChannels
+                    for channel in 0..<inputChannels {
+                        let row = tile + channel &* width
+                        for k in 0..<width {
+                            let from = source + ((tileStart &+ k) &* inputChannels &+ channel) &* taps
+                            for tap in 0..<taps { row[tap &* tapStride &+ k] = from[tap] }
+                        }
+                    }
+                    tileStart &+= width
+                }
+            }
+        }
     }
 
     /// Calls `body(channel, tap, output position, sparse tap row)` for every kernel tap (`ky·kW + kx`) of input

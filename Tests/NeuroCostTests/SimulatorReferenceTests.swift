@@ -28,7 +28,8 @@ enum SimulationFixtures {
         var mismatches: [String] = []
     }
 
-    private func compare(case name: String, schedule: Schedule? = nil) throws -> (Comparison, exact: Bool) {
+    private func compare(case name: String, schedule: Schedule? = nil,
+                         instructionSet: KernelInstructionSet? = nil) throws -> (Comparison, exact: Bool) {
         let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
         let optionsJSON = try expected.object("options")
         let options = SimulationOptions(
@@ -42,6 +43,7 @@ enum SimulationFixtures {
         var plan = try SimulationPlan(network: network, options: options)
         plan.stepsPerGroup = schedule?.stepsPerGroup
         plan.lanes = schedule?.lanes
+        plan.instructionSet = instructionSet
         let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"), preferSpikes: options.encoding == .spikes)
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 2, recordSteps: true)
 
@@ -88,6 +90,19 @@ enum SimulationFixtures {
         #expect(exact)
         #expect(comparison.compared > 0)
         #expect(comparison.differing == 0, "\(testCase): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
+    }
+
+    /// Every kernel variant this CPU can run (the process picks the widest; NEUROCOST_ISA forces one) must give
+    /// numpy's counts exactly: the variants differ only in vector width, never in summation order or rounding.
+    @Test("the same counts and predictions under every instruction set the CPU supports", arguments: exactCases)
+    func everyInstructionSet(testCase: String) throws {
+        let sets = KernelInstructionSet.supported
+        #expect(sets.contains(.generic))
+        for set in sets {
+            let (comparison, _) = try compare(case: testCase, instructionSet: set)
+            #expect(comparison.compared > 0)
+            #expect(comparison.differing == 0, "\(testCase), \(set.rawValue) kernels: \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
+        }
     }
 
     /// How a worker schedules a network without cycles: steps per group (node by node within a group) and samples

@@ -1,0 +1,20 @@
+#ifndef NEUROCOST_KERNEL_DISPATCH_H
+#define NEUROCOST_KERNEL_DISPATCH_H
+
+#include <stdint.h>
+
+// The per-instruction-set variants (PositionRowKernels.c); only KernelDispatch.c chooses between them.
+
+void nc_position_row_tile64_generic(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
+                                    const float *, const int32_t *, const float *);
+#if defined(__x86_64__)
+void nc_position_row_tile64_avx2(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
+                                 const float *, const int32_t *, const float *);
+void nc_position_row_tile64_avx512(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
+                                   const float *, const int32_t *, const float *);
+#elif defined(__aarch64__)
+void nc_position_row_tile64_neon(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
+                                 const float *, const int32_t *, const float *);
+#endif
+
+#endif

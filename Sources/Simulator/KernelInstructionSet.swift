@@ -1,0 +1,58 @@
+internal import CKernels
+
+/// The instruction set the engine's hot kernels run with. The plain release build carries a variant of each kernel
+/// for every instruction set of its architecture and picks the widest the CPU supports at run time, so no build flag
+/// decides the speed and the binary runs on any CPU of its architecture. `NEUROCOST_ISA=generic|avx2|avx512|neon`
+/// forces one (ignored when the CPU lacks it). Every variant gives bit-identical results.
+public enum KernelInstructionSet: String, CaseIterable, Sendable {
+    /// Portable C, vectorised for the architecture's baseline (SSE2 on x86-64).
+    case generic
+    /// x86-64 with AVX2 (256-bit registers).
+    case avx2
+    /// x86-64 with AVX-512F (512-bit registers).
+    case avx512
+    /// AArch64 Advanced SIMD (128-bit registers).
+    case neon
+
+    /// The process's choice: `NEUROCOST_ISA` when the CPU supports it, else the widest supported.
+    public static var current: KernelInstructionSet { KernelInstructionSet(nc_isa_current()) }
+
+    /// The sets this CPU can run.
+    public static var supported: [KernelInstructionSet] { allCases.filter(\.isSupported) }
+
+    /// Whether this CPU (and its OS) can run this set's kernels.
+    public var isSupported: Bool { nc_isa_supported(cValue) != 0 }
+
+    private init(_ value: NCInstructionSet) {
+        switch value {
+        case NCInstructionSetAVX2: self = .avx2
+        case NCInstructionSetAVX512: self = .avx512
+        case NCInstructionSetNEON: self = .neon
+        default: self = .generic
+        }
+    }
+
+    fileprivate var cValue: NCInstructionSet {
+        switch self {
+        case .generic: NCInstructionSetGeneric
+        case .avx2: NCInstructionSetAVX2
+        case .avx512: NCInstructionSetAVX512
+        case .neon: NCInstructionSetNEON
+        }
+    }
+}
+
+/// The kernels of one instruction set, resolved once per worker (a plain function pointer per kernel: no lookup
+/// per call).
+struct Kernels {
+    let instructionSet: KernelInstructionSet
+    /// See `nc_position_row_kernel` in CKernels.h.
+    let positionRowTile64: NCPositionRowKernel
+
+    /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
+    init(_ set: KernelInstructionSet?) {
+        let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
+        instructionSet = chosen
+        positionRowTile64 = nc_position_row_kernel(chosen.cValue)!
+    }
+}
