@@ -56,5 +56,41 @@ static inline unsigned chdf5_f_acc_excl(void)   { return H5F_ACC_EXCL; }
 static inline hsize_t chdf5_s_unlimited(void) { return H5S_UNLIMITED; }
 static inline size_t  chdf5_t_variable(void)  { return H5T_VARIABLE; }
 
+
+/* Link kind without following the link: H5L_TYPE_HARD, _SOFT, _EXTERNAL, a user-defined kind, or -1 on failure.
+   H5Lget_info names a different struct in 1.10 and 1.12, but both have `type`. */
+static inline int chdf5_link_kind(hid_t location, const char *name) {
+    H5L_info_t info;
+    if (H5Lget_info(location, name, &info, H5P_DEFAULT) < 0) return -1;
+    return (int)info.type;
+}
+
+/* The identity of an open object within its file (its header address, or token from 1.12 on), copied into
+   `identity` (16 bytes), so that a reader can recognise an object reached twice through hard links. */
+static inline int chdf5_object_identity(hid_t object, unsigned long *file_number, unsigned char identity[16]) {
+    for (int i = 0; i < 16; i++) identity[i] = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info3(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    *file_number = info.fileno;
+    const unsigned char *bytes = (const unsigned char *)&info.token;
+    for (size_t i = 0; i < sizeof(info.token) && i < 16; i++) identity[i] = bytes[i];
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    *file_number = info.fileno;
+    const unsigned char *bytes = (const unsigned char *)&info.addr;
+    for (size_t i = 0; i < sizeof(info.addr) && i < 16; i++) identity[i] = bytes[i];
+#endif
+    return 0;
+}
+
+/* Whether the linked libhdf5 was built thread-safe (1), not (0), or the question failed (-1). */
+static inline int chdf5_is_threadsafe(void) {
+    hbool_t answer = 0;
+    if (H5is_library_threadsafe(&answer) < 0) return -1;
+    return answer ? 1 : 0;
+}
+
 #undef CHDF5_HID
 #endif /* CHDF5_SHIM_H */

@@ -84,7 +84,7 @@ public final class HDF5Dataset: HDF5Object {
             throw context.error("rows \(rows.lowerBound)..<\(rows.upperBound) are outside the \(length) rows")
         }
         let rowShape = Array(currentShape.dropFirst())
-        let count = rows.count * rowShape.reduce(1, *)
+        let count = try HDF5Dataspace.elementCount(of: [rows.count] + rowShape, context: context)
         guard count > 0 else { return [] }
         return try [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             try transfer.withStoredDataspace { fileDataspace in

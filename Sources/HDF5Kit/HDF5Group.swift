@@ -35,6 +35,28 @@ public class HDF5Group: HDF5Object {
         }
     }
 
+    /// How the direct member `name` is linked, without following the link (so a dangling or cyclic soft link,
+    /// or an external link to a file that is absent, is reported rather than resolved).
+    public func linkKind(of name: String) throws -> HDF5LinkKind {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        guard H5Lexists(groupIdentifier, name, hid_t(H5P_DEFAULT)) > 0 else { throw context.error("no such link") }
+        guard let kind = HDF5LinkKind(code: chdf5_link_kind(groupIdentifier, name)) else {
+            throw context.libraryError("cannot read link")
+        }
+        return kind
+    }
+
+    /// This group's identity in its file, to recognise a group reached twice (hard links can form cycles).
+    public func identity() throws -> HDF5ObjectIdentity {
+        let groupIdentifier = try handle.identifierForUse()
+        var fileNumber: UInt = 0
+        var bytes = [UInt8](repeating: 0, count: 16)
+        try handle.context.checkStatus(Int32(chdf5_object_identity(groupIdentifier, &fileNumber, &bytes)),
+                                       "cannot read object identity")
+        return HDF5ObjectIdentity(fileNumber: fileNumber, bytes: bytes)
+    }
+
     /// Whether `relativePath` leads to an object. Checks each level in turn, so `"a/b/c"` is simply `false`
     /// when `"a"` is missing or is a dataset. Never throws and never prints.
     public func exists(_ relativePath: String) -> Bool {
