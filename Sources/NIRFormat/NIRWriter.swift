@@ -9,9 +9,14 @@ public enum NIRWriter {
 
     /// Writes `network` to `path`. An existing file is replaced only when `overwrite` is true.
     public static func write(_ network: Network, to path: String, overwrite: Bool = false) throws(NIRError) {
+        var replacement: ReplacementFile?
         do {
-            let file = try HDF5File(path: path, mode: overwrite ? .truncate : .createNew)
-            defer { file.close() }
+            // Written beside the destination and renamed when complete: an existing file is never half-replaced.
+            let target = try ReplacementFile(destination: path, overwrite: overwrite)
+            replacement = target
+            let file = try HDF5File(path: target.temporaryPath, mode: .truncate)
+            var closed = false
+            defer { if !closed { file.close() } }
             try file.writeStringDataset("version", [formatVersion], shape: [])
             let graph = try file.createGroup("node")
             try graph.writeStringDataset("type", ["NIRGraph"], shape: [])
@@ -35,11 +40,17 @@ public enum NIRWriter {
                 try NIRMetadataWriter.write(node.metadata, into: group)
             }
             try file.flush()
+            file.close()
+            closed = true
+            try target.commit()
         } catch let error as NIRError {
+            replacement?.discard()
             throw error
         } catch let error as HDF5Error {
+            replacement?.discard()
             throw NIRError(file: path, "cannot write (\(error.objectPath): \(error.message))")
         } catch {
+            replacement?.discard()
             throw NIRError(file: path, "cannot write: \(error)")
         }
     }

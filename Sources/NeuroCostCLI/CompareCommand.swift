@@ -43,6 +43,8 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Replace --out if it exists.")
     var force = false
 
+    @OptionGroup var safety: InputSafetyOptions
+
     func run() throws {
         let network = givenNetwork ?? RunCommand.defaultNetwork
         let usesDefaults = givenNetwork == nil
@@ -58,16 +60,21 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure("\(path): no such file (the bundled defaults are found from the repository root)")
         }
         let hardware = try profiles.split(separator: ",").map { try ProfileLibrary.load(String($0).trimmingCharacters(in: .whitespaces)) }
-        let snn = try NIRReader.read(path: network).network
-        let baselineNetwork = try baselinePath.map { try NIRReader.read(path: $0).network }
+        let snn = try safety.readNetwork(network).network
+        let baselineNetwork = try baselinePath.map { try safety.readNetwork($0).network }
         let options = SimulationOptions(timesteps: timesteps)
         let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
 
         var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)",
                      "dense ANN MACs per sample: \(InspectTable.grouped(denseMACs))", ""]
         for path in data {
-            let dataset = try SampleDataset(path: path)
+            let dataset = try SampleDataset(path: path, maxMemoryBytes: safety.memoryLimit)
             let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+            try safety.requireFits(MemoryEstimate.simulation(network: snn, timesteps: timesteps, samples: range.count,
+                                                             sampleElements: dataset.sampleElementCount,
+                                                             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                             recordsPerSampleSteps: false),
+                                   what: "running \(range.count) samples of \(path) for \(timesteps) steps")
             let neuromorphic = hardware.contains { $0.kind == .neuromorphic }
             let snnPlan = try SimulationPlan(network: snn, options: options)
             let snnRun = try SimulationRunner.run(plan: snnPlan, dataset: dataset, range: range, threads: threads,

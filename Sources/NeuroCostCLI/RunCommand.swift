@@ -78,8 +78,15 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress display.")
     var quiet = false
 
+    @OptionGroup var safety: InputSafetyOptions
+
+    @OptionGroup var dataChecks: DataCheckOptions
+
     func validate() throws {
-        guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
+        guard (1...SimulationOptions.maxTimesteps).contains(timesteps) else {
+            throw ValidationError("--timesteps must be in 1...\(SimulationOptions.maxTimesteps)")
+        }
+        guard dt.isFinite, dt > 0 else { throw ValidationError("--dt must be a positive number of seconds") }
         guard offset >= 0 else { throw ValidationError("--offset cannot be negative") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -90,20 +97,23 @@ struct RunCommand: ParsableCommand {
             let bundled = path == Self.defaultNetwork || path == Self.defaultData
             throw CommandFailure("\(path): no such \(what)" + (bundled ? " (the bundled default is found from the repository root; or pass NETWORK and --data)" : ""))
         }
-        if !force, FileManager.default.fileExists(atPath: out) {
-            throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
-        }
+        try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profiles.map { ("profile", $0) })
         let hardware = try profiles.map { try ProfileLibrary.load($0) }
-        let document = try NIRReader.read(path: network)
+        let document = try safety.readNetwork(network)
         let options = SimulationOptions(timesteps: timesteps, encoding: encoding, reset: reset,
                                         thresholdComparison: thresholdCompare, dt: dt, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: document.network, options: options)
-        let dataset = try SampleDataset(path: data, preferSpikes: encoding == .spikes)
+        let dataset = try SampleDataset(path: data, preferSpikes: encoding == .spikes, maxMemoryBytes: safety.memoryLimit)
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }
-        let range = offset..<min(dataset.sampleCount, offset + (limit ?? dataset.sampleCount))
+        let range = offset..<(offset + min(dataset.sampleCount - offset, limit ?? dataset.sampleCount))
         try SimulationRunner.validate(dataset: dataset, plan: plan)
+        try safety.requireFits(MemoryEstimate.simulation(network: document.network, timesteps: timesteps, samples: range.count,
+                                                         sampleElements: dataset.sampleElementCount, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                         recordsPerSampleSteps: false),
+                               what: "\(data): running \(range.count) samples for \(timesteps) steps")
+        try dataChecks.check(dataset, range: range, plan: plan, encoding: encoding)
         let traces = try traceRequest(plan: plan)
         let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
         let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: offset,
@@ -120,6 +130,7 @@ struct RunCommand: ParsableCommand {
         let elapsed = ContinuousClock.now - started
         if let failure = result.failure {
             try file.finish(result)
+            try file.commit()
             throw CommandFailure("\(failure) (the \(result.counts.sampleCount) samples completed before it are in \(out))")
         }
         try finish(result: result, plan: plan, hardware: hardware, file: file, document: document, elapsed: elapsed)
@@ -133,16 +144,20 @@ struct RunCommand: ParsableCommand {
         } catch {
             // Keep the run's counts even when a profile cannot price them.
             try file.finish(result)
+            try file.commit()
             throw CommandFailure("\(error) (the run's counts, without energy, are in \(out))")
         }
         let reports = priced.map { ($0.1.0, $0.0) }
         try file.finish(result, energy: reports)
+        try file.commit()
         var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: reports.map(\.0))
         for mapping in priced.compactMap(\.1.1) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
         if result.interrupted {
             summary += "\ninterrupted: \(result.counts.sampleCount) of the planned samples completed; their counts and traces are in \(out)"
         }
         print(summary)
+        // A pipeline such as `neurocost run … && analyse.py` must not go on with partial data.
+        if result.interrupted { throw ExitCode(130) }
     }
 }
 

@@ -14,5 +14,6 @@ public enum RunResultsWriter {
                                       sampleOffset: result.sampleRange.lowerBound, plannedSamples: result.counts.sampleCount)
         defer { file.close() }
         try file.finish(result, energy: energy)
+        try file.commit()
     }
 }
