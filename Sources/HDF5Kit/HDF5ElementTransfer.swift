@@ -125,9 +125,22 @@ struct HDF5ElementTransfer {
             guard case .string = storedType else {
                 throw context.error("cannot read as strings: element type is \(storedType)")
             }
+            if case .dataset(let dataset) = target, H5Tis_variable_str(storedDatatype) > 0 {
+                try verifyHeapReferences(dataset: dataset, count: count)
+            }
             return try HDF5Strings.read(count: count, fileDatatype: storedDatatype, context: context) { memoryDatatype, buffer in
                 try readAll(memoryDatatype: memoryDatatype, into: buffer)
             }
+        }
+    }
+
+    /// libhdf5 1.10 follows a variable-length element's heap reference without checking it (an assert only), so
+    /// a damaged file crashes the read. For contiguous storage (how h5py and nir store strings) every reference is
+    /// checked against the file's bytes first; other layouts cannot be checked this way and are read as they are.
+    private func verifyHeapReferences(dataset: hid_t, count: Int) throws(HDF5Error) {
+        switch chdf5_verify_vlen_heap_references(dataset, count) {
+        case -1: throw context.error("damaged file: a variable-length string refers to heap storage that is missing or malformed")
+        default: return
         }
     }
 }

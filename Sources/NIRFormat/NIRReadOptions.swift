@@ -26,6 +26,11 @@ public struct IgnoredField: Sendable, Equatable, CustomStringConvertible {
     public let node: String
     public let field: String
 
+    public init(node: String, field: String) {
+        self.node = node
+        self.field = field
+    }
+
     public var description: String { "node '\(node)': field '\(field)'" }
 }
 
