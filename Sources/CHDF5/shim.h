@@ -170,5 +170,91 @@ static inline int chdf5_verify_vlen_heap_references(hid_t dataset, size_t elemen
     return result;
 }
 
+
+/* Whether a stored numeric type is self-consistent: its precision and offset fit its size and, for floats, the
+   sign, exponent and mantissa fields fit the precision. libhdf5 1.10 converts damaged types without checking,
+   reading and writing past its buffers. Returns 0 when consistent (or not numeric), -1 when damaged. */
+static inline int chdf5_check_numeric_type(hid_t type) {
+    H5T_class_t type_class = H5Tget_class(type);
+    if (type_class != H5T_INTEGER && type_class != H5T_FLOAT && type_class != H5T_ENUM) return 0;
+    hid_t base = type_class == H5T_ENUM ? H5Tget_super(type) : type;
+    if (base < 0) return -1;
+    int result = 0;
+    size_t size = H5Tget_size(base);
+    size_t precision = H5Tget_precision(base);
+    int offset = H5Tget_offset(base);
+    if (size == 0 || size > 16 || precision == 0 || offset < 0 || (size_t)offset + precision > 8 * size) result = -1;
+    if (result == 0 && type_class == H5T_FLOAT) {
+        size_t sign, exponent_position, exponent_size, mantissa_position, mantissa_size;
+        if (H5Tget_fields(base, &sign, &exponent_position, &exponent_size, &mantissa_position, &mantissa_size) < 0) result = -1;
+        else if (sign >= precision || exponent_size == 0 || exponent_size > 32 || mantissa_size == 0 || mantissa_size > 112
+                 || exponent_position + exponent_size > precision || mantissa_position + mantissa_size > precision) result = -1;
+    }
+    if (type_class == H5T_ENUM) H5Tclose(base);
+    return result;
+}
+
+/* For compact storage (data kept in the object header), whether the stored bytes match the shape and type:
+   libhdf5 1.10 copies the shape's worth of bytes whatever the header holds. 0 = consistent or not compact,
+   -1 = damaged. */
+static inline int chdf5_check_compact_storage(hid_t dataset, size_t element_count) {
+    hid_t creation = H5Dget_create_plist(dataset);
+    if (creation < 0) return -1;
+    H5D_layout_t layout = H5Pget_layout(creation);
+    H5Pclose(creation);
+    if (layout != H5D_COMPACT) return 0;
+    hid_t type = H5Dget_type(dataset);
+    if (type < 0) return -1;
+    size_t element_size = H5Tget_size(type);
+    H5Tclose(type);
+    hsize_t stored = H5Dget_storage_size(dataset);
+    if (element_size == 0 || element_count > ((hsize_t)-1) / element_size) return -1;
+    return stored == (hsize_t)element_count * element_size ? 0 : -1;
+}
+
+
+/* For chunked storage with at most `max_chunks` chunks, whether every chunk's coordinates lie on the chunk grid
+   inside the dataset and its bytes inside the file; libhdf5 1.10 reads damaged chunk indexes past its buffers.
+   0 = consistent, not chunked, or too many chunks to check; -1 = damaged. */
+static inline int chdf5_check_chunks(hid_t dataset, hsize_t max_chunks) {
+    hid_t creation = H5Dget_create_plist(dataset);
+    if (creation < 0) return -1;
+    int result = 0;
+    if (H5Pget_layout(creation) == H5D_CHUNKED) {
+        hsize_t chunk[32], extent[32], maximum[32], offset[32];
+        int rank = H5Pget_chunk(creation, 32, chunk);
+        hid_t space = H5Dget_space(dataset);
+        int space_rank = space >= 0 ? H5Sget_simple_extent_dims(space, extent, maximum) : -1;
+        hsize_t chunk_count = 0;
+        hid_t file = H5Iget_file_id(dataset);
+        hsize_t file_size = 0;
+        if (file < 0 || H5Fget_filesize(file, &file_size) < 0) result = -1;
+        if (file >= 0) H5Fclose(file);
+        if (result == 0 && (rank <= 0 || rank != space_rank || H5Dget_num_chunks(dataset, space, &chunk_count) < 0)) result = -1;
+        /* HDF5 requires chunks no larger than a fixed maximum extent, and at most 4 GiB of bytes. */
+        unsigned long long chunk_elements = 1;
+        for (int axis = 0; result == 0 && axis < rank; axis++) {
+            if (chunk[axis] == 0 || (maximum[axis] != H5S_UNLIMITED && chunk[axis] > maximum[axis])) result = -1;
+            else if (chunk[axis] > (1ULL << 32) / chunk_elements) result = -1;
+            else chunk_elements *= chunk[axis];
+        }
+        if (result == 0 && chunk_count <= max_chunks) {
+            for (hsize_t index = 0; index < chunk_count && result == 0; index++) {
+                unsigned filter_mask = 0;
+                haddr_t address = 0;
+                hsize_t size = 0;
+                if (H5Dget_chunk_info(dataset, space, index, offset, &filter_mask, &address, &size) < 0) { result = -1; break; }
+                if (address == HADDR_UNDEF || address > file_size || size > file_size - address) { result = -1; break; }
+                for (int axis = 0; axis < rank; axis++) {
+                    if (offset[axis] % chunk[axis] != 0 || offset[axis] >= extent[axis]) { result = -1; break; }
+                }
+            }
+        }
+        if (space >= 0) H5Sclose(space);
+    }
+    H5Pclose(creation);
+    return result;
+}
+
 #undef CHDF5_HID
 #endif /* CHDF5_SHIM_H */

@@ -86,6 +86,7 @@ public final class HDF5Dataset: HDF5Object {
         let rowShape = Array(currentShape.dropFirst())
         let count = try HDF5Dataspace.elementCount(of: [rows.count] + rowShape, context: context)
         guard count > 0 else { return [] }
+        try transfer.verifyBeforeRead()
         return try [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             try transfer.withStoredDataspace { fileDataspace in
                 let start = [hsize_t(rows.lowerBound)] + rowShape.map { _ in hsize_t(0) }

@@ -18,7 +18,7 @@ enum SimulationFixtures {
     static let exactCases = ["mlp_dense_direct", "mlp_sparse90_direct", "cnn_pools_direct", "cnn_overlap_pool", "cnn_sparse_direct", "cnn_dense_spikes_direct",
                              "residual_direct",
                              "lif_value_reset_ge", "cubalif_direct", "poisson_mlp", "spikes_encoding_cnn", "recurrent_lif",
-                             "affine_readout_mlp", "recurrent_mixed_input"]
+                             "affine_readout_mlp", "recurrent_mixed_input", "conv1d_direct"]
 
     struct Comparison {
         var compared = 0
