@@ -99,13 +99,26 @@ static inline int chdf5_is_threadsafe(void) {
 #include <unistd.h>
 #include <sys/stat.h>
 
+
+/* Whether the file holding `object` was opened read-only: the direct checks below read the file's bytes, which
+   for a file open for writing may still sit in libhdf5's cache; files NeuroCost writes are its own anyway. */
+static inline int chdf5_is_read_only(hid_t object) {
+    hid_t file = H5Iget_file_id(object);
+    if (file < 0) return 0;
+    unsigned intent = 0;
+    herr_t status = H5Fget_intent(file, &intent);
+    H5Fclose(file);
+    return status >= 0 && (intent & H5F_ACC_RDWR) == 0;
+}
+
 /* Checks, by reading the file directly, that every variable-length element of a contiguous dataset names an
    object that exists in a well-formed global heap collection inside the file. libhdf5 1.10 trusts these
    references (an assert only), so a damaged file makes H5Dread read out of bounds and crash.
-   Returns 0 when verified, 1 when the storage is not contiguous (cannot be checked this way), -1 when damaged,
+   Returns 0 when verified (or the file is open for writing), 1 when the storage is not contiguous (cannot be
+   checked this way), -1 when damaged,
    -2 when the check itself could not run. */
 static inline int chdf5_verify_vlen_heap_references(hid_t dataset, size_t element_count) {
-    if (element_count == 0) return 0;
+    if (element_count == 0 || !chdf5_is_read_only(dataset)) return 0;
     haddr_t data_address = H5Dget_offset(dataset);
     if (data_address == HADDR_UNDEF) return 1;
     hid_t file = H5Iget_file_id(dataset);
@@ -150,18 +163,27 @@ static inline int chdf5_verify_vlen_heap_references(hid_t dataset, size_t elemen
             if (pread(descriptor, collection, collection_size, (off_t)address) != (ssize_t)collection_size) { result = -1; break; }
             cached_collection = address;
         }
-        /* Walk the objects: index (2), references (2), reserved (4), size (length_size), data padded to 8. */
+        /* Walk every object as libhdf5 will when it loads the collection: index (2), references (2), reserved (4),
+           size (length_size), data padded to 8. Object 0 is free space whose size counts its own header; a size
+           that does not move past the header would make libhdf5 loop forever, and one past the end read beyond it. */
         unsigned long long position = 8 + length_size;
+        unsigned long long header = 8 + length_size;
         int found = 0;
-        while (position + 8 + length_size <= collection_size) {
+        while (result == 0 && position + header <= collection_size) {
             unsigned long long object_index = collection[position] | (collection[position + 1] << 8);
             unsigned long long object_size = 0;
             for (int i = (int)length_size - 1; i >= 0; i--) object_size = (object_size << 8) | collection[position + 8 + i];
-            if (object_index == 0) break;  /* free space: the rest of the collection */
-            unsigned long long padded = (object_size + 7) & ~7ULL;
-            if (object_size > collection_size || position + 8 + length_size + padded > collection_size) { result = -1; break; }
-            if (object_index == index) { found = object_size >= length ? 1 : -1; break; }
-            position += 8 + length_size + padded;
+            unsigned long long need;
+            if (object_index == 0) {
+                need = object_size;
+                if (need < header) { result = -1; break; }
+            } else {
+                if (object_size > collection_size) { result = -1; break; }
+                need = header + ((object_size + 7) & ~7ULL);
+                if (object_index == index) found = object_size >= length ? 1 : -1;
+            }
+            if (need > collection_size - position) { result = -1; break; }
+            position += need;
         }
         if (result == 0 && found != 1) result = -1;
     }
@@ -215,8 +237,9 @@ static inline int chdf5_check_compact_storage(hid_t dataset, size_t element_coun
 
 /* For chunked storage with at most `max_chunks` chunks, whether every chunk's coordinates lie on the chunk grid
    inside the dataset and its bytes inside the file; libhdf5 1.10 reads damaged chunk indexes past its buffers.
-   0 = consistent, not chunked, or too many chunks to check; -1 = damaged. */
+   0 = consistent, not chunked, too many chunks to check, or a file open for writing; -1 = damaged. */
 static inline int chdf5_check_chunks(hid_t dataset, hsize_t max_chunks) {
+    if (!chdf5_is_read_only(dataset)) return 0;
     hid_t creation = H5Dget_create_plist(dataset);
     if (creation < 0) return -1;
     int result = 0;

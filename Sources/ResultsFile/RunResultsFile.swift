@@ -168,6 +168,10 @@ public final class RunResultsFile {
 
     /// Closes the finished file and moves it into place; errors name the destination.
     public func commit() throws {
+        // libhdf5 keeps the file open (and locked) while any of its datasets is: release them first.
+        spikeColumns = [:]
+        rasterSets = [:]
+        potentialSets = [:]
         file.close()
         try replacement.commit()
         committed = true
