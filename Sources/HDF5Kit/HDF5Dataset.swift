@@ -38,7 +38,7 @@ public final class HDF5Dataset: HDF5Object {
                 var chunkDimensions = [hsize_t](repeating: 0, count: max(rank, 1))
                 _ = try handle.context.checkCount(H5Pget_chunk(creationProperties, Int32(rank), &chunkDimensions),
                                                   "cannot read chunk shape")
-                return chunkDimensions.prefix(rank).map { Int($0) }
+                return chunkDimensions.prefix(rank).map { Int(clamping: $0) }
             }
         }
     }

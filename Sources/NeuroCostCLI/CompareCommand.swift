@@ -68,7 +68,7 @@ struct CompareCommand: ParsableCommand {
         var lines = ["SNN: \(network)" + (baselinePath.map { "   baseline: \($0)" } ?? "") + "   T = \(timesteps)",
                      "dense ANN MACs per sample: \(InspectTable.grouped(denseMACs))", ""]
         for path in data {
-            let dataset = try SampleDataset(path: path, maxMemoryBytes: safety.memoryLimit)
+            let dataset = try safety.openData(path)
             let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
             try safety.requireFits(MemoryEstimate.simulation(network: snn, timesteps: timesteps, samples: range.count,
                                                              sampleElements: dataset.sampleElementCount,

@@ -66,7 +66,7 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)])
         let ann = try safety.readNetwork(network).network
-        let dataset = try SampleDataset(path: data, maxMemoryBytes: safety.memoryLimit)
+        let dataset = try safety.openData(data)
         let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
         try safety.requireFits(MemoryEstimate.simulation(network: ann, timesteps: max(timesteps, calibrationSteps), samples: range.count,
                                                          sampleElements: dataset.sampleElementCount,

@@ -18,6 +18,7 @@ struct InputSafetyOptions: ParsableArguments {
 
     /// Reads a network under these options; skipped fields are listed on standard error.
     func readNetwork(_ path: String) throws -> NIRDocument {
+        try FileProbe.check(path, as: .network, memoryLimit: memoryLimit)
         let document = try NIRReader.read(path: path, options: NIRReadOptions(ignoreUnknownFields: ignoreUnknownFields,
                                                                             maxMemoryBytes: memoryLimit))
         if !document.ignoredFields.isEmpty {
@@ -25,6 +26,12 @@ struct InputSafetyOptions: ParsableArguments {
                              + document.ignoredFields.map(\.description).joined(separator: "; "))
         }
         return document
+    }
+
+    /// Opens a data file, after a probe in a child process has read it whole without crashing libhdf5.
+    func openData(_ path: String, preferSpikes: Bool = false) throws -> SampleDataset {
+        try FileProbe.check(path, as: .data, memoryLimit: memoryLimit)
+        return try SampleDataset(path: path, preferSpikes: preferSpikes, maxMemoryBytes: memoryLimit)
     }
 
     /// Refuses a job whose estimated memory exceeds the limit.

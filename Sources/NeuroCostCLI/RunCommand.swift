@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
         let options = SimulationOptions(timesteps: timesteps, encoding: encoding, reset: reset,
                                         thresholdComparison: thresholdCompare, dt: dt, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: document.network, options: options)
-        let dataset = try SampleDataset(path: data, preferSpikes: encoding == .spikes, maxMemoryBytes: safety.memoryLimit)
+        let dataset = try safety.openData(data, preferSpikes: encoding == .spikes)
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }
