@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "NeuroCost", targets: ["NeuroCost"]),
         .library(name: "HDF5Kit", targets: ["HDF5Kit"]),
         .executable(name: "neurocost", targets: ["NeuroCostCLI"]),
+        .executable(name: "neurocost-fuzz", targets: ["NeuroCostFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,11 @@ let package = Package(
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",
+            dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // A seeded mutation fuzzer over NIR, data and profile files, in-process and against the CLI (Fuzz/README.md).
+        .executableTarget(
+            name: "NeuroCostFuzz",
             dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),

@@ -38,7 +38,7 @@ public final class HDF5Dataset: HDF5Object {
                 var chunkDimensions = [hsize_t](repeating: 0, count: max(rank, 1))
                 _ = try handle.context.checkCount(H5Pget_chunk(creationProperties, Int32(rank), &chunkDimensions),
                                                   "cannot read chunk shape")
-                return chunkDimensions.prefix(rank).map { Int($0) }
+                return chunkDimensions.prefix(rank).map { Int(clamping: $0) }
             }
         }
     }
@@ -84,8 +84,9 @@ public final class HDF5Dataset: HDF5Object {
             throw context.error("rows \(rows.lowerBound)..<\(rows.upperBound) are outside the \(length) rows")
         }
         let rowShape = Array(currentShape.dropFirst())
-        let count = rows.count * rowShape.reduce(1, *)
+        let count = try HDF5Dataspace.elementCount(of: [rows.count] + rowShape, context: context)
         guard count > 0 else { return [] }
+        try transfer.verifyBeforeRead()
         return try [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             try transfer.withStoredDataspace { fileDataspace in
                 let start = [hsize_t(rows.lowerBound)] + rowShape.map { _ in hsize_t(0) }

@@ -47,7 +47,20 @@ enum HDF5Dataspace {
         _ = try context.checkCount(H5Sget_simple_extent_dims(dataspace, &dimensions, &maximumDimensions),
                                    "cannot read dimensions")
         let unlimited = chdf5_s_unlimited()
-        return (dimensions.map { Int($0) }, maximumDimensions.map { $0 == unlimited ? nil : Int($0) })
+        // A damaged file can declare extents past Int.max; they are errors, not traps.
+        var shape: [Int] = []
+        var maxShape: [Int?] = []
+        for (current, maximum) in zip(dimensions, maximumDimensions) {
+            guard let extent = Int(exactly: current) else { throw context.error("damaged file: extent \(current) is out of range") }
+            shape.append(extent)
+            if maximum == unlimited {
+                maxShape.append(nil)
+            } else {
+                guard let limit = Int(exactly: maximum) else { throw context.error("damaged file: maximum extent \(maximum) is out of range") }
+                maxShape.append(limit)
+            }
+        }
+        return (shape, maxShape)
     }
 
     /// Number of elements in a dataspace (0 for a null dataspace, 1 for a scalar one).

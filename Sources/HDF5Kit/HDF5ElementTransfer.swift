@@ -41,6 +41,7 @@ struct HDF5ElementTransfer {
 
     /// Transfers every element from the file into `buffer`, converted to `memoryDatatype`.
     func readAll(memoryDatatype: hid_t, into buffer: UnsafeMutableRawPointer) throws {
+        try verifyBeforeRead()
         let status = switch target {
         case .dataset(let dataset): H5Dread(dataset, memoryDatatype, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), buffer)
         case .attribute(let attribute): H5Aread(attribute, memoryDatatype, buffer)
@@ -125,9 +126,40 @@ struct HDF5ElementTransfer {
             guard case .string = storedType else {
                 throw context.error("cannot read as strings: element type is \(storedType)")
             }
+            if case .dataset(let dataset) = target, H5Tis_variable_str(storedDatatype) > 0 {
+                try verifyHeapReferences(dataset: dataset, count: count)
+            }
             return try HDF5Strings.read(count: count, fileDatatype: storedDatatype, context: context) { memoryDatatype, buffer in
                 try readAll(memoryDatatype: memoryDatatype, into: buffer)
             }
+        }
+    }
+
+    /// libhdf5 1.10 follows a variable-length element's heap reference without checking it (an assert only), so
+    /// a damaged file crashes the read. For contiguous storage (how h5py and nir store strings) every reference is
+    /// checked against the file's bytes first; other layouts cannot be checked this way and are read as they are.
+    private func verifyHeapReferences(dataset: hid_t, count: Int) throws(HDF5Error) {
+        switch chdf5_verify_vlen_heap_references(dataset, count) {
+        case -1: throw context.error("damaged file: a variable-length string refers to heap storage that is missing or malformed")
+        default: return
+        }
+    }
+
+    /// Checks libhdf5 1.10 leaves to assertions, so that a damaged file ends in an error instead of a crash:
+    /// the stored numeric type must be self-consistent and compact storage must hold exactly the shape's bytes.
+    func verifyBeforeRead() throws {
+        let consistentType: Bool
+        do { consistentType = try withStoredDatatype { chdf5_check_numeric_type($0) == 0 } } catch { consistentType = false }
+        guard consistentType else { throw context.error("damaged file: the stored element type is inconsistent") }
+        guard case .dataset(let dataset) = target else { return }
+        let count = try elementCount
+        guard chdf5_check_compact_storage(dataset, count) == 0 else {
+            throw context.error("damaged file: the stored data do not match the dataset's shape")
+        }
+        // Checking a chunk costs a walk of the chunk index, so only datasets of up to 4096 chunks (every
+        // parameter tensor of a real network) are checked; larger ones are read as they are.
+        guard chdf5_check_chunks(dataset, 4096) == 0 else {
+            throw context.error("damaged file: the chunk layout or index does not fit the dataset or the file")
         }
     }
 }

@@ -35,6 +35,62 @@ public class HDF5Group: HDF5Object {
         }
     }
 
+    /// How the direct member `name` is linked, without following the link (so a dangling or cyclic soft link,
+    /// or an external link to a file that is absent, is reported rather than resolved).
+    public func linkKind(of name: String) throws -> HDF5LinkKind {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        guard H5Lexists(groupIdentifier, name, hid_t(H5P_DEFAULT)) > 0 else { throw context.error("no such link") }
+        guard let kind = HDF5LinkKind(code: chdf5_link_kind(groupIdentifier, name)) else {
+            throw context.libraryError("cannot read link")
+        }
+        return kind
+    }
+
+    /// Creates a soft link `name` holding the path `target` (resolved when used; it may dangle).
+    public func createSoftLink(_ name: String, to target: String) throws {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        try requireNewName(name, context: context)
+        try context.checkStatus(H5Lcreate_soft(target, groupIdentifier, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
+                                "cannot create soft link")
+    }
+
+    /// Creates a hard link `name` to the existing object at `target` (a second name for it).
+    public func createHardLink(_ name: String, to target: String) throws {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        try requireNewName(name, context: context)
+        try context.checkStatus(H5Lcreate_hard(groupIdentifier, target, groupIdentifier, name, hid_t(H5P_DEFAULT),
+                                               hid_t(H5P_DEFAULT)), "cannot create hard link")
+    }
+
+    /// Creates an external link `name` to the object `objectPath` in the file `file`.
+    public func createExternalLink(_ name: String, file: String, objectPath: String) throws {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        try requireNewName(name, context: context)
+        try context.checkStatus(H5Lcreate_external(file, objectPath, groupIdentifier, name, hid_t(H5P_DEFAULT),
+                                                   hid_t(H5P_DEFAULT)), "cannot create external link")
+    }
+
+    /// Removes the member `name` (the link; the object goes when no link is left).
+    public func removeMember(_ name: String) throws {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(name)
+        try context.checkStatus(H5Ldelete(groupIdentifier, name, hid_t(H5P_DEFAULT)), "cannot remove")
+    }
+
+    /// This group's identity in its file, to recognise a group reached twice (hard links can form cycles).
+    public func identity() throws -> HDF5ObjectIdentity {
+        let groupIdentifier = try handle.identifierForUse()
+        var fileNumber: UInt = 0
+        var bytes = [UInt8](repeating: 0, count: 16)
+        try handle.context.checkStatus(Int32(chdf5_object_identity(groupIdentifier, &fileNumber, &bytes)),
+                                       "cannot read object identity")
+        return HDF5ObjectIdentity(fileNumber: fileNumber, bytes: bytes)
+    }
+
     /// Whether `relativePath` leads to an object. Checks each level in turn, so `"a/b/c"` is simply `false`
     /// when `"a"` is missing or is a dataset. Never throws and never prints.
     public func exists(_ relativePath: String) -> Bool {

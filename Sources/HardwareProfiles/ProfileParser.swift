@@ -23,6 +23,7 @@ enum ProfileParser {
     static func parse(_ text: String, file: String) throws(ProfileError) -> HardwareProfile {
         // Valid JSON has no raw tab inside a string, so tabs are only indentation, which YAML forbids.
         let source = file.lowercased().hasSuffix(".json") ? text.replacingOccurrences(of: "\t", with: " ") : text
+        try YAMLShapeLimits.check(source, file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: source)

@@ -6,9 +6,12 @@ public struct NIRDocument: Sendable {
     public var version: String?
     /// The network, with nested graphs flattened (`graph.node` names).
     public var network: Network
+    /// Fields skipped because the reader was told to ignore unknown fields (empty otherwise).
+    public var ignoredFields: [IgnoredField]
 
-    public init(version: String?, network: Network) {
+    public init(version: String?, network: Network, ignoredFields: [IgnoredField] = []) {
         self.version = version
         self.network = network
+        self.ignoredFields = ignoredFields
     }
 }

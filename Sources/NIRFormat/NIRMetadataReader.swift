@@ -4,11 +4,15 @@ import NetworkModel
 /// Reads a `metadata/` group: strings, integers (booleans are stored as an int8 enum) and floats.
 /// Nested groups are read with `outer/inner` keys. Metadata is informative only.
 enum NIRMetadataReader {
+    /// Metadata groups nested deeper than this are refused (a hard link back to a parent would loop forever).
+    static let maxDepth = 8
+
     static func read(_ owner: NIRNodeGroupReader, field: String) throws(NIRError) -> [String: MetadataValue] {
         var result: [String: MetadataValue] = [:]
         do {
+            try owner.requireHardLink(field)
             let group = try owner.group.openGroup(field)
-            try collect(group: group, keyPrefix: "", into: &result)
+            try collect(group: group, owner: owner, field: field, keyPrefix: "", depth: 0, into: &result)
         } catch let nir as NIRError {
             throw nir
         } catch {
@@ -17,15 +21,23 @@ enum NIRMetadataReader {
         return result
     }
 
-    private static func collect(group: HDF5Group, keyPrefix: String, into result: inout [String: MetadataValue]) throws {
+    private static func collect(group: HDF5Group, owner: NIRNodeGroupReader, field: String, keyPrefix: String, depth: Int,
+                                into result: inout [String: MetadataValue]) throws {
+        guard depth < maxDepth else {
+            throw owner.error(field, "metadata groups nested more than \(maxDepth) levels deep at '\(keyPrefix)'")
+        }
+        let groupReader = NIRNodeGroupReader(group: group, session: owner.session, node: owner.node)
         for name in try group.memberNames() {
             let key = keyPrefix + name
+            try groupReader.requireHardLink(name)
             if try group.kind(of: name) == .group {
-                try collect(group: try group.openGroup(name), keyPrefix: key + "/", into: &result)
+                try collect(group: try group.openGroup(name), owner: owner, field: field, keyPrefix: key + "/", depth: depth + 1,
+                            into: &result)
                 continue
             }
             let dataset = try group.openDataset(name)
             let shape = try dataset.shape
+            try groupReader.commitMemory(for: shape, field: "\(field)/\(key)")
             switch try dataset.elementType {
             case .string:
                 let values = try dataset.readStrings()

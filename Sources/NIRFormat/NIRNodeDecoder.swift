@@ -9,44 +9,42 @@ enum NIRNodeDecoder {
         }
         switch type {
         case "Input":
-            try reader.rejectUnknownFields(known: ["shape"])
+            try reader.checkMembers(known: ["shape"])
             return .input(shape: try shapeField(reader, preferred: "shape", legacy: "input_type"))
         case "Output":
-            try reader.rejectUnknownFields(known: ["shape"])
-            let declared = reader.has("shape") ? try reader.integers("shape")
-                : reader.has("output_type") ? try shapeField(reader, preferred: "output_type", legacy: "output_type") : nil
-            return .output(declaredShape: declared)
+            try reader.checkMembers(known: ["shape"])
+            // NIR requires the shape; files of nir 0.0.x stored it as `output_type`.
+            return .output(declaredShape: try shapeField(reader, preferred: "shape", legacy: "output_type"))
         case "Affine":
-            try reader.rejectUnknownFields(known: ["weight", "bias"])
+            try reader.checkMembers(known: ["weight", "bias"])
             return .affine(weight: try reader.tensor("weight"), bias: try reader.tensor("bias"))
         case "Linear":
-            try reader.rejectUnknownFields(known: ["weight"])
+            try reader.checkMembers(known: ["weight"])
             return .linear(weight: try reader.tensor("weight"))
         case "Conv1d", "Conv2d":
             return .convolution(try decodeConvolution(spatialRank: type == "Conv1d" ? 1 : 2, reader))
         case "Flatten":
-            try reader.rejectUnknownFields(known: ["start_dim", "end_dim", "input_type"])
+            try reader.checkMembers(known: ["start_dim", "end_dim", "input_type"])
             return .flatten(FlattenParameters(
                 startDim: try reader.integer("start_dim"),
                 endDim: try reader.integer("end_dim"),
                 declaredInputShape: reader.has("input_type") ? try shapeField(reader, preferred: "input_type", legacy: "input_type") : nil))
         case "SumPool2d", "AvgPool2d":
-            try reader.rejectUnknownFields(known: ["kernel_size", "stride", "padding"])
-            let kernel = try reader.spatialIntegers("kernel_size", count: 2)
+            try reader.checkMembers(known: ["kernel_size", "stride", "padding"])
+            // Every field is required by NIR (PyTorch's defaults are not NIR's to assume).
             let pool = PoolingParameters(
-                kernelSize: kernel,
-                // PyTorch's defaults: stride = kernel, no padding.
-                stride: reader.has("stride") ? try reader.spatialIntegers("stride", count: 2) : kernel,
-                padding: reader.has("padding") ? try reader.spatialIntegers("padding", count: 2) : [0, 0])
+                kernelSize: try reader.spatialIntegers("kernel_size", count: 2),
+                stride: try reader.spatialIntegers("stride", count: 2),
+                padding: try reader.spatialIntegers("padding", count: 2))
             return type == "SumPool2d" ? .sumPool2d(pool) : .avgPool2d(pool)
         case "Scale":
-            try reader.rejectUnknownFields(known: ["scale"])
+            try reader.checkMembers(known: ["scale"])
             return .scale(try reader.tensor("scale"))
         case "Threshold":
-            try reader.rejectUnknownFields(known: ["threshold"])
+            try reader.checkMembers(known: ["threshold"])
             return .threshold(try reader.tensor("threshold"))
         case "Delay":
-            try reader.rejectUnknownFields(known: ["delay"])
+            try reader.checkMembers(known: ["delay"])
             return .delay(try reader.tensor("delay"))
         default:
             let known = ["Input", "Output", "Affine", "Linear", "Conv1d", "Conv2d", "Flatten", "SumPool2d", "AvgPool2d",
@@ -56,7 +54,7 @@ enum NIRNodeDecoder {
     }
 
     private static func decodeNeurons(_ model: NeuronModel, _ reader: NIRNodeGroupReader) throws(NIRError) -> NodeKind {
-        try reader.rejectUnknownFields(known: Set(model.requiredFields + model.optionalFields))
+        try reader.checkMembers(known: Set(model.requiredFields + model.optionalFields))
         var fields: [String: ParameterTensor] = [:]
         for name in model.requiredFields { fields[name] = try reader.tensor(name) }
         for name in model.optionalFields where reader.has(name) { fields[name] = try reader.tensor(name) }
@@ -68,14 +66,15 @@ enum NIRNodeDecoder {
     }
 
     private static func decodeConvolution(spatialRank: Int, _ reader: NIRNodeGroupReader) throws(NIRError) -> ConvolutionParameters {
-        try reader.rejectUnknownFields(known: ["weight", "bias", "stride", "padding", "dilation", "groups", "input_shape"])
+        try reader.checkMembers(known: ["weight", "bias", "stride", "padding", "dilation", "groups", "input_shape"])
         let weight = try reader.tensor("weight")
         guard weight.shape.count == spatialRank + 2 else {
             throw reader.error("weight", "a \(spatialRank == 1 ? "Conv1d" : "Conv2d") weight must have \(spatialRank + 2) dimensions, got shape \(weight.shape)")
         }
+        // NIR requires stride, padding, dilation, groups and bias; only input_shape may be absent (it is inferred).
         let padding: ConvolutionPadding
         if !reader.has("padding") {
-            padding = .explicit(Array(repeating: 0, count: spatialRank))
+            throw reader.error("padding", "missing required dataset")
         } else if reader.isString("padding") {
             switch try reader.string("padding") {
             case "same": padding = .same
@@ -87,11 +86,11 @@ enum NIRNodeDecoder {
         }
         return ConvolutionParameters(
             weight: weight,
-            bias: try reader.optionalTensor("bias"),
-            stride: reader.has("stride") ? try reader.spatialIntegers("stride", count: spatialRank) : Array(repeating: 1, count: spatialRank),
+            bias: try reader.tensor("bias"),
+            stride: try reader.spatialIntegers("stride", count: spatialRank),
             padding: padding,
-            dilation: reader.has("dilation") ? try reader.spatialIntegers("dilation", count: spatialRank) : Array(repeating: 1, count: spatialRank),
-            groups: reader.has("groups") ? try reader.integer("groups") : 1,
+            dilation: try reader.spatialIntegers("dilation", count: spatialRank),
+            groups: try reader.integer("groups"),
             declaredInputSpatialShape: reader.has("input_shape") ? try reader.integers("input_shape") : nil)
     }
 
@@ -102,13 +101,14 @@ enum NIRNodeDecoder {
                 let inner: HDF5Group
                 let names: [String]
                 do {
+                    try reader.requireHardLink(field)
                     inner = try reader.group.openGroup(field)
                     names = try inner.memberNames()
                 } catch {
                     throw reader.error(field, "cannot read: \(error)")
                 }
                 guard names.count == 1 else { throw reader.error(field, "expected one shape, found \(names.count)") }
-                return try NIRNodeGroupReader(group: inner, file: reader.file, node: reader.node).integers(names[0])
+                return try NIRNodeGroupReader(group: inner, session: reader.session, node: reader.node).integers(names[0])
             }
             return try reader.integers(field)
         }

@@ -4,8 +4,10 @@ import NetworkModel
 /// Reads the datasets of one NIR node group, turning every failure into a `NIRError` that names the node and field.
 struct NIRNodeGroupReader {
     let group: HDF5Group
-    let file: String
+    let session: NIRReadSession
     let node: String
+
+    var file: String { session.file }
 
     func error(_ field: String?, _ message: String) -> NIRError {
         NIRError(file: file, node: node, field: field, message)
@@ -16,6 +18,7 @@ struct NIRNodeGroupReader {
     private func dataset(_ field: String) throws(NIRError) -> HDF5Dataset {
         guard group.exists(field) else { throw error(field, "missing required dataset") }
         do {
+            try requireHardLink(field)
             guard try group.kind(of: field) == .dataset else { throw error(field, "expected a dataset, found a group") }
             return try group.openDataset(field)
         } catch let nir as NIRError {
@@ -29,6 +32,9 @@ struct NIRNodeGroupReader {
     func string(_ field: String) throws(NIRError) -> String {
         let set = try dataset(field)
         do {
+            // Checked before reading, so a string array declaring billions of entries is not allocated.
+            let count = try set.elementCount
+            guard count == 1 else { throw error(field, "expected one string, found \(count)") }
             let values = try set.readStrings()
             guard values.count == 1 else { throw error(field, "expected one string, found \(values.count)") }
             return values[0]
@@ -51,6 +57,7 @@ struct NIRNodeGroupReader {
         let set = try dataset(field)
         do {
             let shape = try set.shape
+            try commitMemory(for: shape, field: field)
             switch try set.elementType {
             case .float(bytes: 4):
                 return try ParameterTensor(shape: shape, float32: set.read(as: Float.self))
@@ -68,29 +75,36 @@ struct NIRNodeGroupReader {
         }
     }
 
-    func optionalTensor(_ field: String) throws(NIRError) -> ParameterTensor? {
-        has(field) ? try tensor(field) : nil
-    }
-
     /// Integers stored as a scalar or a 1-D array of any integer width.
     func integers(_ field: String) throws(NIRError) -> [Int] {
         let set = try dataset(field)
         do {
             let shape = try set.shape
             guard shape.count <= 1 else { throw error(field, "expected a scalar or 1-D integer array, found shape \(shape)") }
+            guard (shape.first ?? 1) <= NIRReadOptions.maxIntegerCount else {
+                throw error(field, "expected at most \(NIRReadOptions.maxIntegerCount) integers, found \(shape[0])")
+            }
+            let limit = NIRReadOptions.maxIntegerMagnitude
+            let values: [Int]
             switch try set.elementType {
             case .signedInteger, .unsignedInteger, .enumeration:
-                return try set.read(as: Int64.self).map { Int($0) }
+                // Unsigned values past Int64.max arrive wrapped negative; the bound below rejects them either way.
+                let raw = try set.read(as: Int64.self)
+                guard raw.allSatisfy({ $0.magnitude <= UInt64(limit) }) else {
+                    throw error(field, "\(raw) exceeds the limit of ±\(limit) for a size or setting")
+                }
+                values = raw.map { Int($0) }
             case .float:
                 // Some writers store shapes as floats; accept only exact integers.
-                let values = try set.read(as: Double.self)
-                guard values.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }) else {
-                    throw error(field, "expected integers, found \(values)")
+                let raw = try set.read(as: Double.self)
+                guard raw.allSatisfy({ $0 == $0.rounded() && abs($0) <= Double(limit) }) else {
+                    throw error(field, "expected integers within ±\(limit), found \(raw)")
                 }
-                return values.map { Int($0) }
+                values = raw.map { Int($0) }
             case let other:
                 throw error(field, "expected integers, found \(other)")
             }
+            return values
         } catch let nir as NIRError {
             throw nir
         } catch {
@@ -113,13 +127,44 @@ struct NIRNodeGroupReader {
         return values[0]
     }
 
-    /// Member names of the node group that are not understood for its type (other than `type` and `metadata`).
-    func rejectUnknownFields(known: Set<String>) throws(NIRError) {
+    /// Checks every member of the node group: each must be a hard link, and each name a field of `known` (or
+    /// `type`, `metadata` and the legacy type fields). An unknown field is an error, or, when the options say so,
+    /// is skipped and recorded.
+    func checkMembers(known: Set<String>) throws(NIRError) {
         let members: [String]
         do { members = try group.memberNames() } catch { throw self.error(nil, "cannot list datasets: \(error)") }
         let ignorable: Set<String> = ["type", "metadata", "input_type", "output_type"]
-        if let unknown = members.first(where: { !known.contains($0) && !ignorable.contains($0) }) {
-            throw error(unknown, "not a field of this node type (expected some of: \(known.sorted().joined(separator: ", ")))")
+        for member in members {
+            try requireHardLink(member)
+            guard !known.contains(member), !ignorable.contains(member) else { continue }
+            if session.options.ignoreUnknownFields {
+                session.ignoredFields.append(IgnoredField(node: node, field: member))
+            } else {
+                throw error(member, "not a field of this node type in the NIR versions NeuroCost reads (expected some of: \(known.sorted().joined(separator: ", "))); if a newer NIR added it, --ignore-unknown-fields reads the rest and lists what was ignored")
+            }
         }
+    }
+
+    /// Soft and external links can dangle, loop, or reach into other files; NIR writers never make them.
+    func requireHardLink(_ member: String) throws(NIRError) {
+        let kind: HDF5LinkKind
+        do { kind = try group.linkKind(of: member) } catch { throw self.error(member, "cannot read the link: \(error)") }
+        guard kind == .hard else {
+            throw error(member, "is \(kind.description); NIR files hold only plain groups and datasets")
+        }
+    }
+
+    /// Counts a tensor of `shape` against the memory limit before it is read (parameters are held as 8-byte values).
+    func commitMemory(for shape: [Int], field: String) throws(NIRError) {
+        let limit = session.options.maxMemoryBytes
+        guard let count = ShapeArithmetic.elementCount(shape),
+              let bytes = ShapeArithmetic.byteCount(elements: count, bytesPerElement: 8) else {
+            throw error(field, "declares shape \(shape), whose size overflows")
+        }
+        let (total, overflow) = session.committedBytes.addingReportingOverflow(bytes)
+        guard !overflow, total <= limit else {
+            throw error(field, "declares shape \(shape) (\(count) values, \(MemoryLimit.describe(bytes))); the network's parameters would exceed the memory limit of \(MemoryLimit.describe(limit)) (--max-memory)")
+        }
+        session.committedBytes = total
     }
 }

@@ -7,7 +7,11 @@ import NetworkModel
 /// Input and Output nodes are bypassed.
 public enum NIRReader {
     /// Reads and validates the network in the file at `path`.
-    public static func read(path: String) throws(NIRError) -> NIRDocument {
+    ///
+    /// Hostile files end in a `NIRError` naming the file, node and field: soft, external and dangling links,
+    /// hard-link cycles, nesting deeper than `NIRReadOptions.maxGraphDepth`, sizes that overflow or exceed
+    /// `options.maxMemoryBytes`, and fields this version does not know (unless `options.ignoreUnknownFields`).
+    public static func read(path: String, options: NIRReadOptions = NIRReadOptions()) throws(NIRError) -> NIRDocument {
         let file: HDF5File
         do {
             file = try HDF5File(path: path, mode: .readOnly)
@@ -16,21 +20,29 @@ public enum NIRReader {
         }
         defer { file.close() }
 
+        let session = NIRReadSession(file: path, options: options)
+        let top = NIRNodeGroupReader(group: file, session: session, node: "/")
         var version: String?
         if file.exists("version") {
-            version = try NIRNodeGroupReader(group: file, file: path, node: "/").string("version")
+            try top.requireHardLink("version")
+            version = try top.string("version")
         }
-        guard file.exists("node"), (try? file.kind(of: "node")) == .group else {
+        guard (try? file.linkKind(of: "node")) != nil else {
             throw NIRError(file: path, "no '/node' group: not a NIR graph file")
+        }
+        try top.requireHardLink("node")
+        guard (try? file.kind(of: "node")) == .group else {
+            throw NIRError(file: path, "'/node' is not a group: not a NIR graph file")
         }
         let root: HDF5Group
         do { root = try file.openGroup("node") } catch { throw NIRError(file: path, "cannot open '/node': \(error)") }
 
-        let graph = try GraphFlattener(file: path).read(group: root, prefix: "")
+        let flattener = GraphFlattener(session: session)
+        let graph = try flattener.read(group: root, prefix: "", depth: 0)
         let flat = try graph.bypassingPorts()
         do {
             let network = try Network(nodes: flat.nodes, edges: flat.edges, metadata: graph.metadata)
-            return NIRDocument(version: version, network: network)
+            return NIRDocument(version: version, network: network, ignoredFields: session.ignoredFields)
         } catch {
             throw NIRError(file: path, error)
         }
@@ -67,13 +79,43 @@ struct FlattenedGraph {
     }
 }
 
-/// Reads a graph group recursively.
-struct GraphFlattener {
-    let file: String
+/// Reads a graph group recursively, refusing any group reached twice (hard links can make cycles and
+/// exponential fan-out) and nesting deeper than `NIRReadOptions.maxGraphDepth`.
+final class GraphFlattener {
+    let session: NIRReadSession
+    /// Groups already read, with the node name they were read as.
+    private var visited: [HDF5ObjectIdentity: String] = [:]
 
-    func read(group: HDF5Group, prefix: String) throws(NIRError) -> FlattenedGraph {
+    var file: String { session.file }
+
+    init(session: NIRReadSession) {
+        self.session = session
+    }
+
+    /// Records `group` as read under `name`; a group seen before is a hard link back into the graph.
+    private func visit(_ group: HDF5Group, as name: String) throws(NIRError) {
+        let identity: HDF5ObjectIdentity
+        do { identity = try group.identity() } catch { throw NIRError(file: file, node: name, "cannot identify the group: \(error)") }
+        if let earlier = visited[identity] {
+            throw NIRError(file: file, node: name, "is the same HDF5 group as '\(earlier)' (a hard link; a NIR graph holds each node once, and a link back to a graph is a cycle)")
+        }
+        visited[identity] = name
+    }
+
+    func read(group: HDF5Group, prefix: String, depth: Int) throws(NIRError) -> FlattenedGraph {
         let graphName = prefix.isEmpty ? "/" : String(prefix.dropLast())
-        let here = NIRNodeGroupReader(group: group, file: file, node: graphName)
+        let here = NIRNodeGroupReader(group: group, session: session, node: graphName)
+        guard depth <= NIRReadOptions.maxGraphDepth else {
+            throw here.error(nil, "sub-graphs nested more than \(NIRReadOptions.maxGraphDepth) levels deep (NeuroCost's limit)")
+        }
+        try visit(group, as: graphName)
+        // The graph's own `type` is required, and it must say it is a graph.
+        guard here.has("type") else { throw here.error("type", "missing: a graph group needs type 'NIRGraph'") }
+        let graphType = try here.string("type")
+        guard graphType == "NIRGraph" else {
+            throw here.error("type", "is '\(graphType)', but the top-level object of a NIR file must be a 'NIRGraph'")
+        }
+        try here.checkMembers(known: ["nodes", "edges"])
         var result = FlattenedGraph(file: file)
         if here.has("metadata") { result.metadata = try NIRMetadataReader.read(here, field: "metadata") }
 
@@ -92,18 +134,19 @@ struct GraphFlattener {
         var subgraphPorts: [String: (inputs: [String], outputs: [String])] = [:]
         for name in names {
             let full = prefix + name
+            try NIRNodeGroupReader(group: nodesGroup, session: session, node: full).requireHardLink(name)
             let nodeGroup: HDF5Group
             do { nodeGroup = try nodesGroup.openGroup(name) } catch {
                 throw NIRError(file: file, node: full, "expected a node group: \(error)")
             }
-            let reader = NIRNodeGroupReader(group: nodeGroup, file: file, node: full)
+            let reader = NIRNodeGroupReader(group: nodeGroup, session: session, node: full)
             guard reader.has("type") else {
                 throw reader.error("type", "missing: every node group needs a 'type' (a '/' in a node name is not supported)")
             }
             let type = try reader.string("type")
             kinds[name] = type
             if type == "NIRGraph" {
-                let inner = try read(group: nodeGroup, prefix: full + ".")
+                let inner = try read(group: nodeGroup, prefix: full + ".", depth: depth + 1)
                 let innerInputs = inner.nodes.filter { if case .input = $0.kind { return !inner.ports.contains($0.name) } else { return false } }.map(\.name)
                 let innerOutputs = inner.nodes.filter { if case .output = $0.kind { return !inner.ports.contains($0.name) } else { return false } }.map(\.name)
                 subgraphPorts[name] = (innerInputs, innerOutputs)
@@ -112,6 +155,7 @@ struct GraphFlattener {
                 result.ports.formUnion(inner.ports)
                 result.ports.formUnion(innerInputs + innerOutputs)
             } else {
+                try visit(nodeGroup, as: full)
                 let kind = try NIRNodeDecoder.decode(type: type, reader)
                 let metadata = reader.has("metadata") ? try NIRMetadataReader.read(reader, field: "metadata") : [:]
                 result.nodes.append(Node(name: full, kind: kind, metadata: metadata))
@@ -158,8 +202,14 @@ struct GraphFlattener {
         } catch {
             throw graph.error("edges", "cannot read: \(error)")
         }
-        if shape.reduce(1, *) == 0 { return [] }
+        guard let count = ShapeArithmetic.elementCount(shape) else { throw graph.error("edges", "declares shape \(shape), whose size overflows") }
+        if count == 0 { return [] }
         guard shape.count == 2, shape[1] == 2 else { throw graph.error("edges", "expected shape (N, 2), got \(shape)") }
+        // Each edge costs two names and a tuple once read; a generous 256 bytes bounds it before anything is read.
+        guard let bytes = ShapeArithmetic.byteCount(elements: shape[0], bytesPerElement: 256),
+              bytes <= session.options.maxMemoryBytes - session.committedBytes else {
+            throw graph.error("edges", "declares \(shape[0]) edges, more than the memory limit of \(MemoryLimit.describe(session.options.maxMemoryBytes)) allows (--max-memory)")
+        }
         do {
             switch type {
             case .string:

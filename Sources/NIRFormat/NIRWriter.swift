@@ -9,38 +9,57 @@ public enum NIRWriter {
 
     /// Writes `network` to `path`. An existing file is replaced only when `overwrite` is true.
     public static func write(_ network: Network, to path: String, overwrite: Bool = false) throws(NIRError) {
+        var replacement: ReplacementFile?
         do {
-            let file = try HDF5File(path: path, mode: overwrite ? .truncate : .createNew)
-            defer { file.close() }
-            try file.writeStringDataset("version", [formatVersion], shape: [])
-            let graph = try file.createGroup("node")
-            try graph.writeStringDataset("type", ["NIRGraph"], shape: [])
-            let edges = network.namedEdges
-            if edges.isEmpty {
-                // nir writes an empty edge list as a float64 array of shape (0,).
-                try graph.writeDataset("edges", [Double](), shape: [0])
-            } else {
-                try graph.writeStringDataset("edges", edges.flatMap { [$0.source, $0.target] }, shape: [edges.count, 2])
+            // Written beside the destination and renamed when complete: an existing file is never half-replaced.
+            let target = try ReplacementFile(destination: path, overwrite: overwrite)
+            replacement = target
+            // Every group and dataset is released when `writeContents` returns, so closing really closes the file
+            // (libhdf5 keeps a file open, and locked, while any object of it is open) before it is renamed.
+            let file = try HDF5File(path: target.temporaryPath, mode: .truncate)
+            do {
+                try writeContents(network, path: path, into: file)
+                try file.flush()
+            } catch {
+                file.close()
+                throw error
             }
-            try NIRMetadataWriter.write(network.metadata, into: graph)
-            let nodes = try graph.createGroup("nodes")
-            for index in network.nodes.indices {
-                let node = network.nodes[index]
-                guard !node.name.contains("/") else {
-                    throw NIRError(file: path, node: node.name, "a node name cannot contain '/' in an HDF5 file")
-                }
-                let group = try nodes.createGroup(node.name)
-                try group.writeStringDataset("type", [node.kind.nirTypeName], shape: [])
-                try writeFields(of: node, inputShape: network.inputShapes[index], outputShape: network.outputShapes[index], into: group)
-                try NIRMetadataWriter.write(node.metadata, into: group)
-            }
-            try file.flush()
+            file.close()
+            try target.commit()
         } catch let error as NIRError {
+            replacement?.discard()
             throw error
         } catch let error as HDF5Error {
+            replacement?.discard()
             throw NIRError(file: path, "cannot write (\(error.objectPath): \(error.message))")
         } catch {
+            replacement?.discard()
             throw NIRError(file: path, "cannot write: \(error)")
+        }
+    }
+
+    private static func writeContents(_ network: Network, path: String, into file: HDF5File) throws {
+        try file.writeStringDataset("version", [formatVersion], shape: [])
+        let graph = try file.createGroup("node")
+        try graph.writeStringDataset("type", ["NIRGraph"], shape: [])
+        let edges = network.namedEdges
+        if edges.isEmpty {
+            // nir writes an empty edge list as a float64 array of shape (0,).
+            try graph.writeDataset("edges", [Double](), shape: [0])
+        } else {
+            try graph.writeStringDataset("edges", edges.flatMap { [$0.source, $0.target] }, shape: [edges.count, 2])
+        }
+        try NIRMetadataWriter.write(network.metadata, into: graph)
+        let nodes = try graph.createGroup("nodes")
+        for index in network.nodes.indices {
+            let node = network.nodes[index]
+            guard !node.name.contains("/") else {
+                throw NIRError(file: path, node: node.name, "a node name cannot contain '/' in an HDF5 file")
+            }
+            let group = try nodes.createGroup(node.name)
+            try group.writeStringDataset("type", [node.kind.nirTypeName], shape: [])
+            try writeFields(of: node, inputShape: network.inputShapes[index], outputShape: network.outputShapes[index], into: group)
+            try NIRMetadataWriter.write(node.metadata, into: group)
         }
     }
 

@@ -85,10 +85,14 @@ public struct ConvolutionParameters: Sendable, Equatable {
         guard dilation.count == spatialRank, dilation.allSatisfy({ $0 >= 1 }) else {
             throw NetworkError(node: node, field: "dilation", "expected \(spatialRank) positive value(s), got \(dilation)")
         }
+        for (field, values) in [("stride", stride), ("dilation", dilation), ("groups", [groups])]
+        where values.contains(where: { $0 > ShapeArithmetic.maxSetting }) {
+            throw NetworkError(node: node, field: field, "\(values) exceeds NeuroCost's limit of \(ShapeArithmetic.maxSetting)")
+        }
         switch padding {
         case .explicit(let amounts):
-            guard amounts.count == spatialRank, amounts.allSatisfy({ $0 >= 0 }) else {
-                throw NetworkError(node: node, field: "padding", "expected \(spatialRank) non-negative value(s), got \(amounts)")
+            guard amounts.count == spatialRank, amounts.allSatisfy({ $0 >= 0 && $0 <= ShapeArithmetic.maxSetting }) else {
+                throw NetworkError(node: node, field: "padding", "expected \(spatialRank) value(s) in 0...\(ShapeArithmetic.maxSetting), got \(amounts)")
             }
         case .same:
             guard stride.allSatisfy({ $0 == 1 }) else {

@@ -29,7 +29,16 @@ enum ParameterChecks {
             guard shape.allSatisfy({ $0 > 0 }) else {
                 throw NetworkError(node: node.name, field: "shape", "every dimension must be positive, got \(shape)")
             }
+            guard let count = ShapeArithmetic.elementCount(shape), count <= ShapeArithmetic.maxElementsPerNode else {
+                throw NetworkError(node: node.name, field: "shape", "\(shape) has more than \(ShapeArithmetic.maxElementsPerNode) elements (NeuroCost's limit per node)")
+            }
         case .neuron(let neurons):
+            // A time constant ≤ 0 makes the leak grow instead of decay (or divides by zero); +∞ means no leak.
+            for name in ["tau", "tau_mem", "tau_syn"] {
+                guard let tensor = neurons.fields[name], let bad = tensor.firstIndex(where: { !($0 > 0) }) else { continue }
+                throw NetworkError(node: node.name, field: name,
+                                   "time constants must be positive, found \(tensor.value(at: bad)) at flat index \(bad) of shape \(tensor.shape)")
+            }
             // All parameters of a population must broadcast to one shape (nir asserts equal shapes).
             var common: [Int] = []
             for name in neurons.orderedFieldNames {

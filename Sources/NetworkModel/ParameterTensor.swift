@@ -12,7 +12,9 @@ public struct ParameterTensor: Sendable, Equatable {
 
     /// Creates a tensor; the value count must equal the product of the shape (1 for rank 0).
     public init(shape: [Int], storage: Storage) throws(NetworkError) {
-        let expected = shape.reduce(1, *)
+        guard let expected = ShapeArithmetic.elementCount(shape) else {
+            throw NetworkError("tensor shape \(shape) has a negative dimension or a size that overflows")
+        }
         let count: Int
         switch storage {
         case .float32(let values): count = values.count
@@ -168,6 +170,14 @@ public struct ParameterTensor: Sendable, Equatable {
                 for index in buffer.indices where !buffer[index].isFinite { return index }
                 return nil
             }
+        }
+    }
+
+    /// The flat index of the first value, widened to Double, that satisfies `predicate`.
+    public func firstIndex(where predicate: (Double) -> Bool) -> Int? {
+        switch storage {
+        case .float32(let values): return values.firstIndex { predicate(Double($0)) }
+        case .float64(let values): return values.firstIndex(where: predicate)
         }
     }
 

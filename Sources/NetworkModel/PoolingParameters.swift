@@ -24,8 +24,8 @@ public struct PoolingParameters: Sendable, Equatable {
 
     func validate(node: String) throws(NetworkError) {
         for (field, values, minimum) in [("kernel_size", kernelSize, 1), ("stride", stride, 1), ("padding", padding, 0)] {
-            guard values.count == 2, values.allSatisfy({ $0 >= minimum }) else {
-                throw NetworkError(node: node, field: field, "expected 2 values ≥ \(minimum), got \(values)")
+            guard values.count == 2, values.allSatisfy({ $0 >= minimum && $0 <= ShapeArithmetic.maxSetting }) else {
+                throw NetworkError(node: node, field: field, "expected 2 values in \(minimum)...\(ShapeArithmetic.maxSetting), got \(values)")
             }
         }
     }

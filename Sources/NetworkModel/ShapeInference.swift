@@ -11,6 +11,10 @@ enum ShapeInference {
                                              sourceNames: forward.map { nodes[$0.source].name })
             inputs[index] = input ?? []
             outputs[index] = try outputShape(of: node, input: input)
+            // Later arithmetic multiplies these dimensions freely; a shape whose size overflows stops here.
+            guard let count = ShapeArithmetic.elementCount(outputs[index]), count <= ShapeArithmetic.maxElementsPerNode else {
+                throw NetworkError(node: node.name, "output shape \(outputs[index]) has more than \(ShapeArithmetic.maxElementsPerNode) elements (NeuroCost's limit per node)")
+            }
             if case .input(let shape) = node.kind { inputs[index] = shape }
         }
         // A recurrent edge must bring the shape the node already receives.
@@ -56,7 +60,7 @@ enum ShapeInference {
         case .output(let declared):
             let shape = input ?? declared ?? []
             // Files may state the output with another rank (rockpool: [1,1,1] for [1]); element counts must agree.
-            if let declared, !declared.isEmpty, declared.reduce(1, *) != shape.reduce(1, *) {
+            if let declared, !declared.isEmpty, ShapeArithmetic.elementCount(declared) != ShapeArithmetic.elementCount(shape) {
                 throw NetworkError(node: name, field: "shape", "declares \(declared) but receives \(shape)")
             }
             return shape
@@ -91,7 +95,8 @@ enum ShapeInference {
             return [conv.outputChannels] + out
 
         case .flatten(let flatten):
-            if let declared = flatten.declaredInputShape, declared.reduce(1, *) != input!.reduce(1, *) {
+            if let declared = flatten.declaredInputShape,
+               ShapeArithmetic.elementCount(declared) != ShapeArithmetic.elementCount(input!) {
                 throw NetworkError(node: name, field: "input_type", "declares \(declared) but the input has shape \(input!)")
             }
             guard let out = flatten.outputShape(input: input!) else {
@@ -126,7 +131,7 @@ enum ShapeInference {
         guard let input else { return parameterShape }
         if broadcastShapes(parameterShape, input) == input { return input }
         // Same element count in another layout (e.g. (1, N) params on an (N,) input): take the input's shape.
-        if parameterShape.reduce(1, *) == input.reduce(1, *) { return input }
+        if let count = ShapeArithmetic.elementCount(parameterShape), count == ShapeArithmetic.elementCount(input) { return input }
         throw NetworkError(node: node, field: field, "shape \(parameterShape) does not fit the input shape \(input)")
     }
 

@@ -60,11 +60,15 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup(title: "Neuron semantics")
     var semantics: NeuronSemanticsOptions
 
+    @OptionGroup var safety: InputSafetyOptions
+
     @Flag(help: "Print every run's per-sample counts, conventions and energy as JSON instead of tables.")
     var json = false
 
     func validate() throws {
-        guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
+        guard (1...SimulationOptions.maxTimesteps).contains(timesteps) else {
+            throw ValidationError("--timesteps must be in 1...\(SimulationOptions.maxTimesteps)")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -90,10 +94,10 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure("\(path): no such file (the bundled defaults are found from the repository root)")
         }
         let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfiles] : profiles))
-        let (snn, options) = try semantics.resolve(try NIRReader.read(path: network).network, timesteps: timesteps,
+        let (snn, options) = try semantics.resolve(try safety.readNetwork(network).network, timesteps: timesteps,
                                                    encoding: encoding, seed: seed)
         let baselineNetwork = try baselinePath.map {
-            try semantics.resolve(try NIRReader.read(path: $0).network, timesteps: timesteps, encoding: encoding, seed: seed).network
+            try semantics.resolve(try safety.readNetwork($0).network, timesteps: timesteps, encoding: encoding, seed: seed).network
         }
         let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
         let snnPlan = try SimulationPlan(network: snn, options: options)
@@ -119,9 +123,14 @@ struct CompareCommand: ParsableCommand {
         let neuromorphic = hardware.contains { $0.profile.kind == .neuromorphic }
         var written = false
         for (dataIndex, path) in data.enumerated() {
-            let dataset = try SampleDataset(path: path, preferSpikes: encoding == .spikes)
-            let annDataset = encoding == .spikes ? try SampleDataset(path: path) : dataset
+            let dataset = try safety.openData(path, preferSpikes: encoding == .spikes)
+            let annDataset = encoding == .spikes ? try safety.openData(path) : dataset
             let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+            try safety.requireFits(MemoryEstimate.simulation(network: snn, timesteps: timesteps, samples: range.count,
+                                                             sampleElements: dataset.sampleElementCount,
+                                                             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                             recordsPerSampleSteps: false),
+                                   what: "running \(range.count) samples of \(path) for \(timesteps) steps")
             func side(_ name: String, _ plan: SimulationPlan, _ set: SampleDataset) throws -> Side {
                 let run = try SimulationRunner.run(plan: plan, dataset: set, range: range, threads: threads,
                                                    countSpikesPerNeuron: neuromorphic && !plan.isANNView)
@@ -218,7 +227,8 @@ struct CompareCommand: ParsableCommand {
                 try ComparedRunWriter.write(baseline.run, into: try file.root.createGroup("baseline"), entries: baseline.entries,
                                             conventions: baseline.conventions, attributes: ["network_file": baselinePath])
             }
-            file.close()
+            // Written under a temporary name; in place from here on, so the per-data groups go into the committed file.
+            try file.commit()
         }
         let file = try HDF5File(path: out, mode: .readWrite)
         defer { file.close() }

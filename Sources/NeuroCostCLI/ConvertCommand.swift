@@ -52,17 +52,43 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup(title: "Neuron semantics of the SNN accuracy check")
     var semantics: NeuronSemanticsOptions
 
-    func run() throws {
-        if !force, FileManager.default.fileExists(atPath: out) {
-            throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
+    @OptionGroup var safety: InputSafetyOptions
+
+    @OptionGroup var dataChecks: DataCheckOptions
+
+    func validate() throws {
+        guard (1...SimulationOptions.maxTimesteps).contains(timesteps), (1...SimulationOptions.maxTimesteps).contains(calibrationSteps) else {
+            throw ValidationError("--timesteps and --calibration-steps must be in 1...\(SimulationOptions.maxTimesteps)")
         }
-        let (ann, checkOptions) = try semantics.resolve(try NIRReader.read(path: network).network, timesteps: timesteps)
-        let dataset = try SampleDataset(path: data)
+        guard percentile.isFinite, percentile > 0, percentile <= 100 else { throw ValidationError("--percentile must be in (0, 100]") }
+        guard scale.isFinite, scale > 0 else { throw ValidationError("--scale must be a positive number") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)])
+        let (ann, checkOptions) = try semantics.resolve(try safety.readNetwork(network).network, timesteps: timesteps)
+        let dataset = try safety.openData(data)
         let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+        try safety.requireFits(MemoryEstimate.simulation(network: ann, timesteps: max(timesteps, calibrationSteps), samples: range.count,
+                                                         sampleElements: dataset.sampleElementCount,
+                                                         threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                         recordsPerSampleSteps: false),
+                               what: "converting on \(range.count) samples")
+        let annPlan = try SimulationPlan.annView(of: ann)
+        try dataChecks.check(dataset, range: range, plan: annPlan, encoding: .direct)
+        if let reason = AlreadyConverted.reason(ann) {
+            Diagnostics.warn("\(network): \(reason); converting it again usually makes it much worse (convert the original ANN instead)")
+        }
         let options = ConversionOptions(method: sequential ? .sequential : .dataBased, percentile: percentile, scale: scale,
                                         calibrationSteps: calibrationSteps, threads: threads)
+        let inputRange = try dataset.statistics(range)
         let report = try ThresholdCalibrator.convert(ann, calibration: dataset, range: range, options: options)
         var metadata = report.network.metadata
+        if let low = inputRange.minimum, let high = inputRange.maximum {
+            metadata[DataCheckOptions.calibrationRangeKey] = .floats(try ParameterTensor(shape: [2], float64: [Double(low), Double(high)]))
+        }
         metadata["neurocost_conversion"] = .string("method=\(options.method.rawValue) percentile=\(percentile) scale=\(scale) calibration_samples=\(range.count) calibration_data=\(data) reset=subtract")
         let snn = try Network(nodes: report.network.nodes, edges: report.network.namedEdges, metadata: metadata)
         try NIRWriter.write(snn, to: out, overwrite: force)

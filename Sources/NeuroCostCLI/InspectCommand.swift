@@ -18,8 +18,10 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON instead of a table.")
     var json = false
 
+    @OptionGroup var safety: InputSafetyOptions
+
     func run() throws {
-        let document = try NIRReader.read(path: network)
+        let document = try safety.readNetwork(network)
         let report = try StaticCostAnalyzer.analyze(document.network)
         if json {
             print(try InspectJSON.render(report: report, file: network, nirVersion: document.version))

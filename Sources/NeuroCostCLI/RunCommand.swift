@@ -87,8 +87,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the per-sample counts, conventions and energy as JSON instead of tables.")
     var json = false
 
+    @OptionGroup var safety: InputSafetyOptions
+
+    @OptionGroup var dataChecks: DataCheckOptions
+
     func validate() throws {
-        guard timesteps >= 1 else { throw ValidationError("--timesteps must be at least 1") }
+        guard (1...SimulationOptions.maxTimesteps).contains(timesteps) else {
+            throw ValidationError("--timesteps must be in 1...\(SimulationOptions.maxTimesteps)")
+        }
         guard offset >= 0 else { throw ValidationError("--offset cannot be negative") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -99,20 +105,24 @@ struct RunCommand: ParsableCommand {
             let bundled = path == Self.defaultNetwork || path == Self.defaultData
             throw CommandFailure("\(path): no such \(what)" + (bundled ? " (the bundled default is found from the repository root; or pass NETWORK and --data)" : ""))
         }
-        if !force, FileManager.default.fileExists(atPath: out) {
-            throw CommandFailure("\(out) exists; choose another --out or pass --force to replace it")
-        }
+        let profileArguments = profiles.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
         let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
-        let document = try NIRReader.read(path: network)
+        let document = try safety.readNetwork(network)
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
         NeuronSemanticsOptions.warn(about: plan)
-        let dataset = try SampleDataset(path: data, preferSpikes: encoding == .spikes)
+        let dataset = try safety.openData(data, preferSpikes: encoding == .spikes)
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }
-        let range = offset..<min(dataset.sampleCount, offset + (limit ?? dataset.sampleCount))
+        let range = offset..<(offset + min(dataset.sampleCount - offset, limit ?? dataset.sampleCount))
         try SimulationRunner.validate(dataset: dataset, plan: plan)
+        try safety.requireFits(MemoryEstimate.simulation(network: document.network, timesteps: timesteps, samples: range.count,
+                                                         sampleElements: dataset.sampleElementCount, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                         recordsPerSampleSteps: false),
+                               what: "\(data): running \(range.count) samples for \(timesteps) steps")
+        try dataChecks.check(dataset, range: range, plan: plan, encoding: encoding)
         let traces = try traceRequest(plan: plan)
         // Profiles that cannot price this run are known now, said once, and recorded; the others go on.
         var unavailable: [String: String] = [:]
@@ -137,6 +147,7 @@ struct RunCommand: ParsableCommand {
         let elapsed = ContinuousClock.now - started
         if let failure = result.failure {
             try file.finish(result)
+            try file.commit()
             throw CommandFailure("\(failure) (the \(result.counts.sampleCount) samples completed before it are in \(out))")
         }
         try finish(result: result, plan: plan, hardware: hardware, unavailable: unavailable, file: file, elapsed: elapsed)
@@ -148,6 +159,7 @@ struct RunCommand: ParsableCommand {
         let conventions = try Pricing.conventions(result, plan: plan)
         let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
         try file.finish(result, entries: entries, conventions: conventions)
+        try file.commit()
         if json {
             for note in notes { CommandOutput.note(note) }
             print(try ReportJSON.text(ReportJSON.run(result, conventions: conventions, energy: entries)))
@@ -162,6 +174,8 @@ struct RunCommand: ParsableCommand {
             summary += "\ninterrupted: \(result.counts.sampleCount) of the planned samples completed; their counts and traces are in \(out)"
         }
         print(summary)
+        // A pipeline such as `neurocost run … && analyse.py` must not go on with partial data.
+        if result.interrupted { throw ExitCode(130) }
     }
 }
 

@@ -12,16 +12,20 @@ public final class RunResultsFile {
     public static let schemaVersion = "3"
 
     private let file: HDF5File
+    private let replacement: ReplacementFile
+    private var committed = false
     private let plan: SimulationPlan
     private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
     private var rasterSets: [Int: HDF5Dataset] = [:]
     private var potentialSets: [Int: HDF5Dataset] = [:]
 
-    /// Creates the file (replacing an existing one only when `overwrite`) and writes what is known before the run.
+    /// Starts the file under a temporary name beside `path` and writes what is known before the run;
+    /// `commit()` moves it to `path` (replacing an existing file only when `overwrite`).
     public init(path: String, overwrite: Bool, plan: SimulationPlan, provenance: RunProvenance, sampleOffset: Int,
                 plannedSamples: Int, traces: TraceRequest = TraceRequest()) throws {
         self.plan = plan
-        file = try HDF5File(path: path, mode: overwrite ? .truncate : .createNew)
+        replacement = try ReplacementFile(destination: path, overwrite: overwrite)
+        file = try HDF5File(path: replacement.temporaryPath, mode: .truncate)
         let options = plan.options
         try file.setAttribute("schema_version", string: Self.schemaVersion)
         try file.setAttribute("neurocost_version", string: provenance.neurocostVersion)
@@ -108,6 +112,11 @@ public final class RunResultsFile {
 
     /// Appends one block's traces, then records how many samples are complete and flushes.
     public func append(_ block: TraceBlock) throws {
+        // Runs on the trace writer's thread while the next block of data is read.
+        try HDF5Library.serialized { try appendUnserialized(block) }
+    }
+
+    private func appendUnserialized(_ block: TraceBlock) throws {
         for (node, columns) in spikeColumns {
             try columns.sample.append(block.spikeSamples[node] ?? [])
             try columns.step.append(block.spikeSteps[node] ?? [])
@@ -187,8 +196,21 @@ public final class RunResultsFile {
     /// The open file, for callers that add their own groups (compare's ANN and baseline energies).
     public var root: HDF5Group { file }
 
+    /// Closes the finished file and moves it into place; errors name the destination.
+    public func commit() throws {
+        // libhdf5 keeps the file open (and locked) while any of its datasets is: release them first.
+        spikeColumns = [:]
+        rasterSets = [:]
+        potentialSets = [:]
+        file.close()
+        try replacement.commit()
+        committed = true
+    }
+
+    /// Closes the file; if it was never committed, the temporary file is removed and the destination untouched.
     public func close() {
         file.close()
+        if !committed { replacement.discard() }
     }
 
     private func describe(_ dataset: HDF5Dataset, _ metric: CountMetric, normalization: String) throws {

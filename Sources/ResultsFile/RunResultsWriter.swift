@@ -15,5 +15,6 @@ public enum RunResultsWriter {
                                       sampleOffset: result.sampleRange.lowerBound, plannedSamples: result.counts.sampleCount)
         defer { file.close() }
         try file.finish(result, energy: energy, conventions: conventions, conventionEnergies: conventionEnergies)
+        try file.commit()
     }
 }

@@ -11,14 +11,24 @@ public final class SampleDataset {
     public let sampleCount: Int
     /// The shape of one sample (everything after N).
     public let sampleShape: [Int]
+    /// Elements in one sample (checked not to overflow).
+    public let sampleElementCount: Int
+    /// The stored element type of the samples (integer images are raw pixels that were never scaled).
+    public let sampleElementType: HDF5ElementType
     /// Labels, when the file has them.
     public let labels: [Int]?
 
     private let file: HDF5File
     private let samples: HDF5Dataset
 
+    /// Samples read per block by `statistics`, and the most a caller should read at once.
+    public static let rowsPerBlock = 256
+
     /// Opens `path`, preferring `spikes` over `images` when `preferSpikes` is set.
-    public init(path: String, preferSpikes: Bool = false) throws(SampleDataError) {
+    ///
+    /// Refused up front: sizes that overflow, labels or a block of samples that would take more than
+    /// `maxMemoryBytes`, non-numeric samples, and labels that are not integers.
+    public init(path: String, preferSpikes: Bool = false, maxMemoryBytes: Int = Int.max) throws(SampleDataError) {
         self.path = path
         do {
             file = try HDF5File(path: path, mode: .readOnly)
@@ -32,22 +42,30 @@ public final class SampleDataset {
         }
         samplesName = name
         do {
+            try Self.requireHardLink(name, in: file, path: path)
             samples = try file.openDataset(name)
             let shape = try samples.shape
             guard shape.count >= 1 else { throw SampleDataError(file: path, dataset: name, "expected shape (N, …), found a scalar") }
-            switch try samples.elementType {
+            sampleElementType = try samples.elementType
+            switch sampleElementType {
             case .float, .signedInteger, .unsignedInteger, .enumeration: break
             case let other: throw SampleDataError(file: path, dataset: name, "expected numbers, found \(other)")
             }
             sampleCount = shape[0]
             sampleShape = Array(shape.dropFirst())
+            guard let elements = Self.elementCount(sampleShape), elements > 0 else {
+                throw SampleDataError(file: path, dataset: name, "sample shape \(sampleShape) is empty or its size overflows")
+            }
+            sampleElementCount = elements
+            // One block of samples as Float, twice (read buffer and the copy a run keeps).
+            let (blockBytes, overflow) = elements.multipliedReportingOverflow(by: Self.rowsPerBlock * 8)
+            guard !overflow, blockBytes <= maxMemoryBytes else {
+                throw SampleDataError(file: path, dataset: name, "samples of shape \(sampleShape) are too large to read \(Self.rowsPerBlock) at a time within the memory limit (--max-memory)")
+            }
             if file.exists("labels") {
-                let labelSet = try file.openDataset("labels")
-                let labelShape = try labelSet.shape
-                guard labelShape == [sampleCount] else {
-                    throw SampleDataError(file: path, dataset: "labels", "expected shape [\(sampleCount)] to match '\(name)', found \(labelShape)")
-                }
-                labels = try labelSet.read(as: Int64.self).map { Int($0) }
+                try Self.requireHardLink("labels", in: file, path: path)
+                labels = try Self.readLabels(file.openDataset("labels"), sampleCount: sampleCount, samplesName: name, path: path,
+                                             maxMemoryBytes: maxMemoryBytes)
             } else {
                 labels = nil
             }
@@ -58,15 +76,97 @@ public final class SampleDataset {
         }
     }
 
-    /// Elements in one sample.
-    public var sampleElementCount: Int { sampleShape.reduce(1, *) }
-
     /// Samples `range`, concatenated row-major as Float.
     public func read(_ range: Range<Int>) throws(SampleDataError) -> [Float] {
         do {
-            return try samples.readRows(range, as: Float.self)
+            // Runs while a previous block's traces may be written on another thread.
+            return try HDF5Library.serialized { try samples.readRows(range, as: Float.self) }
         } catch {
             throw SampleDataError(file: path, dataset: samplesName, "cannot read samples \(range.lowerBound)..<\(range.upperBound): \(error)")
         }
     }
+
+    /// Whether the samples are stored as integers (raw pixels, or 0/1 spikes).
+    public var hasIntegerSamples: Bool {
+        switch sampleElementType {
+        case .signedInteger, .unsignedInteger, .enumeration: true
+        default: false
+        }
+    }
+
+    /// One pass over the samples in `range`, block by block: NaN and infinite values and the finite range.
+    public func statistics(_ range: Range<Int>) throws(SampleDataError) -> SampleStatistics {
+        var statistics = SampleStatistics()
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let block = start..<min(start + Self.rowsPerBlock, range.upperBound)
+            let values = try read(block)
+            for (offset, value) in values.enumerated() {
+                if value.isFinite {
+                    statistics.minimum = min(statistics.minimum ?? value, value)
+                    statistics.maximum = max(statistics.maximum ?? value, value)
+                } else {
+                    if statistics.nonFiniteCount == 0 { statistics.firstNonFiniteSample = block.lowerBound + offset / sampleElementCount }
+                    statistics.nonFiniteCount += 1
+                }
+            }
+            start = block.upperBound
+        }
+        return statistics
+    }
+
+    private static func readLabels(_ labelSet: HDF5Dataset, sampleCount: Int, samplesName: String, path: String,
+                                   maxMemoryBytes: Int) throws -> [Int] {
+        let labelShape = try labelSet.shape
+        guard labelShape == [sampleCount] else {
+            throw SampleDataError(file: path, dataset: "labels", "expected shape [\(sampleCount)] to match '\(samplesName)', found \(labelShape)")
+        }
+        guard sampleCount <= maxMemoryBytes / 16 else {
+            throw SampleDataError(file: path, dataset: "labels", "\(sampleCount) labels exceed the memory limit (--max-memory)")
+        }
+        switch try labelSet.elementType {
+        case .signedInteger, .unsignedInteger, .enumeration:
+            return try labelSet.read(as: Int64.self).map { Int(clamping: $0) }
+        case .float:
+            // Float labels are accepted only when every one is a whole number (as numpy writes class indices).
+            let values = try labelSet.read(as: Double.self)
+            if let bad = values.firstIndex(where: { !($0.rounded() == $0 && abs($0) < 1e15) }) {
+                throw SampleDataError(file: path, dataset: "labels", "labels must be integers; label \(bad) is \(values[bad])")
+            }
+            return values.map { Int($0) }
+        case let other:
+            throw SampleDataError(file: path, dataset: "labels", "expected integer class indices, found \(other)")
+        }
+    }
+
+    private static func requireHardLink(_ name: String, in file: HDF5File, path: String) throws(SampleDataError) {
+        guard let kind = try? file.linkKind(of: name) else { throw SampleDataError(file: path, dataset: name, "cannot read the link") }
+        guard kind == .hard else {
+            throw SampleDataError(file: path, dataset: name, "is \(kind.description); a data file holds plain datasets")
+        }
+    }
+
+    private static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+}
+
+/// What one pass over a data file's samples found.
+public struct SampleStatistics: Sendable, Equatable {
+    /// NaN and infinite values.
+    public var nonFiniteCount = 0
+    /// The first sample holding one.
+    public var firstNonFiniteSample: Int?
+    /// The smallest and largest finite values (nil when there are none).
+    public var minimum: Float?
+    public var maximum: Float?
+
+    public init() {}
 }

@@ -29,6 +29,9 @@ public enum ThresholdComparison: String, Sendable, CaseIterable, Codable {
 
 /// The choices a run depends on; `docs/execution-model.md` defines each.
 public struct SimulationOptions: Sendable, Equatable {
+    /// The most time steps a run may have: per-step tables grow with T, and no spiking benchmark needs more.
+    public static let maxTimesteps = 1_000_000
+
     public var timesteps: Int
     public var encoding: InputEncoding
     public var reset: ResetMode

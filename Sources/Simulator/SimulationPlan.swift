@@ -101,7 +101,9 @@ public struct SimulationPlan: Sendable {
     }
 
     init(network: Network, options: SimulationOptions, annView: Bool) throws(SimulationError) {
-        guard options.timesteps >= 1 else { throw SimulationError("timesteps must be at least 1, got \(options.timesteps)") }
+        guard (1...SimulationOptions.maxTimesteps).contains(options.timesteps) else {
+            throw SimulationError("timesteps must be in 1...\(SimulationOptions.maxTimesteps), got \(options.timesteps)")
+        }
         guard options.dt > 0, options.dt.isFinite else { throw SimulationError("dt must be a positive number of seconds, got \(options.dt)") }
         let inputs = network.inputIndices
         guard inputs.count == 1 else {

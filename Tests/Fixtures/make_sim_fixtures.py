@@ -499,6 +499,31 @@ def case_delay_lines():
                      "analog value delayed 2 steps"}
 
 
+def case_conv1d_direct():
+    rng = np.random.default_rng(217)
+    n = 8
+    nodes = {
+        "input": nir.Input(input_type=np.array([2, 16])),
+        "conv1": nir.Conv1d(input_shape=16, weight=dyadic(rng, (8, 2, 3), -1, 1.5, zero_fraction=0.1),
+                            stride=1, padding=1, dilation=1, groups=1, bias=dyadic(rng, 8, -0.25, 0.25)),  # -> [8,16]
+        "if1": if_node((8, 16), threshold=1.0),
+        "conv2": nir.Conv1d(input_shape=16, weight=dyadic(rng, (8, 8, 3), -1.5, 2, zero_fraction=0.85),
+                            stride=1, padding=2, dilation=2, groups=1, bias=np.zeros(8, dtype=F32)),   # -> [8,16]
+        "if2": if_node((8, 16), threshold=1.5),
+        "conv3": nir.Conv1d(input_shape=None, weight=dyadic(rng, (6, 4, 5), -1, 1.5, zero_fraction=0.3),
+                            stride=3, padding=0, dilation=1, groups=2, bias=np.zeros(6, dtype=F32)),   # -> [6,4]
+        "if3": if_node((6, 4), threshold=2.0),
+        "flatten": flatten_node((6, 4)),
+        "fc": nir.Affine(weight=dyadic(rng, (5, 24), -1, 1, zero_fraction=0.5), bias=np.zeros(5, dtype=F32)),
+        "output": nir.Output(output_type=np.array([5])),
+    }
+    return {"graph": nir.NIRGraph(nodes=nodes, edges=chain(list(nodes))),
+            "images": dyadic(rng, (n, 2, 16), 0, 1, step=1 / 4), "labels": labels_for(rng, n, 5),
+            "options": options(), "exact": True,
+            "about": "Conv1d: dense stride 1 with bias, sparse (85%) with dilation 2 and padding 2, grouped stride 3 "
+                     "with a 5-tap kernel; activations (C, L)"}
+
+
 CASES = {
     "mlp_dense_direct": case_mlp_dense_direct,
     "mlp_sparse90_direct": case_mlp_sparse90_direct,
@@ -516,6 +541,7 @@ CASES = {
     "affine_readout_mlp": case_affine_readout_mlp,
     "recurrent_mixed_input": case_recurrent_mixed_input,
     "delay_lines": case_delay_lines,
+    "conv1d_direct": case_conv1d_direct,
 }
 
 

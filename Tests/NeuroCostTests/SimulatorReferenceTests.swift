@@ -11,6 +11,15 @@ enum SimulationFixtures {
     static func file(_ name: String) throws -> String {
         try directory.get().appendingPathComponent(name).path
     }
+
+    /// A case's `.sim.json`, numbers parsed exactly.
+    static func exactJSON(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONDecoder().decode(ExactJSON.self, from: data).foundationValue as? [String: Any] else {
+            throw FixtureError(description: "\(path) is not a JSON object")
+        }
+        return object
+    }
 }
 
 /// The event-driven engine against the clock-driven numpy reference, count for count.
@@ -18,7 +27,7 @@ enum SimulationFixtures {
     static let exactCases = ["mlp_dense_direct", "mlp_sparse90_direct", "cnn_pools_direct", "cnn_overlap_pool", "cnn_sparse_direct", "cnn_dense_spikes_direct",
                              "residual_direct",
                              "lif_value_reset_ge", "cubalif_direct", "poisson_mlp", "spikes_encoding_cnn", "recurrent_lif",
-                             "affine_readout_mlp", "recurrent_mixed_input", "delay_lines"]
+                             "affine_readout_mlp", "recurrent_mixed_input", "delay_lines", "conv1d_direct"]
 
     struct Comparison {
         var compared = 0
@@ -208,10 +217,6 @@ enum SimulationFixtures {
     }
 
     private func exactJSON(_ path: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let object = try JSONDecoder().decode(ExactJSON.self, from: data).foundationValue as? [String: Any] else {
-            throw FixtureError(description: "\(path) is not a JSON object")
-        }
-        return object
+        try SimulationFixtures.exactJSON(path)
     }
 }

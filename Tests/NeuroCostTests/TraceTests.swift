@@ -123,11 +123,14 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // A block of 8 samples takes well under a second; the whole run about half a minute in a debug build.
-        Thread.sleep(forTimeInterval: 3)
+        // Interrupt once blocks are being flushed: the partial file beside --out has grown twice (no fixed wait).
+        let partial = URL(fileURLWithPath: out).deletingLastPathComponent()
+            .appendingPathComponent(".interrupted.h5.partial-\(process.processIdentifier)").path
+        try PartialFileWatcher.waitForGrowth(of: partial, times: 2, process: process)
         process.interrupt()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(process.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: partial), "the finished file was moved into place")
         let check = """
             import sys, h5py, numpy as np
             f = h5py.File(sys.argv[1], "r")
@@ -168,5 +171,24 @@ import Testing
         #expect(completed == 24)  // blocks of 8 samples: 0..<24 finished before the block holding sample 30
         #expect(try written.openDataset("counts/per_sample/spikes").shape == [24, 3])
         #expect(try written.stringAttribute("failure").contains("sample 30"))
+    }
+}
+
+/// Waits, by polling, until a file another process writes has changed size a number of times.
+enum PartialFileWatcher {
+    static func waitForGrowth(of path: String, times: Int, process: Process, timeout: Duration = .seconds(120)) throws {
+        let deadline = ContinuousClock.now + timeout
+        var lastSize: Int = 0
+        var changes = 0
+        while changes < times {
+            guard process.isRunning else { throw FixtureError(description: "the run ended before \(path) grew \(times) times") }
+            guard ContinuousClock.now < deadline else { throw FixtureError(description: "\(path) did not grow within \(timeout)") }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if size != lastSize {
+                lastSize = size
+                changes += 1
+            }
+            usleep(5_000)
+        }
     }
 }

@@ -1,0 +1,48 @@
+import NetworkModel
+
+/// How the NIR reader treats fields it does not know and how much memory the network's parameters may take.
+public struct NIRReadOptions: Sendable {
+    /// Read a node whose group holds a field this NeuroCost does not know (one a newer NIR version might add),
+    /// skipping that field and listing it in `NIRDocument.ignoredFields`, instead of refusing the file.
+    public var ignoreUnknownFields: Bool
+    /// The most the parameter tensors may take once read; a file declaring more is refused before reading.
+    public var maxMemoryBytes: Int
+
+    /// Nested sub-graphs deeper than this are refused (real networks nest two or three levels).
+    public static let maxGraphDepth = 32
+    /// Integer fields (shapes, strides, padding, dilation, kernel sizes, groups, dims) must lie within ±this.
+    public static let maxIntegerMagnitude = Int(Int32.max)
+    /// Integer fields hold at most this many values (they are shapes or per-axis settings).
+    public static let maxIntegerCount = 16
+
+    public init(ignoreUnknownFields: Bool = false, maxMemoryBytes: Int = MemoryLimit.defaultBytes) {
+        self.ignoreUnknownFields = ignoreUnknownFields
+        self.maxMemoryBytes = maxMemoryBytes
+    }
+}
+
+/// A field the reader skipped under `NIRReadOptions.ignoreUnknownFields`.
+public struct IgnoredField: Sendable, Equatable, CustomStringConvertible {
+    public let node: String
+    public let field: String
+
+    public init(node: String, field: String) {
+        self.node = node
+        self.field = field
+    }
+
+    public var description: String { "node '\(node)': field '\(field)'" }
+}
+
+/// State shared by every node reader of one file: the options, what was skipped, and the memory committed so far.
+final class NIRReadSession {
+    let file: String
+    let options: NIRReadOptions
+    var ignoredFields: [IgnoredField] = []
+    var committedBytes = 0
+
+    init(file: String, options: NIRReadOptions) {
+        self.file = file
+        self.options = options
+    }
+}
