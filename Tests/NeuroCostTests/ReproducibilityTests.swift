@@ -33,11 +33,11 @@ import Testing
         sys.exit(1 if differences else 0)
         """
 
-    /// Energy totals are summed in hash order today, so /energy differs between runs in its last bits; making
-    /// them deterministic belongs to the pricing work (issue 14), which will drop this exclusion.
-    static let excluded = "energy"
+    /// Nothing is excluded: energy totals are summed in a fixed order (the pricing module), so /energy is
+    /// byte-identical too.
+    static let excluded = ""
 
-    @Test("runs with 1 and 2 threads, and a repeat, write identical counts, predictions, traces and attributes")
+    @Test("runs with 1 and 2 threads, and a repeat, write identical counts, predictions, traces, energy and attributes")
     func identicalAcrossThreadCounts() throws {
         let folder = try Fixtures.scratchDirectory()
         var outputs: [String] = []
