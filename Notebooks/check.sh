@@ -14,3 +14,8 @@ trap 'rm -rf "$work"' EXIT
 "$cli" run Datasets/networks/digits-snn-sparse90.nir --profile horowitz-45nm-fp32 --limit 100 --out "$work/sparse.h5" --quiet >/dev/null
 python3 Notebooks/run_notebooks.py --run "$work/run.h5" --compare "$work/compare.h5" --dense "$work/dense.h5" \
     --sparse "$work/sparse.h5" --out-dir "$work/executed" --check-clean
+
+# The Python package (Python/): its tests and doctests, on results the CLI writes now. Tests the working tree's
+# source, whatever is installed. pytest exits 5 when it collects nothing, which fails this script too.
+NEUROCOST_CLI="$PWD/$cli" PYTHONPATH="$PWD/Python/src${PYTHONPATH:+:$PYTHONPATH}" \
+    python3 -m pytest -q -p no:cacheprovider Python
