@@ -202,3 +202,13 @@ public final class RunResultsFile {
         return [max(1, min(rows, 65_536 / columns)), columns]
     }
 }
+
+extension RunResultsFile {
+    /// Records which part of a sharded run this file holds (`shard_index`, `shard_count`; 0 and 1 for a whole run)
+    /// and the data file's SHA-256 (`data_sha256`), so that a merge can refuse shards of different data.
+    public func recordShard(index: Int, count: Int, dataSHA256: String) throws {
+        try file.setAttribute("shard_index", Int64(index))
+        try file.setAttribute("shard_count", Int64(count))
+        try file.setAttribute("data_sha256", string: dataSHA256)
+    }
+}
