@@ -5,6 +5,7 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
+import xarray
 
 import neurocost
 from neurocost.merge import MergeError, merge
@@ -21,7 +22,8 @@ def _integer_datasets(path: str) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     with h5py.File(path) as f:
         def visit(name: str, item: object) -> None:
-            if isinstance(item, h5py.Dataset) and item.dtype.kind in "iu" and not name.startswith("energy"):
+            if (isinstance(item, h5py.Dataset) and item.dtype.kind in "iu" and not name.startswith("energy")
+                    and not neurocost.scales.is_scale(item)):
                 out[name] = item[...]
         f.visititems(visit)
     return out
@@ -72,6 +74,9 @@ def test_merged_equals_single_run(shards_and_single, cli):
         for name in ("seed_eq12/accumulates", "neurobench/effective_acs"):
             np.testing.assert_array_equal(b[f"conventions/{name}"][...], a[f"conventions/{name}"][...])
         assert int(b.attrs["sample_offset"]) == 10 and int(b.attrs["samples"]) == 23
+    counts = xarray.open_dataset(merged, group="counts", engine="h5netcdf")
+    assert counts["synops"].dims == ("timestep", "layer") and list(counts["layer"].values) == neurocost.open(single).layers
+    counts.close()
     one, many = neurocost.open(single), neurocost.open(merged)
     node = one.traced_nodes[0]
     for sample in (10, 21, 32):

@@ -7,7 +7,8 @@ True
 """
 
 from .results import Results, ResultsFileError, open
+from .scales import add_dimension_scales
 from .traces import TraceError
 
-__all__ = ["Results", "ResultsFileError", "TraceError", "open"]
+__all__ = ["Results", "ResultsFileError", "TraceError", "add_dimension_scales", "open"]
 __version__ = "0.1.0"

@@ -32,6 +32,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .scales import add_dimension_scales, is_scale
+
 __all__ = ["MergeError", "merge", "main"]
 
 #: Root attributes every shard must share.
@@ -60,7 +62,7 @@ def _attr(f: h5py.File | h5py.Group, name: str) -> object:
 
 
 def _datasets(group: h5py.Group) -> list[str]:
-    return sorted(k for k, v in group.items() if isinstance(v, h5py.Dataset))
+    return sorted(k for k, v in group.items() if isinstance(v, h5py.Dataset) and not is_scale(v))
 
 
 def _check(shards: list[_Shard], allow_gaps: bool) -> None:
@@ -267,6 +269,7 @@ def merge(out: str | os.PathLike[str], shards: Sequence[str | os.PathLike[str]],
             f.close()
     try:
         _reprice(partial, found[0].path, binary, network, price_arguments)
+        add_dimension_scales(partial)
     except BaseException:
         os.remove(partial)
         raise

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .scales import is_scale
 from .traces import SpikeTrace
 
 __all__ = ["Results", "ResultsFileError", "open"]
@@ -104,7 +105,7 @@ class Results:
     def _count_group(self, f: h5py.File, group: str, dims: tuple[str, ...], coords: dict[str, Any]) -> xr.Dataset:
         variables = {}
         for name, item in f[group].items():
-            if isinstance(item, h5py.Dataset):
+            if isinstance(item, h5py.Dataset) and not is_scale(item):
                 attrs = {key: _text(value) for key, value in item.attrs.items()
                          if key in ("units", "normalization")}
                 variables[name] = xr.DataArray(item[...], dims=dims, attrs=attrs)
@@ -237,7 +238,7 @@ class Results:
             for name, group in f["conventions"].items():
                 variables = {key: xr.DataArray(item[...], dims=("sample", "layer"),
                                                attrs={k: _text(v) for k, v in item.attrs.items()})
-                             for key, item in group.items() if isinstance(item, h5py.Dataset)}
+                             for key, item in group.items() if isinstance(item, h5py.Dataset) and not is_scale(item)}
                 out[name] = xr.Dataset(variables, coords=coords,
                                        attrs={k: _text(v) for k, v in group.attrs.items()})
         return out
