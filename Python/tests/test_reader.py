@@ -111,3 +111,14 @@ def test_errors_name_the_problem(run_path, events_path, tmp_path):
     (tmp_path / "text.h5").write_text("no")
     with pytest.raises(neurocost.ResultsFileError, match="cannot be opened"):
         neurocost.open(tmp_path / "text.h5")
+
+
+def test_sample_start_indexes_each_samples_events(events_path):
+    r = neurocost.open(events_path)
+    with h5py.File(events_path) as f:
+        for node in r.traced_nodes:
+            group = f[f"traces/spikes/{node}"]
+            start = group["sample_start"][...]
+            sample = group["sample"][...]
+            assert len(start) == len(r.samples) + 1 and start[-1] == len(sample)
+            np.testing.assert_array_equal(start, np.searchsorted(sample, np.arange(len(r.samples) + 1)))

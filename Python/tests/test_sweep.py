@@ -103,3 +103,26 @@ def test_ray_two_node_sweep_equals_single_runs(sweep_file, tmp_path, single_runs
         ray.shutdown()
         cluster.shutdown()
     _check_against_single_runs(table, single_runs)
+
+
+def test_slurm_scripts_run_shards_by_array_index(sweep_file, tmp_path):
+    import subprocess
+    import sys
+
+    from neurocost.sweep import SweepError, Shard, load_sweep, plan, write_slurm
+
+    units = _in_repo(lambda: plan(load_sweep(sweep_file)))
+    shards = [Shard(u, i, str(tmp_path / f"shard-{i}.h5"), str(cli_path())) for u in units for i in range(u.shards)]
+    array, merge_script = write_slurm(shards, tmp_path, str(sweep_file), str(cli_path()), submit=False)
+    text = array.read_text()
+    assert "#SBATCH --array=0-2" in text and "HDF5_USE_FILE_LOCKING=FALSE" in text
+    assert "afterok" not in text and "--backend local" in merge_script.read_text()
+    # what array task 1 runs
+    done = subprocess.run([sys.executable, "-m", "neurocost.sweep", "--run-shard-line", "1", str(tmp_path / "slurm/shards.txt")],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "Python/src")})
+    assert done.returncode == 0, done.stderr
+    with h5py.File(tmp_path / "shard-1.h5") as f:
+        assert (int(f.attrs["shard_index"]), int(f.attrs["shard_count"])) == (1, 3)
+    if not __import__("shutil").which("sbatch"):
+        with pytest.raises(SweepError, match="no sbatch on PATH"):
+            write_slurm(shards, tmp_path, str(sweep_file), str(cli_path()), submit=True)

@@ -15,6 +15,8 @@ public final class RunResultsFile {
     private let plan: SimulationPlan
     private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
     private var rasterSets: [Int: HDF5Dataset] = [:]
+    /// Per traced node (events): the first row of each appended sample, then the rows so far (`sample_start`).
+    private var spikeSampleStarts: [Int: [Int64]] = [:]
     private var potentialSets: [Int: HDF5Dataset] = [:]
 
     /// Creates the file (replacing an existing one only when `overwrite`) and writes what is known before the run.
@@ -109,7 +111,17 @@ public final class RunResultsFile {
     /// Appends one block's traces, then records how many samples are complete and flushes.
     public func append(_ block: TraceBlock) throws {
         for (node, columns) in spikeColumns {
-            try columns.sample.append(block.spikeSamples[node] ?? [])
+            let samples = block.spikeSamples[node] ?? []
+            var starts = spikeSampleStarts[node] ?? [0]
+            let before = starts.removeLast()
+            var row = 0
+            for sample in block.samples {  // rows are sorted by sample: one pass finds each sample's first row
+                while row < samples.count && Int(samples[row]) < sample { row += 1 }
+                starts.append(before + Int64(row))
+            }
+            starts.append(before + Int64(samples.count))
+            spikeSampleStarts[node] = starts
+            try columns.sample.append(samples)
             try columns.step.append(block.spikeSteps[node] ?? [])
             try columns.neuron.append(block.spikeNeurons[node] ?? [])
         }
@@ -132,6 +144,7 @@ public final class RunResultsFile {
         try file.setAttribute("completed_samples", Int64(counts.sampleCount))
         try file.setAttribute("interrupted", Int64(result.interrupted || result.failure != nil ? 1 : 0))
         if let failure = result.failure { try file.setAttribute("failure", string: failure) }
+        try writeSampleStarts(samples: counts.sampleCount)
 
         let countsGroup = try file.createGroup("counts")
         let perSampleGroup = try countsGroup.createGroup("per_sample")
@@ -204,6 +217,19 @@ public final class RunResultsFile {
 }
 
 extension RunResultsFile {
+    /// Writes `/traces/spikes/<node>/sample_start` (N + 1): sample i's events are rows `[start[i], start[i + 1])`,
+    /// so that a reader finds one sample's spikes without scanning the `sample` column.
+    func writeSampleStarts(samples: Int) throws {
+        for (node, starts) in spikeSampleStarts {
+            var index = Array(starts.prefix(samples))
+            index.append(starts.last ?? 0)
+            while index.count < samples + 1 { index.append(starts.last ?? 0) }
+            let group = try file.openGroup("traces/spikes/\(plan.network.nodes[node].name)")
+            let dataset = try group.writeDataset("sample_start", index, shape: [index.count])
+            try dataset.setAttribute("units", string: "row: sample i's events are rows sample_start[i] ..< sample_start[i + 1]")
+        }
+    }
+
     /// Records which part of a sharded run this file holds (`shard_index`, `shard_count`; 0 and 1 for a whole run)
     /// and the data file's SHA-256 (`data_sha256`), so that a merge can refuse shards of different data.
     public func recordShard(index: Int, count: Int, dataSHA256: String) throws {

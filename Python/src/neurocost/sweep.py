@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -281,6 +282,9 @@ def write_slurm(shards: list[Shard], out: Path, sweep_file: str, cli: str, submi
     merge_script = directory / "merge.sbatch"
     merge_script.write_text(SLURM_MERGE.format(out=out, python=python, sweep=shlex.quote(str(Path(sweep_file).resolve())), cli=shlex.quote(cli)))
     if submit:
+        if shutil.which("sbatch") is None:
+            raise SweepError(f"no sbatch on PATH: the scripts are in {directory}; submit shards.sbatch, then merge.sbatch "
+                             f"with --dependency=afterok:<its job id>")
         job = subprocess.run(["sbatch", "--parsable", str(array)], capture_output=True, text=True, check=True).stdout.strip().split(";")[0]
         subprocess.run(["sbatch", f"--dependency=afterok:{job}", str(merge_script)], check=True)
     return [array, merge_script]
