@@ -116,3 +116,21 @@ def test_shard_and_thread_arguments_are_checked(tmp_path):
     bad = run(env={**os.environ, "NEUROCOST_THREADS": "0"})
     assert bad.returncode != 0 and "NEUROCOST_THREADS" in bad.stderr
     assert run(env={**os.environ, "NEUROCOST_THREADS": "1"}).returncode == 0
+
+
+def test_cli_merge_subcommand_gives_the_same_file(shards_and_single):
+    import subprocess
+
+    from conftest import cli_path
+
+    single, shards, directory = shards_and_single
+    out = directory / "cli-merged.h5"
+    done = subprocess.run([str(cli_path()), "merge", str(out), *shards, "--network", NETWORK, "--force"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    expected, got = _integer_datasets(single), _integer_datasets(str(out))
+    for name, values in expected.items():
+        np.testing.assert_array_equal(got[name], values, err_msg=name)
+    refused = subprocess.run([str(cli_path()), "merge", str(directory / "x.h5"), shards[0], shards[2], "--network", NETWORK],
+                             cwd=REPO, capture_output=True, text=True)
+    assert refused.returncode == 2 and "are in no shard" in refused.stderr

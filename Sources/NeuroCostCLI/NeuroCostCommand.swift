@@ -7,7 +7,7 @@ struct NeuroCostCommand: ParsableCommand {
         abstract: "What a spiking neural network really costs on hardware.",
         discussion: "Reads networks in NIR (HDF5) and counts what they do: neurons, weights, exact synaptic fan-out, dense MACs, storage.",
         version: NeuroCostVersion.string,
-        subcommands: [InspectCommand.self, RunCommand.self, ConvertCommand.self, CompareCommand.self, PriceCommand.self, ProfilesCommand.self]
+        subcommands: [InspectCommand.self, RunCommand.self, ConvertCommand.self, CompareCommand.self, PriceCommand.self, MergeCommand.self, ProfilesCommand.self]
     )
 }
 
