@@ -134,3 +134,19 @@ def test_cli_merge_subcommand_gives_the_same_file(shards_and_single):
     refused = subprocess.run([str(cli_path()), "merge", str(directory / "x.h5"), shards[0], shards[2], "--network", NETWORK],
                              cwd=REPO, capture_output=True, text=True)
     assert refused.returncode == 2 and "are in no shard" in refused.stderr
+
+
+def test_neuromorphic_energy_with_router_hops_merges_exactly(cli, tmp_path):
+    """loihi maps neurons to cores weighted by each neuron's spikes: summed per-neuron counts re-price exactly."""
+    run = ("run", "--encoding", "poisson", "--profile", "loihi", "--limit", "40", "--quiet")
+    cli(*run, "--out", str(tmp_path / "all.h5"))
+    parts = [str(tmp_path / f"p{i}.h5") for i in range(3)]
+    for i, path in enumerate(parts):
+        cli(*run, "--shard", f"{i}/3", "--out", path)
+    merged = merge(tmp_path / "merged.h5", parts, network=NETWORK)
+    with h5py.File(tmp_path / "all.h5") as a, h5py.File(merged) as b:
+        group = "energy/loihi"
+        assert a[group].attrs["total_picojoules"] == b[group].attrs["total_picojoules"]
+        for name in ("by_layer_picojoules", "per_sample_by_component_picojoules"):
+            np.testing.assert_array_equal(b[f"{group}/{name}"][...], a[f"{group}/{name}"][...])
+        np.testing.assert_array_equal(b["counts/spikes_per_neuron/if1"][...], a["counts/spikes_per_neuron/if1"][...])

@@ -226,8 +226,8 @@ def local_executor(jobs: int) -> Executor:
     return execute
 
 
-def ray_executor(address: str | None) -> Executor:
-    """Shards as Ray tasks (one CPU each) on the cluster at `address` (or `RAY_ADDRESS`), else a local one."""
+def ray_executor(address: str | None, threads: int = 1) -> Executor:
+    """Shards as Ray tasks (`threads` CPUs each, as many threads as the shard runs) on the cluster at `address` (or `RAY_ADDRESS`), else a local one."""
     # Ray's token authentication (the default in recent versions) stops a second node joining an unauthenticated
     # head; say which mode is meant rather than inherit a version's default.
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -235,7 +235,7 @@ def ray_executor(address: str | None) -> Executor:
 
     if not ray.is_initialized():
         ray.init(address=address or os.environ.get("RAY_ADDRESS"), log_to_driver=False)
-    remote = ray.remote(num_cpus=1, max_retries=2)(run_shard)
+    remote = ray.remote(num_cpus=threads, max_retries=2)(run_shard)
 
     def execute(shards: list[Shard], progress: Callable[[int], None]) -> list[str]:
         pending = [remote.remote(s) for s in shards]
@@ -310,7 +310,7 @@ def sweep(sweep_file: str, out: str | os.PathLike[str], *, backend: str = "local
         if not quiet:
             print(f"\rshards done {done}/{len(shards)}  ({time.monotonic() - started:.1f} s)", end="", file=sys.stderr, flush=True)
 
-    executor = {"local": lambda: local_executor(jobs or os.cpu_count() or 1), "ray": lambda: ray_executor(address)}
+    executor = {"local": lambda: local_executor(jobs or os.cpu_count() or 1), "ray": lambda: ray_executor(address, threads)}
     if backend not in executor:
         raise SweepError(f"--backend {backend}: one of local, ray, slurm")
     executor[backend]()(shards, progress)
