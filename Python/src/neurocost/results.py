@@ -83,6 +83,16 @@ class Results:
             return _strings(f["layers/names"])
 
     @property
+    def layer_kinds(self) -> list[str]:
+        """Each layer's NIR node type (`Conv2d`, `IF`, `Affine` …), in the order of `layers`.
+
+        >>> neurocost.open(run_path).layer_kinds[:2]
+        ['Conv2d', 'IF']
+        """
+        with self._file() as f:
+            return _strings(f["layers/kinds"])
+
+    @property
     def samples(self) -> np.ndarray:
         """The data file's index of every sample in the file: the `sample` coordinate.
 
