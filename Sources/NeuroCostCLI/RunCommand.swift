@@ -49,6 +49,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Skip this many samples first.")
     var offset = 0
 
+    @Option(help: "Run only part I of K (0-based) of the samples --offset/--limit select: balanced, sizes differ by at most one; recorded in the file (shard_index, shard_count) for `merge`.")
+    var shard: SampleShard?
+
     @Option(name: [.customLong("profile"), .customLong("profiles")],
             help: "Price the run under these hardware profiles (bundled names or YAML/JSON files); repeatable, or comma-separated. Default: \(RunCommand.defaultProfile).")
     var profiles: [String] = []
@@ -116,7 +119,12 @@ struct RunCommand: ParsableCommand {
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }
-        let range = offset..<(offset + min(dataset.sampleCount - offset, limit ?? dataset.sampleCount))
+        let selected = offset..<(offset + min(dataset.sampleCount - offset, limit ?? dataset.sampleCount))
+        let range = shard?.part(of: selected) ?? selected
+        if let shard, range.isEmpty {
+            throw CommandFailure("--shard \(shard.index)/\(shard.count): no samples (only \(selected.count) selected)")
+        }
+        let threads = try ThreadLimit.resolve(self.threads)
         try SimulationRunner.validate(dataset: dataset, plan: plan)
         try safety.requireFits(MemoryEstimate.simulation(network: document.network, timesteps: timesteps, samples: range.count,
                                                          sampleElements: dataset.sampleElementCount, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -133,9 +141,10 @@ struct RunCommand: ParsableCommand {
             }
         }
         let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
-        let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: offset,
+        let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: range.lowerBound,
                                       plannedSamples: range.count, traces: traces)
         defer { file.close() }
+        try file.recordShard(index: shard?.index ?? 0, count: shard?.count ?? 1, dataSHA256: try RunProvenance.sha256(ofFile: data))
         let progress = ProgressDisplay(total: range.count, enabled: !quiet && !json)
         let started = ContinuousClock.now
         InterruptFlag.install()

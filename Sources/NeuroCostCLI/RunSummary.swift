@@ -39,8 +39,9 @@ enum RunSummary {
             lines.append("")
         }
         if let accuracy = result.accuracyByTimestep {
-            let shown = accuracy.enumerated().map { "t=\($0.offset + 1): " + String(format: "%.2f%%", 100 * $0.element) }
-            lines.append("accuracy by timestep: " + shown.joined(separator: "  "))
+            // Numbered by steps simulated (1…T), as the Python package's `accuracy`; the file's index is steps − 1.
+            let shown = accuracy.enumerated().map { "\($0.offset + 1): " + String(format: "%.2f%%", 100 * $0.element) }
+            lines.append("accuracy after steps simulated: " + shown.joined(separator: "  "))
         }
         lines.append(String(format: "simulated in %.2f s (%.1f samples/s, %.3g synops/s)", seconds,
                             Double(counts.sampleCount) / max(seconds, 1e-9), Double(counts.total(.synops)) / max(seconds, 1e-9))

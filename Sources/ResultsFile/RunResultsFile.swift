@@ -17,6 +17,8 @@ public final class RunResultsFile {
     private let plan: SimulationPlan
     private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
     private var rasterSets: [Int: HDF5Dataset] = [:]
+    /// Per traced node (events): the first row of each appended sample, then the rows so far (`sample_start`).
+    private var spikeSampleStarts: [Int: [Int64]] = [:]
     private var potentialSets: [Int: HDF5Dataset] = [:]
 
     /// Starts the file under a temporary name beside `path` and writes what is known before the run;
@@ -118,7 +120,17 @@ public final class RunResultsFile {
 
     private func appendUnserialized(_ block: TraceBlock) throws {
         for (node, columns) in spikeColumns {
-            try columns.sample.append(block.spikeSamples[node] ?? [])
+            let samples = block.spikeSamples[node] ?? []
+            var starts = spikeSampleStarts[node] ?? [0]
+            let before = starts.removeLast()
+            var row = 0
+            for sample in block.samples {  // rows are sorted by sample: one pass finds each sample's first row
+                while row < samples.count && Int(samples[row]) < sample { row += 1 }
+                starts.append(before + Int64(row))
+            }
+            starts.append(before + Int64(samples.count))
+            spikeSampleStarts[node] = starts
+            try columns.sample.append(samples)
             try columns.step.append(block.spikeSteps[node] ?? [])
             try columns.neuron.append(block.spikeNeurons[node] ?? [])
         }
@@ -141,6 +153,7 @@ public final class RunResultsFile {
         try file.setAttribute("completed_samples", Int64(counts.sampleCount))
         try file.setAttribute("interrupted", Int64(result.interrupted || result.failure != nil ? 1 : 0))
         if let failure = result.failure { try file.setAttribute("failure", string: failure) }
+        try writeSampleStarts(samples: counts.sampleCount)
 
         let countsGroup = try file.createGroup("counts")
         let perSampleGroup = try countsGroup.createGroup("per_sample")
@@ -222,5 +235,28 @@ public final class RunResultsFile {
     private func chunkRows(_ rows: Int, _ columns: Int) -> [Int]? {
         guard rows > 0, columns > 0 else { return nil }
         return [max(1, min(rows, 65_536 / columns)), columns]
+    }
+}
+
+extension RunResultsFile {
+    /// Writes `/traces/spikes/<node>/sample_start` (N + 1): sample i's events are rows `[start[i], start[i + 1])`,
+    /// so that a reader finds one sample's spikes without scanning the `sample` column.
+    func writeSampleStarts(samples: Int) throws {
+        for (node, starts) in spikeSampleStarts {
+            var index = Array(starts.prefix(samples))
+            index.append(starts.last ?? 0)
+            while index.count < samples + 1 { index.append(starts.last ?? 0) }
+            let group = try file.openGroup("traces/spikes/\(plan.network.nodes[node].name)")
+            let dataset = try group.writeDataset("sample_start", index, shape: [index.count])
+            try dataset.setAttribute("units", string: "row: sample i's events are rows sample_start[i] ..< sample_start[i + 1]")
+        }
+    }
+
+    /// Records which part of a sharded run this file holds (`shard_index`, `shard_count`; 0 and 1 for a whole run)
+    /// and the data file's SHA-256 (`data_sha256`), so that a merge can refuse shards of different data.
+    public func recordShard(index: Int, count: Int, dataSHA256: String) throws {
+        try file.setAttribute("shard_index", Int64(index))
+        try file.setAttribute("shard_count", Int64(count))
+        try file.setAttribute("data_sha256", string: dataSHA256)
     }
 }

@@ -54,7 +54,7 @@ import Testing
         let first = try neurocost("run", ResultsFileTests.network, "--data", data, "--out", out, "--timesteps", "4", "--quiet")
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardOutput.contains("synops [/sample]"))
-        #expect(first.standardOutput.contains("accuracy by timestep"))
+        #expect(first.standardOutput.contains("accuracy after steps simulated: 1: "))
         let written = try Data(contentsOf: URL(fileURLWithPath: out))
 
         let refused = try neurocost("run", ResultsFileTests.network, "--data", data, "--out", out, "--quiet")
