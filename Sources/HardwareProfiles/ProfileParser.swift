@@ -7,7 +7,7 @@ enum ProfileParser {
     static let schema = "neurocost-profile/1"
 
     static let topLevelKeys = ["schema", "name", "description", "kind", "technology", "precision", "energy", "memory",
-                               "cores", "static_power_w", "time_per_step_s", "sources"]
+                               "cores", "static_power_w", "time_per_step_s", "timing", "sources"]
     static let constantKeys = ["pJ", "scope", "evidence", "source", "note"]
     static let quantityKeys = ["value", "scope", "evidence", "source", "note"]
     static let technologyKeys = ["process_nm", "supply_v", "note"]
@@ -109,13 +109,23 @@ enum ProfileParser {
 
         let staticPower = try top.optional("static_power_w").map { (node) throws(ProfileError) in try quantity(node) }
         let timePerStep = try top.optional("time_per_step_s").map { (node) throws(ProfileError) in try quantity(node) }
+        var timing = TimingConstants()
+        if let timingNode = top.optional("timing") {
+            let entries = try timingNode.mapping(allowed: TimingConstants.keys)
+            func read(_ key: String) throws(ProfileError) -> ProfileQuantity? {
+                try entries.optional(key).map { (node) throws(ProfileError) in try quantity(node) }
+            }
+            timing = TimingConstants(synop: try read("synop_s"), neuronUpdateActive: try read("neuron_update_active_s"),
+                                     neuronUpdateIdle: try read("neuron_update_idle_s"), spikeSent: try read("spike_sent_s"),
+                                     barrier: try read("barrier_s"), minStep: try read("min_step_s"))
+        }
         let sources = try top.required("sources").stringList()
 
         return HardwareProfile(
             name: name, description: description, kind: kind, processNanometers: processNanometers, supplyVolts: supplyVolts,
             weightPrecision: weights, activationPrecision: activations, statePrecision: state,
             energy: energy, energyKeys: energyMapping.keys, memoryLevels: levels, dram: dram, cores: cores?.limits,
-            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep,
+            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep, timing: timing,
             technologyNote: technologyNote, precisionNote: precisionNote, coresNote: cores?.note,
             sources: sources, file: file)
     }
