@@ -16,7 +16,8 @@ enum ProfileParser {
     static let levelKeys = ["name", "capacity_bytes", "access_bits", "read", "write"]
     static let dramKeys = ["name", "access_bits", "read", "write"]
     static let coreKeys = ["count", "neurons_per_core", "synaptic_memory_bytes_per_core", "fan_in_per_neuron",
-                           "fan_out_per_neuron", "mesh", "cores_per_chip", "note"]
+                           "fan_out_per_neuron", "mesh", "cores_per_chip", "input_axons_per_core", "output_axons_per_core",
+                           "destination_cores_per_neuron", "weight_values_per_neuron", "note"]
     static let meshKeys = ["columns", "rows"]
 
     /// Parses `text`; `file` names the document in errors (and a `.json` name allows JSON's tab indentation).
@@ -263,7 +264,11 @@ enum ProfileParser {
             synapticMemoryBytesPerCore: try cores.optional("synaptic_memory_bytes_per_core")?.positiveInteger(),
             fanInPerNeuron: try cores.optional("fan_in_per_neuron")?.positiveInteger(),
             fanOutPerNeuron: try cores.optional("fan_out_per_neuron")?.positiveInteger(),
-            meshColumns: columns, meshRows: rows, coresPerChip: perChip)
+            meshColumns: columns, meshRows: rows, coresPerChip: perChip,
+            inputAxonsPerCore: try cores.optional("input_axons_per_core")?.positiveInteger(),
+            outputAxonsPerCore: try cores.optional("output_axons_per_core")?.positiveInteger(),
+            destinationCoresPerNeuron: try cores.optional("destination_cores_per_neuron")?.positiveInteger(),
+            weightValuesPerNeuron: try cores.optional("weight_values_per_neuron")?.positiveInteger())
         return (limits, try cores.optional("note")?.string())
     }
 }

@@ -70,6 +70,7 @@ public enum EnergyGroupWriter {
             try group.setAttribute("placement", strings: report.placement.keys.sorted().map { "\($0)=\(report.placement[$0]!)" })
             try group.setAttribute("weight_formats", strings: report.weightFormats.keys.sorted().map { "\($0)=\(report.weightFormats[$0]!)" })
         }
+        try MappingGroupWriter.write(entries.compactMap { entry in entry.mapping.map { (entry.key, $0) } }, into: file)
     }
 
     /// The profile behind a group: where it came from, what it models, every constant with its source.
