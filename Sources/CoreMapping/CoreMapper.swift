@@ -4,7 +4,8 @@ import NetworkModel
 import Simulator
 
 /// Places every spiking node's neurons, in topological order, on a neuromorphic profile's cores, filling a core
-/// until its neuron slots or its synaptic memory run out (each node starts on a fresh core), checks per-neuron
+/// until its neuron slots or its synaptic memory run out (each node starts on a fresh core; a population fed by one
+/// convolution stores each output channel's kernel once per core that holds the channel), checks per-neuron
 /// fan-in and fan-out limits, and counts router hops on the mesh with dimension-ordered (X then Y) routing:
 /// a spike travels once to every core that holds one of its targets.
 public enum CoreMapper {
@@ -54,20 +55,44 @@ public enum CoreMapper {
             }
         }
 
+        // Shared kernels: a population fed by one convolution stores on each core the kernels of the output channels
+        // it holds, once per channel (as NengoLoihi and NxTF map convolutions), not one copy per output position.
+        var sharedKernels: [Int: (positions: Int, bits: [Double])] = [:]
+        for node in spiking {
+            let producers = network.nearestWorkingNodes(from: node, forward: false)
+            guard producers.count == 1, let producer = producers.first, case .convolution(let conv) = network.nodes[producer].kind else { continue }
+            let weight = conv.weight
+            let channels = weight.shape.first ?? 0
+            let elements = network.outputShapes[node].reduce(1, *)
+            guard channels > 0, elements % channels == 0, network.outputShapes[producer].reduce(1, *) == elements else { continue }
+            let perChannel = weight.count / channels
+            let indexBits = Double(WeightStorageFootprint.indexBytes(toHold: max(perChannel - 1, 0)) * 8)
+            var bits = [Double](repeating: 0, count: channels)
+            for channel in 0..<channels {
+                var nonZeros = 0
+                for index in (channel * perChannel)..<((channel + 1) * perChannel) where weight.value(at: index) != 0 { nonZeros += 1 }
+                bits[channel] = Double(nonZeros) * (Double(weightBits) + indexBits)
+            }
+            sharedKernels[node] = (elements / channels, bits)
+        }
+
         // Greedy packing.
         var cores: [CoreLoad] = []
         var coreOf: [Int: [Int]] = [:]
         for node in spiking {
             let name = network.nodes[node].name
             let bits = synapticBits[node]!
+            let shared = sharedKernels[node]
             var assignment = [Int](repeating: 0, count: bits.count)
             var neuron = 0
             while neuron < bits.count {
                 var neurons = 0
                 var bytes = 0.0
                 var boundBy = "end of node"
+                var channelsHere = Set<Int>()
                 while neuron < bits.count {
-                    let extra = bits[neuron] / 8
+                    let channel = shared.map { neuron / $0.positions }
+                    let extra = shared.map { channelsHere.contains(channel!) ? 0 : $0.bits[channel!] / 8 } ?? bits[neuron] / 8
                     if let slots = limits.neuronsPerCore, neurons == slots { boundBy = "neurons"; break }
                     if let memory = limits.synapticMemoryBytesPerCore, (bytes + extra).rounded(.up) > Double(memory) {
                         if neurons == 0 {
@@ -77,12 +102,14 @@ public enum CoreMapper {
                             neurons = 1
                             bytes = extra
                             assignment[neuron] = cores.count
+                            if let channel { channelsHere.insert(channel) }
                             neuron += 1
                         }
                         boundBy = "synaptic memory"
                         break
                     }
                     assignment[neuron] = cores.count
+                    if let channel { channelsHere.insert(channel) }
                     neurons += 1
                     bytes += extra
                     neuron += 1

@@ -3,7 +3,8 @@ public struct CoreLoad: Sendable, Equatable {
     public let core: Int
     public let node: String
     public let neurons: Int
-    /// Synaptic memory the core's neurons need: their incoming non-zero weights plus source indices.
+    /// Synaptic memory the core's neurons need: their incoming non-zero weights plus source indices (a convolution's
+    /// kernel once per output channel on the core).
     public let synapticBytes: Int
     /// Fraction of the core's neuron slots used (nil when the profile has no such limit).
     public let neuronUtilisation: Double?

@@ -157,4 +157,29 @@ import Testing
         #expect(!real.mappable)
         #expect(real.unmappableReasons.count == 1 && real.unmappableReason.contains("fc") && real.unmappableReason.contains("real-valued"))
     }
+
+    @Test("shared kernels: a core stores each output channel's kernel once, not once per output position")
+    func sharedKernels() throws {
+        // Input[1,4,4] → Conv2d 2 channels 3×3, pad 1, all weights 1 → IF[2,4,4]; 16-neuron cores hold one channel each.
+        let weight = try ParameterTensor(shape: [2, 1, 3, 3], float32: Array(repeating: 1, count: 18))
+        let conv = ConvolutionParameters(weight: weight, bias: nil, stride: [1, 1], padding: .explicit([1, 1]), dilation: [1, 1],
+                                         groups: 1, declaredInputSpatialShape: nil)
+        let population = try NeuronParameters(model: .integrateAndFire, fields: [
+            "r": ParameterTensor(shape: [], float32: [1]), "v_threshold": ParameterTensor(shape: [], float32: [1]),
+        ], node: "if")
+        let network = try Network(nodes: [
+            Node(name: "input", kind: .input(shape: [1, 4, 4])), Node(name: "conv", kind: .convolution(conv)),
+            Node(name: "if", kind: .neuron(population)), Node(name: "output", kind: .output(declaredShape: nil)),
+        ], edges: [NamedEdge("input", "conv"), NamedEdge("conv", "if"), NamedEdge("if", "output")])
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let report = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 16))
+        // 9 weights × (8 weight bits + 8 bits of kernel offset) = 18 bytes per channel, once per core.
+        #expect(report.cores.map(\.synapticBytes) == [18, 18])
+        #expect(report.cores.map(\.neurons) == [16, 16])
+        // Each input pixel reaches both channels' cores.
+        #expect(report.cores.map(\.inputAxons) == [16, 16])
+        // Memory of one kernel per core binds: 20 bytes hold one channel's kernel, so the two channels cannot share a core.
+        let small = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 32, memoryBytes: 20))
+        #expect(small.cores.map(\.neurons) == [16, 16] && small.cores.map(\.boundBy) == ["synaptic memory", "end of node"])
+    }
 }
