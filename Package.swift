@@ -46,7 +46,7 @@ let package = Package(
         // Prices a simulated run: its counts handed to the ledger, neuromorphic profiles mapped onto cores first.
         .target(name: "RunPricing", dependencies: ["NetworkModel", "CostAnalysis", "Simulator", "EnergyLedger", "CoreMapping", "HardwareProfiles"]),
         // Results files: counts, predictions and provenance in HDF5 (docs/results-schema.md).
-        .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", "EnergyLedger", "HardwareProfiles", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ResultsFile", dependencies: ["Simulator", "HDF5Kit", "EnergyLedger", "CoreMapping", "HardwareProfiles", .product(name: "Crypto", package: "swift-crypto")]),
         // Hardware energy profiles: the profile format, the bundled YAML files and their loader.
         .target(name: "HardwareProfiles", dependencies: [.product(name: "Yams", package: "Yams")], resources: []),
         // Umbrella library re-exporting the parts.

@@ -15,6 +15,11 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
     // routing
     case spikesSent = "spikes_sent"
     case routerHops = "router_hops"
+    /// Spike messages, one per destination core (neuromorphic profiles that publish `axon_message`).
+    case axonMessages = "axon_messages"
+    // system
+    /// The fixed energy of every time step: barrier and management cores (`step_fixed`).
+    case stepFixed = "step_fixed"
     // static
     case staticEnergy = "static"
 
@@ -23,7 +28,8 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
         switch self {
         case .synops, .macs, .neuronUpdates, .biasAdds: return .compute
         case .weightReads, .indexReads, .weightStreaming, .stateTraffic, .spikeTraffic: return .memory
-        case .spikesSent, .routerHops: return .routing
+        case .spikesSent, .routerHops, .axonMessages: return .routing
+        case .stepFixed: return .system
         case .staticEnergy: return .staticPower
         }
     }
@@ -32,5 +38,7 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
 /// Coarse groups of components, for tables and plots.
 public enum EnergyGroup: String, Sendable, CaseIterable, Codable {
     case compute, memory, routing
+    /// Per-step fixed costs of the whole system (barrier, management cores), not attributed to layers.
+    case system
     case staticPower = "static"
 }

@@ -1,4 +1,5 @@
 import CostAnalysis
+import Foundation
 import HardwareProfiles
 
 /// Options of the pricing.
@@ -154,25 +155,69 @@ public enum EnergyLedger {
             pricing.notes.append("router hops are not priced without a core mapping")
         }
 
+        let timing = TimeModel.timing(counts, layout: layout, profile: profile)
+        if let timing {
+            pricing.notes.append("time model: \(formatSeconds(timing.stepSeconds)) per step (\(timing.basis)), "
+                + "\(formatSeconds(timing.latencySeconds)) per inference")
+        } else if profile.kind == .neuromorphic {
+            pricing.notes.append("the profile publishes no latencies and no tick: no time model, so no latency, power or static energy")
+        }
+
         var staticPicojoules = 0.0
+        var powerBased: Double?
         // An all-in power figure is total power with activity, an alternative estimate rather than a term to add.
-        if !allIn, let power = profile.staticPowerWatts, power.scope != .allIn {
-            if let step = profile.timePerStepSeconds {
+        if let power = profile.staticPowerWatts {
+            if let timing {
                 // W × s = J; 1 J = 1e12 pJ.
-                let perSampleStatic = power.value * step.value * Double(counts.timesteps) * 1e12
-                staticPicojoules = power.value * step.value * Double(counts.timesteps * counts.sampleCount) * 1e12
-                perSample[.staticEnergy] = [Double](repeating: perSampleStatic, count: counts.sampleCount)
-                pricing.used.append(SourcedConstant(field: "static_power_w × time_per_step_s", picojoules: power.value * step.value * 1e12,
-                                                    scope: power.scope, source: "static power and time per step of the profile"))
-            } else {
-                pricing.notes.append("static power is published but not the time per step: static energy is not priced")
+                let perSampleStatic = power.value * timing.latencySeconds * 1e12
+                if power.scope == .allIn {
+                    powerBased = perSampleStatic
+                    pricing.notes.append("static_power_w is all-in (total chip power): power × latency = "
+                        + "\(Int(perSampleStatic.rounded())) pJ per inference is the whole-chip alternative, not added")
+                } else if !allIn {
+                    staticPicojoules = perSampleStatic * Double(counts.sampleCount)
+                    perSample[.staticEnergy] = [Double](repeating: perSampleStatic, count: counts.sampleCount)
+                    pricing.used.append(SourcedConstant(field: "static_power_w × latency", picojoules: perSampleStatic,
+                                                        scope: power.scope, source: power.source))
+                }
+            } else if !allIn {
+                pricing.notes.append("static power is published but there is no time model: static energy is not priced")
             }
+        } else if profile.kind == .neuromorphic, timing != nil {
+            pricing.notes.append("no static power published: static energy is not priced (not zero: unknown)")
+        }
+        if allIn, let synop = constants.synop, let limits = profile.cores, let total = limits.totalNeurons, total > 0 {
+            // Regime: the all-in figure shares a whole chip's power over its events at the calibration point.
+            let neurons = layout.layers.filter(\.isNeuronPopulation).reduce(0) { $0 + $1.elements }
+            let used = Double(neurons) / Double(total)
+            if used < 0.5 {
+                var line = "regime: \(synop.field) (\(synop.picojoules) pJ) is all-in at its calibration point (a fully used chip); "
+                    + "this network fills \(String(format: "%.2g", used * 100)) % of the chip's neurons, so it under-estimates"
+                if let powerBased { line += "; the power-based estimate is \(Int(powerBased.rounded())) pJ per inference" }
+                pricing.notes.append(line)
+            }
+        }
+
+        var stepFixedPicojoules = 0.0
+        if !allIn, let fixed = constants.stepFixed {
+            pricing.use(fixed)
+            let perSampleFixed = fixed.picojoules * Double(counts.timesteps)
+            stepFixedPicojoules = perSampleFixed * Double(counts.sampleCount)
+            perSample[.stepFixed] = [Double](repeating: perSampleFixed, count: counts.sampleCount)
         }
 
         return EnergyReport(profile: profile.name, samples: counts.sampleCount, layers: layers, staticPicojoules: staticPicojoules,
                             perSamplePicojoules: perSample, placement: placement,
                             weightFormats: Dictionary(uniqueKeysWithValues: formats.map { (layout.layers[$0.key].name, $0.value.rawValue) }),
-                            constantsUsed: pricing.used, notes: pricing.notes)
+                            constantsUsed: pricing.used, notes: pricing.notes, stepFixedPicojoules: stepFixedPicojoules,
+                            timing: timing, powerBasedPicojoulesPerInference: powerBased)
+    }
+
+    /// Seconds in the largest unit that keeps the number ≥ 1 (s, ms, µs, ns).
+    static func formatSeconds(_ seconds: Double) -> String {
+        let units: [(Double, String)] = [(1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")]
+        let (scale, unit) = units.first { seconds >= $0.0 } ?? (1e-9, "ns")
+        return String(format: "%.3g ", seconds / scale) + unit
     }
 
     /// The components of one layer as sums of (count × picojoules per unit).
@@ -213,6 +258,12 @@ public enum EnergyLedger {
         if profile.kind == .neuromorphic && !allIn && layer.emitsSpikes, let sent = profile.constants.spikeSent {
             pricing.use(sent)
             result.append((.spikesSent, [RateTerm(metric: .spikes, picojoules: sent.picojoules)]))
+        }
+        if profile.kind == .neuromorphic && !allIn && layer.emitsSpikes && layer.spikeConsumers > 0, let message = profile.constants.axonMessage {
+            // One message per destination core; each consuming node is taken to hold a spike's targets on one core (a
+            // lower bound when a consumer spans several cores; docs/energy-ledger.md).
+            pricing.use(message)
+            result.append((.axonMessages, [RateTerm(metric: .spikes, picojoules: message.picojoules * Double(layer.spikeConsumers))]))
         }
         return result
     }

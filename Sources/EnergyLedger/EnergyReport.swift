@@ -23,6 +23,12 @@ public struct EnergyReport: Sendable {
     public let layers: [LayerEnergy]
     /// Static power × steps × time per step × samples (not attributed to layers); 0 when not published.
     public let staticPicojoules: Double
+    /// The fixed per-step energy (`step_fixed` × steps × samples), not attributed to layers; 0 when not published.
+    public let stepFixedPicojoules: Double
+    /// Step and inference time from the time model; nil when the profile publishes neither latencies nor a tick.
+    public let timing: InferenceTiming?
+    /// An all-in power figure × the latency: the whole-chip alternative to the per-event estimate (nil otherwise).
+    public let powerBasedPicojoulesPerInference: Double?
     /// Per component, each sample's energy (N), picojoules. Router hops, which a mapping gives for the whole run, are
     /// shared out by each sample's share of the layer's spikes.
     public let perSamplePicojoules: [EnergyComponent: [Double]]
@@ -37,7 +43,11 @@ public struct EnergyReport: Sendable {
 
     public init(profile: String, samples: Int, layers: [LayerEnergy], staticPicojoules: Double,
                 perSamplePicojoules: [EnergyComponent: [Double]], placement: [String: String], weightFormats: [String: String],
-                constantsUsed: [SourcedConstant], notes: [String]) {
+                constantsUsed: [SourcedConstant], notes: [String], stepFixedPicojoules: Double = 0,
+                timing: InferenceTiming? = nil, powerBasedPicojoulesPerInference: Double? = nil) {
+        self.stepFixedPicojoules = stepFixedPicojoules
+        self.timing = timing
+        self.powerBasedPicojoulesPerInference = powerBasedPicojoulesPerInference
         self.profile = profile
         self.samples = samples
         self.layers = layers
@@ -56,6 +66,7 @@ public struct EnergyReport: Sendable {
             for component in EnergyComponent.allCases { result[component]! += layer.picojoules[component] ?? 0 }
         }
         result[.staticEnergy]! += staticPicojoules
+        result[.stepFixed]! += stepFixedPicojoules
         return result
     }
 
@@ -79,4 +90,27 @@ public struct EnergyReport: Sendable {
         let totals = totals
         return EnergyComponent.allCases.filter { $0.group == group }.reduce(0.0) { $0 + totals[$1]! }
     }
+
+    // Per inference (one sample), the figures of the time model (docs/energy-ledger.md, "Time model").
+
+    /// Total energy per inference (the run's energy ÷ samples), picojoules.
+    public var energyPerInferencePicojoules: Double { perSamplePicojoulesAverage }
+
+    /// Static energy per inference (static power × latency), picojoules.
+    public var staticEnergyPerInferencePicojoules: Double { samples == 0 ? 0 : staticPicojoules / Double(samples) }
+
+    /// Everything but static energy, per inference, picojoules.
+    public var dynamicEnergyPerInferencePicojoules: Double { energyPerInferencePicojoules - staticEnergyPerInferencePicojoules }
+
+    /// Seconds per inference; nil without a time model.
+    public var latencyPerInferenceSeconds: Double? { timing?.latencySeconds }
+
+    /// Inferences per second, one after the other (1 ÷ latency).
+    public var throughputInferencesPerSecond: Double? { timing.map { 1 / $0.latencySeconds } }
+
+    /// Energy per inference ÷ latency, watts (1 pJ = 1e-12 J).
+    public var averagePowerWatts: Double? { timing.map { energyPerInferencePicojoules * 1e-12 / $0.latencySeconds } }
+
+    /// Energy per inference × latency, joule-seconds.
+    public var energyDelayProductJouleSeconds: Double? { timing.map { energyPerInferencePicojoules * 1e-12 * $0.latencySeconds } }
 }

@@ -16,10 +16,24 @@ public struct CoreLimits: Sendable, Equatable {
     public let meshRows: Int?
     /// Cores per chip when the profile covers several chips.
     public let coresPerChip: Int?
+    /// Distinct input axons one core has: one per (source neuron, this core) pair that carries spikes in.
+    public let inputAxonsPerCore: Int?
+    /// Output axons one core has: one per (neuron of this core, destination core) pair.
+    public let outputAxonsPerCore: Int?
+    /// Destination cores one neuron's spike may reach (TrueNorth: 1).
+    public let destinationCoresPerNeuron: Int?
+    /// Distinct non-zero weight values one neuron can apply to its inputs (TrueNorth: 4, one per axon type).
+    public let weightValuesPerNeuron: Int?
 
     /// Creates core limits; `nil` for anything not published.
     public init(count: Int, neuronsPerCore: Int?, synapticMemoryBytesPerCore: Int?, fanInPerNeuron: Int?,
-                fanOutPerNeuron: Int?, meshColumns: Int?, meshRows: Int?, coresPerChip: Int?) {
+                fanOutPerNeuron: Int?, meshColumns: Int?, meshRows: Int?, coresPerChip: Int?,
+                inputAxonsPerCore: Int? = nil, outputAxonsPerCore: Int? = nil, destinationCoresPerNeuron: Int? = nil,
+                weightValuesPerNeuron: Int? = nil) {
+        self.inputAxonsPerCore = inputAxonsPerCore
+        self.outputAxonsPerCore = outputAxonsPerCore
+        self.destinationCoresPerNeuron = destinationCoresPerNeuron
+        self.weightValuesPerNeuron = weightValuesPerNeuron
         self.count = count
         self.neuronsPerCore = neuronsPerCore
         self.synapticMemoryBytesPerCore = synapticMemoryBytesPerCore

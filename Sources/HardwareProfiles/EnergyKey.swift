@@ -18,6 +18,10 @@ public enum EnergyKey {
     public static let neuronUpdateIdle = "neuron_update_idle"
     /// One spike leaving its neuron (within a core or tile, before any mesh hop).
     public static let spikeSent = "spike_sent"
+    /// One spike message to one destination core (a spike whose targets sit on k cores sends k messages).
+    public static let axonMessage = "axon_message"
+    /// Each time step, whatever the activity: the barrier and the management cores that service the step.
+    public static let stepFixed = "step_fixed"
     /// One mesh hop, any direction.
     public static let routerHop = "router_hop"
     /// One east-west (X, column-changing) mesh hop, when it differs from north-south.
@@ -27,7 +31,7 @@ public enum EnergyKey {
 
     /// Every key a profile may use, in the order `profiles show` prints them (extensions follow in file order).
     public static let all: [String] = [mac, add, multiply, synop, neuronUpdateActive, neuronUpdateIdle, spikeSent,
-                                       routerHop, routerHopEW, routerHopNS]
+                                       axonMessage, stepFixed, routerHop, routerHopEW, routerHopNS]
 
     /// The prefix of extension keys.
     public static let extensionPrefix = "x_"
@@ -42,6 +46,8 @@ public enum EnergyKey {
         case neuronUpdateActive: "per active neuron update"
         case neuronUpdateIdle: "per idle neuron update"
         case spikeSent: "per spike sent"
+        case axonMessage: "per message to a destination core"
+        case stepFixed: "per time step (fixed)"
         case routerHop: "per mesh hop"
         case routerHopEW: "per east-west hop"
         case routerHopNS: "per north-south hop"

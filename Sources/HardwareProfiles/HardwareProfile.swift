@@ -33,6 +33,8 @@ public struct HardwareProfile: Sendable {
     public let staticPowerWatts: ProfileQuantity?
     /// Duration of one time step in seconds, when the hardware has a fixed tick.
     public let timePerStepSeconds: ProfileQuantity?
+    /// Per-action latencies, barrier and per-step overhead for the time model (empty when unpublished).
+    public let timing: TimingConstants
     /// The file's note on the technology (`technology.note`), when given.
     public let technologyNote: String?
     /// The file's note on the precisions (`precision.note`), when given.
@@ -54,6 +56,7 @@ public struct HardwareProfile: Sendable {
                 weightPrecision: NumericPrecision, activationPrecision: NumericPrecision, statePrecision: NumericPrecision,
                 energy: [String: EnergyConstant], energyKeys: [String], memoryLevels: [MemoryLevel], dram: MemoryLevel?,
                 cores: CoreLimits?, staticPowerWatts: ProfileQuantity?, timePerStepSeconds: ProfileQuantity?,
+                timing: TimingConstants = TimingConstants(),
                 technologyNote: String? = nil, precisionNote: String? = nil, coresNote: String? = nil,
                 sources: [String], file: String) {
         self.name = name
@@ -72,6 +75,7 @@ public struct HardwareProfile: Sendable {
         self.cores = cores
         self.staticPowerWatts = staticPowerWatts
         self.timePerStepSeconds = timePerStepSeconds
+        self.timing = timing
         self.technologyNote = technologyNote
         self.precisionNote = precisionNote
         self.coresNote = coresNote

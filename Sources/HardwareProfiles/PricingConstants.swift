@@ -30,6 +30,8 @@ public struct PricingConstants: Sendable, Equatable {
     public let neuronUpdateActive: SourcedConstant?
     public let neuronUpdateIdle: SourcedConstant?
     public let spikeSent: SourcedConstant?
+    public let axonMessage: SourcedConstant?
+    public let stepFixed: SourcedConstant?
     public let routerHop: SourcedConstant?
     public let routerHopEastWest: SourcedConstant?
     public let routerHopNorthSouth: SourcedConstant?
@@ -44,6 +46,8 @@ public struct PricingConstants: Sendable, Equatable {
         neuronUpdateActive = resolve(EnergyKey.neuronUpdateActive)
         neuronUpdateIdle = resolve(EnergyKey.neuronUpdateIdle)
         spikeSent = resolve(EnergyKey.spikeSent)
+        axonMessage = resolve(EnergyKey.axonMessage)
+        stepFixed = resolve(EnergyKey.stepFixed)
         routerHop = resolve(EnergyKey.routerHop)
         routerHopEastWest = resolve(EnergyKey.routerHopEW)
         routerHopNorthSouth = resolve(EnergyKey.routerHopNS)

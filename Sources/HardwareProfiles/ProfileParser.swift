@@ -7,7 +7,7 @@ enum ProfileParser {
     static let schema = "neurocost-profile/1"
 
     static let topLevelKeys = ["schema", "name", "description", "kind", "technology", "precision", "energy", "memory",
-                               "cores", "static_power_w", "time_per_step_s", "sources"]
+                               "cores", "static_power_w", "time_per_step_s", "timing", "sources"]
     static let constantKeys = ["pJ", "scope", "evidence", "source", "note"]
     static let quantityKeys = ["value", "scope", "evidence", "source", "note"]
     static let technologyKeys = ["process_nm", "supply_v", "note"]
@@ -16,7 +16,8 @@ enum ProfileParser {
     static let levelKeys = ["name", "capacity_bytes", "access_bits", "read", "write"]
     static let dramKeys = ["name", "access_bits", "read", "write"]
     static let coreKeys = ["count", "neurons_per_core", "synaptic_memory_bytes_per_core", "fan_in_per_neuron",
-                           "fan_out_per_neuron", "mesh", "cores_per_chip", "note"]
+                           "fan_out_per_neuron", "mesh", "cores_per_chip", "input_axons_per_core", "output_axons_per_core",
+                           "destination_cores_per_neuron", "weight_values_per_neuron", "note"]
     static let meshKeys = ["columns", "rows"]
 
     /// Parses `text`; `file` names the document in errors (and a `.json` name allows JSON's tab indentation).
@@ -110,13 +111,23 @@ enum ProfileParser {
 
         let staticPower = try top.optional("static_power_w").map { (node) throws(ProfileError) in try quantity(node) }
         let timePerStep = try top.optional("time_per_step_s").map { (node) throws(ProfileError) in try quantity(node) }
+        var timing = TimingConstants()
+        if let timingNode = top.optional("timing") {
+            let entries = try timingNode.mapping(allowed: TimingConstants.keys)
+            func read(_ key: String) throws(ProfileError) -> ProfileQuantity? {
+                try entries.optional(key).map { (node) throws(ProfileError) in try quantity(node) }
+            }
+            timing = TimingConstants(synop: try read("synop_s"), neuronUpdateActive: try read("neuron_update_active_s"),
+                                     neuronUpdateIdle: try read("neuron_update_idle_s"), spikeSent: try read("spike_sent_s"),
+                                     barrier: try read("barrier_s"), minStep: try read("min_step_s"))
+        }
         let sources = try top.required("sources").stringList()
 
         return HardwareProfile(
             name: name, description: description, kind: kind, processNanometers: processNanometers, supplyVolts: supplyVolts,
             weightPrecision: weights, activationPrecision: activations, statePrecision: state,
             energy: energy, energyKeys: energyMapping.keys, memoryLevels: levels, dram: dram, cores: cores?.limits,
-            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep,
+            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep, timing: timing,
             technologyNote: technologyNote, precisionNote: precisionNote, coresNote: cores?.note,
             sources: sources, file: file)
     }
@@ -254,7 +265,11 @@ enum ProfileParser {
             synapticMemoryBytesPerCore: try cores.optional("synaptic_memory_bytes_per_core")?.positiveInteger(),
             fanInPerNeuron: try cores.optional("fan_in_per_neuron")?.positiveInteger(),
             fanOutPerNeuron: try cores.optional("fan_out_per_neuron")?.positiveInteger(),
-            meshColumns: columns, meshRows: rows, coresPerChip: perChip)
+            meshColumns: columns, meshRows: rows, coresPerChip: perChip,
+            inputAxonsPerCore: try cores.optional("input_axons_per_core")?.positiveInteger(),
+            outputAxonsPerCore: try cores.optional("output_axons_per_core")?.positiveInteger(),
+            destinationCoresPerNeuron: try cores.optional("destination_cores_per_neuron")?.positiveInteger(),
+            weightValuesPerNeuron: try cores.optional("weight_values_per_neuron")?.positiveInteger())
         return (limits, try cores.optional("note")?.string())
     }
 }

@@ -38,7 +38,7 @@ enum Pricing {
             switch pricing.outcome {
             case .success(let report):
                 let (forms, failures) = conventionEnergies(conventions, profiles: [profile])
-                entries.append(EnergyEntry(key: key, profile: profile, report: report, conventions: forms))
+                entries.append(EnergyEntry(key: key, profile: profile, report: report, conventions: forms, mapping: pricing.mapping))
                 notes += failures
             case .failure(let failure):
                 entries.append(EnergyEntry(key: key, profile: profile, unavailable: failure.description))
@@ -52,9 +52,13 @@ enum Pricing {
     static func describe(_ mapping: MappingReport) -> [String] {
         let limits = mapping.bindingLimits.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
         var lines = ["\(mapping.profile) mapping: \(mapping.coresUsed) cores (\(mapping.coresPerChip) per chip), "
-            + (mapping.fitsOneChip ? "fits one chip" : "needs \(mapping.chipsNeeded) chips") + "; cores ended by \(limits)"]
+            + (!mapping.mappable ? "not mappable as it stands (\(mapping.chipsNeeded) chips by size)"
+               : mapping.fitsOneChip ? "fits one chip" : "needs \(mapping.chipsNeeded) chips") + "; cores ended by \(limits)"]
+        for reason in mapping.unmappableReasons { lines.append("  not mappable: \(reason)") }
         for violation in mapping.violations {
-            lines.append("  \(violation.limit) exceeded: node '\(violation.node)' neuron \(violation.neuron) has \(violation.value), the chip allows \(violation.allowed)")
+            let place = violation.neuron >= 0 ? " neuron \(violation.neuron)" : ""
+            let detail = violation.detail.isEmpty ? "" : " (\(violation.detail))"
+            lines.append("  \(violation.limit) exceeded: node '\(violation.node)'\(place) has \(violation.value), the chip allows \(violation.allowed)\(detail)")
         }
         for note in mapping.notes { lines.append("  note: \(note)") }
         return lines

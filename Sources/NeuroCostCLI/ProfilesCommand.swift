@@ -161,8 +161,15 @@ enum ProfileText {
             if let note = profile.coresNote { lines.append("  note: \(note)") }
         }
 
+        let timing = profile.timing
         let quantities: [(String, String, ProfileQuantity?)] = [("static power", "W", profile.staticPowerWatts),
-                                                                 ("time per step", "s", profile.timePerStepSeconds)]
+                                                                 ("time per step", "s", profile.timePerStepSeconds),
+                                                                 ("timing.synop_s", "s", timing.synop),
+                                                                 ("timing.neuron_update_active_s", "s", timing.neuronUpdateActive),
+                                                                 ("timing.neuron_update_idle_s", "s", timing.neuronUpdateIdle),
+                                                                 ("timing.spike_sent_s", "s", timing.spikeSent),
+                                                                 ("timing.barrier_s", "s", timing.barrier),
+                                                                 ("timing.min_step_s", "s", timing.minStep)]
         for (label, unit, quantity) in quantities {
             guard let quantity else { continue }
             lines += ["", "\(label): \(number(quantity.value)) \(unit), \(quantity.scope.rawValue), "

@@ -45,6 +45,16 @@ enum ReportJSON {
             let totals = report.totals
             object["components"] = Dictionary(uniqueKeysWithValues: EnergyComponent.allCases.map { ($0.rawValue, totals[$0]! / samples) })
             for form in entry.conventions { object[form.convention.rawValue] = form.totalPicojoules / samples }
+            object["energy_per_inference_picojoules"] = report.energyPerInferencePicojoules
+            object["dynamic_energy_per_inference_picojoules"] = report.dynamicEnergyPerInferencePicojoules
+            object["static_energy_per_inference_picojoules"] = report.staticEnergyPerInferencePicojoules
+            if let timing = report.timing {
+                object["latency_per_inference_seconds"] = timing.latencySeconds
+                object["throughput_inferences_per_second"] = report.throughputInferencesPerSecond!
+                object["average_power_watts"] = report.averagePowerWatts!
+                object["energy_delay_product_joule_seconds"] = report.energyDelayProductJouleSeconds!
+            }
+            if let powerBased = report.powerBasedPicojoulesPerInference { object["power_based_energy_per_inference_picojoules"] = powerBased }
             result[entry.key] = object
         }
         return result

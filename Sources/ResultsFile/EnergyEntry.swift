@@ -1,3 +1,4 @@
+import CoreMapping
 import EnergyLedger
 import HardwareProfiles
 
@@ -12,8 +13,12 @@ public struct EnergyEntry: Sendable {
     public let unavailable: String?
     /// The conventions' energy forms under this profile.
     public let conventions: [ConventionEnergy]
+    /// The core mapping behind the figures (neuromorphic profiles), written to `/mapping/<key>`.
+    public let mapping: MappingReport?
 
-    public init(key: String, profile: HardwareProfile, report: EnergyReport, conventions: [ConventionEnergy] = []) {
+    public init(key: String, profile: HardwareProfile, report: EnergyReport, conventions: [ConventionEnergy] = [],
+                mapping: MappingReport? = nil) {
+        self.mapping = mapping
         self.key = key
         self.profile = profile
         self.report = report
@@ -27,6 +32,7 @@ public struct EnergyEntry: Sendable {
         self.report = nil
         self.unavailable = unavailable
         self.conventions = []
+        self.mapping = nil
     }
 
     /// Entries keyed by profile name (callers that price distinct profiles).

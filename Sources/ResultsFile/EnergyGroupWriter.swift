@@ -47,6 +47,22 @@ public enum EnergyGroupWriter {
                 try group.setAttribute("constants_used_sources", strings: report.constantsUsed.map(\.source))
             }
             try group.setAttribute("static_picojoules", report.staticPicojoules)
+            try group.setAttribute("step_fixed_picojoules", report.stepFixedPicojoules)
+            // Per inference (docs/results-schema.md): energies always, times when the profile has a time model.
+            try group.setAttribute("energy_per_inference_picojoules", report.energyPerInferencePicojoules)
+            try group.setAttribute("dynamic_energy_per_inference_picojoules", report.dynamicEnergyPerInferencePicojoules)
+            try group.setAttribute("static_energy_per_inference_picojoules", report.staticEnergyPerInferencePicojoules)
+            if let timing = report.timing {
+                try group.setAttribute("step_seconds", timing.stepSeconds)
+                try group.setAttribute("step_basis", string: timing.basis)
+                try group.setAttribute("latency_per_inference_seconds", timing.latencySeconds)
+                try group.setAttribute("throughput_inferences_per_second", report.throughputInferencesPerSecond!)
+                try group.setAttribute("average_power_watts", report.averagePowerWatts!)
+                try group.setAttribute("energy_delay_product_joule_seconds", report.energyDelayProductJouleSeconds!)
+            }
+            if let powerBased = report.powerBasedPicojoulesPerInference {
+                try group.setAttribute("power_based_energy_per_inference_picojoules", powerBased)
+            }
             for convention in entry.conventions {
                 try group.setAttribute("\(convention.convention.rawValue)_picojoules", convention.totalPicojoules)
             }
@@ -54,6 +70,7 @@ public enum EnergyGroupWriter {
             try group.setAttribute("placement", strings: report.placement.keys.sorted().map { "\($0)=\(report.placement[$0]!)" })
             try group.setAttribute("weight_formats", strings: report.weightFormats.keys.sorted().map { "\($0)=\(report.weightFormats[$0]!)" })
         }
+        try MappingGroupWriter.write(entries.compactMap { entry in entry.mapping.map { (entry.key, $0) } }, into: file)
     }
 
     /// The profile behind a group: where it came from, what it models, every constant with its source.

@@ -5,8 +5,9 @@ import Testing
 /// Core mapping on hand-made chips whose limits make every outcome countable by hand.
 @Suite struct CoreMappingTests {
     /// A neuromorphic profile with `cores` cores on a `columns` × `rows` mesh.
-    static func chip(cores: Int, columns: Int, rows: Int, neuronsPerCore: Int, memoryBytes: Int = 1 << 20, fanIn: Int? = nil) throws -> HardwareProfile {
-        let fanInLine = fanIn.map { "\n  fan_in_per_neuron: \($0)" } ?? ""
+    static func chip(cores: Int, columns: Int, rows: Int, neuronsPerCore: Int, memoryBytes: Int = 1 << 20, fanIn: Int? = nil,
+                     extraLimits: String = "") throws -> HardwareProfile {
+        let fanInLine = (fanIn.map { "\n  fan_in_per_neuron: \($0)" } ?? "") + extraLimits
         return try ProfileLibrary.parse(yaml: """
             schema: neurocost-profile/1
             name: test-chip
@@ -95,5 +96,90 @@ import Testing
         // 2 spikes × 2 hops + 3 × 1 + 5 × 1 = 12; if_b's spikes go to the Output, which needs no core.
         #expect(report.hopsPerNode?["if_a"] == 12)
         #expect(report.hopsPerNode?["if_b"] == 0)
+    }
+
+    @Test("axons per core: one input axon per (source neuron, core), one output axon per (neuron, destination core); limits reported")
+    func axonsPerCore() throws {
+        // input[6] → fc → if[4] on 2-neuron cores: every input reaches both cores (6 input axons each).
+        let plan = try Self.layer(inputs: 6, neurons: 4)
+        let free = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 2))
+        #expect(free.cores.map(\.inputAxons) == [6, 6] && free.cores.map(\.outputAxons) == [0, 0])
+        #expect(free.mappable && free.unmappableReason.isEmpty)
+        let tight = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 2,
+                                                                      extraLimits: "\n  input_axons_per_core: 5"))
+        #expect(!tight.mappable && !tight.fitsOneChip)
+        let violation = try #require(tight.violations.first)
+        #expect(violation.limit == "input axons per core" && violation.value == 6 && violation.allowed == 5 && violation.detail.hasPrefix("2 of its 2 cores"))
+    }
+
+    @Test("one destination core per neuron (TrueNorth): a spike whose targets span two cores breaks it; output axons count cores")
+    func destinationCores() throws {
+        // input[2] → fc → if1[4] (2 cores) → fc2 → if2[4] (2 cores): each if1 neuron reaches both if2 cores.
+        let weight = try ParameterTensor(shape: [4, 2], float32: Array(repeating: 1, count: 8))
+        let weight2 = try ParameterTensor(shape: [4, 4], float32: Array(repeating: 1, count: 16))
+        func population(_ name: String) throws -> NeuronParameters {
+            try NeuronParameters(model: .integrateAndFire, fields: [
+                "r": ParameterTensor(shape: [], float32: [1]), "v_threshold": ParameterTensor(shape: [], float32: [1]),
+            ], node: name)
+        }
+        let network = try Network(nodes: [
+            Node(name: "input", kind: .input(shape: [2])),
+            Node(name: "fc", kind: .linear(weight: weight)), Node(name: "if1", kind: .neuron(population("if1"))),
+            Node(name: "fc2", kind: .linear(weight: weight2)), Node(name: "if2", kind: .neuron(population("if2"))),
+            Node(name: "output", kind: .output(declaredShape: nil)),
+        ], edges: [NamedEdge("input", "fc"), NamedEdge("fc", "if1"), NamedEdge("if1", "fc2"), NamedEdge("fc2", "if2"), NamedEdge("if2", "output")])
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let report = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 2,
+                                                                       extraLimits: "\n  destination_cores_per_neuron: 1"))
+        #expect(report.cores.map(\.outputAxons) == [4, 4, 0, 0])  // 2 neurons × 2 destination cores each
+        #expect(report.cores.map(\.inputAxons) == [2, 2, 4, 4])
+        #expect(report.coresPerLayer == ["if1": [0, 1], "if2": [2, 3]])
+        let violation = try #require(report.violations.first { $0.limit == "destination cores per neuron" })
+        #expect(violation.node == "if1" && violation.value == 2 && violation.allowed == 1 && violation.detail.hasPrefix("4 neurons"))
+    }
+
+    @Test("binary synapses with 4 axon types: 4 distinct weights per neuron map, 5 do not, with the reason")
+    func weightValuesPerNeuron() throws {
+        func plan(_ row: [Float]) throws -> SimulationPlan {
+            let weight = try ParameterTensor(shape: [2, row.count], float32: row + row.map { $0 == 0 ? 0 : 1 })
+            let population = try NeuronParameters(model: .integrateAndFire, fields: [
+                "r": ParameterTensor(shape: [], float32: [1]), "v_threshold": ParameterTensor(shape: [], float32: [1]),
+            ], node: "if")
+            let network = try Network(nodes: [
+                Node(name: "input", kind: .input(shape: [row.count])), Node(name: "fc", kind: .linear(weight: weight)),
+                Node(name: "if", kind: .neuron(population)), Node(name: "output", kind: .output(declaredShape: nil)),
+            ], edges: [NamedEdge("input", "fc"), NamedEdge("fc", "if"), NamedEdge("if", "output")])
+            return try SimulationPlan(network: network, options: SimulationOptions())
+        }
+        let chip = try Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 4, extraLimits: "\n  weight_values_per_neuron: 4")
+        #expect(try CoreMapper.map(plan: plan([1, -1, 2, -2, 0, 1]), profile: chip).mappable)
+        let real = try CoreMapper.map(plan: plan([1, -1, 2, -2, 0.5, 1]), profile: chip)
+        #expect(!real.mappable)
+        #expect(real.unmappableReasons.count == 1 && real.unmappableReason.contains("fc") && real.unmappableReason.contains("real-valued"))
+    }
+
+    @Test("shared kernels: a core stores each output channel's kernel once, not once per output position")
+    func sharedKernels() throws {
+        // Input[1,4,4] → Conv2d 2 channels 3×3, pad 1, all weights 1 → IF[2,4,4]; 16-neuron cores hold one channel each.
+        let weight = try ParameterTensor(shape: [2, 1, 3, 3], float32: Array(repeating: 1, count: 18))
+        let conv = ConvolutionParameters(weight: weight, bias: nil, stride: [1, 1], padding: .explicit([1, 1]), dilation: [1, 1],
+                                         groups: 1, declaredInputSpatialShape: nil)
+        let population = try NeuronParameters(model: .integrateAndFire, fields: [
+            "r": ParameterTensor(shape: [], float32: [1]), "v_threshold": ParameterTensor(shape: [], float32: [1]),
+        ], node: "if")
+        let network = try Network(nodes: [
+            Node(name: "input", kind: .input(shape: [1, 4, 4])), Node(name: "conv", kind: .convolution(conv)),
+            Node(name: "if", kind: .neuron(population)), Node(name: "output", kind: .output(declaredShape: nil)),
+        ], edges: [NamedEdge("input", "conv"), NamedEdge("conv", "if"), NamedEdge("if", "output")])
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let report = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 16))
+        // 9 weights × (8 weight bits + 8 bits of kernel offset) = 18 bytes per channel, once per core.
+        #expect(report.cores.map(\.synapticBytes) == [18, 18])
+        #expect(report.cores.map(\.neurons) == [16, 16])
+        // Each input pixel reaches both channels' cores.
+        #expect(report.cores.map(\.inputAxons) == [16, 16])
+        // Memory of one kernel per core binds: 20 bytes hold one channel's kernel, so the two channels cannot share a core.
+        let small = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, columns: 2, rows: 2, neuronsPerCore: 32, memoryBytes: 20))
+        #expect(small.cores.map(\.neurons) == [16, 16] && small.cores.map(\.boundBy) == ["synaptic memory", "end of node"])
     }
 }

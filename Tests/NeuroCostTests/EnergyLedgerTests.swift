@@ -81,9 +81,9 @@ import Testing
         #expect(report.staticPicojoules == 0)
     }
 
-    @Test("loihi: synops, active/idle updates and spikes sent from Davies et al. 2018; analog MACs are refused")
+    @Test("loihi-presilicon: synops, active/idle updates and spikes sent from Davies et al. 2018; analog MACs are refused")
     func loihi() throws {
-        let profile = try ProfileLibrary.load("loihi")
+        let profile = try ProfileLibrary.load("loihi-presilicon")
         let (directNetwork, directRun) = try Self.tinyRun()
         #expect(throws: LedgerError.self) { try EnergyLedger.price(directRun, network: directNetwork, profile: profile) }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Hardware energy profiles: the bundled files, the loader's checks, and `neurocost profiles`.
 @Suite struct HardwareProfileTests {
-    static let required = ["horowitz-45nm-fp32", "horowitz-45nm-fp16", "horowitz-45nm-int8", "loihi", "truenorth",
+    static let required = ["horowitz-45nm-fp32", "horowitz-45nm-fp16", "horowitz-45nm-int8", "loihi", "loihi-presilicon", "truenorth",
                            "spinnaker", "spinnaker2", "keras-spiking-cpu", "keras-spiking-gpu", "keras-spiking-arm"]
 
     /// A small valid digital profile that the error tests break one piece at a time.
@@ -144,9 +144,9 @@ import Testing
         #expect(fp16.activationPrecision == .fp16)
     }
 
-    @Test("Loihi: Davies 2018 Table 2 figures, 128 cores of 1024 neurons")
+    @Test("Loihi pre-silicon: Davies 2018 Table 2 figures, 128 cores of 1024 neurons")
     func loihi() throws {
-        let profile = try ProfileLibrary.load("loihi")
+        let profile = try ProfileLibrary.load("loihi-presilicon")
         #expect(profile.kind == .neuromorphic)
         let synop = try profile.constant("synop")
         #expect(synop.picojoules == 23.6 && synop.scope == .marginal && synop.evidence == "simulated (SEC)")
@@ -389,10 +389,14 @@ import Testing
         for name in Self.required { #expect(list.standardOutput.contains(name)) }
         #expect(list.standardOutput.contains("synop 26 pJ (all-in)"))
 
-        let show = try neurocost("profiles", "show", "loihi")
+        let show = try neurocost("profiles", "show", "loihi-presilicon")
         #expect(show.status == 0, "\(show.standardError)")
-        for text in ["23.6", "pJ per synaptic event", "simulated (SEC)", "Davies et al.", "router_hop_ew"] {
+        for text in ["23.6", "pJ per synaptic event", "simulated (SEC)", "Davies et al.", "router_hop_ew", "timing.barrier_s"] {
             #expect(show.standardOutput.contains(text), "show lacks \(text)")
+        }
+        let silicon = try neurocost("profiles", "show", "loihi")
+        for text in ["35.5", "step_fixed", "axon_message", "timing.min_step_s", "Blouw et al."] {
+            #expect(silicon.standardOutput.contains(text), "show loihi lacks \(text)")
         }
 
         let folder = try scratchDirectory()

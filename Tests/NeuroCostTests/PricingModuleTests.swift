@@ -39,7 +39,7 @@ import Testing
 
     @Test("the profile's constants are resolved to typed fields with their profile field named")
     func typedConstants() throws {
-        let loihi = try ProfileLibrary.load("loihi")
+        let loihi = try ProfileLibrary.load("loihi-presilicon")
         #expect(loihi.constants.synop?.picojoules == 23.6 && loihi.constants.synop?.field == "energy.synop")
         #expect(loihi.constants.mac == nil)
         #expect(loihi.constants.neuronUpdateIdle?.picojoules == 52)
@@ -70,9 +70,9 @@ import Testing
         // The obvious what-if: copy loihi.yaml and change one constant.
         let text = try String(contentsOfFile: RepositoryPaths.root.appendingPathComponent("HardwareProfiles/loihi.yaml").path, encoding: .utf8)
         let edited = try Fixtures.scratchDirectory().appendingPathComponent("my-loihi.yaml").path
-        try text.replacingOccurrences(of: "23.6", with: "35.5").write(toFile: edited, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "pJ: 35.5", with: "pJ: 40.0").write(toFile: edited, atomically: true, encoding: .utf8)
         let copy = try ProfileLibrary.load(edited)
-        #expect(copy.constants.synop?.picojoules == 35.5)
+        #expect(copy.constants.synop?.picojoules == 40.0)
         let keys = ProfileKeys.unique([bundled, bundled, copy, try ProfileLibrary.load("truenorth")]).map(\.key)
         #expect(keys == ["loihi", "loihi-2", "truenorth"])
     }
