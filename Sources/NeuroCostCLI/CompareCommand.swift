@@ -44,12 +44,10 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .customLong("memory-model"),
-            help: "How weights reach the arithmetic: reuse (streamed once per inference into tiles; default) or no-reuse (every use from the level holding all weights: an upper bound).")
-    var memoryModel = MemoryModel.reuse
-
-    @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
-    var weightFormat: WeightStorageFormat?
+    @OptionGroup(title: "Pricing")
+    var pricing: PricingOptions
+    var memoryModel: MemoryModel { pricing.memoryModel }
+    var weightFormat: WeightStorageFormat? { pricing.weightFormat }
 
     @Option(help: "Write the first data file's SNN results at the root with /ann and /baseline groups, and every data file's runs under /by_data/<i>.")
     var out: String?

@@ -26,11 +26,10 @@ struct PriceCommand: ParsableCommand {
     @Option(help: "The network, when it is not at the path the results file records.")
     var network: String?
 
-    @Option(name: .customLong("memory-model"), help: "reuse (default) or no-reuse (the upper bound).")
-    var memoryModel = MemoryModel.reuse
-
-    @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
-    var weightFormat: WeightStorageFormat?
+    @OptionGroup(title: "Pricing")
+    var pricing: PricingOptions
+    var memoryModel: MemoryModel { pricing.memoryModel }
+    var weightFormat: WeightStorageFormat? { pricing.weightFormat }
 
     @Option(help: "Write the priced counts, /energy and /conventions to this new file.")
     var out: String?

@@ -59,12 +59,10 @@ struct RunCommand: ParsableCommand {
     /// The profile a run is priced under when none is named: the tool's point is the energy table.
     static let defaultProfile = "horowitz-45nm-fp32"
 
-    @Option(name: .customLong("memory-model"),
-            help: "How weights reach the arithmetic: reuse (streamed once per inference into tiles; default) or no-reuse (every use from the level holding all weights: an upper bound).")
-    var memoryModel = MemoryModel.reuse
-
-    @Option(name: .customLong("weight-format"), help: "Store every layer's weights as dense, csr, bitmask or coo (default: each layer's smallest).")
-    var weightFormat: WeightStorageFormat?
+    @OptionGroup(title: "Pricing")
+    var pricing: PricingOptions
+    var memoryModel: MemoryModel { pricing.memoryModel }
+    var weightFormat: WeightStorageFormat? { pricing.weightFormat }
 
     @Option(help: "Record every spike of the spiking nodes: 'spikes' as compressed (sample, step, neuron) events in /traces/spikes, 'raster' as one bit per neuron and step in /traces/raster (much cheaper to write; smaller once ~20% of neurons fire per step).")
     var trace: TraceKind?
