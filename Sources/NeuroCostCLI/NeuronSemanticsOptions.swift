@@ -31,9 +31,6 @@ struct NeuronSemanticsOptions: ParsableArguments {
     func resolve(_ network: Network, timesteps: Int, encoding: InputEncoding = .direct, seed: UInt64 = 0,
                  readout: String? = nil) throws -> (network: Network, options: SimulationOptions) {
         let choice = try FrameworkDetection.choose(network, requested: framework)
-        if let reset, !choice.framework.supportedResets.contains(reset) {
-            throw CommandFailure("--reset \(reset.rawValue) is not a reset of \(choice.framework.rawValue) (it has \(choice.framework.supportedResets.map(\.rawValue).joined(separator: ", ")))")
-        }
         for note in choice.notes { StandardError.write("note: \(note)") }
         let options = SimulationOptions(timesteps: timesteps, encoding: encoding, framework: choice.framework, reset: reset,
                                         thresholdComparison: thresholdCompare, spikeFunction: spikeFunction, dt: dt, seed: seed,

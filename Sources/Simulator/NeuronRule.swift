@@ -53,9 +53,6 @@ struct NeuronRule: Sendable, Equatable {
     static func resolve(model: NeuronModel, options: SimulationOptions, hasRecurrentInput: Bool,
                         node: String) throws(SimulationError) -> NeuronRule {
         let framework = options.framework
-        guard framework.supportedResets.contains(options.reset) else {
-            throw SimulationError("node '\(node)': --reset \(options.reset.rawValue) is not a reset of \(framework.rawValue) (it has \(framework.supportedResets.map(\.rawValue).joined(separator: ", ")))")
-        }
         let update: Update
         switch (framework, model) {
         case (_, .integrateAndFire), (_, .integrator):

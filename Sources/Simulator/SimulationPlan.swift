@@ -105,6 +105,9 @@ public struct SimulationPlan: Sendable {
             throw SimulationError("timesteps must be in 1...\(SimulationOptions.maxTimesteps), got \(options.timesteps)")
         }
         guard options.dt > 0, options.dt.isFinite else { throw SimulationError("dt must be a positive number of seconds, got \(options.dt)") }
+        guard options.framework.supportedResets.contains(options.reset) else {
+            throw SimulationError("--reset \(options.reset.rawValue) is not a reset of \(options.framework.rawValue) (it has \(options.framework.supportedResets.map(\.rawValue).joined(separator: ", ")))")
+        }
         let inputs = network.inputIndices
         guard inputs.count == 1 else {
             throw SimulationError("the network has \(inputs.count) Input nodes; runs need exactly one (the data feed it)")

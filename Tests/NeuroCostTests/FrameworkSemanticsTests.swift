@@ -172,6 +172,14 @@ import Testing
         try NeuronParameters(model: model, fields: try fields.mapValues { try ParameterTensor(shape: [$0.count], float64: $0) }, node: "n")
     }
 
+    @Test("a reset the framework does not have is refused once, before simulating")
+    func resetsBelongToTheFramework() throws {
+        let network = try Self.network(Self.neurons(.leakyIntegrateAndFire, Self.snntorchLIF(beta: 0.9).mapValues { [$0, $0] }))
+        #expect(throws: SimulationError.self) { _ = try SimulationPlan(network: network, options: SimulationOptions(framework: .snntorch, reset: .value)) }
+        #expect(throws: SimulationError.self) { _ = try SimulationPlan(network: network, options: SimulationOptions(reset: .zero)) }
+        _ = try SimulationPlan(network: network, options: SimulationOptions(framework: .snntorch, reset: .zero))
+    }
+
     @Test("exporters are recognised only by unambiguous signatures, and said so")
     func detection() throws {
         let snntorch = try Self.network(Self.neurons(.leakyIntegrateAndFire, Self.snntorchLIF(beta: 0.9).mapValues { [$0, $0] }))
