@@ -14,6 +14,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The package under test is this working tree's, in this process and in the ones the CLI starts (`neurocost merge`
+# runs `python3 -m neurocost.merge`), whatever version is installed.
+_SOURCE = str(REPO / "Python" / "src")
+os.environ["PYTHONPATH"] = os.pathsep.join([_SOURCE, *filter(None, [os.environ.get("PYTHONPATH")])])
+
 
 def cli_path() -> Path:
     """The neurocost binary the tests drive."""

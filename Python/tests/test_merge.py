@@ -23,7 +23,7 @@ def _integer_datasets(path: str) -> dict[str, np.ndarray]:
     with h5py.File(path) as f:
         def visit(name: str, item: object) -> None:
             if (isinstance(item, h5py.Dataset) and item.dtype.kind in "iu" and not name.startswith("energy")
-                    and not neurocost.scales.is_scale(item)):
+                    and not neurocost.is_scale(item)):
                 out[name] = item[...]
         f.visititems(visit)
     return out

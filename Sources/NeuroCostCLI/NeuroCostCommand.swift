@@ -8,7 +8,7 @@ struct NeuroCostCommand: ParsableCommand {
         discussion: "Reads networks in NIR (HDF5) and counts what they do: neurons, weights, exact synaptic fan-out, dense MACs, storage.",
         version: NeuroCostVersion.string,
         subcommands: [InspectCommand.self, RunCommand.self, ConvertCommand.self, CompareCommand.self, PriceCommand.self,
-                      MergeCommand.self, ProfilesCommand.self, ProbeCommand.self]
+                      MergeCommand.self, ScalesCommand.self, ProfilesCommand.self, ProbeCommand.self]
     )
 }
 

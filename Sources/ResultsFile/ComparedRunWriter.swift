@@ -32,5 +32,6 @@ public enum ComparedRunWriter {
         }
         try EnergyGroupWriter.write(entries, into: group)
         try ConventionGroupWriter.write(conventions, energies: entries.flatMap { entry in entry.conventions.map { (entry.key, $0) } }, into: group)
+        try ResultsDimensionScales.attach(toRun: group, sampleIndices: run.sampleRange.map { Int64($0) })
     }
 }

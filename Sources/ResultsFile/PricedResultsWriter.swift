@@ -18,6 +18,9 @@ public enum PricedResultsWriter {
         try file.setAttribute("timesteps", Int64(counts.timesteps))
         try file.setAttribute("run_timesteps", Int64(source.timesteps))
         try file.setAttribute("samples", Int64(counts.sampleCount))
+        if let first = source.sampleIndices.first, source.sampleIndices == Array(first..<(first + Int64(source.samples))) {
+            try file.setAttribute("sample_offset", first)
+        }
         let layers = try file.createGroup("layers")
         try layers.writeStringDataset("names", counts.layerNames, shape: [counts.layerCount])
         let perSample = try file.createGroup("counts").createGroup("per_sample")
@@ -28,5 +31,6 @@ public enum PricedResultsWriter {
         }
         try EnergyGroupWriter.write(entries, into: file)
         try ConventionGroupWriter.write(conventions, energies: entries.flatMap { entry in entry.conventions.map { (entry.key, $0) } }, into: file)
+        try ResultsDimensionScales.attach(toRun: file, sampleIndices: source.sampleIndices)
     }
 }

@@ -15,6 +15,8 @@ public final class RunResultsFile {
     private let replacement: ReplacementFile
     private var committed = false
     private let plan: SimulationPlan
+    /// The data file's index of the run's first sample (the `sample` dimension starts there).
+    private let sampleOffset: Int
     private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
     private var rasterSets: [Int: HDF5Dataset] = [:]
     /// Per traced node (events): the first row of each appended sample, then the rows so far (`sample_start`).
@@ -26,6 +28,7 @@ public final class RunResultsFile {
     public init(path: String, overwrite: Bool, plan: SimulationPlan, provenance: RunProvenance, sampleOffset: Int,
                 plannedSamples: Int, traces: TraceRequest = TraceRequest()) throws {
         self.plan = plan
+        self.sampleOffset = sampleOffset
         replacement = try ReplacementFile(destination: path, overwrite: overwrite)
         file = try HDF5File(path: replacement.temporaryPath, mode: .truncate)
         let options = plan.options
@@ -203,6 +206,7 @@ public final class RunResultsFile {
         }
         try EnergyGroupWriter.write(entries, into: file)
         try ConventionGroupWriter.write(conventions, energies: entries.flatMap { entry in entry.conventions.map { (entry.key, $0) } }, into: file)
+        try ResultsDimensionScales.attach(toRun: file, sampleIndices: (0..<Int64(counts.sampleCount)).map { Int64(sampleOffset) + $0 })
         try file.flush()
     }
 

@@ -11,6 +11,9 @@ public struct StoredRun: Sendable {
     public let timesteps: Int
     public let samples: Int
     public let layerNames: [String]
+    /// The data file's index of each sample: `/results/sample_index` when the file has one (a merge with gaps),
+    /// else `sample_offset` (0 when absent) onwards.
+    public let sampleIndices: [Int64]
     /// Per metric name, (N, L) row-major.
     public let perSample: [String: [Int]]
     /// Per metric name, (N, T, L) row-major, when the run stored them (`run --per-step-counts`).
@@ -30,6 +33,7 @@ public struct StoredRun: Sendable {
         timesteps = Int(try file.attribute("timesteps", as: Int64.self)[0])
         samples = Int(try file.attribute("samples", as: Int64.self)[0])
         layerNames = try file.openDataset("layers/names").readStrings()
+        sampleIndices = try Self.sampleIndices(in: file)
         var perSample: [String: [Int]] = [:]
         for metric in LayerCountTable.Metric.allCases where file.exists("counts/per_sample/\(metric.rawValue)") {
             perSample[metric.rawValue] = try file.openDataset("counts/per_sample/\(metric.rawValue)").read(as: Int64.self).map { Int($0) }
@@ -51,6 +55,15 @@ public struct StoredRun: Sendable {
             }
         }
         spikesPerNeuron = spikes
+    }
+
+    /// The data file's index of each sample of the results file open as `file`: `/results/sample_index` when it
+    /// has one (a merge with gaps), else `sample_offset` (0 when absent) onwards, for `samples` samples.
+    public static func sampleIndices(in file: HDF5File) throws -> [Int64] {
+        if file.exists("results/sample_index") { return try file.openDataset("results/sample_index").read(as: Int64.self) }
+        let samples = try file.attribute("samples", as: Int64.self).first ?? 0
+        let offset = file.hasAttribute("sample_offset") ? try file.attribute("sample_offset", as: Int64.self).first ?? 0 : 0
+        return (0..<samples).map { offset + $0 }
     }
 
     /// The counts of the first `steps` steps of every sample (all of them when nil).

@@ -6,9 +6,8 @@
 True
 """
 
-from .results import Results, ResultsFileError, open
-from .scales import add_dimension_scales
+from .results import Results, ResultsFileError, is_scale, open
 from .traces import TraceError
 
-__all__ = ["Results", "ResultsFileError", "TraceError", "add_dimension_scales", "open"]
+__all__ = ["Results", "ResultsFileError", "TraceError", "is_scale", "open"]
 __version__ = "0.1.0"

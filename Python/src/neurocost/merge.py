@@ -32,7 +32,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .scales import add_dimension_scales, is_scale
+from .results import is_scale
 
 __all__ = ["MergeError", "merge", "main"]
 
@@ -59,6 +59,29 @@ class _Shard:
 def _attr(f: h5py.File | h5py.Group, name: str) -> object:
     value = f.attrs.get(name)
     return value.decode() if isinstance(value, bytes) else value
+
+
+#: The attributes of HDF5 dimension scales: references into their own file, so never copied between files (the
+#: merged file gets its own scales from `neurocost scales`).
+SCALE_ATTRIBUTES = frozenset({"CLASS", "NAME", "DIMENSION_LIST", "REFERENCE_LIST", "DIMENSION_LABELS"})
+
+
+def _copy_attributes(source: h5py.HLObject, target: h5py.HLObject) -> None:
+    for key, value in source.attrs.items():
+        if key not in SCALE_ATTRIBUTES:
+            target.attrs[key] = value
+
+
+def _copy_tree(source: h5py.Group, parent: h5py.Group, name: str) -> None:
+    """Copy a group into another file without its dimension scales (their references would point nowhere)."""
+    target = parent.create_group(name)
+    _copy_attributes(source, target)
+    for key, item in source.items():
+        if isinstance(item, h5py.Group):
+            _copy_tree(item, target, key)
+        elif not is_scale(item):
+            dataset = target.create_dataset(key, data=item[...], dtype=item.dtype)
+            _copy_attributes(item, dataset)
 
 
 def _datasets(group: h5py.Group) -> list[str]:
@@ -101,8 +124,7 @@ def _check(shards: list[_Shard], allow_gaps: bool) -> None:
 def _concatenate(out: h5py.Group, name: str, sources: list[h5py.Dataset], **options: object) -> None:
     data = np.concatenate([s[...] for s in sources], axis=0)
     dataset = out.create_dataset(name, data=data, **options)
-    for key, value in sources[0].attrs.items():
-        dataset.attrs[key] = value
+    _copy_attributes(sources[0], dataset)
 
 
 def _sum(out: h5py.Group, name: str, sources: list[h5py.Dataset]) -> None:
@@ -110,8 +132,7 @@ def _sum(out: h5py.Group, name: str, sources: list[h5py.Dataset]) -> None:
     for s in sources:
         total += s[...]
     dataset = out.create_dataset(name, data=total)
-    for key, value in sources[0].attrs.items():
-        dataset.attrs[key] = value
+    _copy_attributes(sources[0], dataset)
 
 
 def _write_integers(out: h5py.File, files: list[h5py.File], shards: list[_Shard], gaps: bool) -> None:
@@ -129,7 +150,7 @@ def _write_integers(out: h5py.File, files: list[h5py.File], shards: list[_Shard]
     out.attrs["merged_from"] = [os.path.basename(s.path) for s in shards]
     if "failure" in out.attrs:
         del out.attrs["failure"]
-    first.copy(first["layers"], out, "layers")
+    _copy_tree(first["layers"], out, "layers")
 
     counts = out.create_group("counts")
     for name in _datasets(first["counts"]):
@@ -153,8 +174,7 @@ def _write_integers(out: h5py.File, files: list[h5py.File], shards: list[_Shard]
         by_step = results["predictions_by_timestep"][...]
         correct = (by_step == labels[:, None]).sum(axis=0, dtype=np.int64)
         accuracy = results.create_dataset("accuracy_by_timestep", data=correct.astype(np.float64) / float(len(labels)))
-        for key, value in first["results/accuracy_by_timestep"].attrs.items():
-            accuracy.attrs[key] = value
+        _copy_attributes(first["results/accuracy_by_timestep"], accuracy)
     if gaps:
         index = np.concatenate([np.arange(s.offset, s.stop, dtype=np.int64) for s in shards])
         results.create_dataset("sample_index", data=index).attrs["meaning"] = "the data file's index of each sample"
@@ -220,16 +240,22 @@ def _reprice(out_path: str, first_path: str, cli: str, network: str | None, pric
             raise MergeError(f"re-pricing the merged counts failed ({' '.join(command)}): {done.stderr.strip()}")
         with h5py.File(priced, "r") as source, h5py.File(out_path, "a") as out:
             if "conventions" in source:
-                source.copy(source["conventions"], out, "conventions")
+                _copy_tree(source["conventions"], out, "conventions")
             if profiles:
                 energy = out.create_group("energy")
                 for key, _, attributes in profiles:
                     if key not in source["energy"]:
                         raise MergeError(f"re-pricing gave no /energy/{key} (it gave {list(source['energy'])})")
-                    source.copy(source["energy"][key], energy, key)
+                    _copy_tree(source["energy"][key], energy, key)
                     for name in ("profile_file",):  # the shard's record of where the profile came from
                         if name in attributes:
                             energy[key].attrs[name] = attributes[name]
+
+
+def _attach_scales(path: str, cli: str) -> None:
+    done = subprocess.run([cli, "scales", path], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise MergeError(f"naming the merged file's dimensions failed ({cli} scales {path}): {done.stderr.strip()}")
 
 
 def merge(out: str | os.PathLike[str], shards: Sequence[str | os.PathLike[str]], *, allow_gaps: bool = False,
@@ -269,7 +295,7 @@ def merge(out: str | os.PathLike[str], shards: Sequence[str | os.PathLike[str]],
             f.close()
     try:
         _reprice(partial, found[0].path, binary, network, price_arguments)
-        add_dimension_scales(partial)
+        _attach_scales(partial, binary)
     except BaseException:
         os.remove(partial)
         raise

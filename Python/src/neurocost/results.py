@@ -28,10 +28,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .scales import is_scale
 from .traces import SpikeTrace
 
-__all__ = ["Results", "ResultsFileError", "open"]
+__all__ = ["Results", "ResultsFileError", "is_scale", "open"]
+
+
+def is_scale(item: object) -> bool:
+    """True for an HDF5 dimension-scale dataset (a coordinate such as `layer` or `sample`, not a metric)."""
+    if not isinstance(item, h5py.Dataset):
+        return False
+    value = item.attrs.get("CLASS")
+    return (value.decode() if isinstance(value, bytes) else value) == "DIMENSION_SCALE"
 
 
 class ResultsFileError(ValueError):
