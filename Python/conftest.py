@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The package under test is this working tree's, in this process and in the ones the CLI starts (`neurocost merge`
 # runs `python3 -m neurocost.merge`), whatever version is installed.
 _SOURCE = str(REPO / "Python" / "src")
+sys.path.insert(0, _SOURCE)
 os.environ["PYTHONPATH"] = os.pathsep.join([_SOURCE, *filter(None, [os.environ.get("PYTHONPATH")])])
 
 

@@ -10,6 +10,9 @@ struct NeuroCostCommand: ParsableCommand {
         subcommands: [InspectCommand.self, RunCommand.self, ConvertCommand.self, CompareCommand.self, PriceCommand.self,
                       MergeCommand.self, ScalesCommand.self, ProfilesCommand.self, ProbeCommand.self]
     )
+
+    /// Exit statuses by class of failure (docs/exit-codes.md).
+    static func main() { ExitStatus.main(self) }
 }
 
 enum NeuroCostVersion {

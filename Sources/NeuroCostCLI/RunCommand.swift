@@ -104,7 +104,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         for (path, what) in [(network, "network"), (data, "data file")] where !FileManager.default.fileExists(atPath: path) {
             let bundled = path == Self.defaultNetwork || path == Self.defaultData
-            throw CommandFailure("\(path): no such \(what)" + (bundled ? " (the bundled default is found from the repository root; or pass NETWORK and --data)" : ""))
+            throw CommandFailure("\(path): no such \(what)" + (bundled ? " (the bundled default is found from the repository root; or pass NETWORK and --data)" : ""),
+                                 status: .noInput)
         }
         let profileArguments = profiles.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
@@ -186,10 +187,14 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// A failure the CLI reports in one line.
+/// A failure the CLI reports in one line, and the exit status it ends with (bad input unless said otherwise).
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    let status: ExitStatus
+    init(_ description: String, status: ExitStatus = .badInput) {
+        self.description = description
+        self.status = status
+    }
 }
 
 /// What `--trace` records.

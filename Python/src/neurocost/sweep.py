@@ -18,8 +18,10 @@ for every T and profile, which needs no new simulation (a run at T contains ever
 profile, encoding, seed).
 
 Fault tolerance: each shard is written under `*.partial` and renamed when complete, so a present shard is complete
-and is skipped; a failed shard is retried (`--retries`, not for usage errors, exit 64); running the same command
-again resumes. Paths in the sweep file are relative to the current directory.
+and is skipped; a shard that failed transiently is retried (`--retries`): killed by a signal, interrupted (130),
+or a failed write (74); usage errors and bad input (64, 65, 66) and unclassified failures (1) are not, since the
+same command fails the same way (docs/exit-codes.md). Running the same command again resumes. Paths in the sweep
+file are relative to the current directory.
 
 HDF5 file locking: on NFS, Lustre or GPFS, HDF5 may fail with "unable to lock file"; set
 `HDF5_USE_FILE_LOCKING=FALSE` in the environment of every task (the local and Ray backends pass the launcher's
@@ -48,9 +50,21 @@ import pandas as pd
 
 from .merge import merge
 
-__all__ = ["Shard", "SweepError", "Unit", "load_sweep", "plan", "run_shard", "sweep", "main"]
+__all__ = ["Shard", "SweepError", "Unit", "is_transient", "load_sweep", "plan", "run_shard", "sweep", "main"]
 
-USAGE_EXIT = 64
+#: `neurocost` exit statuses (docs/exit-codes.md) after which running the same shard again may succeed: a failed
+#: write (disk full, a lost network file system) and an interruption. A negative status (killed by a signal: the
+#: OOM killer, a preempted node) or one above 128 (a shell's report of a signal) is retried too.
+RETRYABLE_EXITS = frozenset({74, 130})
+
+
+def is_transient(returncode: int) -> bool:
+    """Whether a shard that exited with `returncode` is worth running again (see `RETRYABLE_EXITS`).
+
+    >>> [is_transient(code) for code in (-9, 74, 130, 137, 1, 2, 64, 65, 66)]
+    [True, True, True, True, False, False, False, False, False]
+    """
+    return returncode < 0 or returncode in RETRYABLE_EXITS or returncode > 128
 
 
 class SweepError(RuntimeError):
@@ -100,7 +114,7 @@ class Shard:
 
 
 def run_shard(shard: Shard) -> str:
-    """Run one shard unless its file is present; retry failures other than usage errors. Returns its path."""
+    """Run one shard unless its file is present; retry transient failures (`is_transient`). Returns its path."""
     if os.path.exists(shard.path):
         return shard.path
     partial = shard.path + ".partial"
@@ -112,7 +126,7 @@ def run_shard(shard: Shard) -> str:
             os.replace(partial, shard.path)
             return shard.path
         error = f"exit {done.returncode}: {done.stderr.strip()}"
-        if done.returncode == USAGE_EXIT:
+        if not is_transient(done.returncode):
             break
     raise SweepError(f"shard {shard.index}/{shard.unit.shards} of {shard.unit.name} failed: {error}")
 
