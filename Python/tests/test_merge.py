@@ -150,3 +150,36 @@ def test_neuromorphic_energy_with_router_hops_merges_exactly(cli, tmp_path):
         for name in ("by_layer_picojoules", "per_sample_by_component_picojoules"):
             np.testing.assert_array_equal(b[f"{group}/{name}"][...], a[f"{group}/{name}"][...])
         np.testing.assert_array_equal(b["counts/spikes_per_neuron/if1"][...], a["counts/spikes_per_neuron/if1"][...])
+
+
+def test_compare_shards_merge_to_a_single_compare_run(cli, tmp_path):
+    """`compare --shard I/K` files merge to one compare run: every integer dataset (SNN, ANN view, baseline, each
+    data file's runs) bit for bit, the root's energy re-priced exactly, accuracies recomputed exactly."""
+    data = str(REPO / "Datasets/digits/digits-test.h5")
+    compare = ("compare", "--limit", "17", "--profile", "horowitz-45nm-int8", "--data", data, "--data", data)
+    single = str(tmp_path / "single.h5")
+    cli(*compare, "--out", single)
+    shards = []
+    for index in range(3):
+        shards.append(str(tmp_path / f"shard-{index}.h5"))
+        cli(*compare, "--shard", f"{index}/3", "--out", shards[-1])
+    with h5py.File(shards[1]) as f:
+        assert (int(f.attrs["shard_index"]), int(f.attrs["shard_count"]), int(f.attrs["sample_offset"])) == (1, 3, 5)
+        assert int(f["by_data/1"].attrs["sample_offset"]) == 5 and f["ann/counts/per_sample/macs"].shape[0] == 6
+    merged = str(tmp_path / "merged.h5")
+    cli("merge", merged, *reversed(shards))
+    one, both = _integer_datasets(single), _integer_datasets(merged)
+    assert set(one) == set(both) and any(name.startswith("by_data/1/baseline/counts") for name in one)
+    for name in one:
+        assert np.array_equal(one[name], both[name]), name
+    with h5py.File(single) as f, h5py.File(merged) as g:
+        for group in ("/", "ann", "baseline", "by_data/0/ann", "by_data/1/snn"):
+            for attribute in ("accuracy", "spikes_per_sample", "synops_per_sample", "macs_per_sample"):
+                if attribute in f[group].attrs:
+                    assert f[group].attrs[attribute] == g[group].attrs[attribute], (group, attribute)
+        assert np.array_equal(f["results/accuracy_by_timestep"][...], g["results/accuracy_by_timestep"][...])
+        for name in ("by_layer_picojoules", "per_sample_total_picojoules"):
+            assert np.array_equal(f[f"energy/horowitz-45nm-int8/{name}"][...], g[f"energy/horowitz-45nm-int8/{name}"][...])
+        assert "energy" not in g["ann"] and "not merged" in g["ann"].attrs["energy"]
+    with xarray.open_dataset(merged, group="by_data/1/baseline/counts/per_sample", engine="h5netcdf") as ds:
+        assert list(ds["sample"].values) == list(range(17)) and ds["synops"].dims == ("sample", "layer")

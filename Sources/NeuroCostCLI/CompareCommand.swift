@@ -44,6 +44,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Run only part I of K (0-based) of the samples --limit selects from each data file, as `run --shard`: balanced, recorded in the file (shard_index, shard_count, sample_offset) for `merge`.")
+    var shard: SampleShard?
+
     @OptionGroup(title: "Pricing")
     var pricing: PricingOptions
     var memoryModel: MemoryModel { pricing.memoryModel }
@@ -123,7 +126,11 @@ struct CompareCommand: ParsableCommand {
         for (dataIndex, path) in data.enumerated() {
             let dataset = try safety.openData(path, preferSpikes: encoding == .spikes)
             let annDataset = encoding == .spikes ? try safety.openData(path) : dataset
-            let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+            let selected = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
+            let range = shard?.part(of: selected) ?? selected
+            if let shard, range.isEmpty {
+                throw CommandFailure("--shard \(shard.index)/\(shard.count): no samples of \(path) (only \(selected.count) selected)")
+            }
             try safety.requireFits(MemoryEstimate.simulation(network: snn, timesteps: timesteps, samples: range.count,
                                                              sampleElements: dataset.sampleElementCount,
                                                              threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -217,6 +224,7 @@ struct CompareCommand: ParsableCommand {
             let provenance = try RunProvenance(networkFile: network, dataFile: path, neurocostVersion: NeuroCostVersion.string)
             let file = try RunResultsFile(path: out, overwrite: force, plan: snn.plan, provenance: provenance,
                                           sampleOffset: snn.run.sampleRange.lowerBound, plannedSamples: snn.run.counts.sampleCount)
+            try file.recordShard(index: shard?.index ?? 0, count: shard?.count ?? 1, dataSHA256: try RunProvenance.sha256(ofFile: path))
             try file.finish(snn.run, entries: snn.entries, conventions: snn.conventions)
             let annGroup = try file.root.createGroup("ann")
             try ComparedRunWriter.write(ann.run, into: annGroup, entries: ann.entries, conventions: ann.conventions)
@@ -233,6 +241,9 @@ struct CompareCommand: ParsableCommand {
         let byData = file.exists("by_data") ? try file.openGroup("by_data") : try file.createGroup("by_data")
         let group = try byData.createGroup(String(dataIndex))
         try group.setAttribute("data_file", string: path)
+        try group.setAttribute("data_sha256", string: try RunProvenance.sha256(ofFile: path))
+        try group.setAttribute("sample_offset", Int64(snn.run.sampleRange.lowerBound))
+        try group.setAttribute("samples", Int64(snn.run.counts.sampleCount))
         try ComparedRunWriter.write(snn.run, into: try group.createGroup("snn"), entries: snn.entries, conventions: snn.conventions,
                                     attributes: ["network_file": network])
         try ComparedRunWriter.write(ann.run, into: try group.createGroup("ann"), entries: ann.entries, conventions: ann.conventions)

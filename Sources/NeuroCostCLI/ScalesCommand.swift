@@ -32,8 +32,15 @@ struct ScalesCommand: ParsableCommand {
             if file.exists("by_data") {
                 let byData = try file.openGroup("by_data")
                 for index in try byData.memberNames() {
-                    for name in ["snn", "ann", "baseline"] where byData.exists("\(index)/\(name)") {
-                        try ResultsDimensionScales.attach(toRun: try byData.openGroup("\(index)/\(name)"), sampleIndices: samples)
+                    // Each data file's runs cover its own samples (compare --shard takes the same part of each).
+                    let group = try byData.openGroup(index)
+                    var own = samples
+                    if group.hasAttribute("sample_offset"), group.hasAttribute("samples") {
+                        let offset = try group.attribute("sample_offset", as: Int64.self).first ?? 0
+                        own = (0..<(try group.attribute("samples", as: Int64.self).first ?? 0)).map { offset + $0 }
+                    }
+                    for name in ["snn", "ann", "baseline"] where group.exists(name) {
+                        try ResultsDimensionScales.attach(toRun: try group.openGroup(name), sampleIndices: own)
                     }
                 }
             }

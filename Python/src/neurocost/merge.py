@@ -94,8 +94,7 @@ def _check(shards: list[_Shard], allow_gaps: bool) -> None:
         layers = list(first["layers/names"].asstr()[...])
         traces = sorted(f"{kind}/{node}" for kind in first.get("traces", {}) for node in first["traces"][kind])
         profiles = sorted(first.get("energy", {}).keys())
-        if "ann" in first or "by_data" in first:
-            raise MergeError(f"{shards[0].path}: a `compare` file; only `run` files merge")
+        compared = _compared_groups(first)
     if reference["data_sha256"] is None:
         raise MergeError(f"{shards[0].path}: no data_sha256 (written by a neurocost before --shard); cannot check the data")
     for shard in shards[1:]:
@@ -112,6 +111,13 @@ def _check(shards: list[_Shard], allow_gaps: bool) -> None:
             if sorted(f.get("energy", {}).keys()) != profiles:
                 raise MergeError(f"{shard.path}: priced under {sorted(f.get('energy', {}).keys())}, "
                                  f"but {shards[0].path} under {profiles}")
+            if _compared_groups(f) != compared:
+                raise MergeError(f"{shard.path}: compared runs {_compared_groups(f)}, but {shards[0].path} has {compared}")
+            for index in f.get("by_data", {}):
+                for name in ("data_file", "data_sha256"):
+                    with h5py.File(shards[0].path, "r") as first:
+                        if _attr(f[f"by_data/{index}"], name) != _attr(first[f"by_data/{index}"], name):
+                            raise MergeError(f"{shard.path}: by_data/{index} has another {name} than {shards[0].path}")
     for before, after in zip(shards, shards[1:]):
         if after.offset < before.stop:
             raise MergeError(f"{after.path} (samples {after.offset}…{after.stop - 1}) overlaps "
@@ -209,6 +215,73 @@ def _write_integers(out: h5py.File, files: list[h5py.File], shards: list[_Shard]
                             _concatenate(target, name, parts)
 
 
+def _compared_groups(f: h5py.File) -> list[str]:
+    """The compared runs of a `compare` file (`ann`, `baseline`, `by_data/<i>/snn`, …); none in a `run` file."""
+    groups = [name for name in ("ann", "baseline") if name in f]
+    for index in sorted(f.get("by_data", {}), key=int):
+        groups += [f"by_data/{index}/{name}" for name in ("snn", "ann", "baseline") if name in f[f"by_data/{index}"]]
+    return groups
+
+
+#: Why a merged `compare` file has no energy for its compared runs: pricing is not additive over shards (the memory
+#: model splits weight traffic by the whole run), and `neurocost price` prices a network's run, not an ANN view.
+UNMERGED_ENERGY = ("not merged: energy depends on the whole run, not a sum over shards; the root run's energy is "
+                   "re-priced from the merged counts; run compare unsharded for this run's energy")
+
+
+def _merge_compared_run(out: h5py.Group, name: str, sources: list[h5py.Group], samples: list[int]) -> None:
+    """Merge one compared run (compare's ANN view, baseline, or a data file's SNN) of every shard.
+
+    Counts and the counting conventions' integer quantities are summed or concatenated (exact). Correct predictions
+    are recovered from each shard's accuracy (correct = accuracy × samples, exact below 2^50 samples) and the
+    accuracy recomputed as Σ correct / N, as the tool computes it. Energies are not merged (`UNMERGED_ENERGY`)."""
+    target = out.create_group(name)
+    first = sources[0]
+    _copy_attributes(first, target)
+    total = sum(samples)
+    if "accuracy" in first.attrs:
+        correct = sum(int(round(float(g.attrs["accuracy"]) * n)) for g, n in zip(sources, samples))
+        target.attrs["accuracy"] = np.float64(correct) / np.float64(total)
+    _copy_tree(first["layers"], target, "layers")
+    counts = target.create_group("counts")
+    for metric in _datasets(first["counts"]):
+        _sum(counts, metric, [g["counts"][metric] for g in sources])
+    per_sample = counts.create_group("per_sample")
+    for metric in _datasets(first["counts/per_sample"]):
+        _concatenate(per_sample, metric, [g["counts/per_sample"][metric] for g in sources])
+    for metric in ("spikes", "synops", "macs"):
+        if f"{metric}_per_sample" in first.attrs:
+            target.attrs[f"{metric}_per_sample"] = np.float64(int(counts[metric][...].sum())) / np.float64(max(total, 1))
+    if "conventions" in first:
+        conventions = target.create_group("conventions")
+        for convention, group in first["conventions"].items():
+            merged = conventions.create_group(convention)
+            _copy_attributes(group, merged)
+            parts = [g["conventions"][convention] for g in sources]
+            for quantity in _datasets(group):
+                if group[quantity].dtype.kind in "iu":
+                    _concatenate(merged, quantity, [p[quantity] for p in parts])
+                    merged[quantity].attrs["total"] = np.int64(sum(int(p[quantity].attrs["total"]) for p in parts))
+    target.attrs["energy"] = UNMERGED_ENERGY
+
+
+def _write_compared(out: h5py.File, files: list[h5py.File], shards: list[_Shard]) -> None:
+    for path in _compared_groups(files[0]):
+        parent, _, name = path.rpartition("/")
+        if parent and parent not in out:
+            group = out.create_group(parent)
+            _copy_attributes(files[0][parent], group)
+            counts = [int(f[parent].attrs["samples"]) for f in files]
+            group.attrs["samples"] = np.int64(sum(counts))
+            group.attrs["sample_offset"] = np.int64(int(files[0][parent].attrs["sample_offset"]))
+            for before, after in zip(files, files[1:]):
+                stop = int(before[parent].attrs["sample_offset"]) + int(before[parent].attrs["samples"])
+                if int(after[parent].attrs["sample_offset"]) != stop:
+                    raise MergeError(f"{after.filename}: {parent} does not continue {before.filename}'s samples")
+        samples = [int(f[path]["counts/per_sample/spikes"].shape[0]) for f in files]
+        _merge_compared_run(out[parent] if parent else out, name, [f[path] for f in files], samples)
+
+
 def _profile_files(first: h5py.File, directory: Path) -> list[tuple[str, Path, dict[str, object]]]:
     """Each priced profile's own text, written out for `neurocost price`, with the group's attributes to restore."""
     out = []
@@ -290,6 +363,10 @@ def merge(out: str | os.PathLike[str], shards: Sequence[str | os.PathLike[str]],
     try:
         with h5py.File(partial, "w") as target:
             _write_integers(target, files, found, gaps)
+            if _compared_groups(files[0]):
+                if gaps:
+                    raise MergeError("compare shards merge only without gaps")
+                _write_compared(target, files, found)
     finally:
         for f in files:
             f.close()
