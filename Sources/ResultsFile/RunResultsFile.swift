@@ -9,7 +9,7 @@ import Simulator
 /// could stop cleanly, their counts. Layout: docs/results-schema.md.
 public final class RunResultsFile {
     /// Layout version, on the root as `schema_version`; it changes whenever the layout does.
-    public static let schemaVersion = "3"
+    public static let schemaVersion = "4"
 
     private let file: HDF5File
     private let replacement: ReplacementFile

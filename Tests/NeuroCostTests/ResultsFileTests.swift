@@ -76,11 +76,41 @@ import Testing
             #expect(try dataset.shape == (value["shape"] as? [String] ?? []).map { energySizes[$0]! }, "\(name) shape")
         }
         #expect(try group.attribute("total_picojoules", as: Double.self) == [energy.totalPicojoules])
+        // Every documented dimension scale is a scale of the documented length, beside the datasets it names.
+        let scaleSizes = ["N": 30, "T": 6, "L": result.layerNames.count, "C": EnergyComponent.allCases.count]
+        for (group, scales) in try #require(schema["dimension_scales"] as? [String: Any]) {
+            guard let scales = scales as? [String: String] else { continue }
+            let path = group.replacingOccurrences(of: "<profile>", with: "horowitz-45nm-fp32").replacingOccurrences(of: "<name>", with: "neurobench")
+            for (name, size) in scales {
+                let scale = try file.openDataset("\(path)/\(name)")
+                #expect(try scale.isDimensionScale, "\(path)/\(name)")
+                #expect(try scale.shape == [scaleSizes[size]!], "\(path)/\(name) length")
+            }
+        }
+        #expect(try file.openDataset("counts/layer").readStrings() == result.layerNames)
+        #expect(try file.openDataset("counts/per_sample/sample").read(as: Int64.self) == (0..<30).map { Int64($0) })
+        #expect(try file.openDataset("results/steps").read(as: Int64.self) == (1...6).map { Int64($0) })
+        #expect(try !file.openDataset("counts/synops").isDimensionScale)
         // The network's hash is the file's.
         #expect(try file.stringAttribute("network_sha256") == RunProvenance.sha256(ofFile: Self.network))
         // Stored counts equal the run's.
         let synops = try file.openDataset("counts/synops").read(as: Int64.self).map { Int($0) }
         #expect(synops == result.counts.perStep[.synops]!)
+    }
+
+    @Test("a dimension scale attaches only to an axis of its own length")
+    func dimensionScaleLengthIsChecked() throws {
+        let path = try Fixtures.scratchDirectory().appendingPathComponent("scales.h5").path
+        let file = try HDF5File(path: path, mode: .createNew)
+        defer { file.close() }
+        let data = try file.writeDataset("data", [Int64](repeating: 1, count: 6), shape: [2, 3])
+        let rows = try file.writeDataset("row", [Int64(10), 11], shape: [2])
+        try rows.makeDimensionScale(named: "row")
+        try data.attachDimensionScale(rows, toAxis: 0)
+        #expect(try rows.isDimensionScale)
+        #expect(throws: HDF5Error.self) { try data.attachDimensionScale(rows, toAxis: 1) }
+        #expect(throws: HDF5Error.self) { try data.attachDimensionScale(rows, toAxis: 2) }
+        #expect(throws: HDF5Error.self) { try data.makeDimensionScale(named: "two-dimensional") }
     }
 
     @Test("the same samples give identical results on 1 and 2 threads", arguments: [InputEncoding.direct, .poisson])
