@@ -126,3 +126,34 @@ def test_slurm_scripts_run_shards_by_array_index(sweep_file, tmp_path):
     if not __import__("shutil").which("sbatch"):
         with pytest.raises(SweepError, match="no sbatch on PATH"):
             write_slurm(shards, tmp_path, str(sweep_file), str(cli_path()), submit=True)
+
+
+def test_slurm_backend_submits_an_array_then_an_afterok_merge(sweep_file, tmp_path, single_runs, monkeypatch):
+    """No Slurm cluster here: a stand-in `sbatch` on PATH records what is submitted; running the array's tasks and
+    then the merge job as Slurm would (one `SLURM_ARRAY_TASK_ID` each, the merge after all succeeded) must give
+    the single runs' table."""
+    import subprocess
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "sbatch.log"
+    fake = bin_dir / "sbatch"
+    fake.write_text(f'#!/bin/bash\necho "$@" >> {log}\necho "4242;fakecluster"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "out"
+    table = _in_repo(sweep, str(sweep_file), out, backend="slurm", cli=str(cli_path()), quiet=True)
+    assert table.empty  # the jobs do the work
+    calls = log.read_text().splitlines()
+    assert calls[0] == f"--parsable {out / 'slurm/shards.sbatch'}"
+    assert calls[1] == f"--dependency=afterok:4242 {out / 'slurm/merge.sbatch'}"
+    array = (out / "slurm/shards.sbatch").read_text()
+    assert "#SBATCH --array=0-2" in array and "NEUROCOST_THREADS=$SLURM_CPUS_PER_TASK" in array
+    for task in range(3):
+        done = subprocess.run(["bash", str(out / "slurm/shards.sbatch")], cwd=REPO, capture_output=True, text=True,
+                              env={**os.environ, "SLURM_ARRAY_TASK_ID": str(task), "SLURM_CPUS_PER_TASK": "1"})
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run(["bash", str(out / "slurm/merge.sbatch")], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    _check_against_single_runs(pd.read_csv(out / "results.csv"), single_runs)
