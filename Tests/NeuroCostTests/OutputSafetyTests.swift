@@ -63,7 +63,7 @@ import Testing
     func ignoreUnknownFields() throws {
         let path = Self.corpus.appendingPathComponent("nir-conv-unknown-field.nir").path
         let refused = try neurocost(["inspect", path])
-        #expect(refused.status == 1)
+        #expect(refused.status == 65)  // bad input (docs/exit-codes.md)
         #expect(refused.standardError.contains("bias_scale") && refused.standardError.contains("--ignore-unknown-fields"))
         let read = try neurocost(["inspect", path, "--ignore-unknown-fields"])
         #expect(read.status == 0, "\(read.standardError)")
@@ -76,7 +76,7 @@ import Testing
     func memoryLimit() throws {
         let out = try Fixtures.scratchDirectory().appendingPathComponent("run.h5").path
         let result = try neurocost(["run", Self.network, "--data", Self.data, "--out", out, "--max-memory", "12K", "--quiet"])
-        #expect(result.status == 1)
+        #expect(result.status == 65)  // bad input (docs/exit-codes.md)
         #expect(result.standardError.contains("would need about") && result.standardError.contains("more than the memory limit of 12.0 KiB"),
                 "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: out))
@@ -92,7 +92,7 @@ import Testing
         let data = Self.corpus.appendingPathComponent("data-uint8-images.h5").path
         let out = folder.appendingPathComponent("run.h5").path
         let refused = try neurocost(["run", Self.network, "--data", data, "--out", out, "--quiet", "--timesteps", "2"])
-        #expect(refused.status == 1 && refused.standardError.contains("--allow-integer-images"), "\(refused.standardError)")
+        #expect(refused.status == 65 && refused.standardError.contains("--allow-integer-images"), "\(refused.standardError)")
         let allowed = try neurocost(["run", Self.network, "--data", data, "--out", out, "--quiet", "--timesteps", "2", "--allow-integer-images"])
         #expect(allowed.status == 0, "\(allowed.standardError)")
     }
