@@ -14,7 +14,11 @@ Rules (`/work/shared/research/scaleout.md` §4, `docs/results-schema.md`):
 - `/energy` and `/conventions` are re-priced from the merged integer counts with `neurocost price` (the profiles'
   own text, stored in each shard, is priced again), so they equal a single run's.
 
-The merged file is written as `OUT.partial` and renamed when complete.
+`compare --shard` files merge too: the root run as above; each compared run (`/ann`, `/baseline`,
+`/by_data/<i>/…`) with its counts, integer convention quantities and accuracy exact, its energy not merged (pricing
+is not additive over shards; the group's `energy` attribute says so).
+
+The merged file is written as `OUT.partial` and renamed when complete; `neurocost scales` then names its dimensions.
 """
 
 from __future__ import annotations
@@ -95,6 +99,7 @@ def _check(shards: list[_Shard], allow_gaps: bool) -> None:
         traces = sorted(f"{kind}/{node}" for kind in first.get("traces", {}) for node in first["traces"][kind])
         profiles = sorted(first.get("energy", {}).keys())
         compared = _compared_groups(first)
+        data_files = {index: (_attr(group, "data_file"), _attr(group, "data_sha256")) for index, group in first.get("by_data", {}).items()}
     if reference["data_sha256"] is None:
         raise MergeError(f"{shards[0].path}: no data_sha256 (written by a neurocost before --shard); cannot check the data")
     for shard in shards[1:]:
@@ -113,11 +118,9 @@ def _check(shards: list[_Shard], allow_gaps: bool) -> None:
                                  f"but {shards[0].path} under {profiles}")
             if _compared_groups(f) != compared:
                 raise MergeError(f"{shard.path}: compared runs {_compared_groups(f)}, but {shards[0].path} has {compared}")
-            for index in f.get("by_data", {}):
-                for name in ("data_file", "data_sha256"):
-                    with h5py.File(shards[0].path, "r") as first:
-                        if _attr(f[f"by_data/{index}"], name) != _attr(first[f"by_data/{index}"], name):
-                            raise MergeError(f"{shard.path}: by_data/{index} has another {name} than {shards[0].path}")
+            for index, group in f.get("by_data", {}).items():
+                if (_attr(group, "data_file"), _attr(group, "data_sha256")) != data_files.get(index):
+                    raise MergeError(f"{shard.path}: by_data/{index} holds other data than {shards[0].path}'s")
     for before, after in zip(shards, shards[1:]):
         if after.offset < before.stop:
             raise MergeError(f"{after.path} (samples {after.offset}…{after.stop - 1}) overlaps "
