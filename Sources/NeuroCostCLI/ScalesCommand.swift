@@ -20,7 +20,7 @@ struct ScalesCommand: ParsableCommand {
 
     func run() throws {
         for path in files {
-            guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("\(path): no such file") }
+            guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("\(path): no such file", status: .noInput) }
             let file = try HDF5File(path: path, mode: .readWrite)
             defer { file.close() }
             guard file.exists("layers/names") else { throw CommandFailure("\(path): not a NeuroCost results file (no /layers/names)") }
