@@ -45,9 +45,9 @@ def test_run_file_has_named_dimensions(cli, tmp_path):
         assert ds["macs"].dims == ("sample", "timestep", "layer")
     with _open(path, "results") as ds:
         # predictions and accuracy are labelled by steps simulated: "after k steps", k = 1…T
-        assert ds["accuracy_by_timestep"].dims == ("steps",)
-        assert list(ds["steps"].values) == list(range(1, 9))
-        assert ds["predictions_by_timestep"].dims == ("sample", "steps")
+        assert ds["accuracy_by_timestep"].dims == ("steps_simulated",)
+        assert list(ds["steps_simulated"].values) == list(range(1, 9))
+        assert ds["predictions_by_timestep"].dims == ("sample", "steps_simulated")
         assert list(ds["sample"].values) == list(samples)
     with _open(path, "layers") as ds:
         assert list(ds["names"].values) == LAYERS and ds["neurons"].dims == ("layer",)
@@ -99,7 +99,7 @@ def test_scales_command_names_an_unscaled_files_dimensions(cli, tmp_path):
     with h5py.File(path, "a") as f:  # an older file: no scales
         for group in ("counts", "counts/per_sample", "results", "layers"):
             for name in [k for k, v in f[group].items() if isinstance(v, h5py.Dataset)]:
-                if name in ("sample", "timestep", "steps", "layer"):
+                if name in ("sample", "timestep", "steps_simulated", "layer"):
                     del f[group][name]
                 elif "DIMENSION_LIST" in f[group][name].attrs:
                     del f[group][name].attrs["DIMENSION_LIST"]

@@ -9,7 +9,7 @@ struct ScalesCommand: ParsableCommand {
         commandName: "scales",
         abstract: "Name the dimensions of results files that lack them (older files; merge uses it).",
         discussion: """
-            run, compare and price write HDF5 dimension scales (sample, timestep, steps, layer, component, neuron), so \
+            run, compare and price write HDF5 dimension scales (sample, timestep, steps_simulated, layer, component, neuron), so \
             that xarray.open_dataset(FILE, group="counts", engine="h5netcdf") has named dimensions with coordinates \
             (docs/results-schema.md, "Dimension scales"). This command adds them, in place, to files that have none.
             """

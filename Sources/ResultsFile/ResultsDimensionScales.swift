@@ -5,15 +5,16 @@ import HDF5Kit
 /// instead of `phony_dim_N` (docs/results-schema.md, "Dimension scales").
 ///
 /// Each group gets the scales its datasets use, as one-dimensional datasets named after the dimension:
-/// `sample` (the data file's sample index), `timestep` (0…T−1: the step a count happened in), `steps`
-/// (1…T: steps simulated, for predictions and accuracy "after k steps"), `layer` (layer names), `component`
+/// `sample` (the data file's sample index), `timestep` (0…T−1: the step a count happened in),
+/// `steps_simulated` (1…T, for predictions and accuracy "after k steps"), `layer` (layer names), `component`
 /// (energy components) and `neuron` (the recorded neurons of a membrane trace). Readers that list a group's data
 /// skip datasets that are dimension scales. Spike traces (events and bit-packed rasters) have no scales: their
 /// axes are rows of a ragged table and bytes of packed bits, read with `sample_start` or `numpy.unpackbits`.
 public enum ResultsDimensionScales {
     /// One named dimension of the layout.
     enum Dimension: String {
-        case sample, timestep, steps, layer, component, neuron
+        case sample, timestep, layer, component, neuron
+        case stepsSimulated = "steps_simulated"
     }
 
     /// Attaches scales to every dataset of a run's groups under `run` (the root of a run or priced file, or a
@@ -28,7 +29,7 @@ public enum ResultsDimensionScales {
         var values: [Dimension: Values] = [.sample: .integers(sampleIndices), .layer: .strings(layerNames)]
         if let timesteps {
             values[.timestep] = .integers((0..<Int64(timesteps)).map { $0 })
-            values[.steps] = .integers((1...Int64(max(timesteps, 1))).map { $0 })
+            values[.stepsSimulated] = .integers((1...Int64(max(timesteps, 1))).map { $0 })
         }
         let scales = Scales(values: values)
 
@@ -39,8 +40,8 @@ public enum ResultsDimensionScales {
         try scales.attach(in: run, group: "results") { name, _ in
             switch name {
             case "labels", "predictions", "sample_index": [.sample]
-            case "predictions_by_timestep": [.sample, .steps]
-            case "accuracy_by_timestep": [.steps]
+            case "predictions_by_timestep": [.sample, .stepsSimulated]
+            case "accuracy_by_timestep": [.stepsSimulated]
             default: nil
             }
         }

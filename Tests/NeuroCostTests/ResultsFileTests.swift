@@ -89,7 +89,7 @@ import Testing
         }
         #expect(try file.openDataset("counts/layer").readStrings() == result.layerNames)
         #expect(try file.openDataset("counts/per_sample/sample").read(as: Int64.self) == (0..<30).map { Int64($0) })
-        #expect(try file.openDataset("results/steps").read(as: Int64.self) == (1...6).map { Int64($0) })
+        #expect(try file.openDataset("results/steps_simulated").read(as: Int64.self) == (1...6).map { Int64($0) })
         #expect(try !file.openDataset("counts/synops").isDimensionScale)
         // The network's hash is the file's.
         #expect(try file.stringAttribute("network_sha256") == RunProvenance.sha256(ofFile: Self.network))
