@@ -9,6 +9,11 @@ public struct ParameterTensor: Sendable, Equatable {
 
     public let shape: [Int]
     public let storage: Storage
+    /// Number of values that are not exactly zero: pruned weights stay zero and cost nothing. Counted once, when
+    /// the tensor is made, in the same pass as the finiteness check (analysis, planning and pricing all ask).
+    public let nonZeroCount: Int
+    /// The flat index of the first NaN or infinite value, if any (found in that same pass).
+    public let firstNonFiniteIndex: Int?
 
     /// Creates a tensor; the value count must equal the product of the shape (1 for rank 0).
     public init(shape: [Int], storage: Storage) throws(NetworkError) {
@@ -23,8 +28,7 @@ public struct ParameterTensor: Sendable, Equatable {
         guard shape.allSatisfy({ $0 >= 0 }), count == expected else {
             throw NetworkError("tensor of shape \(shape) needs \(expected) values, got \(count)")
         }
-        self.shape = shape
-        self.storage = storage
+        self.init(uncheckedShape: shape, storage: storage)
     }
 
     /// A float32 tensor.
@@ -45,6 +49,42 @@ public struct ParameterTensor: Sendable, Equatable {
     init(uncheckedShape shape: [Int], storage: Storage) {
         self.shape = shape
         self.storage = storage
+        let census: (nonZeros: Int, firstNonFinite: Int?)
+        switch storage {
+        case .float32(let values):
+            census = values.withUnsafeBytes { Self.census(of: $0.bindMemory(to: UInt32.self), exponent: 0x7f80_0000) }
+        case .float64(let values):
+            census = values.withUnsafeBytes { Self.census(of: $0.bindMemory(to: UInt64.self), exponent: 0x7ff0_0000_0000_0000) }
+        }
+        nonZeroCount = census.nonZeros
+        firstNonFiniteIndex = census.firstNonFinite
+    }
+
+    /// Non-zero values and the first non-finite one, from the bit patterns in one pass: a value is zero when its
+    /// bits other than the sign are, and not finite when its exponent bits are all ones. Blocks of 4096 values are
+    /// branch-free (the compiler vectorises them); only a block holding a non-finite value is searched again.
+    private static func census<Bits: FixedWidthInteger & UnsignedInteger>(of bits: UnsafeBufferPointer<Bits>,
+                                                                           exponent: Bits) -> (Int, Int?) {
+        let magnitude = ~(Bits(1) << (Bits.bitWidth - 1))
+        var nonZeros = 0
+        var firstNonFinite: Int?
+        var start = 0
+        while start < bits.count {
+            let end = min(start + 4096, bits.count)
+            var blockNonZeros = 0
+            var nonFinite = 0
+            for index in start..<end {
+                let value = bits[index]
+                blockNonZeros &+= value & magnitude != 0 ? 1 : 0
+                nonFinite |= value & exponent == exponent ? 1 : 0
+            }
+            nonZeros &+= blockNonZeros
+            if nonFinite != 0, firstNonFinite == nil {
+                firstNonFinite = (start..<end).first { bits[$0] & exponent == exponent }
+            }
+            start = end
+        }
+        return (nonZeros, firstNonFinite)
     }
 
     /// Number of stored values.
@@ -84,13 +124,6 @@ public struct ParameterTensor: Sendable, Equatable {
         case .float32(let values): return values.map { Double($0) }
         case .float64(let values): return values
         }
-    }
-
-    /// Number of values that are not exactly zero: pruned weights stay zero and cost nothing.
-    public var nonZeroCount: Int {
-        var count = 0
-        forEachNonZero { _, _ in count &+= 1 }
-        return count
     }
 
     /// Calls `body(flat index, value)` for every value that is not exactly zero, in row-major order.
@@ -153,23 +186,6 @@ public struct ParameterTensor: Sendable, Equatable {
         while index < buffer.count {
             if base[index] != 0 { try body(index, base[index]) }
             index &+= 1
-        }
-    }
-
-    /// The flat index of the first NaN or infinite value, if any (a plain loop over the buffer: the closure-based
-    /// search was a visible part of start-up on large networks).
-    public var firstNonFiniteIndex: Int? {
-        switch storage {
-        case .float32(let values):
-            return values.withUnsafeBufferPointer { buffer in
-                for index in buffer.indices where !buffer[index].isFinite { return index }
-                return nil
-            }
-        case .float64(let values):
-            return values.withUnsafeBufferPointer { buffer in
-                for index in buffer.indices where !buffer[index].isFinite { return index }
-                return nil
-            }
         }
     }
 
