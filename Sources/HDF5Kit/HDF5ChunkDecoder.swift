@@ -32,8 +32,9 @@ struct HDF5ChunkDecoder {
         let chunkBytes: Int
     }
 
-    /// The values, or nil when the dataset is not one this decoder reads (not chunked, other or more filters, a
-    /// stored type that needs converting, a chunk never written or stored unfiltered): libhdf5 reads those.
+    /// The values, or nil when the dataset is not one this decoder reads (a file open for writing, not chunked,
+    /// other or more filters, a stored type that needs converting, a chunk never written or stored unfiltered):
+    /// libhdf5 reads those.
     func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding,
                               verify: () throws -> Void) throws -> [T]? {
         guard decoding != .library else { return nil }
@@ -76,6 +77,8 @@ struct HDF5ChunkDecoder {
     /// The dataset's shape and chunking when it is chunked with deflate as its only filter and stored exactly as
     /// `memoryType` (no conversion needed); nil otherwise.
     private func layout(memoryType: hid_t, elementSize: Int) throws -> Layout? {
+        // A file open for writing may hold chunks only in libhdf5's cache: its own pipeline reads those.
+        guard chdf5_is_read_only(dataset) == 1 else { return nil }
         let chunkShape: [hsize_t]? = try withTemporaryIdentifier(
             H5Dget_create_plist(dataset), kind: .propertyList, context: context,
             failure: "cannot read creation properties") { properties in

@@ -199,7 +199,10 @@ public struct ParameterTensor: Sendable, Equatable {
 
     /// The values broadcast numpy-style (right-aligned) to `target`, widened to Double.
     public func broadcast(to target: [Int]) throws(NetworkError) -> [Double] {
+        // Per-neuron parameters usually have the population's shape already, or are one value.
+        if shape == target { return doubleValues }
         let map = try BroadcastIndexMap(from: shape, to: target)
+        if count == 1 { return [Double](repeating: value(at: 0), count: map.targetCount) }
         return (0..<map.targetCount).map { value(at: map.sourceIndex(of: $0)) }
     }
 
