@@ -52,9 +52,9 @@ public struct ParameterTensor: Sendable, Equatable {
         let census: (nonZeros: Int, firstNonFinite: Int?)
         switch storage {
         case .float32(let values):
-            census = values.withUnsafeBytes { Self.census(of: $0.bindMemory(to: UInt32.self), exponent: 0x7f80_0000) }
+            census = values.withUnsafeBufferPointer { Self.census(of: $0) }
         case .float64(let values):
-            census = values.withUnsafeBytes { Self.census(of: $0.bindMemory(to: UInt64.self), exponent: 0x7ff0_0000_0000_0000) }
+            census = values.withUnsafeBufferPointer { Self.census(of: $0) }
         }
         nonZeroCount = census.nonZeros
         firstNonFiniteIndex = census.firstNonFinite
@@ -63,24 +63,53 @@ public struct ParameterTensor: Sendable, Equatable {
     /// Non-zero values and the first non-finite one, from the bit patterns in one pass: a value is zero when its
     /// bits other than the sign are, and not finite when its exponent bits are all ones. Blocks of 4096 values are
     /// branch-free (the compiler vectorises them); only a block holding a non-finite value is searched again.
-    private static func census<Bits: FixedWidthInteger & UnsignedInteger>(of bits: UnsafeBufferPointer<Bits>,
-                                                                           exponent: Bits) -> (Int, Int?) {
-        let magnitude = ~(Bits(1) << (Bits.bitWidth - 1))
+    private static func census(of bits: UnsafeBufferPointer<Float>) -> (Int, Int?) {
+        let exponent: UInt32 = 0x7f80_0000
+        guard let base = bits.baseAddress else { return (0, nil) }
         var nonZeros = 0
         var firstNonFinite: Int?
         var start = 0
         while start < bits.count {
-            let end = min(start + 4096, bits.count)
-            var blockNonZeros = 0
-            var nonFinite = 0
-            for index in start..<end {
-                let value = bits[index]
-                blockNonZeros &+= value & magnitude != 0 ? 1 : 0
+            let end = min(start &+ 4096, bits.count)
+            var blockNonZeros: UInt32 = 0
+            var nonFinite: UInt32 = 0
+            var index = start
+            while index < end {
+                let value = base[index].bitPattern
+                blockNonZeros &+= value & 0x7fff_ffff != 0 ? 1 : 0
                 nonFinite |= value & exponent == exponent ? 1 : 0
+                index &+= 1
             }
-            nonZeros &+= blockNonZeros
+            nonZeros &+= Int(blockNonZeros)
             if nonFinite != 0, firstNonFinite == nil {
-                firstNonFinite = (start..<end).first { bits[$0] & exponent == exponent }
+                firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
+            }
+            start = end
+        }
+        return (nonZeros, firstNonFinite)
+    }
+
+    /// The same for float64 values.
+    private static func census(of bits: UnsafeBufferPointer<Double>) -> (Int, Int?) {
+        let exponent: UInt64 = 0x7ff0_0000_0000_0000
+        guard let base = bits.baseAddress else { return (0, nil) }
+        var nonZeros = 0
+        var firstNonFinite: Int?
+        var start = 0
+        while start < bits.count {
+            let end = min(start &+ 4096, bits.count)
+            var blockNonZeros: UInt64 = 0
+            var nonFinite: UInt64 = 0
+            var index = start
+            while index < end {
+                let value = base[index].bitPattern
+                blockNonZeros &+= value & 0x7fff_ffff_ffff_ffff != 0 ? 1 : 0
+                nonFinite |= value & exponent == exponent ? 1 : 0
+                index &+= 1
+            }
+            nonZeros &+= Int(blockNonZeros)
+            if nonFinite != 0, firstNonFinite == nil {
+                firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
             }
             start = end
         }
