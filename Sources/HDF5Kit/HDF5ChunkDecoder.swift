@@ -24,6 +24,9 @@ struct HDF5ChunkDecoder {
     let dataset: hid_t
     let context: HDF5ObjectContext
 
+    /// Datasets of more chunks than this are read by libhdf5.
+    static let maxChunkCount = 1 << 20
+
     /// What the decoder needs to know about a dataset it can decode.
     private struct Layout {
         let shape: [hsize_t]
@@ -135,6 +138,13 @@ struct HDF5ChunkDecoder {
     private func locateChunks(_ layout: Layout) throws -> ChunkList? {
         let rank = layout.shape.count
         let grid = layout.shape.indices.map { (layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0] }
+        // Each chunk is looked up on its own; a grid of millions of tiny chunks is left to libhdf5's index walk.
+        var gridCount = 1
+        for extent in grid {
+            let (product, overflow) = gridCount.multipliedReportingOverflow(by: Int(extent))
+            guard !overflow, product <= Self.maxChunkCount else { return nil }
+            gridCount = product
+        }
         let fileBytes = try fileSize()
         var list = ChunkList()
         var coordinate = [hsize_t](repeating: 0, count: rank)

@@ -63,14 +63,14 @@ public struct ParameterTensor: Sendable, Equatable {
     /// Non-zero values and the first non-finite one, from the bit patterns in one pass: a value is zero when its
     /// bits other than the sign are, and not finite when its exponent bits are all ones. Blocks of 4096 values are
     /// branch-free (the compiler vectorises them); only a block holding a non-finite value is searched again.
-    private static func census(of bits: UnsafeBufferPointer<Float>) -> (Int, Int?) {
+    private static func census(of values: UnsafeBufferPointer<Float>) -> (Int, Int?) {
         let exponent: UInt32 = 0x7f80_0000
-        guard let base = bits.baseAddress else { return (0, nil) }
+        guard let base = values.baseAddress else { return (0, nil) }
         var nonZeros = 0
         var firstNonFinite: Int?
         var start = 0
-        while start < bits.count {
-            let end = min(start &+ 4096, bits.count)
+        while start < values.count {
+            let end = min(start &+ 4096, values.count)
             var blockNonZeros: UInt32 = 0
             var nonFinite: UInt32 = 0
             var index = start
@@ -90,14 +90,14 @@ public struct ParameterTensor: Sendable, Equatable {
     }
 
     /// The same for float64 values.
-    private static func census(of bits: UnsafeBufferPointer<Double>) -> (Int, Int?) {
+    private static func census(of values: UnsafeBufferPointer<Double>) -> (Int, Int?) {
         let exponent: UInt64 = 0x7ff0_0000_0000_0000
-        guard let base = bits.baseAddress else { return (0, nil) }
+        guard let base = values.baseAddress else { return (0, nil) }
         var nonZeros = 0
         var firstNonFinite: Int?
         var start = 0
-        while start < bits.count {
-            let end = min(start &+ 4096, bits.count)
+        while start < values.count {
+            let end = min(start &+ 4096, values.count)
             var blockNonZeros: UInt64 = 0
             var nonFinite: UInt64 = 0
             var index = start
