@@ -68,8 +68,22 @@ public final class HDF5Dataset: HDF5Object {
 
     /// The whole dataset as `T`, row-major. libhdf5 converts between integer and float types and widths;
     /// enumerations (h5py's bool) are read as their integer base values; string datasets throw.
+    ///
+    /// A chunked dataset compressed with deflate alone (how h5py and nir store arrays) is decoded by HDF5Kit on
+    /// every core (`HDF5ChunkDecoding.fastest`); `read(as:decoding:)` chooses.
     public func read<T: HDF5Numeric>(as type: T.Type) throws -> [T] {
-        try transfer.readNumbers(as: T.self)
+        try read(as: type, decoding: .fastest)
+    }
+
+    /// The whole dataset as `T`, its deflate-compressed chunks decoded as `decoding` says (the values are the same
+    /// whichever decodes them; only the time differs).
+    public func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding) throws -> [T] {
+        let transfer = try transfer
+        let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
+        if let values = try decoder.read(as: T.self, decoding: decoding, verify: transfer.verifyBeforeRead) {
+            return values
+        }
+        return try transfer.readNumbers(as: T.self)
     }
 
     /// Rows `rows` along axis 0 (every other axis whole) as `T`, row-major; libhdf5 converts numeric types.

@@ -9,6 +9,11 @@ public struct ParameterTensor: Sendable, Equatable {
 
     public let shape: [Int]
     public let storage: Storage
+    /// Number of values that are not exactly zero: pruned weights stay zero and cost nothing. Counted once, when
+    /// the tensor is made, in the same pass as the finiteness check (analysis, planning and pricing all ask).
+    public let nonZeroCount: Int
+    /// The flat index of the first NaN or infinite value, if any (found in that same pass).
+    public let firstNonFiniteIndex: Int?
 
     /// Creates a tensor; the value count must equal the product of the shape (1 for rank 0).
     public init(shape: [Int], storage: Storage) throws(NetworkError) {
@@ -23,8 +28,7 @@ public struct ParameterTensor: Sendable, Equatable {
         guard shape.allSatisfy({ $0 >= 0 }), count == expected else {
             throw NetworkError("tensor of shape \(shape) needs \(expected) values, got \(count)")
         }
-        self.shape = shape
-        self.storage = storage
+        self.init(uncheckedShape: shape, storage: storage)
     }
 
     /// A float32 tensor.
@@ -45,6 +49,71 @@ public struct ParameterTensor: Sendable, Equatable {
     init(uncheckedShape shape: [Int], storage: Storage) {
         self.shape = shape
         self.storage = storage
+        let census: (nonZeros: Int, firstNonFinite: Int?)
+        switch storage {
+        case .float32(let values):
+            census = values.withUnsafeBufferPointer { Self.census(of: $0) }
+        case .float64(let values):
+            census = values.withUnsafeBufferPointer { Self.census(of: $0) }
+        }
+        nonZeroCount = census.nonZeros
+        firstNonFiniteIndex = census.firstNonFinite
+    }
+
+    /// Non-zero values and the first non-finite one, from the bit patterns in one pass: a value is zero when its
+    /// bits other than the sign are, and not finite when its exponent bits are all ones. Blocks of 4096 values are
+    /// branch-free (the compiler vectorises them); only a block holding a non-finite value is searched again.
+    private static func census(of values: UnsafeBufferPointer<Float>) -> (Int, Int?) {
+        let exponent: UInt32 = 0x7f80_0000
+        guard let base = values.baseAddress else { return (0, nil) }
+        var nonZeros = 0
+        var firstNonFinite: Int?
+        var start = 0
+        while start < values.count {
+            let end = min(start &+ 4096, values.count)
+            var blockNonZeros: UInt32 = 0
+            var nonFinite: UInt32 = 0
+            var index = start
+            while index < end {
+                let value = base[index].bitPattern
+                blockNonZeros &+= value & 0x7fff_ffff != 0 ? 1 : 0
+                nonFinite |= value & exponent == exponent ? 1 : 0
+                index &+= 1
+            }
+            nonZeros &+= Int(blockNonZeros)
+            if nonFinite != 0, firstNonFinite == nil {
+                firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
+            }
+            start = end
+        }
+        return (nonZeros, firstNonFinite)
+    }
+
+    /// The same for float64 values.
+    private static func census(of values: UnsafeBufferPointer<Double>) -> (Int, Int?) {
+        let exponent: UInt64 = 0x7ff0_0000_0000_0000
+        guard let base = values.baseAddress else { return (0, nil) }
+        var nonZeros = 0
+        var firstNonFinite: Int?
+        var start = 0
+        while start < values.count {
+            let end = min(start &+ 4096, values.count)
+            var blockNonZeros: UInt64 = 0
+            var nonFinite: UInt64 = 0
+            var index = start
+            while index < end {
+                let value = base[index].bitPattern
+                blockNonZeros &+= value & 0x7fff_ffff_ffff_ffff != 0 ? 1 : 0
+                nonFinite |= value & exponent == exponent ? 1 : 0
+                index &+= 1
+            }
+            nonZeros &+= Int(blockNonZeros)
+            if nonFinite != 0, firstNonFinite == nil {
+                firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
+            }
+            start = end
+        }
+        return (nonZeros, firstNonFinite)
     }
 
     /// Number of stored values.
@@ -84,13 +153,6 @@ public struct ParameterTensor: Sendable, Equatable {
         case .float32(let values): return values.map { Double($0) }
         case .float64(let values): return values
         }
-    }
-
-    /// Number of values that are not exactly zero: pruned weights stay zero and cost nothing.
-    public var nonZeroCount: Int {
-        var count = 0
-        forEachNonZero { _, _ in count &+= 1 }
-        return count
     }
 
     /// Calls `body(flat index, value)` for every value that is not exactly zero, in row-major order.
@@ -156,23 +218,6 @@ public struct ParameterTensor: Sendable, Equatable {
         }
     }
 
-    /// The flat index of the first NaN or infinite value, if any (a plain loop over the buffer: the closure-based
-    /// search was a visible part of start-up on large networks).
-    public var firstNonFiniteIndex: Int? {
-        switch storage {
-        case .float32(let values):
-            return values.withUnsafeBufferPointer { buffer in
-                for index in buffer.indices where !buffer[index].isFinite { return index }
-                return nil
-            }
-        case .float64(let values):
-            return values.withUnsafeBufferPointer { buffer in
-                for index in buffer.indices where !buffer[index].isFinite { return index }
-                return nil
-            }
-        }
-    }
-
     /// The flat index of the first value, widened to Double, that satisfies `predicate`.
     public func firstIndex(where predicate: (Double) -> Bool) -> Int? {
         switch storage {
@@ -183,7 +228,10 @@ public struct ParameterTensor: Sendable, Equatable {
 
     /// The values broadcast numpy-style (right-aligned) to `target`, widened to Double.
     public func broadcast(to target: [Int]) throws(NetworkError) -> [Double] {
+        // Per-neuron parameters usually have the population's shape already, or are one value.
+        if shape == target { return doubleValues }
         let map = try BroadcastIndexMap(from: shape, to: target)
+        if count == 1 { return [Double](repeating: value(at: 0), count: map.targetCount) }
         return (0..<map.targetCount).map { value(at: map.sourceIndex(of: $0)) }
     }
 

@@ -1,0 +1,206 @@
+internal import CHDF5
+
+/// How a whole-dataset read decodes a chunked dataset whose only filter is deflate (how h5py and nir store arrays).
+public enum HDF5ChunkDecoding: Sendable, CaseIterable {
+    /// HDF5Kit's decoder: the raw chunks inflated on every core, with libdeflate when the system has it, else zlib.
+    case fastest
+    /// HDF5Kit's decoder with zlib only (what `fastest` does on a system without libdeflate).
+    case zlib
+    /// libhdf5's own filter pipeline (zlib on one thread), as for every other dataset.
+    case library
+
+    /// Whether `fastest` finds libdeflate on this system.
+    public static var libdeflateAvailable: Bool { chdf5_libdeflate_available() != 0 }
+}
+
+/// Reads a whole chunked, deflate-compressed dataset by decoding its raw chunks itself (Sources/CHDF5/chunks.h).
+///
+/// Start-up of a large network is mostly this: libhdf5 1.10 inflates on one thread with zlib, then copies each
+/// chunk into place one contiguous run at a time (a (64, 128, 1, 1) chunk of a 3×3 convolution is 8192 runs of one
+/// value). libhdf5 still finds the chunks and reads their bytes; only the inflating and placing are done here.
+/// Every chunk must inflate to exactly its size (the zlib checksum is verified), and a chunk that does not is an
+/// error naming the chunk.
+struct HDF5ChunkDecoder {
+    let dataset: hid_t
+    let context: HDF5ObjectContext
+
+    /// Datasets of more chunks than this are read by libhdf5.
+    static let maxChunkCount = 1 << 20
+
+    /// What the decoder needs to know about a dataset it can decode.
+    private struct Layout {
+        let shape: [hsize_t]
+        let chunkShape: [hsize_t]
+        let elementCount: Int
+        let chunkBytes: Int
+    }
+
+    /// The values, or nil when the dataset is not one this decoder reads (a file open for writing, not chunked,
+    /// other or more filters, a stored type that needs converting, a chunk never written or stored unfiltered):
+    /// libhdf5 reads those.
+    func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding,
+                              verify: () throws -> Void) throws -> [T]? {
+        guard decoding != .library else { return nil }
+        let memoryType = try T.verifiedMemoryType(context)
+        guard let layout = try layout(memoryType: memoryType, elementSize: MemoryLayout<T>.size) else { return nil }
+        // libhdf5's own consistency checks of the chunk index come first: it is libhdf5 that walks it below.
+        try verify()
+        guard let chunks = try locateChunks(layout) else { return nil }
+        let compressed = try readRawChunks(chunks)
+        let rank = layout.shape.count
+        let threads = chdf5_online_processors()
+        let useLibdeflate: Int32 = decoding == .fastest ? 1 : 0
+        let failed = try [T](unsafeUninitializedCapacity: layout.elementCount) { buffer, initializedCount in
+            let failed = compressed.withUnsafeBufferPointer { bytes in
+                chunks.starts.withUnsafeBufferPointer { starts in
+                    chunks.sizes.withUnsafeBufferPointer { sizes in
+                        chunks.origins.withUnsafeBufferPointer { origins in
+                            layout.shape.withUnsafeBufferPointer { shape in
+                                layout.chunkShape.withUnsafeBufferPointer { chunkShape in
+                                    chdf5_decode_chunks(bytes.baseAddress, starts.baseAddress, sizes.baseAddress,
+                                                        origins.baseAddress, chunks.count, Int32(rank), shape.baseAddress,
+                                                        chunkShape.baseAddress, MemoryLayout<T>.size,
+                                                        UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            guard failed == chunks.count else {
+                let origin = chunks.origins[(failed * rank)..<(failed * rank + rank)].map(String.init)
+                throw context.error("damaged chunk at (\(origin.joined(separator: ", "))): its deflate stream is "
+                    + "corrupt or does not inflate to the chunk's \(layout.chunkBytes) bytes")
+            }
+            initializedCount = layout.elementCount
+        }
+        return failed
+    }
+
+    /// The dataset's shape and chunking when it is chunked with deflate as its only filter and stored exactly as
+    /// `memoryType` (no conversion needed); nil otherwise.
+    private func layout(memoryType: hid_t, elementSize: Int) throws -> Layout? {
+        // A file open for writing may hold chunks only in libhdf5's cache: its own pipeline reads those.
+        guard chdf5_is_read_only(dataset) == 1 else { return nil }
+        let chunkShape: [hsize_t]? = try withTemporaryIdentifier(
+            H5Dget_create_plist(dataset), kind: .propertyList, context: context,
+            failure: "cannot read creation properties") { properties in
+            guard H5Pget_layout(properties) == H5D_CHUNKED, H5Pget_nfilters(properties) == 1 else { return nil }
+            var flags: UInt32 = 0
+            var parameterCount = 0
+            var configuration: UInt32 = 0
+            guard H5Pget_filter2(properties, 0, &flags, &parameterCount, nil, 0, nil, &configuration) == H5Z_FILTER_DEFLATE
+            else { return nil }
+            var dimensions = [hsize_t](repeating: 0, count: Int(CHDF5_MAX_RANK))
+            let rank = H5Pget_chunk(properties, CHDF5_MAX_RANK, &dimensions)
+            guard rank >= 1, rank <= CHDF5_MAX_RANK else { return nil }
+            return Array(dimensions.prefix(Int(rank)))
+        }
+        guard let chunkShape else { return nil }
+        let sameType = try withTemporaryIdentifier(H5Dget_type(dataset), kind: .datatype, context: context,
+                                                   failure: "cannot read element type") { H5Tequal($0, memoryType) > 0 }
+        guard sameType else { return nil }
+        let shape: [hsize_t]? = try withTemporaryIdentifier(H5Dget_space(dataset), kind: .dataspace, context: context,
+                                                            failure: "cannot read shape") { space in
+            var dimensions = [hsize_t](repeating: 0, count: Int(CHDF5_MAX_RANK))
+            let rank = H5Sget_simple_extent_ndims(space)
+            guard rank == Int32(chunkShape.count),
+                  H5Sget_simple_extent_dims(space, &dimensions, nil) == rank else { return nil }
+            return Array(dimensions.prefix(Int(rank)))
+        }
+        guard let shape, shape.allSatisfy({ $0 > 0 }), chunkShape.allSatisfy({ $0 > 0 }) else { return nil }
+        var elementCount = 1
+        var chunkBytes = elementSize
+        for axis in shape.indices {
+            guard shape[axis] <= hsize_t(Int.max), chunkShape[axis] <= hsize_t(UInt32.max) else { return nil }
+            let (count, countOverflow) = elementCount.multipliedReportingOverflow(by: Int(shape[axis]))
+            let (bytes, bytesOverflow) = chunkBytes.multipliedReportingOverflow(by: Int(chunkShape[axis]))
+            guard !countOverflow, !bytesOverflow else { return nil }
+            elementCount = count
+            chunkBytes = bytes
+        }
+        // HDF5 limits a chunk to 4 GiB; anything larger is a damaged header, left to libhdf5's own checks.
+        guard chunkBytes <= 1 << 32 else { return nil }
+        return Layout(shape: shape, chunkShape: chunkShape, elementCount: elementCount, chunkBytes: chunkBytes)
+    }
+
+    /// Where each chunk of the grid lies in the array and in the file.
+    private struct ChunkList {
+        var origins: [hsize_t] = []
+        var sizes: [Int] = []
+        var starts: [Int] = []
+        var totalBytes = 0
+        var count: Int { sizes.count }
+    }
+
+    /// Every chunk of the grid, row-major; nil when one was never written (libhdf5 supplies the fill value) or was
+    /// stored with its filter skipped.
+    private func locateChunks(_ layout: Layout) throws -> ChunkList? {
+        let rank = layout.shape.count
+        let grid = layout.shape.indices.map { (layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0] }
+        // Each chunk is looked up on its own; a grid of millions of tiny chunks is left to libhdf5's index walk.
+        var gridCount = 1
+        for extent in grid {
+            let (product, overflow) = gridCount.multipliedReportingOverflow(by: Int(extent))
+            guard !overflow, product <= Self.maxChunkCount else { return nil }
+            gridCount = product
+        }
+        let fileBytes = try fileSize()
+        var list = ChunkList()
+        var coordinate = [hsize_t](repeating: 0, count: rank)
+        var origin = [hsize_t](repeating: 0, count: rank)
+        while true {
+            for axis in 0..<rank { origin[axis] = coordinate[axis] * layout.chunkShape[axis] }
+            var filterMask: UInt32 = 0
+            var address: haddr_t = 0
+            var size: hsize_t = 0
+            guard H5Dget_chunk_info_by_coord(dataset, origin, &filterMask, &address, &size) >= 0 else {
+                throw context.libraryError("cannot locate the chunk at (\(origin.map(String.init).joined(separator: ", ")))")
+            }
+            guard address != haddr_t.max, filterMask == 0 else { return nil }
+            // Chunks of a sound file are disjoint pieces of it; sizes beyond that are a damaged index.
+            guard size > 0, size <= fileBytes, address <= fileBytes - size,
+                  list.totalBytes <= Int(fileBytes - size) else {
+                throw context.error("damaged file: the chunk at (\(origin.map(String.init).joined(separator: ", "))) "
+                    + "declares \(size) bytes at address \(address), outside the file's \(fileBytes) bytes")
+            }
+            list.origins += origin
+            list.starts.append(list.totalBytes)
+            list.sizes.append(Int(size))
+            list.totalBytes += Int(size)
+            var axis = rank - 1
+            while axis >= 0 {
+                coordinate[axis] += 1
+                if coordinate[axis] < grid[axis] { break }
+                coordinate[axis] = 0
+                axis -= 1
+            }
+            if axis < 0 { return list }
+        }
+    }
+
+    /// The chunks' stored bytes, one after another in `chunks` order.
+    private func readRawChunks(_ chunks: ChunkList) throws -> [UInt8] {
+        let rank = chunks.origins.count / max(chunks.count, 1)
+        return try [UInt8](unsafeUninitializedCapacity: chunks.totalBytes) { buffer, initializedCount in
+            for index in 0..<chunks.count {
+                var filters: UInt32 = 0
+                let status = chunks.origins.withUnsafeBufferPointer { origins in
+                    H5Dread_chunk(dataset, hid_t(H5P_DEFAULT), origins.baseAddress! + index * rank, &filters,
+                                  buffer.baseAddress! + chunks.starts[index])
+                }
+                try context.checkStatus(status, "cannot read the chunk at (\(chunks.origins[(index * rank)..<(index * rank + rank)].map(String.init).joined(separator: ", ")))")
+            }
+            initializedCount = chunks.totalBytes
+        }
+    }
+
+    private func fileSize() throws -> hsize_t {
+        try withTemporaryIdentifier(H5Iget_file_id(dataset), kind: .file, context: context,
+                                    failure: "cannot find the dataset's file") { file in
+            var size: hsize_t = 0
+            try context.checkStatus(H5Fget_filesize(file, &size), "cannot read the file's size")
+            return size
+        }
+    }
+}
