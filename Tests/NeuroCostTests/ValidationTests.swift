@@ -7,29 +7,60 @@ import Testing
 /// measurement FITTED a profile constant (then it checks only that the fit is kept) or is HELD OUT (then it is the
 /// evidence).
 @Suite struct ValidationTests {
-    /// Blouw et al. 2019's keyword spotter, 390 → 256 → 256 → 29 dense, 10 steps, every layer firing with probability
-    /// `rate` per step (unpublished, swept), counted per inference as the simulator counts a dense network.
-    static func keywordSpotter(rate: Double) throws -> (LayerCountTable, LedgerLayout) {
-        let sizes = [390, 256, 256, 29]
-        let steps = 10
+    /// One dense layer of a rebuilt network: `size` neurons reading `fanIn` spiking inputs, read by `consumers` nodes.
+    struct DenseLayer {
+        let name: String
+        let size: Int
+        let fanIn: Int
+        let consumers: Int
+    }
+
+    /// Counts per inference of dense layers (an Affine and a LIF each) where every layer, input included, fires with
+    /// probability `rate` per step, counted as the simulator counts a dense network: synops = input spikes × fan-out,
+    /// and every update active (at these rates every neuron receives input every step).
+    static func dense(_ spec: [DenseLayer], rate: Double, steps: Int = 10) throws -> (LayerCountTable, LedgerLayout) {
         var names: [String] = [], layers: [LedgerLayout.Layer] = []
         var synops: [Int] = [], updates: [Int] = [], spikes: [Int] = []
-        for layer in 1..<sizes.count {
-            let fanIn = sizes[layer - 1], size = sizes[layer]
-            names += ["fc\(layer)", "lif\(layer)"]
-            layers.append(.init(name: "fc\(layer)", kind: "Affine", isNeuronPopulation: false, emitsSpikes: false, elements: size,
-                                footprint: nil, scaleValues: 0, spikeConsumers: 0))
-            layers.append(.init(name: "lif\(layer)", kind: "LIF", isNeuronPopulation: true, emitsSpikes: true, elements: size,
-                                footprint: nil, scaleValues: 0, spikeConsumers: layer < sizes.count - 1 ? 1 : 0))
-            synops += [Int((Double(fanIn) * rate).rounded()) * size * steps, 0]
-            updates += [0, size * steps]
-            spikes += [0, Int((Double(size) * rate * Double(steps)).rounded())]
+        for layer in spec {
+            names += ["fc_" + layer.name, "lif_" + layer.name]
+            layers.append(.init(name: "fc_" + layer.name, kind: "Affine", isNeuronPopulation: false, emitsSpikes: false,
+                                elements: layer.size, footprint: nil, scaleValues: 0, spikeConsumers: 0))
+            layers.append(.init(name: "lif_" + layer.name, kind: "LIF", isNeuronPopulation: true, emitsSpikes: true,
+                                elements: layer.size, footprint: nil, scaleValues: 0, spikeConsumers: layer.consumers))
+            synops += [Int((Double(layer.fanIn) * rate).rounded()) * layer.size * steps, 0]
+            updates += [0, layer.size * steps]
+            spikes += [0, Int((Double(layer.size) * rate * Double(steps)).rounded())]
         }
-        // Dense layers: at these rates every neuron receives input every step, so every update is active.
         let counts = try LayerCountTable(layerNames: names, timesteps: steps, sampleCount: 1, perSample: [
             .synops: synops, .neuronUpdates: updates, .activeNeuronUpdates: updates, .spikes: spikes])
         return (counts, LedgerLayout(layers: layers))
     }
+
+    /// Blouw et al. 2019's keyword spotter, 390 → 256 → 256 → 29 dense, 10 steps, every layer firing with probability
+    /// `rate` per step (unpublished, swept).
+    static func keywordSpotter(rate: Double) throws -> (LayerCountTable, LedgerLayout) {
+        try dense([DenseLayer(name: "1", size: 256, fanIn: 390, consumers: 1), DenseLayer(name: "2", size: 256, fanIn: 256, consumers: 1),
+                   DenseLayer(name: "3", size: 29, fanIn: 256, consumers: 0)], rate: rate)
+    }
+
+    /// The scaled network of Blouw et al. 2019's Fig. 5 (abr/power_benchmarks `models.py`, `ScaledModel`): 390 inputs →
+    /// 256 → `copies` parallel branches of `layers` layers of 256 → 256 (reading all branches) → 29. No copies is the
+    /// keyword spotter's shape.
+    static func scaledNetwork(copies: Int, layers: Int, rate: Double) throws -> (LayerCountTable, LedgerLayout) {
+        var spec = [DenseLayer(name: "in", size: 256, fanIn: 390, consumers: max(copies, 1))]
+        for copy in 0..<copies {
+            for layer in 0..<layers { spec.append(DenseLayer(name: "c\(copy)l\(layer)", size: 256, fanIn: 256, consumers: 1)) }
+        }
+        spec.append(DenseLayer(name: "out", size: 256, fanIn: 256 * max(copies, 1), consumers: 1))
+        spec.append(DenseLayer(name: "chars", size: 29, fanIn: 256, consumers: 0))
+        return try dense(spec, rate: rate)
+    }
+
+    /// Blouw et al.'s scaled runs on Loihi, from the raw logs of abr/power_benchmarks (commit fce95c86,
+    /// `logs/running/loihi_I08O08C<copies>L<layers>_run0[1-3]`, 2000 inferences of 10 steps each, idle 29.5 mW averaged
+    /// over `logs/idle/loihi*`, the paper's `analysis.py` method): copies → (inferences/s, dynamic µJ per inference).
+    static let scaledMeasurements: [Int: (inferencesPerSecond: Double, dynamicMicrojoules: Double)] = [
+        0: (125.8, 619.5), 1: (114.7, 683.4), 2: (114.4, 703.4), 4: (114.3, 734.5), 6: (114.3, 767.7), 8: (114.0, 801.5), 10: (114.0, 835.7)]
 
     @Test("Loihi, Blouw et al. 2019 (FITTED): 296 inferences/s and about 270 µJ dynamic per inference are kept", arguments: [0.05, 0.1, 0.2])
     func blouwFitted(rate: Double) throws {
@@ -67,5 +98,60 @@ import Testing
         let power = try #require(report.averagePowerWatts)
         #expect(abs(power / 0.072 - 1) < 0.05, "\(power) W")
         #expect(!report.notes.contains { $0.hasPrefix("regime:") })  // a full chip is the calibration regime
+    }
+
+    @Test("Loihi, Blouw et al.'s scaled networks (HELD OUT): the fitted step cost does not transfer — 0.33–0.45 of the measured energy, 2.3–2.7× the throughput",
+          arguments: [0, 1, 4, 10])
+    func blouwScaledHeldOut(copies: Int) throws {
+        let measured = try #require(Self.scaledMeasurements[copies])
+        let (counts, layout) = try Self.scaledNetwork(copies: copies, layers: copies == 0 ? 0 : 10, rate: 0.02)
+        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
+        // Fails the 2× target (docs/validation.md): the host I/O set-up of these runs (input and output over 8 cores
+        // each) made every step 795–877 µs against the keyword spotter's 338 µs, at about the same dynamic power.
+        let ratio = report.dynamicEnergyPerInferencePicojoules / (measured.dynamicMicrojoules * 1e6)
+        #expect(ratio > 0.33 && ratio < 0.45, "estimate \(report.dynamicEnergyPerInferencePicojoules) pJ, ratio \(ratio)")
+        let speed = try #require(report.throughputInferencesPerSecond) / measured.inferencesPerSecond
+        #expect(speed > 2.3 && speed < 2.7, "throughput ratio \(speed)")
+    }
+
+    @Test("Loihi, Blouw et al.'s scaled networks (HELD OUT, a bound): the measured 16.9 µJ per added branch lies between the estimates at 2 % and 10 % activity")
+    func blouwScaledSlope() throws {
+        let loihi = try ProfileLibrary.load("loihi")
+        let measured = (Self.scaledMeasurements[10]!.dynamicMicrojoules - Self.scaledMeasurements[1]!.dynamicMicrojoules) / 9 * 1e6
+        func slope(_ rate: Double) throws -> Double {
+            let (many, manyLayout) = try Self.scaledNetwork(copies: 10, layers: 10, rate: rate)
+            let (one, oneLayout) = try Self.scaledNetwork(copies: 1, layers: 10, rate: rate)
+            return (try EnergyLedger.price(many, layout: manyLayout, profile: loihi).dynamicEnergyPerInferencePicojoules
+                - EnergyLedger.price(one, layout: oneLayout, profile: loihi).dynamicEnergyPerInferencePicojoules) / 9
+        }
+        let (low, high) = (try slope(0.02), try slope(0.1))
+        #expect(low < measured && measured < high, "per branch: \(low) < \(measured) < \(high) pJ")
+    }
+
+    @Test("regime: the Blouw-fitted step cost warns on a network 48× the keyword spotter, with 110 mW × latency beside it; not on the spotter")
+    func loihiRegime() throws {
+        let loihi = try ProfileLibrary.load("loihi")
+        let (small, smallLayout) = try Self.keywordSpotter(rate: 0.1)
+        #expect(!(try EnergyLedger.price(small, layout: smallLayout, profile: loihi)).notes.contains { $0.hasPrefix("regime:") })
+        let (big, bigLayout) = try Self.scaledNetwork(copies: 10, layers: 10, rate: 0.02)
+        let report = try EnergyLedger.price(big, layout: bigLayout, profile: loihi)
+        #expect(report.notes.contains { $0.hasPrefix("regime:") && $0.contains("energy.step_fixed") && $0.contains("26141 neurons against 541") })
+        let latency = try #require(report.latencyPerInferenceSeconds)
+        #expect(abs((report.powerBasedPicojoulesPerInference ?? 0) - 0.110 * latency * 1e12) < 1)
+    }
+
+    @Test("ranges: Loihi's static power 29–104 mW and SpiNNaker 2's synop 10–450 pJ priced on the keyword spotter")
+    func disputedRanges() throws {
+        let (counts, layout) = try Self.keywordSpotter(rate: 0.1)
+        let loihi = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
+        let loihiRange = try #require(loihi.range)
+        // Static at 104 mW over 3.38 ms instead of 29 mW: +253.5 µJ.
+        #expect(abs(loihiRange.highPicojoulesPerInference - loihi.energyPerInferencePicojoules - 0.075 * 10 * 338e-6 * 1e12) < 1e3)
+        #expect(loihiRange.lowPicojoulesPerInference == loihi.energyPerInferencePicojoules)
+        let spinnaker2 = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("spinnaker2"))
+        let range = try #require(spinnaker2.range)
+        let synops = Double(counts.total(.synops))
+        #expect(abs(spinnaker2.energyPerInferencePicojoules - range.lowPicojoulesPerInference - synops * 440) < 1)
+        #expect(spinnaker2.notes.contains { $0.hasPrefix("regime:") && $0.contains("unpublished") })
     }
 }
