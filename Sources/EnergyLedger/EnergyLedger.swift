@@ -255,12 +255,11 @@ public enum EnergyLedger {
                 }
             }
         }
-        if calibration.neurons == nil && calibration.spikesPerNeuronPerStep == nil {
-            reasons.append("the calibration network's size and activity are unpublished, so how far this one is cannot be told")
-        }
-        guard !reasons.isEmpty else { return nil }
-        var line = "regime: \(calibration.fields.joined(separator: ", ")) were fitted or measured at one point (\(calibration.source)); "
-            + "this network has \(reasons.joined(separator: "; ")), so they may not transfer"
+        let unpublished = calibration.neurons == nil && calibration.spikesPerNeuronPerStep == nil
+        guard !reasons.isEmpty || unpublished else { return nil }
+        var line = "regime: \(calibration.fields.joined(separator: ", ")) come from one calibration point (\(calibration.source)); "
+            + (unpublished ? "that point's network size and activity are unpublished, so how far this network is from it cannot be told"
+                           : "this network has \(reasons.joined(separator: "; ")), so they may not transfer")
         if let power = calibration.power, let timing {
             // W × s = J; 1 J = 1e12 pJ.
             let alternative = power.value * timing.latencySeconds * 1e12
