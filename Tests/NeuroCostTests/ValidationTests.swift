@@ -83,21 +83,39 @@ import Testing
         #expect(neurocores > 0 && neurocores <= 37e6, "\(neurocores) pJ")
     }
 
-    @Test("TrueNorth, Merolla et al. 2014 (FITTED): the 26 pJ all-in figure gives 72 mW at its own operating point")
-    func merollaCalibration() throws {
-        // One tick of a full chip: 1,048,576 neurons at 20 Hz (0.02 spikes per 1 ms tick), 128 active synapses each.
+    /// One tick of a full TrueNorth chip: 1,048,576 neurons firing with probability `rate` per 1 ms tick, 128 active
+    /// synapses each.
+    static func fullTrueNorthChip(rate: Double) throws -> (LayerCountTable, LedgerLayout) {
         let neurons = 1_048_576
         let layout = LedgerLayout(layers: [
             .init(name: "crossbar", kind: "Affine", isNeuronPopulation: false, emitsSpikes: false, elements: neurons, footprint: nil, scaleValues: 0, spikeConsumers: 0),
             .init(name: "neurons", kind: "LIF", isNeuronPopulation: true, emitsSpikes: true, elements: neurons, footprint: nil, scaleValues: 0, spikeConsumers: 1),
         ])
-        let events = Int(Double(neurons) * 0.02 * 128)
+        let events = Int(Double(neurons) * rate * 128)
         let counts = try LayerCountTable(layerNames: ["crossbar", "neurons"], timesteps: 1, sampleCount: 1, perSample: [
-            .synops: [events, 0], .neuronUpdates: [0, neurons], .spikes: [0, Int(Double(neurons) * 0.02)]])
+            .synops: [events, 0], .neuronUpdates: [0, neurons], .spikes: [0, Int(Double(neurons) * rate)]])
+        return (counts, layout)
+    }
+
+    @Test("TrueNorth, Merolla et al. 2014 (FITTED): the 26 pJ all-in figure gives 72 mW at its own operating point")
+    func merollaCalibration() throws {
+        // 20 Hz is 0.02 spikes per 1 ms tick.
+        let (counts, layout) = try Self.fullTrueNorthChip(rate: 0.02)
         let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("truenorth"))
         let power = try #require(report.averagePowerWatts)
         #expect(abs(power / 0.072 - 1) < 0.05, "\(power) W")
         #expect(!report.notes.contains { $0.hasPrefix("regime:") })  // a full chip is the calibration regime
+    }
+
+    @Test("TrueNorth, the 0.8 V sweep (HELD OUT, not rebuilt): the regime note fires at 96 Hz, where the all-in figure is 3.6× high, not at 11.6 Hz")
+    func trueNorthSweepRegime() throws {
+        let trueNorth = try ProfileLibrary.load("truenorth")
+        let (slow, slowLayout) = try Self.fullTrueNorthChip(rate: 0.0116)
+        #expect(!(try EnergyLedger.price(slow, layout: slowLayout, profile: trueNorth)).notes.contains { $0.hasPrefix("regime:") })
+        let (fast, fastLayout) = try Self.fullTrueNorthChip(rate: 0.096)
+        let report = try EnergyLedger.price(fast, layout: fastLayout, profile: trueNorth)
+        #expect(report.notes.contains { $0.hasPrefix("regime:") && $0.contains("0.096 spikes per neuron per step against 0.02") })
+        #expect(report.powerBasedPicojoulesPerInference == 0.065 * 1e-3 * 1e12)
     }
 
     @Test("Loihi, Blouw et al.'s scaled networks (HELD OUT): the fitted step cost does not transfer — 0.33–0.45 of the measured energy, 2.3–2.7× the throughput",
