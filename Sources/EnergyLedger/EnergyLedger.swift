@@ -13,13 +13,17 @@ public struct LedgerOptions: Sendable {
     /// Spikes each sample injects from the host into the chip (the encoded input), when the caller counts them;
     /// nil: host injection is not priced (a note says so).
     public var hostInputSpikesPerSample: [Int]?
+    /// Cores that receive spikes injected by the host (a core mapping's input layout), for a profile with a host loop;
+    /// nil: the first neuron population's cores (``TimeModel/defaultHostInputCores(_:profile:)``).
+    public var hostInputCores: Int?
 
     public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil, memoryModel: MemoryModel = .reuse,
-                hostInputSpikesPerSample: [Int]? = nil) {
+                hostInputSpikesPerSample: [Int]? = nil, hostInputCores: Int? = nil) {
         self.weightFormat = weightFormat
         self.routerHops = routerHops
         self.memoryModel = memoryModel
         self.hostInputSpikesPerSample = hostInputSpikesPerSample
+        self.hostInputCores = hostInputCores
     }
 }
 
@@ -160,10 +164,18 @@ public enum EnergyLedger {
             pricing.notes.append("router hops are not priced without a core mapping")
         }
 
-        let timing = TimeModel.timing(counts, layout: layout, profile: profile)
+        if let cores = options.hostInputCores, cores < 1 {
+            throw LedgerError(profile: profile.name, field: "host.input_core_s",
+                              message: "\(cores) cores receiving host input given; a host-fed network has at least 1")
+        }
+        let timing = TimeModel.timing(counts, layout: layout, profile: profile, hostInputCores: options.hostInputCores)
         if let timing {
             pricing.notes.append("time model: \(formatSeconds(timing.stepSeconds)) per step (\(timing.basis)), "
                 + "\(formatSeconds(timing.latencySeconds)) per inference")
+            if let cores = timing.hostInputCores, options.hostInputCores == nil {
+                pricing.notes.append("host loop: cores receiving host input taken as \(cores), the first neuron population's "
+                    + "(no mapping given); input spread over more cores makes every step longer")
+            }
         } else if profile.kind == .neuromorphic {
             pricing.notes.append("the profile publishes no latencies and no tick: no time model, so no latency, power or static energy")
         }
@@ -201,6 +213,19 @@ public enum EnergyLedger {
             let perSampleFixed = fixed.picojoules * Double(counts.timesteps)
             stepFixedPicojoules = perSampleFixed * Double(counts.sampleCount)
             perSample[.stepFixed] = [Double](repeating: perSampleFixed, count: counts.sampleCount)
+        }
+        if !allIn, let power = profile.host.managementPower {
+            // The management cores run for the whole step, however long the host loop makes it: power × latency
+            // (W × s = J; 1 J = 1e12 pJ), added to the per-step system term.
+            if let timing {
+                let perSampleManagement = power.value * timing.latencySeconds * 1e12
+                stepFixedPicojoules += perSampleManagement * Double(counts.sampleCount)
+                perSample[.stepFixed] = (perSample[.stepFixed] ?? [Double](repeating: 0, count: counts.sampleCount)).map { $0 + perSampleManagement }
+                pricing.used.append(SourcedConstant(field: "host.management_power_w × latency", picojoules: perSampleManagement,
+                                                    scope: power.scope, source: power.source))
+            } else {
+                pricing.notes.append("management-core power is published but there is no time model: it is not priced")
+            }
         }
 
         var hostInputPicojoules = 0.0
@@ -313,7 +338,8 @@ public enum EnergyLedger {
         }
         if !unpriced.isEmpty {
             pricing.notes.append("not priced (unknown, not zero): " + unpriced.joined(separator: "; ")
-                + (constants.stepFixed != nil ? "; the per-step system cost (step_fixed) includes the host I/O of its calibration run" : ""))
+                + (constants.stepFixed != nil ? "; the per-step system cost (step_fixed) includes the host I/O of its calibration run" : "")
+                + (profile.host.managementPower != nil ? "; the management cores' power × latency covers the host loop's energy on the chip's side" : ""))
         }
         return total
     }

@@ -35,6 +35,9 @@ public struct HardwareProfile: Sendable {
     public let timePerStepSeconds: ProfileQuantity?
     /// Per-action latencies, barrier and per-step overhead for the time model (empty when unpublished).
     public let timing: TimingConstants
+    /// The host loop of a host-driven chip: per-step loop time, per input core, management-core power (empty when
+    /// unpublished).
+    public let host: HostLoopConstants
     /// The file's note on the technology (`technology.note`), when given.
     public let technologyNote: String?
     /// The file's note on the precisions (`precision.note`), when given.
@@ -58,7 +61,7 @@ public struct HardwareProfile: Sendable {
                 weightPrecision: NumericPrecision, activationPrecision: NumericPrecision, statePrecision: NumericPrecision,
                 energy: [String: EnergyConstant], energyKeys: [String], memoryLevels: [MemoryLevel], dram: MemoryLevel?,
                 cores: CoreLimits?, staticPowerWatts: ProfileQuantity?, timePerStepSeconds: ProfileQuantity?,
-                timing: TimingConstants = TimingConstants(),
+                timing: TimingConstants = TimingConstants(), host: HostLoopConstants = HostLoopConstants(),
                 technologyNote: String? = nil, precisionNote: String? = nil, coresNote: String? = nil,
                 sources: [String], file: String) {
         self.name = name
@@ -78,6 +81,7 @@ public struct HardwareProfile: Sendable {
         self.staticPowerWatts = staticPowerWatts
         self.timePerStepSeconds = timePerStepSeconds
         self.timing = timing
+        self.host = host
         self.technologyNote = technologyNote
         self.precisionNote = precisionNote
         self.coresNote = coresNote
@@ -125,7 +129,7 @@ public struct HardwareProfile: Sendable {
             weightPrecision: weightPrecision, activationPrecision: activationPrecision, statePrecision: statePrecision,
             energy: energy.mapValues { $0.at(end) }, energyKeys: energyKeys, memoryLevels: memoryLevels, dram: dram,
             cores: cores, staticPowerWatts: staticPowerWatts?.at(end), timePerStepSeconds: timePerStepSeconds, timing: timing,
-            technologyNote: technologyNote, precisionNote: precisionNote, coresNote: coresNote, sources: sources, file: file)
+            host: host, technologyNote: technologyNote, precisionNote: precisionNote, coresNote: coresNote, sources: sources, file: file)
         profile.origin = origin
         profile.calibration = calibration
         return profile

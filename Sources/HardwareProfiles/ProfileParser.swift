@@ -7,7 +7,7 @@ enum ProfileParser {
     static let schema = "neurocost-profile/1"
 
     static let topLevelKeys = ["schema", "name", "description", "kind", "technology", "precision", "energy", "memory",
-                               "cores", "static_power_w", "time_per_step_s", "timing", "sources",
+                               "cores", "static_power_w", "time_per_step_s", "timing", "host", "sources",
                                "calibration"]
     static let constantKeys = ["pJ", "scope", "evidence", "source", "note", "low", "high"]
     static let quantityKeys = ["value", "scope", "evidence", "source", "note", "low", "high"]
@@ -122,6 +122,15 @@ enum ProfileParser {
                                      neuronUpdateIdle: try read("neuron_update_idle_s"), spikeSent: try read("spike_sent_s"),
                                      barrier: try read("barrier_s"), minStep: try read("min_step_s"))
         }
+        var host = HostLoopConstants()
+        if let hostNode = top.optional("host") {
+            let entries = try hostNode.mapping(allowed: HostLoopConstants.keys)
+            func read(_ key: String) throws(ProfileError) -> ProfileQuantity? {
+                try entries.optional(key).map { (node) throws(ProfileError) in try quantity(node) }
+            }
+            host = HostLoopConstants(loop: try read("loop_s"), inputCore: try read("input_core_s"),
+                                     managementPower: try read("management_power_w"))
+        }
         let sources = try top.required("sources").stringList()
         let calibrationPoint = try top.optional("calibration").map { (node) throws(ProfileError) in try calibration(node) }
 
@@ -129,7 +138,7 @@ enum ProfileParser {
             name: name, description: description, kind: kind, processNanometers: processNanometers, supplyVolts: supplyVolts,
             weightPrecision: weights, activationPrecision: activations, statePrecision: state,
             energy: energy, energyKeys: energyMapping.keys, memoryLevels: levels, dram: dram, cores: cores?.limits,
-            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep, timing: timing,
+            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep, timing: timing, host: host,
             technologyNote: technologyNote, precisionNote: precisionNote, coresNote: cores?.note,
             sources: sources, file: file)
         profile.calibration = calibrationPoint

@@ -62,10 +62,15 @@ import Testing
     static let scaledMeasurements: [Int: (inferencesPerSecond: Double, dynamicMicrojoules: Double)] = [
         0: (125.8, 619.5), 1: (114.7, 683.4), 2: (114.4, 703.4), 4: (114.3, 734.5), 6: (114.3, 767.7), 8: (114.0, 801.5), 10: (114.0, 835.7)]
 
+    /// Cores receiving host input in Blouw et al.'s runs: the keyword spotter's input layer on 2 cores, the scaled
+    /// runs' on 8 (the paper's text; `n_sub_ens_inp` in the logs).
+    static let keywordSpotterInput = LedgerOptions(hostInputCores: 2)
+    static let scaledInput = LedgerOptions(hostInputCores: 8)
+
     @Test("Loihi, Blouw et al. 2019 (FITTED): 296 inferences/s and about 270 µJ dynamic per inference are kept", arguments: [0.05, 0.1, 0.2])
     func blouwFitted(rate: Double) throws {
         let (counts, layout) = try Self.keywordSpotter(rate: rate)
-        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
+        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"), options: Self.keywordSpotterInput)
         let throughput = try #require(report.throughputInferencesPerSecond)
         #expect(abs(throughput / 296 - 1) < 0.01, "\(throughput) inferences/s")
         let ratio = report.dynamicEnergyPerInferencePicojoules / 270e6
@@ -74,11 +79,20 @@ import Testing
         #expect(abs(report.staticEnergyPerInferencePicojoules / (0.029 * 10 * 338e-6 * 1e12) - 1) < 0.01)
     }
 
+    @Test("Loihi without the input layout (no mapping): the host loop takes the first population's 1 core and says so")
+    func blouwWithoutLayout() throws {
+        let (counts, layout) = try Self.keywordSpotter(rate: 0.1)
+        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
+        // 256 neurons on 1,024-neuron cores: 185.7 + 76.15 µs = 261.85 µs a step, 382 inferences/s (1.29× the measured).
+        #expect(abs(try #require(report.throughputInferencesPerSecond) - 1 / (10 * 261.85e-6)) < 0.5)
+        #expect(report.notes.contains { $0.hasPrefix("host loop: cores receiving host input taken as 1") })
+    }
+
     @Test("Loihi, Blouw et al. 2019 neurocores (HELD OUT, a bound): SANA-FE's costs stay under the ≤ 11 mW (≤ 37 µJ) left to the neurocores",
           arguments: [0.02, 0.1, 0.4])
     func blouwNeurocores(rate: Double) throws {
         let (counts, layout) = try Self.keywordSpotter(rate: rate)
-        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
+        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"), options: Self.keywordSpotterInput)
         let neurocores = report.dynamicEnergyPerInferencePicojoules - report.stepFixedPicojoules
         #expect(neurocores > 0 && neurocores <= 37e6, "\(neurocores) pJ")
     }
@@ -118,18 +132,34 @@ import Testing
         #expect(report.powerBasedPicojoulesPerInference == 0.065 * 1e-3 * 1e12)
     }
 
-    @Test("Loihi, Blouw et al.'s scaled networks (HELD OUT): the fitted step cost does not transfer — 0.33–0.45 of the measured energy, 2.3–2.7× the throughput",
-          arguments: [0, 1, 4, 10])
+    @Test("Loihi, Blouw et al.'s scaled network C = 0 (FITTED: host.input_core_s): its 125.8 inferences/s is kept; its energy checks only power × time",
+          arguments: [0.02, 0.1, 0.4])
+    func blouwScaledFitted(rate: Double) throws {
+        let measured = try #require(Self.scaledMeasurements[0])
+        let (counts, layout) = try Self.scaledNetwork(copies: 0, layers: 0, rate: rate)
+        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"), options: Self.scaledInput)
+        let throughput = try #require(report.throughputInferencesPerSecond)
+        #expect(abs(throughput / measured.inferencesPerSecond - 1) < 0.01, "\(throughput) inferences/s")
+        // 70 mW (attributed on the keyword spotter) × the fitted 7.95 ms + the neurocores: 0.90–0.94 of 619.5 µJ.
+        let ratio = report.dynamicEnergyPerInferencePicojoules / (measured.dynamicMicrojoules * 1e6)
+        #expect(ratio > 0.88 && ratio < 0.96, "ratio \(ratio)")
+    }
+
+    @Test("Loihi, Blouw et al.'s scaled networks C = 1–10 (HELD OUT): within 2× — energy 0.75–0.83 (p = 0.02) and 0.86–1.01 (p = 0.1), throughput 1.10×",
+          arguments: [1, 2, 4, 6, 8, 10])
     func blouwScaledHeldOut(copies: Int) throws {
         let measured = try #require(Self.scaledMeasurements[copies])
-        let (counts, layout) = try Self.scaledNetwork(copies: copies, layers: copies == 0 ? 0 : 10, rate: 0.02)
-        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
-        // Fails the 2× target (docs/validation.md): the host I/O set-up of these runs (input and output over 8 cores
-        // each) made every step 795–877 µs against the keyword spotter's 338 µs, at about the same dynamic power.
-        let ratio = report.dynamicEnergyPerInferencePicojoules / (measured.dynamicMicrojoules * 1e6)
-        #expect(ratio > 0.33 && ratio < 0.45, "estimate \(report.dynamicEnergyPerInferencePicojoules) pJ, ratio \(ratio)")
-        let speed = try #require(report.throughputInferencesPerSecond) / measured.inferencesPerSecond
-        #expect(speed > 2.3 && speed < 2.7, "throughput ratio \(speed)")
+        let loihi = try ProfileLibrary.load("loihi")
+        // Before the host loop (a fixed 23.66 µJ and 338 µs per step) these were 0.36–0.37 and 2.3–2.6×.
+        for (rate, band) in [(0.02, 0.72...0.86), (0.1, 0.83...1.05)] {
+            let (counts, layout) = try Self.scaledNetwork(copies: copies, layers: 10, rate: rate)
+            let report = try EnergyLedger.price(counts, layout: layout, profile: loihi, options: Self.scaledInput)
+            let ratio = report.dynamicEnergyPerInferencePicojoules / (measured.dynamicMicrojoules * 1e6)
+            #expect(band.contains(ratio), "p = \(rate): estimate \(report.dynamicEnergyPerInferencePicojoules) pJ, ratio \(ratio)")
+            // The model has no term for the extra 77–82 µs a step the branches add (795 → 872–877 µs measured).
+            let speed = try #require(report.throughputInferencesPerSecond) / measured.inferencesPerSecond
+            #expect(speed > 1.07 && speed < 1.13, "p = \(rate): throughput ratio \(speed)")
+        }
     }
 
     @Test("Loihi, Blouw et al.'s scaled networks (HELD OUT, a bound): the measured 16.9 µJ per added branch lies between the estimates at 2 % and 10 % activity")
@@ -139,21 +169,21 @@ import Testing
         func slope(_ rate: Double) throws -> Double {
             let (many, manyLayout) = try Self.scaledNetwork(copies: 10, layers: 10, rate: rate)
             let (one, oneLayout) = try Self.scaledNetwork(copies: 1, layers: 10, rate: rate)
-            return (try EnergyLedger.price(many, layout: manyLayout, profile: loihi).dynamicEnergyPerInferencePicojoules
-                - EnergyLedger.price(one, layout: oneLayout, profile: loihi).dynamicEnergyPerInferencePicojoules) / 9
+            return (try EnergyLedger.price(many, layout: manyLayout, profile: loihi, options: Self.scaledInput).dynamicEnergyPerInferencePicojoules
+                - EnergyLedger.price(one, layout: oneLayout, profile: loihi, options: Self.scaledInput).dynamicEnergyPerInferencePicojoules) / 9
         }
         let (low, high) = (try slope(0.02), try slope(0.1))
         #expect(low < measured && measured < high, "per branch: \(low) < \(measured) < \(high) pJ")
     }
 
-    @Test("regime: the Blouw-fitted step cost warns on a network 48× the keyword spotter, with 110 mW × latency beside it; not on the spotter")
+    @Test("regime: the Blouw-fitted host loop warns on a network 48× the keyword spotter, with 110 mW × latency beside it; not on the spotter")
     func loihiRegime() throws {
         let loihi = try ProfileLibrary.load("loihi")
         let (small, smallLayout) = try Self.keywordSpotter(rate: 0.1)
         #expect(!(try EnergyLedger.price(small, layout: smallLayout, profile: loihi)).notes.contains { $0.hasPrefix("regime:") })
         let (big, bigLayout) = try Self.scaledNetwork(copies: 10, layers: 10, rate: 0.02)
-        let report = try EnergyLedger.price(big, layout: bigLayout, profile: loihi)
-        #expect(report.notes.contains { $0.hasPrefix("regime:") && $0.contains("energy.step_fixed") && $0.contains("26141 neurons against 541") })
+        let report = try EnergyLedger.price(big, layout: bigLayout, profile: loihi, options: Self.scaledInput)
+        #expect(report.notes.contains { $0.hasPrefix("regime:") && $0.contains("host.input_core_s") && $0.contains("26141 neurons against 541") })
         let latency = try #require(report.latencyPerInferenceSeconds)
         #expect(abs((report.powerBasedPicojoulesPerInference ?? 0) - 0.110 * latency * 1e12) < 1)
     }
@@ -161,7 +191,7 @@ import Testing
     @Test("ranges: Loihi's static power 29–104 mW and SpiNNaker 2's synop 10–450 pJ priced on the keyword spotter")
     func disputedRanges() throws {
         let (counts, layout) = try Self.keywordSpotter(rate: 0.1)
-        let loihi = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"))
+        let loihi = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"), options: Self.keywordSpotterInput)
         let loihiRange = try #require(loihi.range)
         // Static at 104 mW over 3.38 ms instead of 29 mW: +253.5 µJ.
         #expect(abs(loihiRange.highPicojoulesPerInference - loihi.energyPerInferencePicojoules - 0.075 * 10 * 338e-6 * 1e12) < 1e3)
