@@ -18,7 +18,8 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
     /// Spike messages, one per destination core (neuromorphic profiles that publish `axon_message`).
     case axonMessages = "axon_messages"
     // system
-    /// The fixed energy of every time step: barrier and management cores (`step_fixed`).
+    /// The system energy of every time step: `step_fixed` per step, plus the management cores' power × latency
+    /// (`host.management_power_w`).
     case stepFixed = "step_fixed"
     /// Input spikes injected from the host (`host_input_spike` × the input spikes the caller counts).
     case hostInput = "host_input"

@@ -23,7 +23,8 @@ public struct EnergyReport: Sendable {
     public let layers: [LayerEnergy]
     /// Static power × steps × time per step × samples (not attributed to layers); 0 when not published.
     public let staticPicojoules: Double
-    /// The fixed per-step energy (`step_fixed` × steps × samples), not attributed to layers; 0 when not published.
+    /// The per-step system energy (`step_fixed` × steps × samples, plus `host.management_power_w` × latency × samples),
+    /// not attributed to layers; 0 when neither is published.
     public let stepFixedPicojoules: Double
     /// Step and inference time from the time model; nil when the profile publishes neither latencies nor a tick.
     public let timing: InferenceTiming?

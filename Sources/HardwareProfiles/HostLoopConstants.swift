@@ -5,7 +5,7 @@
 /// step's input spikes and read its outputs. NengoLoihi sends one spike message per (input spike, destination core):
 /// every core that receives input from the host multiplies the injection work. So the loop lasts `loop_s` plus
 /// `input_core_s` per core that receives host input, and the step is the longer of that loop and the cores' work
-/// (docs/energy-ledger.md, "Host loop"). The management cores draw `management_power_w` for as long as the chip runs.
+/// (docs/energy-ledger.md, "Time model"). The management cores draw `management_power_w` for as long as the chip runs.
 public struct HostLoopConstants: Sendable, Equatable {
     /// Seconds of the host loop per step that do not depend on how the input is spread (channel round trip, sync).
     public let loop: ProfileQuantity?
