@@ -18,8 +18,13 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
     /// Spike messages, one per destination core (neuromorphic profiles that publish `axon_message`).
     case axonMessages = "axon_messages"
     // system
-    /// The fixed energy of every time step: barrier and management cores (`step_fixed`).
+    /// The system energy of every time step: `step_fixed` per step, plus the management cores' power × latency
+    /// (`host.management_power_w`).
     case stepFixed = "step_fixed"
+    /// Input spikes injected from the host (`host_input_spike` × the input spikes the caller counts).
+    case hostInput = "host_input"
+    /// Output spikes read out by the host (`host_output_spike` × the spikes of layers no node reads).
+    case hostOutput = "host_output"
     // static
     case staticEnergy = "static"
 
@@ -29,7 +34,7 @@ public enum EnergyComponent: String, Sendable, CaseIterable, Codable {
         case .synops, .macs, .neuronUpdates, .biasAdds: return .compute
         case .weightReads, .indexReads, .weightStreaming, .stateTraffic, .spikeTraffic: return .memory
         case .spikesSent, .routerHops, .axonMessages: return .routing
-        case .stepFixed: return .system
+        case .stepFixed, .hostInput, .hostOutput: return .system
         case .staticEnergy: return .staticPower
         }
     }

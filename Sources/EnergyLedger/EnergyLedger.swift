@@ -10,11 +10,20 @@ public struct LedgerOptions: Sendable {
     public var routerHops: [String: Int]?
     /// How weights reach the arithmetic: reuse through tiles (default), or the reuse-free upper bound.
     public var memoryModel: MemoryModel
+    /// Spikes each sample injects from the host into the chip (the encoded input), when the caller counts them;
+    /// nil: host injection is not priced (a note says so).
+    public var hostInputSpikesPerSample: [Int]?
+    /// Cores that receive spikes injected by the host (a core mapping's input layout), for a profile with a host loop;
+    /// nil: the first neuron population's cores (``TimeModel/defaultHostInputCores(_:profile:)``).
+    public var hostInputCores: Int?
 
-    public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil, memoryModel: MemoryModel = .reuse) {
+    public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil, memoryModel: MemoryModel = .reuse,
+                hostInputSpikesPerSample: [Int]? = nil, hostInputCores: Int? = nil) {
         self.weightFormat = weightFormat
         self.routerHops = routerHops
         self.memoryModel = memoryModel
+        self.hostInputSpikesPerSample = hostInputSpikesPerSample
+        self.hostInputCores = hostInputCores
     }
 }
 
@@ -155,10 +164,18 @@ public enum EnergyLedger {
             pricing.notes.append("router hops are not priced without a core mapping")
         }
 
-        let timing = TimeModel.timing(counts, layout: layout, profile: profile)
+        if let cores = options.hostInputCores, cores < 1 {
+            throw LedgerError(profile: profile.name, field: "host.input_core_s",
+                              message: "\(cores) cores receiving host input given; a host-fed network has at least 1")
+        }
+        let timing = TimeModel.timing(counts, layout: layout, profile: profile, hostInputCores: options.hostInputCores)
         if let timing {
             pricing.notes.append("time model: \(formatSeconds(timing.stepSeconds)) per step (\(timing.basis)), "
                 + "\(formatSeconds(timing.latencySeconds)) per inference")
+            if let cores = timing.hostInputCores, options.hostInputCores == nil {
+                pricing.notes.append("host loop: cores receiving host input taken as \(cores), the first neuron population's "
+                    + "(no mapping given); input spread over more cores makes every step longer")
+            }
         } else if profile.kind == .neuromorphic {
             pricing.notes.append("the profile publishes no latencies and no tick: no time model, so no latency, power or static energy")
         }
@@ -186,16 +203,8 @@ public enum EnergyLedger {
         } else if profile.kind == .neuromorphic, timing != nil {
             pricing.notes.append("no static power published: static energy is not priced (not zero: unknown)")
         }
-        if allIn, let synop = constants.synop, let limits = profile.cores, let total = limits.totalNeurons, total > 0 {
-            // Regime: the all-in figure shares a whole chip's power over its events at the calibration point.
-            let neurons = layout.layers.filter(\.isNeuronPopulation).reduce(0) { $0 + $1.elements }
-            let used = Double(neurons) / Double(total)
-            if used < 0.5 {
-                var line = "regime: \(synop.field) (\(synop.picojoules) pJ) is all-in at its calibration point (a fully used chip); "
-                    + "this network fills \(String(format: "%.2g", used * 100)) % of the chip's neurons, so it under-estimates"
-                if let powerBased { line += "; the power-based estimate is \(Int(powerBased.rounded())) pJ per inference" }
-                pricing.notes.append(line)
-            }
+        if let line = regimeNote(counts, layout: layout, profile: profile, timing: timing, powerBased: &powerBased) {
+            pricing.notes.append(line)
         }
 
         var stepFixedPicojoules = 0.0
@@ -205,12 +214,134 @@ public enum EnergyLedger {
             stepFixedPicojoules = perSampleFixed * Double(counts.sampleCount)
             perSample[.stepFixed] = [Double](repeating: perSampleFixed, count: counts.sampleCount)
         }
+        if !allIn, let power = profile.host.managementPower {
+            // The management cores run for the whole step, however long the host loop makes it: power × latency
+            // (W × s = J; 1 J = 1e12 pJ), added to the per-step system term.
+            if let timing {
+                let perSampleManagement = power.value * timing.latencySeconds * 1e12
+                stepFixedPicojoules += perSampleManagement * Double(counts.sampleCount)
+                perSample[.stepFixed] = (perSample[.stepFixed] ?? [Double](repeating: 0, count: counts.sampleCount)).map { $0 + perSampleManagement }
+                pricing.used.append(SourcedConstant(field: "host.management_power_w × latency", picojoules: perSampleManagement,
+                                                    scope: power.scope, source: power.source))
+            } else {
+                pricing.notes.append("management-core power is published but there is no time model: it is not priced")
+            }
+        }
 
-        return EnergyReport(profile: profile.name, samples: counts.sampleCount, layers: layers, staticPicojoules: staticPicojoules,
-                            perSamplePicojoules: perSample, placement: placement,
-                            weightFormats: Dictionary(uniqueKeysWithValues: formats.map { (layout.layers[$0.key].name, $0.value.rawValue) }),
-                            constantsUsed: pricing.used, notes: pricing.notes, stepFixedPicojoules: stepFixedPicojoules,
-                            timing: timing, powerBasedPicojoulesPerInference: powerBased)
+        var hostInputPicojoules = 0.0
+        if profile.kind == .neuromorphic && !allIn {
+            hostInputPicojoules = try priceHostIO(counts, layout: layout, profile: profile, options: options, pricing: &pricing,
+                                                  layers: &layers, perSample: &perSample)
+        }
+
+        var report = EnergyReport(profile: profile.name, samples: counts.sampleCount, layers: layers, staticPicojoules: staticPicojoules,
+                                  perSamplePicojoules: perSample, placement: placement,
+                                  weightFormats: Dictionary(uniqueKeysWithValues: formats.map { (layout.layers[$0.key].name, $0.value.rawValue) }),
+                                  constantsUsed: pricing.used, notes: pricing.notes, stepFixedPicojoules: stepFixedPicojoules,
+                                  timing: timing, powerBasedPicojoulesPerInference: powerBased, hostInputPicojoules: hostInputPicojoules)
+        let ranged = profile.rangedFields
+        if !ranged.isEmpty {
+            // Sources disagree: price the same counts with every disputed figure at its low end, then at its high end.
+            let low = try price(counts, layout: layout, profile: profile.at(.low), options: options)
+            let high = try price(counts, layout: layout, profile: profile.at(.high), options: options)
+            report.range = EnergyRange(fields: ranged, lowPicojoulesPerInference: low.energyPerInferencePicojoules,
+                                       highPicojoulesPerInference: high.energyPerInferencePicojoules,
+                                       lowDynamicPicojoulesPerInference: low.dynamicEnergyPerInferencePicojoules,
+                                       highDynamicPicojoulesPerInference: high.dynamicEnergyPerInferencePicojoules)
+            report.notes.append("range: sources disagree on \(ranged.joined(separator: ", ")); with each at its low / high source the "
+                + "energy per inference is \(Int(low.energyPerInferencePicojoules.rounded())) – \(Int(high.energyPerInferencePicojoules.rounded())) pJ "
+                + "(nominal \(Int(report.energyPerInferencePicojoules.rounded())) pJ)")
+        }
+        return report
+    }
+
+    /// The regime note (docs/energy-ledger.md, "Regime warnings"): the profile's fitted or all-in constants were
+    /// calibrated on one network at one activity; a network far from it (more than ``CalibrationPoint/regimeFactor``
+    /// either way in neurons or in spikes per neuron per step) is warned about, with the power-based alternative
+    /// (calibration power × latency, else an all-in static power × latency) beside it.
+    static func regimeNote(_ counts: LayerCountTable, layout: LedgerLayout, profile: HardwareProfile, timing: InferenceTiming?,
+                           powerBased: inout Double?) -> String? {
+        guard let calibration = profile.calibration else { return nil }
+        let neurons = layout.layers.filter(\.isNeuronPopulation).reduce(0) { $0 + $1.elements }
+        let factor = CalibrationPoint.regimeFactor
+        let far = { (ratio: Double) in ratio > factor || ratio < 1 / factor }
+        var reasons: [String] = []
+        if let calibrated = calibration.neurons {
+            let ratio = Double(neurons) / Double(calibrated)
+            if far(ratio) { reasons.append("\(neurons) neurons against \(calibrated) (×\(String(format: "%.2g", ratio)))") }
+        }
+        if let calibrated = calibration.spikesPerNeuronPerStep {
+            let spikingNeurons = layout.layers.filter { $0.isNeuronPopulation && $0.emitsSpikes }.reduce(0) { $0 + $1.elements }
+            let runs = Double(spikingNeurons * counts.timesteps * counts.sampleCount)
+            if runs > 0 {
+                let rate = Double(counts.total(.spikes)) / runs
+                if far(rate / calibrated) {
+                    reasons.append("\(String(format: "%.2g", rate)) spikes per neuron per step against \(calibrated)")
+                }
+            }
+        }
+        let unpublished = calibration.neurons == nil && calibration.spikesPerNeuronPerStep == nil
+        guard !reasons.isEmpty || unpublished else { return nil }
+        var line = "regime: \(calibration.fields.joined(separator: ", ")) come from one calibration point (\(calibration.source)); "
+            + (unpublished ? "that point's network size and activity are unpublished, so how far this network is from it cannot be told"
+                           : "this network has \(reasons.joined(separator: "; ")), so they may not transfer")
+        if let power = calibration.power, let timing {
+            // W × s = J; 1 J = 1e12 pJ.
+            let alternative = power.value * timing.latencySeconds * 1e12
+            powerBased = powerBased ?? alternative
+            line += "; power-based alternative: \(power.value) W × latency = \(Int(alternative.rounded())) pJ per inference"
+        } else if let powerBased {
+            line += "; power-based alternative: \(Int(powerBased.rounded())) pJ per inference"
+        } else {
+            line += "; no power-based alternative: the system's power is unpublished"
+        }
+        return line
+    }
+
+    /// Host I/O (docs/energy-ledger.md, "Host injection and read-out"): `host_output_spike` per spike of a spiking
+    /// layer that no node reads (the host reads it out, attributed to that layer), `host_input_spike` per spike the
+    /// caller says each sample injects. Unpublished figures are not priced and a note says so (unknown, not zero).
+    private static func priceHostIO(_ counts: LayerCountTable, layout: LedgerLayout, profile: HardwareProfile, options: LedgerOptions,
+                                    pricing: inout Pricing, layers: inout [LayerEnergy],
+                                    perSample: inout [EnergyComponent: [Double]]) throws(LedgerError) -> Double {
+        let constants = profile.constants
+        var unpriced: [String] = []
+        let outputs = layout.layers.indices.filter { layout.layers[$0].emitsSpikes && layout.layers[$0].spikeConsumers == 0 }
+        if let readOut = constants.hostOutputSpike {
+            pricing.use(readOut)
+            for index in outputs {
+                var energy = layers[index].picojoules
+                energy[.hostOutput] = Double(counts.total(.spikes, layer: index)) * readOut.picojoules
+                layers[index] = LayerEnergy(name: layers[index].name, kind: layers[index].kind, picojoules: energy)
+                for sample in 0..<counts.sampleCount {
+                    perSample[.hostOutput]![sample] += Double(counts.value(.spikes, sample: sample, layer: index)) * readOut.picojoules
+                }
+            }
+        } else if !outputs.isEmpty {
+            unpriced.append("read-out of output spikes (no energy.host_output_spike published)")
+        }
+        var total = 0.0
+        if let inject = constants.hostInputSpike {
+            if let spikes = options.hostInputSpikesPerSample {
+                guard spikes.count == counts.sampleCount else {
+                    throw LedgerError(profile: profile.name, field: "energy.host_input_spike",
+                                      message: "\(spikes.count) input spike counts given for \(counts.sampleCount) samples")
+                }
+                pricing.use(inject)
+                perSample[.hostInput] = spikes.map { Double($0) * inject.picojoules }
+                total = perSample[.hostInput]!.reduce(0, +)
+            } else {
+                unpriced.append("host injection of input spikes (the input spike count was not given to the ledger)")
+            }
+        } else {
+            unpriced.append("host injection of input spikes (no energy.host_input_spike published)")
+        }
+        if !unpriced.isEmpty {
+            pricing.notes.append("not priced (unknown, not zero): " + unpriced.joined(separator: "; ")
+                + (constants.stepFixed != nil ? "; the per-step system cost (step_fixed) includes the host I/O of its calibration run" : "")
+                + (profile.host.managementPower != nil ? "; the management cores' power × latency covers the host loop's energy on the chip's side" : ""))
+        }
+        return total
     }
 
     /// Seconds in the largest unit that keeps the number ≥ 1 (s, ms, µs, ns).

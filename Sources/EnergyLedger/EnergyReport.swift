@@ -23,7 +23,8 @@ public struct EnergyReport: Sendable {
     public let layers: [LayerEnergy]
     /// Static power × steps × time per step × samples (not attributed to layers); 0 when not published.
     public let staticPicojoules: Double
-    /// The fixed per-step energy (`step_fixed` × steps × samples), not attributed to layers; 0 when not published.
+    /// The per-step system energy (`step_fixed` × steps × samples, plus `host.management_power_w` × latency × samples),
+    /// not attributed to layers; 0 when neither is published.
     public let stepFixedPicojoules: Double
     /// Step and inference time from the time model; nil when the profile publishes neither latencies nor a tick.
     public let timing: InferenceTiming?
@@ -39,13 +40,18 @@ public struct EnergyReport: Sendable {
     /// Every constant the figures used (energies, memory accesses), with its profile field and source.
     public let constantsUsed: [SourcedConstant]
     /// Assumptions and omissions that shaped the figures (all-in constants, unpublished terms).
-    public let notes: [String]
+    public internal(set) var notes: [String]
+    /// Input spikes injected from the host (`host_input_spike` × input spikes), not attributed to layers; 0 when not priced.
+    public let hostInputPicojoules: Double
+    /// The estimate with every disputed constant at its low and its high source; nil when no constant is disputed.
+    public internal(set) var range: EnergyRange?
 
     public init(profile: String, samples: Int, layers: [LayerEnergy], staticPicojoules: Double,
                 perSamplePicojoules: [EnergyComponent: [Double]], placement: [String: String], weightFormats: [String: String],
                 constantsUsed: [SourcedConstant], notes: [String], stepFixedPicojoules: Double = 0,
-                timing: InferenceTiming? = nil, powerBasedPicojoulesPerInference: Double? = nil) {
+                timing: InferenceTiming? = nil, powerBasedPicojoulesPerInference: Double? = nil, hostInputPicojoules: Double = 0) {
         self.stepFixedPicojoules = stepFixedPicojoules
+        self.hostInputPicojoules = hostInputPicojoules
         self.timing = timing
         self.powerBasedPicojoulesPerInference = powerBasedPicojoulesPerInference
         self.profile = profile
@@ -67,6 +73,7 @@ public struct EnergyReport: Sendable {
         }
         result[.staticEnergy]! += staticPicojoules
         result[.stepFixed]! += stepFixedPicojoules
+        result[.hostInput]! += hostInputPicojoules
         return result
     }
 
@@ -113,4 +120,18 @@ public struct EnergyReport: Sendable {
 
     /// Energy per inference × latency, joule-seconds.
     public var energyDelayProductJouleSeconds: Double? { timing.map { energyPerInferencePicojoules * 1e-12 * $0.latencySeconds } }
+}
+
+/// An estimate as a range, where a profile's sources disagree on some constants (docs/energy-ledger.md, "Ranges").
+public struct EnergyRange: Sendable, Equatable {
+    /// The disputed profile fields (`energy.synop`, `static_power_w`).
+    public let fields: [String]
+    /// Energy per inference with every disputed figure at its low source, picojoules.
+    public let lowPicojoulesPerInference: Double
+    /// Energy per inference with every disputed figure at its high source, picojoules.
+    public let highPicojoulesPerInference: Double
+    /// Dynamic energy per inference (without static), low end, picojoules.
+    public let lowDynamicPicojoulesPerInference: Double
+    /// Dynamic energy per inference, high end, picojoules.
+    public let highDynamicPicojoulesPerInference: Double
 }

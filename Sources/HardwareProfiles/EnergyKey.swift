@@ -22,6 +22,10 @@ public enum EnergyKey {
     public static let axonMessage = "axon_message"
     /// Each time step, whatever the activity: the barrier and the management cores that service the step.
     public static let stepFixed = "step_fixed"
+    /// One input spike injected from the host into the chip (host I/O, the link and the chip's interface).
+    public static let hostInputSpike = "host_input_spike"
+    /// One output spike read out of the chip by the host.
+    public static let hostOutputSpike = "host_output_spike"
     /// One mesh hop, any direction.
     public static let routerHop = "router_hop"
     /// One east-west (X, column-changing) mesh hop, when it differs from north-south.
@@ -31,7 +35,7 @@ public enum EnergyKey {
 
     /// Every key a profile may use, in the order `profiles show` prints them (extensions follow in file order).
     public static let all: [String] = [mac, add, multiply, synop, neuronUpdateActive, neuronUpdateIdle, spikeSent,
-                                       axonMessage, stepFixed, routerHop, routerHopEW, routerHopNS]
+                                       axonMessage, stepFixed, hostInputSpike, hostOutputSpike, routerHop, routerHopEW, routerHopNS]
 
     /// The prefix of extension keys.
     public static let extensionPrefix = "x_"
@@ -48,6 +52,8 @@ public enum EnergyKey {
         case spikeSent: "per spike sent"
         case axonMessage: "per message to a destination core"
         case stepFixed: "per time step (fixed)"
+        case hostInputSpike: "per input spike injected from the host"
+        case hostOutputSpike: "per output spike read out by the host"
         case routerHop: "per mesh hop"
         case routerHopEW: "per east-west hop"
         case routerHopNS: "per north-south hop"

@@ -35,6 +35,9 @@ public struct HardwareProfile: Sendable {
     public let timePerStepSeconds: ProfileQuantity?
     /// Per-action latencies, barrier and per-step overhead for the time model (empty when unpublished).
     public let timing: TimingConstants
+    /// The host loop of a host-driven chip: per-step loop time, per input core, management-core power (empty when
+    /// unpublished).
+    public let host: HostLoopConstants
     /// The file's note on the technology (`technology.note`), when given.
     public let technologyNote: String?
     /// The file's note on the precisions (`precision.note`), when given.
@@ -50,13 +53,15 @@ public struct HardwareProfile: Sendable {
     public internal(set) var origin: String
     /// The profile's text as read, so that a results file can reproduce its energy alone (nil when built in code).
     public internal(set) var sourceText: String?
+    /// Where the profile's fitted or all-in constants were calibrated (`calibration:`), when it says.
+    public var calibration: CalibrationPoint?
 
     /// Creates a profile from checked parts (``ProfileLibrary`` builds them from files).
     public init(name: String, description: String, kind: ProfileKind, processNanometers: Double?, supplyVolts: Double?,
                 weightPrecision: NumericPrecision, activationPrecision: NumericPrecision, statePrecision: NumericPrecision,
                 energy: [String: EnergyConstant], energyKeys: [String], memoryLevels: [MemoryLevel], dram: MemoryLevel?,
                 cores: CoreLimits?, staticPowerWatts: ProfileQuantity?, timePerStepSeconds: ProfileQuantity?,
-                timing: TimingConstants = TimingConstants(),
+                timing: TimingConstants = TimingConstants(), host: HostLoopConstants = HostLoopConstants(),
                 technologyNote: String? = nil, precisionNote: String? = nil, coresNote: String? = nil,
                 sources: [String], file: String) {
         self.name = name
@@ -76,6 +81,7 @@ public struct HardwareProfile: Sendable {
         self.staticPowerWatts = staticPowerWatts
         self.timePerStepSeconds = timePerStepSeconds
         self.timing = timing
+        self.host = host
         self.technologyNote = technologyNote
         self.precisionNote = precisionNote
         self.coresNote = coresNote
@@ -108,6 +114,26 @@ public struct HardwareProfile: Sendable {
     /// The keys of constants whose scope is all-in, in file order. When any is present, a ledger prices each
     /// all-in constant's count with it alone and adds no marginal term, memory or static power on top.
     public var allInKeys: [String] { energyKeys.filter { energy[$0]?.scope == .allIn } }
+
+    /// The fields whose sources disagree (a constant with a `low:` or `high:` bound), in file order, static power last.
+    public var rangedFields: [String] {
+        energyKeys.filter { energy[$0]?.isRanged == true }.map { "energy." + $0 }
+            + (staticPowerWatts?.isRanged == true ? ["static_power_w"] : [])
+    }
+
+    /// This profile with every disputed figure at one end of its range (figures without that bound unchanged): what
+    /// the ledger prices to report an estimate as a range. Memory, cores and timing are not disputed here.
+    public func at(_ end: RangeEnd) -> HardwareProfile {
+        var profile = HardwareProfile(
+            name: name, description: description, kind: kind, processNanometers: processNanometers, supplyVolts: supplyVolts,
+            weightPrecision: weightPrecision, activationPrecision: activationPrecision, statePrecision: statePrecision,
+            energy: energy.mapValues { $0.at(end) }, energyKeys: energyKeys, memoryLevels: memoryLevels, dram: dram,
+            cores: cores, staticPowerWatts: staticPowerWatts?.at(end), timePerStepSeconds: timePerStepSeconds, timing: timing,
+            host: host, technologyNote: technologyNote, precisionNote: precisionNote, coresNote: coresNote, sources: sources, file: file)
+        profile.origin = origin
+        profile.calibration = calibration
+        return profile
+    }
 
     /// The smallest memory level that holds `bytes`, else DRAM; `nil` when the profile has no memory.
     public func memoryLevel(holding bytes: Int) -> MemoryLevel? {

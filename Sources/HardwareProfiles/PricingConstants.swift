@@ -32,6 +32,8 @@ public struct PricingConstants: Sendable, Equatable {
     public let spikeSent: SourcedConstant?
     public let axonMessage: SourcedConstant?
     public let stepFixed: SourcedConstant?
+    public let hostInputSpike: SourcedConstant?
+    public let hostOutputSpike: SourcedConstant?
     public let routerHop: SourcedConstant?
     public let routerHopEastWest: SourcedConstant?
     public let routerHopNorthSouth: SourcedConstant?
@@ -48,6 +50,8 @@ public struct PricingConstants: Sendable, Equatable {
         spikeSent = resolve(EnergyKey.spikeSent)
         axonMessage = resolve(EnergyKey.axonMessage)
         stepFixed = resolve(EnergyKey.stepFixed)
+        hostInputSpike = resolve(EnergyKey.hostInputSpike)
+        hostOutputSpike = resolve(EnergyKey.hostOutputSpike)
         routerHop = resolve(EnergyKey.routerHop)
         routerHopEastWest = resolve(EnergyKey.routerHopEW)
         routerHopNorthSouth = resolve(EnergyKey.routerHopNS)

@@ -7,9 +7,10 @@ enum ProfileParser {
     static let schema = "neurocost-profile/1"
 
     static let topLevelKeys = ["schema", "name", "description", "kind", "technology", "precision", "energy", "memory",
-                               "cores", "static_power_w", "time_per_step_s", "timing", "sources"]
-    static let constantKeys = ["pJ", "scope", "evidence", "source", "note"]
-    static let quantityKeys = ["value", "scope", "evidence", "source", "note"]
+                               "cores", "static_power_w", "time_per_step_s", "timing", "host", "sources",
+                               "calibration"]
+    static let constantKeys = ["pJ", "scope", "evidence", "source", "note", "low", "high"]
+    static let quantityKeys = ["value", "scope", "evidence", "source", "note", "low", "high"]
     static let technologyKeys = ["process_nm", "supply_v", "note"]
     static let precisionKeys = ["weights", "activations", "state", "note"]
     static let memoryKeys = ["levels", "dram"]
@@ -121,15 +122,27 @@ enum ProfileParser {
                                      neuronUpdateIdle: try read("neuron_update_idle_s"), spikeSent: try read("spike_sent_s"),
                                      barrier: try read("barrier_s"), minStep: try read("min_step_s"))
         }
+        var host = HostLoopConstants()
+        if let hostNode = top.optional("host") {
+            let entries = try hostNode.mapping(allowed: HostLoopConstants.keys)
+            func read(_ key: String) throws(ProfileError) -> ProfileQuantity? {
+                try entries.optional(key).map { (node) throws(ProfileError) in try quantity(node) }
+            }
+            host = HostLoopConstants(loop: try read("loop_s"), inputCore: try read("input_core_s"),
+                                     managementPower: try read("management_power_w"))
+        }
         let sources = try top.required("sources").stringList()
+        let calibrationPoint = try top.optional("calibration").map { (node) throws(ProfileError) in try calibration(node) }
 
-        return HardwareProfile(
+        var profile = HardwareProfile(
             name: name, description: description, kind: kind, processNanometers: processNanometers, supplyVolts: supplyVolts,
             weightPrecision: weights, activationPrecision: activations, statePrecision: state,
             energy: energy, energyKeys: energyMapping.keys, memoryLevels: levels, dram: dram, cores: cores?.limits,
-            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep, timing: timing,
+            staticPowerWatts: staticPower, timePerStepSeconds: timePerStep, timing: timing, host: host,
             technologyNote: technologyNote, precisionNote: precisionNote, coresNote: cores?.note,
             sources: sources, file: file)
+        profile.calibration = calibrationPoint
+        return profile
     }
 
     static func numericPrecision(_ node: LocatedNode) throws(ProfileError) -> NumericPrecision {
@@ -158,26 +171,46 @@ enum ProfileParser {
         return text
     }
 
-    /// One `{pJ, scope, evidence?, source, note?}` entry.
+    /// One `{pJ, scope, evidence?, source, note?, low?, high?}` entry.
     static func constant(_ node: LocatedNode) throws(ProfileError) -> EnergyConstant {
         let entry = try node.mapping(allowed: constantKeys)
+        let picojoules = try entry.required("pJ").positiveNumber()
         return EnergyConstant(
-            picojoules: try entry.required("pJ").positiveNumber(),
+            picojoules: picojoules,
             scope: try scope(entry.required("scope")),
             evidence: try evidence(entry.optional("evidence")),
             source: try entry.required("source").string(),
-            note: try entry.optional("note")?.string())
+            note: try entry.optional("note")?.string(),
+            low: try bound(entry.optional("low"), valueKey: "pJ", end: .low, nominal: picojoules),
+            high: try bound(entry.optional("high"), valueKey: "pJ", end: .high, nominal: picojoules))
     }
 
-    /// One `{value, scope, evidence?, source, note?}` entry.
+    /// One `{value, scope, evidence?, source, note?, low?, high?}` entry.
     static func quantity(_ node: LocatedNode) throws(ProfileError) -> ProfileQuantity {
         let entry = try node.mapping(allowed: quantityKeys)
+        let value = try entry.required("value").positiveNumber()
         return ProfileQuantity(
-            value: try entry.required("value").positiveNumber(),
+            value: value,
             scope: try scope(entry.required("scope")),
             evidence: try evidence(entry.optional("evidence")),
             source: try entry.required("source").string(),
-            note: try entry.optional("note")?.string())
+            note: try entry.optional("note")?.string(),
+            low: try bound(entry.optional("low"), valueKey: "value", end: .low, nominal: value),
+            high: try bound(entry.optional("high"), valueKey: "value", end: .high, nominal: value))
+    }
+
+    /// A disputed figure's `low:` or `high:` entry, `{pJ|value, evidence?, source, note?}`: another source's value,
+    /// below (low) or above (high) the nominal one.
+    static func bound(_ node: LocatedNode?, valueKey: String, end: RangeEnd, nominal: Double) throws(ProfileError) -> ConstantBound? {
+        guard let node else { return nil }
+        let entry = try node.mapping(allowed: [valueKey, "evidence", "source", "note"])
+        let valueNode = try entry.required(valueKey)
+        let value = try valueNode.positiveNumber()
+        guard end == .low ? value < nominal : value > nominal else {
+            throw valueNode.error("a '\(end.rawValue)' bound must be \(end == .low ? "below" : "above") the nominal value \(nominal), found \(value)")
+        }
+        return ConstantBound(value: value, evidence: try evidence(entry.optional("evidence")),
+                             source: try entry.required("source").string(), note: try entry.optional("note")?.string())
     }
 
     /// Per-kind requirements and the hop keys' consistency.

@@ -21,22 +21,24 @@ enum EnergyTable {
         // The time model, per inference: latency, throughput, dynamic and static energy, power, EDP.
         let timed = entries.compactMap { entry -> [String]? in
             guard let report = entry.report else { return nil }
+            // Disputed constants: the total with each at its low and its high source.
+            let range = report.range.map { formatEnergy($0.lowPicojoulesPerInference) + " – " + formatEnergy($0.highPicojoulesPerInference) } ?? ""
             guard let latency = report.latencyPerInferenceSeconds else {
                 return [entry.key, "n/a", "n/a", formatEnergy(report.dynamicEnergyPerInferencePicojoules),
-                        formatEnergy(report.staticEnergyPerInferencePicojoules), "n/a", "n/a",
+                        formatEnergy(report.staticEnergyPerInferencePicojoules), range, "n/a", "n/a",
                         report.powerBasedPicojoulesPerInference.map(formatEnergy) ?? ""]
             }
             return [entry.key, formatSeconds(latency), String(format: "%.4g", report.throughputInferencesPerSecond!),
-                    formatEnergy(report.dynamicEnergyPerInferencePicojoules), formatEnergy(report.staticEnergyPerInferencePicojoules),
+                    formatEnergy(report.dynamicEnergyPerInferencePicojoules), formatEnergy(report.staticEnergyPerInferencePicojoules), range,
                     String(format: "%.3g W", report.averagePowerWatts!), String(format: "%.3g J·s", report.energyDelayProductJouleSeconds!),
                     report.powerBasedPicojoulesPerInference.map(formatEnergy) ?? ""]
         }
         if !timed.isEmpty {
             lines.append("")
             lines.append("time and power per inference:")
-            lines += TextTable.render(header: ["profile", "latency", "inferences/s", "dynamic", "static", "avg power", "EDP",
-                                               "power-based (all-in)"],
-                                      rows: timed, rightAligned: Set(1...7))
+            lines += TextTable.render(header: ["profile", "latency", "inferences/s", "dynamic", "static", "total range (disputed)",
+                                               "avg power", "EDP", "power-based"],
+                                      rows: timed, rightAligned: Set(1...8))
         }
         for entry in entries {
             guard let report = entry.report else { continue }  // why was said once, when it was found

@@ -169,7 +169,10 @@ enum ProfileText {
                                                                  ("timing.neuron_update_idle_s", "s", timing.neuronUpdateIdle),
                                                                  ("timing.spike_sent_s", "s", timing.spikeSent),
                                                                  ("timing.barrier_s", "s", timing.barrier),
-                                                                 ("timing.min_step_s", "s", timing.minStep)]
+                                                                 ("timing.min_step_s", "s", timing.minStep),
+                                                                 ("host.loop_s", "s", profile.host.loop),
+                                                                 ("host.input_core_s", "s", profile.host.inputCore),
+                                                                 ("host.management_power_w", "W", profile.host.managementPower)]
         for (label, unit, quantity) in quantities {
             guard let quantity else { continue }
             lines += ["", "\(label): \(number(quantity.value)) \(unit), \(quantity.scope.rawValue), "

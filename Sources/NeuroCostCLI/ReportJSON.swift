@@ -55,6 +55,13 @@ enum ReportJSON {
                 object["energy_delay_product_joule_seconds"] = report.energyDelayProductJouleSeconds!
             }
             if let powerBased = report.powerBasedPicojoulesPerInference { object["power_based_energy_per_inference_picojoules"] = powerBased }
+            if let range = report.range {
+                object["energy_per_inference_low_picojoules"] = range.lowPicojoulesPerInference
+                object["energy_per_inference_high_picojoules"] = range.highPicojoulesPerInference
+                object["dynamic_energy_per_inference_low_picojoules"] = range.lowDynamicPicojoulesPerInference
+                object["dynamic_energy_per_inference_high_picojoules"] = range.highDynamicPicojoulesPerInference
+                object["ranged_constants"] = range.fields
+            }
             result[entry.key] = object
         }
         return result

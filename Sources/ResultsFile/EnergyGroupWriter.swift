@@ -63,6 +63,14 @@ public enum EnergyGroupWriter {
             if let powerBased = report.powerBasedPicojoulesPerInference {
                 try group.setAttribute("power_based_energy_per_inference_picojoules", powerBased)
             }
+            if let range = report.range {
+                // Sources disagree on some constants: the estimate with each at its low and at its high source.
+                try group.setAttribute("energy_per_inference_low_picojoules", range.lowPicojoulesPerInference)
+                try group.setAttribute("energy_per_inference_high_picojoules", range.highPicojoulesPerInference)
+                try group.setAttribute("dynamic_energy_per_inference_low_picojoules", range.lowDynamicPicojoulesPerInference)
+                try group.setAttribute("dynamic_energy_per_inference_high_picojoules", range.highDynamicPicojoulesPerInference)
+                try group.setAttribute("ranged_constants", strings: range.fields)
+            }
             for convention in entry.conventions {
                 try group.setAttribute("\(convention.convention.rawValue)_picojoules", convention.totalPicojoules)
             }
@@ -86,5 +94,17 @@ public enum EnergyGroupWriter {
         try group.setAttribute("constant_scopes", strings: keys.map { profile.energy[$0]!.scope.rawValue })
         try group.setAttribute("constant_sources", strings: keys.map { profile.energy[$0]!.source })
         try group.setAttribute("profile_sources", strings: profile.sources)
+        // Disputed constants: each bound with its source, one line per bound.
+        var bounds: [String] = []
+        for key in profile.energyKeys {
+            guard let constant = profile.energy[key] else { continue }
+            if let low = constant.low { bounds.append("energy.\(key) low \(low.value) pJ: \(low.source)") }
+            if let high = constant.high { bounds.append("energy.\(key) high \(high.value) pJ: \(high.source)") }
+        }
+        if let power = profile.staticPowerWatts {
+            if let low = power.low { bounds.append("static_power_w low \(low.value) W: \(low.source)") }
+            if let high = power.high { bounds.append("static_power_w high \(high.value) W: \(high.source)") }
+        }
+        if !bounds.isEmpty { try group.setAttribute("constant_bounds", strings: bounds) }
     }
 }

@@ -395,7 +395,7 @@ import Testing
             #expect(show.standardOutput.contains(text), "show lacks \(text)")
         }
         let silicon = try neurocost("profiles", "show", "loihi")
-        for text in ["35.5", "step_fixed", "axon_message", "timing.min_step_s", "Blouw et al."] {
+        for text in ["35.5", "axon_message", "host.loop_s", "host.input_core_s", "host.management_power_w", "Blouw et al."] {
             #expect(silicon.standardOutput.contains(text), "show loihi lacks \(text)")
         }
 

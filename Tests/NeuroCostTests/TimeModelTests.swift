@@ -14,7 +14,7 @@ import Testing
 
     /// A chip of 2-neuron cores: synop 10 pJ / 1 ns, updates 4 (active) and 2 (idle) pJ at 2 and 1 ns, spikes 1 pJ / 3 ns,
     /// 100 pJ per destination-core message, 1000 pJ per step, 0.5 W static, barrier 10 ns.
-    static func chip(minStep: Double? = nil, tick: Double? = nil) -> HardwareProfile {
+    static func chip(minStep: Double? = nil, tick: Double? = nil, host: HostLoopConstants = HostLoopConstants()) -> HardwareProfile {
         let energy = ["synop": constant(10), "neuron_update_active": constant(4), "neuron_update_idle": constant(2),
                       "spike_sent": constant(1), "axon_message": constant(100), "step_fixed": constant(1000)]
         return HardwareProfile(
@@ -26,7 +26,7 @@ import Testing
             staticPowerWatts: quantity(0.5), timePerStepSeconds: tick.map(quantity),
             timing: TimingConstants(synop: quantity(1e-9), neuronUpdateActive: quantity(2e-9), neuronUpdateIdle: quantity(1e-9),
                                     spikeSent: quantity(3e-9), barrier: quantity(10e-9), minStep: minStep.map(quantity)),
-            sources: ["test"], file: "test-chip.yaml")
+            host: host, sources: ["test"], file: "test-chip.yaml")
     }
 
     /// fc (4 outputs) → lif (4 neurons, 2 cores) → fc2 (1 output) → out (1 neuron), 2 samples of 5 steps.
@@ -66,6 +66,49 @@ import Testing
         #expect(TimeModel.timing(counts, layout: layout, profile: Self.chip(minStep: 1e-6))?.basis.hasPrefix("system step") == true)
         #expect(TimeModel.timing(counts, layout: layout, profile: Self.chip(minStep: 1e-6, tick: 1e-3))?.stepSeconds == 1e-3)
         #expect(abs((TimeModel.timing(counts, layout: layout, profile: Self.chip(minStep: 1e-9))?.stepSeconds ?? 0) - 15.6e-9) < 1e-18)
+    }
+
+    @Test("the host loop (fixed part + per core receiving host input) is a floor; without a count it takes the first population's cores")
+    func hostLoop() throws {
+        let (counts, layout) = try Self.table()
+        let host = HostLoopConstants(loop: Self.quantity(1e-6), inputCore: Self.quantity(0.5e-6))
+        let chip = Self.chip(host: host)
+        // 1 µs + 3 cores × 0.5 µs = 2.5 µs, longer than the cores' 15.6 ns.
+        let three = try #require(TimeModel.timing(counts, layout: layout, profile: chip, hostInputCores: 3))
+        #expect(abs(three.stepSeconds - 2.5e-6) < 1e-18 && three.hostInputCores == 3)
+        #expect(three.basis.hasPrefix("host loop, 3 input cores"))
+        // Default: lif, the first population, has 4 neurons on 2-neuron cores: 2 cores, 2 µs.
+        let byDefault = try #require(TimeModel.timing(counts, layout: layout, profile: chip))
+        #expect(abs(byDefault.stepSeconds - 2e-6) < 1e-18 && byDefault.hostInputCores == 2)
+        // A fixed tick longer than the loop wins; a loop shorter than the cores' work does not set the step.
+        #expect(TimeModel.timing(counts, layout: layout, profile: Self.chip(tick: 1e-3, host: host), hostInputCores: 3)?.stepSeconds == 1e-3)
+        let quick = Self.chip(host: HostLoopConstants(loop: Self.quantity(1e-9)))
+        #expect(abs((TimeModel.timing(counts, layout: layout, profile: quick)?.stepSeconds ?? 0) - 15.6e-9) < 1e-18)
+        // No time model without the loop: a profile with only a host loop still has one.
+        #expect(Self.chip().host.isEmpty && host.stepSeconds(inputCores: 0) == 1e-6)
+    }
+
+    @Test("management-core power × latency joins the per-step system term; the cores receiving host input must be at least 1")
+    func managementPower() throws {
+        let (counts, layout) = try Self.table()
+        let host = HostLoopConstants(loop: Self.quantity(1e-6), inputCore: Self.quantity(0.5e-6), managementPower: Self.quantity(0.07))
+        let report = try EnergyLedger.price(counts, layout: layout, profile: Self.chip(host: host),
+                                            options: LedgerOptions(hostInputCores: 4))
+        // Step 1 + 4 × 0.5 = 3 µs, 5 steps: 15 µs per inference; 0.07 W × 15 µs = 1.05 µJ = 1.05e6 pJ per inference, plus
+        // step_fixed's 5 × 1000 pJ.
+        #expect(abs(report.latencyPerInferenceSeconds! - 15e-6) < 1e-18)
+        let management: Double = 1.05e6 + 5000
+        #expect(abs(report.perSamplePicojoules[.stepFixed]![0] - management) < 1e-6)
+        #expect(abs(report.stepFixedPicojoules - 2 * management) < 1e-6)
+        #expect(report.constantsUsed.contains { $0.field == "host.management_power_w × latency" })
+        // Twice the input cores, a longer step, proportionally more management energy.
+        let wider = try EnergyLedger.price(counts, layout: layout, profile: Self.chip(host: host), options: LedgerOptions(hostInputCores: 10))
+        // Step 1 + 10 × 0.5 = 6 µs, 30 µs per inference: 0.07 W × 30 µs = 2.1e6 pJ.
+        let widerManagement: Double = 2.1e6 + 5000
+        #expect(abs(wider.perSamplePicojoules[.stepFixed]![0] - widerManagement) < 1e-6)
+        #expect(throws: LedgerError.self) {
+            try EnergyLedger.price(counts, layout: layout, profile: Self.chip(host: host), options: LedgerOptions(hostInputCores: 0))
+        }
     }
 
     @Test("static energy = static power × latency; step_fixed per step; one message per consuming node; power and EDP")
@@ -112,8 +155,11 @@ import Testing
     @Test("the profile's timing section is parsed, and an unknown key names the file and suggests the right one")
     func parsing() throws {
         let loihi = try ProfileLibrary.load("loihi")
-        #expect(loihi.timing.synop?.value == 4.0e-9 && loihi.timing.minStep?.value == 338e-6)
-        #expect(loihi.constants.stepFixed?.picojoules == 23_660_000 && loihi.constants.axonMessage?.picojoules == 111)
+        #expect(loihi.timing.synop?.value == 4.0e-9 && loihi.timing.minStep == nil && loihi.constants.stepFixed == nil)
+        #expect(loihi.host.loop?.value == 185.7e-6 && loihi.host.inputCore?.value == 76.15e-6 && loihi.host.managementPower?.value == 0.070)
+        // 185.7 + 2 × 76.15 = 338 µs: the keyword spotter's step with its input on 2 cores.
+        #expect(abs((loihi.host.stepSeconds(inputCores: 2) ?? 0) - 338e-6) < 1e-9)
+        #expect(loihi.constants.axonMessage?.picojoules == 111)
         let presilicon = try ProfileLibrary.load("loihi-presilicon")
         #expect(presilicon.constants.synop?.picojoules == 23.6 && presilicon.timing.minStep == nil && presilicon.constants.stepFixed == nil)
         let text = try String(contentsOfFile: RepositoryPaths.root.appendingPathComponent("HardwareProfiles/loihi.yaml").path, encoding: .utf8)
@@ -126,6 +172,16 @@ import Testing
         } catch {
             let message = "\(error)"
             #expect(message.contains("broken-timing.yaml") && message.contains("synops_s") && message.contains("synop_s"), "\(message)")
+        }
+        let brokenHost = text.replacingOccurrences(of: "  input_core_s:", with: "  input_cores_s:")
+        let hostPath = try Fixtures.scratchDirectory().appendingPathComponent("broken-host.yaml").path
+        try brokenHost.write(toFile: hostPath, atomically: true, encoding: .utf8)
+        do {
+            _ = try ProfileLibrary.load(hostPath)
+            Issue.record("an unknown host key must be refused")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("broken-host.yaml") && message.contains("input_cores_s"), "\(message)")
         }
     }
 }
