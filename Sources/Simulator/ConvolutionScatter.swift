@@ -179,7 +179,7 @@ struct ConvolutionScatter: Sendable {
     }
 
     /// Lays out an ungrouped dense weight (out, in, taps) as tap-major tiles of `outputTile` output channels (see
-    /// `denseTaps`). Walked tile by tile and input channel by input channel, so that reads stay within a few
+    /// `ConvolutionWeights.denseTapTiles`). Walked tile by tile and input channel by input channel, so that reads stay within a few
     /// cache lines per output channel and writes go to one row per tap: a per-element index walk over a dense VGG-16's
     /// 15 million weights cost a large part of its start-up.
     private static func tileByPosition(_ weights: [Float], into dense: UnsafeMutableBufferPointer<Float>, inputChannels: Int,
