@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""NeuroCost against a plain PyTorch clock-driven baseline: every workload, every target of issue 7, one command.
+"""NeuroCost against a plain PyTorch clock-driven baseline: every workload, every target of issue 16, one command.
 
   python3 Benchmarks/benchmark.py [--threads 2] [--json Benchmarks/results.json] [--quick]
 
