@@ -57,6 +57,19 @@ NCPositionRowKernel nc_position_row_kernel(NCInstructionSet isa) {
     }
 }
 
+NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_integrate_and_fire_avx2;
+    case NCInstructionSetAVX512: return nc_integrate_and_fire_avx512;
+#elif defined(__aarch64__)
+    case NCInstructionSetNEON: return nc_integrate_and_fire_neon;
+#endif
+    default: return nc_integrate_and_fire_generic;
+    }
+}
+
 /// -1 until first asked.
 static _Atomic int current_isa = -1;
 

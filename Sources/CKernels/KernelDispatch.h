@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-// The per-instruction-set variants (PositionRowKernels.c); only KernelDispatch.c chooses between them.
+// The per-instruction-set variants; only KernelDispatch.c chooses between them.
 
 void nc_position_row_tile64_generic(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
                                     const float *, const int32_t *, const float *);
@@ -15,6 +15,19 @@ void nc_position_row_tile64_avx512(float *, const int32_t *, const int32_t *, in
 #elif defined(__aarch64__)
 void nc_position_row_tile64_neon(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
                                  const float *, const int32_t *, const float *);
+#endif
+
+// IntegrateAndFireKernels.c
+int64_t nc_integrate_and_fire_generic(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int32_t *,
+                                      int64_t *);
+#if defined(__x86_64__)
+int64_t nc_integrate_and_fire_avx2(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int32_t *,
+                                   int64_t *);
+int64_t nc_integrate_and_fire_avx512(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int32_t *,
+                                     int64_t *);
+#elif defined(__aarch64__)
+int64_t nc_integrate_and_fire_neon(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int32_t *,
+                                   int64_t *);
 #endif
 
 #endif

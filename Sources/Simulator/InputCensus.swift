@@ -6,7 +6,10 @@
 final class InputCensus {
     private let sums: UnsafeMutablePointer<Float>
     private let marked: UnsafeMutablePointer<Bool>
-    private var touched: [Int32] = []
+    /// The elements touched since the last drain, each once (so `elements` entries suffice); a plain buffer, not
+    /// an array: an array's append checks its uniqueness on every call, once per spike reaching the node.
+    private let touched: UnsafeMutablePointer<Int32>
+    private var touchedCount = 0
     private let elements: Int
 
     init(elements: Int) {
@@ -15,12 +18,13 @@ final class InputCensus {
         sums.initialize(repeating: 0, count: max(elements, 1))
         marked = UnsafeMutablePointer<Bool>.allocate(capacity: max(elements, 1))
         marked.initialize(repeating: false, count: max(elements, 1))
-        touched.reserveCapacity(elements)
+        touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(elements, 1))
     }
 
     deinit {
         sums.deallocate()
         marked.deallocate()
+        touched.deallocate()
     }
 
     /// Adds `amount` to input element `element`.
@@ -28,7 +32,8 @@ final class InputCensus {
     func add(_ element: Int, _ amount: Float) {
         if !marked[element] {
             marked[element] = true
-            touched.append(Int32(element))
+            touched[touchedCount] = Int32(truncatingIfNeeded: element)
+            touchedCount &+= 1
         }
         sums[element] += amount
     }
@@ -38,8 +43,8 @@ final class InputCensus {
     func drain(taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool) {
         var operations = 0
         var binary = true
-        for entry in touched {
-            let element = Int(entry)
+        for index in 0..<touchedCount {
+            let element = Int(touched[index])
             let value = sums[element]
             if value != 0 {
                 operations &+= Int(taps[element])
@@ -48,7 +53,7 @@ final class InputCensus {
             sums[element] = 0
             marked[element] = false
         }
-        touched.removeAll(keepingCapacity: true)
+        touchedCount = 0
         return (operations, binary)
     }
 }

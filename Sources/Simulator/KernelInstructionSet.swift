@@ -48,11 +48,47 @@ struct Kernels {
     let instructionSet: KernelInstructionSet
     /// See `nc_position_row_kernel` in CKernels.h.
     let positionRowTile64: NCPositionRowKernel
+    /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
+    private let integrateAndFireKernel: NCIntegrateAndFireKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
         let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
         instructionSet = chosen
         positionRowTile64 = nc_position_row_kernel(chosen.cValue)!
+        integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
     }
+
+    /// One step of `count` plain IF neurons (see `IntegrateAndFireParameters`): updates `potential`, lists the
+    /// neurons that fire in `spikes` (ascending; its previous contents are replaced) and returns the number of
+    /// neurons whose input was not zero.
+    @inline(__always)
+    func integrateAndFire(_ parameters: IntegrateAndFireParameters, potential: UnsafeMutablePointer<Float>,
+                          input: UnsafePointer<Float>, count: Int, spikes: SpikeList) -> Int {
+        precondition(spikes.capacity >= count + SpikeList.slack, "a spike list too small for the population")
+        var c = NCIntegrateAndFireParameters(
+            gain: parameters.gain, threshold: parameters.threshold, resetValue: parameters.resetValue,
+            sharedThreshold: parameters.sharedThreshold, sharedReset: parameters.sharedReset,
+            subtract: parameters.subtract ? 1 : 0, strict: parameters.strict ? 1 : 0)
+        var active: Int64 = 0
+        spikes.count = Int(integrateAndFireKernel(&c, potential, input, Int64(count), spikes.indices, &active))
+        return Int(active)
+    }
+}
+
+/// A plain IF population's parameters as the kernel reads them: per-neuron arrays, or nil where every neuron
+/// shares one value (fewer streams through memory per neuron and step).
+struct IntegrateAndFireParameters {
+    /// r per neuron, nil when every r is 1.
+    var gain: UnsafePointer<Float>?
+    /// θ per neuron, nil for `sharedThreshold`.
+    var threshold: UnsafePointer<Float>?
+    /// v_reset per neuron, nil for `sharedReset` (reset to a value only).
+    var resetValue: UnsafePointer<Float>?
+    var sharedThreshold: Float = 0
+    var sharedReset: Float = 0
+    /// Reset by subtracting θ, else to v_reset.
+    var subtract: Bool
+    /// Fire when v > θ, else when v ≥ θ.
+    var strict: Bool
 }

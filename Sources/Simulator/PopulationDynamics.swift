@@ -24,8 +24,6 @@ struct PopulationDynamics: Sendable {
     let unitGain: Bool
     let sharedThreshold: Float?
     let sharedReset: Float?
-    /// Row `m`: the numbers of the lanes set in the eight-bit mask `m`, ascending (for branch-free spike listing).
-    let laneCompaction: ImmutableBuffer<SIMD8<Int32>>
 
     init(_ neurons: NeuronParameters, shape: [Int], rule: NeuronRule, options: SimulationOptions, node: String,
          arena: BufferArena) throws(SimulationError) {
@@ -112,14 +110,6 @@ struct PopulationDynamics: Sendable {
             return (0..<buffer.count).allSatisfy { buffer[$0].bitPattern == first.bitPattern } ? first : nil
         }
         unitGain = shared(gain) == 1
-        laneCompaction = arena.store((0..<256).map { mask in
-            var lanes = SIMD8<Int32>(), listed = 0
-            for lane in 0..<8 where mask & (1 << lane) != 0 {
-                lanes[listed] = Int32(lane)
-                listed += 1
-            }
-            return lanes
-        })
         sharedThreshold = shared(threshold)
         sharedReset = shared(resetPotential)
     }
@@ -150,19 +140,19 @@ struct PopulationDynamics: Sendable {
         var activeUpdates = 0
     }
 
-    /// Advances every neuron one step with summed input `input`; appends spike indices to `spikes` (a neuron that
+    /// Advances every neuron one step with summed input `input`; lists spike indices in `spikes` (a neuron that
     /// emits n spikes under the multi-spike function is listed n times). The plain IF runs in one fused, vectorised
     /// pass (`stepIntegrateAndFire`); the other rules run neuron by neuron in the framework's operation order.
-    /// `scratch` holds at least `count + 8` indices (IF lists spikes there first).
+    /// `spikes` is empty on entry, and nil exactly for models that do not spike.
     @inline(__always)
     func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
-              spikes: inout [Int32], scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
-        if model == .integrateAndFire, rule.isPlainIntegrateAndFire {
+              spikes: SpikeList?, kernels: Kernels) -> StepCounts {
+        if let spikes, model == .integrateAndFire, rule.isPlainIntegrateAndFire {
             return stepIntegrateAndFire(input: input, potential: v, reset: rule.reset == .subtract ? .subtract : .value,
-                                        comparison: rule.comparison, spikes: &spikes, scratch: scratch)
+                                        comparison: rule.comparison, spikes: spikes, kernels: kernels)
         }
-        if model.emitsSpikes {
-            return stepSpiking(input: input, potential: v, current: current, spikes: &spikes)
+        if let spikes {
+            return stepSpiking(input: input, potential: v, current: current, spikes: spikes)
         }
         var active = 0
         for index in 0..<count {
@@ -232,7 +222,7 @@ struct PopulationDynamics: Sendable {
 
     /// Spiking populations other than the plain IF: the rule's update, then its threshold and reset, neuron by neuron.
     private func stepSpiking(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>,
-                             current: UnsafeMutablePointer<Float>, spikes: inout [Int32]) -> StepCounts {
+                             current: UnsafeMutablePointer<Float>, spikes: SpikeList) -> StepCounts {
         var counts = StepCounts()
         for index in 0..<count {
             let theta = threshold[index]
@@ -261,7 +251,7 @@ struct PopulationDynamics: Sendable {
                 let emitted = (potential / theta).rounded(.towardZero)
                 guard emitted >= 1 else { continue }
                 let number = emitted < Float(Int32.max) ? Int(emitted) : Int(Int32.max)
-                spikes.append(contentsOf: repeatElement(Int32(index), count: number))
+                spikes.append(Int32(index), times: number)
                 switch rule.reset {
                 case .subtract: v[index] = potential - emitted * theta
                 case .toValue: v[index] = resetPotential[index]
@@ -273,88 +263,20 @@ struct PopulationDynamics: Sendable {
         return counts
     }
 
-    /// IF in one pass, eight neurons at a time: v ← v + r·x, compare, reset the lanes that fire, and list them in
-    /// ascending order from the lane mask. Same arithmetic per neuron as the spec (one multiply, one add, then the
-    /// reset), so results are bit-identical to the scalar form; no branch depends on individual neurons.
+    /// IF in one pass through the instruction set's kernel (`nc_integrate_and_fire_kernel`): v ← v + r·x, compare,
+    /// reset the neurons that fire, and list them in ascending order. Same arithmetic per neuron as the spec (one
+    /// multiply, one add, then the reset), so results are bit-identical to the scalar form on every instruction set.
     @inline(__always)
     private func stepIntegrateAndFire(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>,
-                                      reset: ResetMode, comparison: ThresholdComparison,
-                                      spikes: inout [Int32], scratch: UnsafeMutablePointer<Int32>) -> StepCounts {
-        let gain = gain.pointer, threshold = threshold.pointer, resetPotential = resetPotential.pointer
-        let strict = comparison == .gt, subtract = reset == .subtract
-        let unitGain = unitGain
-        let sharedTheta = sharedThreshold.map { SIMD8<Float>(repeating: $0) }
-        let sharedAfter = sharedReset.map { SIMD8<Float>(repeating: $0) }
-        let laneBits = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
-        let compaction = laneCompaction.pointer
-        var listed = 0
-        var activeLanes = SIMD8<Int32>()
-        var index = 0
-        // Each variant (comparison; r, theta and reset shared or per neuron) gets its own loop: choosing inside the
-        // loop kept loop-invariant branches and made the compiler rebuild the lane mask bit by bit.
-        @inline(__always)
-        func integrate(_ fires: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>,
-                       weighted: (SIMD8<Float>, Int) -> SIMD8<Float>, thresholdAt: (Int) -> SIMD8<Float>,
-                       afterFiring: (SIMD8<Float>, SIMD8<Float>, Int) -> SIMD8<Float>) {
-            while index &+ 8 <= count {
-                let drive = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
-                let potential = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self) + weighted(drive, index)
-                activeLanes &+= SIMD8<Int32>().replacing(with: 1, where: drive .!= 0)
-                let theta = thresholdAt(index)
-                // The mask as all-ones lanes, used through bit operations only (as a SIMDMask it was rebuilt lane by lane).
-                let firing = SIMD8<Int32>().replacing(with: -1, where: fires(potential, theta))
-                let kept = unsafeBitCast(potential, to: SIMD8<Int32>.self) & ~firing
-                let reset = unsafeBitCast(afterFiring(potential, theta, index), to: SIMD8<Int32>.self) & firing
-                UnsafeMutableRawPointer(v + index).storeBytes(of: kept | reset, as: SIMD8<Int32>.self)
-                // Branch-free compaction: the lane mask picks a row of ascending lane numbers, stored whole at the end
-                // of the list; only the first popcount(mask) of them are kept.
-                let mask = Int((firing & laneBits).wrappedSum())
-                let lanes = UnsafeRawPointer(compaction + mask).load(as: SIMD8<Int32>.self)
-                UnsafeMutableRawPointer(scratch + listed).storeBytes(of: lanes &+ SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index)),
-                                                                     as: SIMD8<Int32>.self)
-                listed &+= mask.nonzeroBitCount
-                index &+= 8
-            }
-        }
-        @inline(__always)
-        func integrate(_ fires: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
-            if unitGain, let theta = sharedTheta, subtract || sharedAfter != nil {
-                // The converted-network case: r = 1, one threshold, reset by subtraction or to one value.
-                let resetValue = sharedAfter ?? SIMD8<Float>()
-                if subtract {
-                    integrate(fires, weighted: { drive, _ in drive }, thresholdAt: { _ in theta },
-                              afterFiring: { potential, theta, _ in potential - theta })
-                } else {
-                    integrate(fires, weighted: { drive, _ in drive }, thresholdAt: { _ in theta },
-                              afterFiring: { _, _, _ in resetValue })
-                }
-            } else {
-                integrate(fires,
-                          weighted: { drive, at in UnsafeRawPointer(gain + at).loadUnaligned(as: SIMD8<Float>.self) * drive },
-                          thresholdAt: { at in UnsafeRawPointer(threshold + at).loadUnaligned(as: SIMD8<Float>.self) },
-                          afterFiring: { potential, theta, at in
-                              subtract ? potential - theta
-                                       : UnsafeRawPointer(resetPotential + at).loadUnaligned(as: SIMD8<Float>.self) })
-            }
-        }
-        if strict {
-            integrate { $0 .> $1 }
-        } else {
-            integrate { $0 .>= $1 }
-        }
-        spikes.append(contentsOf: UnsafeBufferPointer(start: scratch, count: listed))
-        var active = Int(activeLanes.wrappedSum())
-        while index < count {
-            let drive = input[index]
-            v[index] = v[index] + gain[index] * drive
-            active &+= drive != 0 ? 1 : 0
-            let theta = threshold[index]
-            if strict ? v[index] > theta : v[index] >= theta {
-                spikes.append(Int32(index))
-                v[index] = subtract ? v[index] - theta : resetPotential[index]
-            }
-            index &+= 1
-        }
+                                      reset: ResetMode, comparison: ThresholdComparison, spikes: SpikeList,
+                                      kernels: Kernels) -> StepCounts {
+        let parameters = IntegrateAndFireParameters(
+            gain: unitGain ? nil : UnsafePointer(gain.pointer),
+            threshold: sharedThreshold == nil ? UnsafePointer(threshold.pointer) : nil,
+            resetValue: sharedReset == nil ? UnsafePointer(resetPotential.pointer) : nil,
+            sharedThreshold: sharedThreshold ?? 0, sharedReset: sharedReset ?? 0,
+            subtract: reset == .subtract, strict: comparison == .gt)
+        let active = kernels.integrateAndFire(parameters, potential: v, input: input, count: count, spikes: spikes)
         return StepCounts(spikes: spikes.count, activeUpdates: active)
     }
 }

@@ -88,16 +88,17 @@ final class ActiveInputs {
 
 extension ConvolutionScatter {
     /// Adds the active inputs of `slots` to the channels-last `output` (slot s's `s · slotStride` elements in).
-    /// Tap by tap and tile by tile of output channels (see `denseTaps`), every slot's and position's active channels
+    /// Tap by tap and tile by tile of output channels (see `ConvolutionWeights.denseTapTiles`), every slot's and position's active channels
     /// are added through the tile: the output row a tap lands on is loaded once, every active channel's weights are
     /// added to it in registers, and it is stored once. A tile is read from memory once per call (every step of a
     /// group, in every lane) rather than once per step and position.
     /// Full tiles go through `kernels.positionRowTile64`, the C kernel of the worker's instruction set.
-    func scatter(byPosition active: ActiveInputs, slots: [Int], into output: UnsafeMutablePointer<Float>, slotStride: Int,
-                 kernels: Kernels) {
+    /// `tiles` are this convolution's `denseTapTiles`.
+    func scatter(byPosition active: ActiveInputs, tiles: ImmutableBuffer<Float>, slots: [Int], into output: UnsafeMutablePointer<Float>,
+                 slotStride: Int, kernels: Kernels) {
         let rowKernel = kernels.positionRowTile64
         let outChannels = outputChannels, inChannels = inputChannels
-        let weights = denseTaps!.pointer
+        let weights = tiles.pointer
         let tapStride = inChannels &* outChannels
         for ky in 0..<kernelHeight {
             for kx in 0..<kernelWidth {

@@ -48,10 +48,10 @@ public struct SimulationPlan: Sendable {
     /// The Output node whose accumulation gives the predictions.
     public let readoutNode: Int
     let stages: [Stage]
-    /// Steps per group for networks without cycles (see `SampleWorker`), nil for the engine's choice. Results do not
+    /// Steps per group for networks without cycles (see `WorkerSchedule`), nil for the engine's choice. Results do not
     /// depend on it; tests set it to run every network with groups that do not divide T.
     var stepsPerGroup: Int?
-    /// Samples a worker runs side by side for networks without cycles (see `SampleWorker`), nil for the engine's
+    /// Samples a worker runs side by side for networks without cycles (see `WorkerSchedule`), nil for the engine's
     /// choice. Results do not depend on it either.
     var lanes: Int?
     /// The instruction set of the hot kernels, nil for the process's choice (`KernelInstructionSet.current`).

@@ -45,14 +45,10 @@ public enum SimulationRunner {
             throw SimulationError("\(dataset.path): samples \(samples.lowerBound)..<\(samples.upperBound) requested, the file has \(dataset.sampleCount)")
         }
         let threadCount = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(samples.count, 1)))
-        let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan) })
-        for worker in workers.workers {
-            worker.probedNodes = probedNodes
-            worker.countsSpikesPerNeuron = countSpikesPerNeuron
-            worker.tracedNodes = traces.spikingNodes
-            worker.tracesRaster = traces.spikeFormat == .raster
-            worker.recordedPotentials = traces.potentials
-        }
+        let monitoring = SampleWorker.Monitoring(tracedNodes: traces.spikingNodes, traceFormat: traces.spikeFormat,
+                                                 recordedPotentials: traces.potentials, probedNodes: probedNodes,
+                                                 countsSpikesPerNeuron: countSpikesPerNeuron)
+        let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan, monitoring: monitoring) })
         // Traces are held per block until written: smaller blocks keep that memory small. Rasters have a known
         // size, so their blocks hold about 16 MiB (fewer barriers between blocks); event lists stay at a few samples.
         let rasterBytesPerSample = traces.spikeFormat == .raster
@@ -94,7 +90,7 @@ public enum SimulationRunner {
                             SampleWorker.Sample(values: shared.pointer + $0 * elementsPerSample, index: block.lowerBound + $0)
                         })
                         for (lane, local) in locals.enumerated() {
-                            sink.store(sample: local, counts: worker.sampleCounts[lane], predictions: worker.stepPredictions[lane])
+                            sink.store(sample: local, counts: worker.tally.counts[lane], predictions: worker.tally.predictions[lane])
                             if !traces.isEmpty { sink.storeTraces(sample: local, lane: lane, worker: worker, request: traces) }
                         }
                     }
@@ -102,8 +98,8 @@ public enum SimulationRunner {
             }
             sink.merge(into: &counts, predictions: &predictions, blockOffset: block.lowerBound - samples.lowerBound)
             for worker in workers.workers {
-                for (node, values) in worker.takeProbedInputs() { probedInputs[node, default: []] += values }
-                for (node, counts) in worker.takeSpikesPerNeuron() {
+                for (node, values) in worker.probe.takeInputs() { probedInputs[node, default: []] += values }
+                for (node, counts) in worker.probe.takeSpikesPerNeuron() {
                     if spikesPerNeuron[node] == nil { spikesPerNeuron[node] = counts } else {
                         for index in counts.indices { spikesPerNeuron[node]![index] += counts[index] }
                     }
@@ -240,13 +236,12 @@ private final class BlockResults: @unchecked Sendable {
     func storeTraces(sample: Int, lane: Int, worker: SampleWorker, request: TraceRequest) {
         for node in request.spikingNodes {
             if request.spikeFormat == .raster {
-                spikeRasters[sample][node] = worker.takeRaster(lane: lane, node: node)
+                spikeRasters[sample][node] = worker.spikeMonitor.takeRaster(lane: lane, node: node)
             } else {
-                spikeSteps[sample][node] = worker.tracedSteps[lane][node]
-                spikeNeurons[sample][node] = worker.tracedNeurons[lane][node]
+                (spikeSteps[sample][node], spikeNeurons[sample][node]) = worker.spikeMonitor.takeEvents(lane: lane, node: node)
             }
         }
-        for node in request.potentials.keys { potentials[sample][node] = worker.samplePotentials[lane][node] ?? [] }
+        for node in request.potentials.keys { potentials[sample][node] = worker.stateMonitor.values(lane: lane, node: node) }
     }
 
     /// The block's traces in sample order.

@@ -26,8 +26,12 @@ extension SimulationPlan {
         case .sparseMatrix: return .compressedColumns
         case .elementwise: return .elementwise
         case .convolution(let scatter):
-            if scatter.denseTaps != nil { return scatter.scattersByPosition ? .denseTapsByPosition : .denseChannelsLastTaps }
-            return scatter.usesEntryLists ? .sparsePositionClassLists : .sparseTapLists
+            switch scatter.weights {
+            case .denseTapRows: return .denseChannelsLastTaps
+            case .denseTapTiles: return .denseTapsByPosition
+            case .sparseTaps: return .sparseTapLists
+            case .sparsePositionClasses: return .sparsePositionClassLists
+            }
         }
     }
 

@@ -18,14 +18,13 @@ import Testing
         let dynamics = try PopulationDynamics(neurons, shape: [1], rule: rule, options: options, node: "n", arena: arena)
         var potential: Float = 0, current: Float = 0
         var potentials: [Float] = [], spikeCounts: [Int] = []
-        let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
-        defer { scratch.deallocate() }
+        let kernels = Kernels(nil)
         for input in inputs {
-            var spikes: [Int32] = []
+            let spikes = model.emitsSpikes ? SpikeList(elements: 1) : nil
             var drive = input
-            _ = dynamics.step(input: &drive, potential: &potential, current: &current, spikes: &spikes, scratch: scratch)
+            _ = dynamics.step(input: &drive, potential: &potential, current: &current, spikes: spikes, kernels: kernels)
             potentials.append(potential)
-            spikeCounts.append(spikes.count)
+            spikeCounts.append(spikes?.count ?? 0)
         }
         return (potentials, spikeCounts)
     }

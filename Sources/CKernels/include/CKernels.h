@@ -30,4 +30,30 @@ typedef void (*NCPositionRowKernel)(float *rowOutput, const int32_t *rowStarts, 
 /// The position-row kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCPositionRowKernel nc_position_row_kernel(NCInstructionSet isa);
 
+/// Parameters of the plain integrate-and-fire step (the arrays have one value per neuron).
+typedef struct {
+    /// r per neuron, or NULL when every r is 1 (v + x, not v + 1·x: the same bits, one operation fewer).
+    const float *gain;
+    /// θ per neuron, or NULL for `sharedThreshold`.
+    const float *threshold;
+    /// v_reset per neuron, or NULL for `sharedReset` (reset to a value only).
+    const float *resetValue;
+    float sharedThreshold;
+    float sharedReset;
+    /// Nonzero: reset by subtracting θ; zero: reset to v_reset.
+    int32_t subtract;
+    /// Nonzero: fire when v > θ; zero: when v >= θ.
+    int32_t strict;
+} NCIntegrateAndFireParameters;
+
+/// One step of `count` IF neurons: v ← v + r·x (product rounded, then the sum), fire where v crosses θ, reset the
+/// neurons that fire (v − θ or v_reset). Writes the firing neurons' indices ascending to `spikes` (room for
+/// count + 16: whole vectors are stored past the last index) and returns how many; `*activeUpdates` receives the
+/// number of neurons with x != 0. Bit-identical on every instruction set.
+typedef int64_t (*NCIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *parameters, float *v, const float *x,
+                                            int64_t count, int32_t *spikes, int64_t *activeUpdates);
+
+/// The integrate-and-fire kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa);
+
 #endif

@@ -1,0 +1,156 @@
+// The plain integrate-and-fire step (v ← v + r·x, compare, reset, list the neurons that fire), compiled once per
+// instruction set and chosen at run time: at 99% sparsity the neuron updates are a large share of the work, and at
+// full vector width they are nearly free. Every variant does the same operations per neuron in the same order (one
+// multiply, one add, the comparison, then the reset; contraction off), so all give bit-identical potentials and the
+// same ascending spike lists.
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+#include "CKernels.h"
+#include "KernelDispatch.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+/// One neuron, the reference form every vector variant matches (also their tail).
+static inline int if_neuron(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t index,
+                            int32_t *spikes, int64_t *listed) {
+    float drive = x[index];
+    float gain = p->gain ? p->gain[index] : 1.0f;
+    float potential = p->gain ? v[index] + gain * drive : v[index] + drive;
+    float theta = p->threshold ? p->threshold[index] : p->sharedThreshold;
+    int fires = p->strict ? potential > theta : potential >= theta;
+    if (fires) {
+        spikes[(*listed)++] = (int32_t)index;
+        potential = p->subtract ? potential - theta : (p->resetValue ? p->resetValue[index] : p->sharedReset);
+    }
+    v[index] = potential;
+    return drive != 0.0f;
+}
+
+int64_t nc_integrate_and_fire_generic(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t count,
+                                      int32_t *spikes, int64_t *activeUpdates) {
+    int64_t listed = 0, active = 0;
+    for (int64_t index = 0; index < count; index++) active += if_neuron(p, v, x, index, spikes, &listed);
+    *activeUpdates = active;
+    return listed;
+}
+
+#if defined(__x86_64__)
+/// Row m: the positions of the bits set in the 8-bit mask m, ascending (AVX2 has no compress instruction).
+static int32_t compaction8[256][8];
+static int compaction8_ready = 0;
+
+static void prepare_compaction8(void) {
+    if (__atomic_load_n(&compaction8_ready, __ATOMIC_ACQUIRE)) return;
+    for (int mask = 0; mask < 256; mask++) {
+        int listed = 0;
+        for (int lane = 0; lane < 8; lane++) {
+            if (mask & (1 << lane)) compaction8[mask][listed++] = lane;
+        }
+        for (; listed < 8; listed++) compaction8[mask][listed] = 0;
+    }
+    __atomic_store_n(&compaction8_ready, 1, __ATOMIC_RELEASE);
+}
+
+__attribute__((target("avx2,popcnt")))
+int64_t nc_integrate_and_fire_avx2(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t count,
+                                   int32_t *spikes, int64_t *activeUpdates) {
+    prepare_compaction8();
+    const int predicate = p->strict ? _CMP_GT_OQ : _CMP_GE_OQ;
+    const __m256 sharedTheta = _mm256_set1_ps(p->sharedThreshold), sharedReset = _mm256_set1_ps(p->sharedReset);
+    const __m256 zero = _mm256_setzero_ps();
+    int64_t listed = 0, active = 0, index = 0;
+    for (; index + 8 <= count; index += 8) {
+        __m256 drive = _mm256_loadu_ps(x + index);
+        __m256 potential = _mm256_loadu_ps(v + index);
+        potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(_mm256_loadu_ps(p->gain + index), drive))
+                            : _mm256_add_ps(potential, drive);
+        __m256 theta = p->threshold ? _mm256_loadu_ps(p->threshold + index) : sharedTheta;
+        __m256 fires = predicate == _CMP_GT_OQ ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                               : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+        active += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
+        int mask = _mm256_movemask_ps(fires);
+        if (mask) {
+            __m256 after = p->subtract ? _mm256_sub_ps(potential, theta)
+                                       : (p->resetValue ? _mm256_loadu_ps(p->resetValue + index) : sharedReset);
+            potential = _mm256_blendv_ps(potential, after, fires);
+            __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
+            _mm256_storeu_si256((__m256i *)(spikes + listed), _mm256_add_epi32(lanes, _mm256_set1_epi32((int32_t)index)));
+            listed += __builtin_popcount((unsigned)mask);
+        }
+        _mm256_storeu_ps(v + index, potential);
+    }
+    for (; index < count; index++) active += if_neuron(p, v, x, index, spikes, &listed);
+    *activeUpdates = active;
+    return listed;
+}
+
+__attribute__((target("avx512f,popcnt")))
+int64_t nc_integrate_and_fire_avx512(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t count,
+                                     int32_t *spikes, int64_t *activeUpdates) {
+    const __m512 sharedTheta = _mm512_set1_ps(p->sharedThreshold), sharedReset = _mm512_set1_ps(p->sharedReset);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i laneNumbers = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int64_t listed = 0, active = 0, index = 0;
+    for (; index + 16 <= count; index += 16) {
+        __m512 drive = _mm512_loadu_ps(x + index);
+        __m512 potential = _mm512_loadu_ps(v + index);
+        potential = p->gain ? _mm512_add_ps(potential, _mm512_mul_ps(_mm512_loadu_ps(p->gain + index), drive))
+                            : _mm512_add_ps(potential, drive);
+        __m512 theta = p->threshold ? _mm512_loadu_ps(p->threshold + index) : sharedTheta;
+        __mmask16 fires = p->strict ? _mm512_cmp_ps_mask(potential, theta, _CMP_GT_OQ)
+                                    : _mm512_cmp_ps_mask(potential, theta, _CMP_GE_OQ);
+        active += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ));
+        if (fires) {
+            __m512 after = p->subtract ? _mm512_sub_ps(potential, theta)
+                                       : (p->resetValue ? _mm512_loadu_ps(p->resetValue + index) : sharedReset);
+            potential = _mm512_mask_blend_ps(fires, potential, after);
+            // Compressed in a register, then stored whole (a compressing store to memory is microcoded on some CPUs).
+            __m512i lanes = _mm512_maskz_compress_epi32(fires, _mm512_add_epi32(laneNumbers, _mm512_set1_epi32((int32_t)index)));
+            _mm512_storeu_si512((void *)(spikes + listed), lanes);
+            listed += __builtin_popcount((unsigned)fires);
+        }
+        _mm512_storeu_ps(v + index, potential);
+    }
+    for (; index < count; index++) active += if_neuron(p, v, x, index, spikes, &listed);
+    *activeUpdates = active;
+    return listed;
+}
+#endif
+
+#if defined(__aarch64__)
+int64_t nc_integrate_and_fire_neon(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t count,
+                                   int32_t *spikes, int64_t *activeUpdates) {
+    const float32x4_t sharedTheta = vdupq_n_f32(p->sharedThreshold), sharedReset = vdupq_n_f32(p->sharedReset);
+    int64_t listed = 0, active = 0, index = 0;
+    for (; index + 4 <= count; index += 4) {
+        float32x4_t drive = vld1q_f32(x + index);
+        float32x4_t potential = vld1q_f32(v + index);
+        // vmulq then vaddq, never vfmaq: one rounding per operation, as in every other variant.
+        potential = p->gain ? vaddq_f32(potential, vmulq_f32(vld1q_f32(p->gain + index), drive)) : vaddq_f32(potential, drive);
+        float32x4_t theta = p->threshold ? vld1q_f32(p->threshold + index) : sharedTheta;
+        uint32x4_t fires = p->strict ? vcgtq_f32(potential, theta) : vcgeq_f32(potential, theta);
+        uint32x4_t nonzero = vmvnq_u32(vceqq_f32(drive, vdupq_n_f32(0)));
+        active += (int64_t)vaddvq_u32(vshrq_n_u32(nonzero, 31));
+        if (vmaxvq_u32(fires)) {
+            float32x4_t after = p->subtract ? vsubq_f32(potential, theta)
+                                            : (p->resetValue ? vld1q_f32(p->resetValue + index) : sharedReset);
+            potential = vbslq_f32(fires, after, potential);
+            for (int lane = 0; lane < 4; lane++) {
+                if (vgetq_lane_u32(fires, 0)) spikes[listed++] = (int32_t)(index + lane);
+                fires = vextq_u32(fires, fires, 1);
+            }
+        }
+        vst1q_f32(v + index, potential);
+    }
+    for (; index < count; index++) active += if_neuron(p, v, x, index, spikes, &listed);
+    *activeUpdates = active;
+    return listed;
+}
+#endif
