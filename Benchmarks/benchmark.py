@@ -37,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "Benchmarks")
 sys.path.insert(0, HERE)
 from make_natural_images import smoothed_noise, write_images  # noqa: E402
+import startup  # noqa: E402
 
 BUILD_DIR = os.path.join(ROOT, ".build", "benchmark")
 NEUROCOST = os.path.join(BUILD_DIR, "release", "neurocost")
@@ -285,6 +286,10 @@ def main():
     report["sweep"] = {"workload": "A", "images": args.sweep_images, "points": points,
                        "fit": {variant: fit([p for p in points if p["variant"] == variant])
                                for variant in ("dense", "sparse") if not args.no_sweep}}
+    startup_networks = {n["variant"]: n["path"] for n in main_networks if n["workload"] == "A"}
+    if startup_networks:
+        print("start-up ...", flush=True)
+        report["startup"] = startup.measure(NEUROCOST, startup_networks, data["A"], work, threads=args.threads)
     report["machine"]["build"] = "swift build -c release (as the README; no target flags)"
     report["machine"]["kernels"] = kernel_instruction_set()
     print_report(report)
@@ -361,6 +366,9 @@ def print_report(report):
     for p in report["sweep"]["points"]:
         print(f"  {p['variant']:<6} target {p['target_rate']:>5.1%}: fired {p['firing_fraction']:.1%}, "
               f"{p['synops_per_image']:>13,.0f} synops, {p['seconds_per_image'] * 1e3:7.2f} ms/image")
+    for variant, t in report.get("startup", {}).items():
+        print(f"start-up, workload A {variant}, {t['samples']} samples: {t['wall_seconds']:.3f} s wall "
+              f"({t['cpu_seconds']:.3f} s CPU), median of {len(t['all_wall_seconds'])} runs")
     print("\ntargets")
     for w in report["workloads"]:
         goal = TARGETS["sparse_ratio"] if w["variant"] == "sparse" else TARGETS["dense_ratio"]
@@ -372,6 +380,10 @@ def print_report(report):
             o = t["overhead"]
             goal = TARGETS["tracing_overhead"][kind]
             print(f"  tracing ({kind}) overhead {o:+.1%} (<= {goal:.0%}: {'met' if o <= goal else 'NOT met'})")
+    for variant, t in report.get("startup", {}).items():
+        goal = t["target_seconds"]
+        print(f"  start-up {variant:<6} {t['wall_seconds']:.3f} s (<= {goal:g} s: "
+              f"{'met' if t['wall_seconds'] <= goal else 'NOT met'})")
 
 
 if __name__ == "__main__":
