@@ -1,0 +1,123 @@
+import NetworkModel
+
+/// One way a source node's spikes reach a placed node's neurons: through routing (`map`, source elements to the
+/// elements the synapses read) and then through a convolution, a weight matrix, or one synapse per element.
+struct Connection: Sendable {
+    enum Synapses: Sendable {
+        case convolution(ConvolutionGeometry)
+        /// Per input element (column), the target neurons its non-zero weights reach.
+        case matrix(columnStarts: [Int32], rows: [Int32])
+    }
+
+    let source: Int
+    /// The placed node (a population, or a readout weighted node) whose neurons the synapses reach.
+    let target: Int
+    let map: ElementMap
+    let synapses: Synapses
+    /// Source elements reaching each element the synapses read: one synapse each.
+    let preimage: [Int32]
+
+    var isConvolution: Bool { if case .convolution = synapses { return true } else { return false } }
+
+    /// Synapses into each target neuron.
+    func fanIn(targetCount: Int) -> [Int32] {
+        var fanIn = [Int32](repeating: 0, count: targetCount)
+        switch synapses {
+        case .matrix(let starts, let rows):
+            for column in 0..<(starts.count - 1) where preimage[column] != 0 {
+                for entry in Int(starts[column])..<Int(starts[column + 1]) { fanIn[Int(rows[entry])] += preimage[column] }
+            }
+        case .convolution(let g):
+            let uniform = preimage.first.flatMap { first in preimage.allSatisfy { $0 == first } ? first : nil }
+            for co in 0..<g.outputChannels {
+                let group = co / g.outputChannelsPerGroup
+                let masks = (0..<g.inputChannelsPerGroup).map { g.tapMask[co * g.inputChannelsPerGroup + $0] }
+                if let uniform {
+                    // Every input element has the same number of sources: per position, the count of non-zero taps
+                    // that land inside the input, summed over input channels (positions share few tap sets).
+                    var perTap = [Int32](repeating: 0, count: g.taps)
+                    for mask in masks {
+                        var bits = mask
+                        while bits != 0 { perTap[bits.trailingZeroBitCount] += 1; bits &= bits - 1 }
+                    }
+                    var cache: [UInt64: Int32] = [:]
+                    for oy in 0..<g.outputHeight {
+                        for ox in 0..<g.outputWidth {
+                            let valid = g.validTaps(row: oy, column: ox)
+                            let count: Int32
+                            if let known = cache[valid] { count = known } else {
+                                var sum: Int32 = 0
+                                var bits = valid
+                                while bits != 0 { sum += perTap[bits.trailingZeroBitCount]; bits &= bits - 1 }
+                                cache[valid] = sum
+                                count = sum
+                            }
+                            fanIn[(co * g.outputHeight + oy) * g.outputWidth + ox] = count * uniform
+                        }
+                    }
+                } else {
+                    // Routing gives input elements different source counts: sum them tap by tap.
+                    for oy in 0..<g.outputHeight {
+                        for ox in 0..<g.outputWidth {
+                            let valid = g.validTaps(row: oy, column: ox)
+                            var sum: Int32 = 0
+                            for (ciLocal, mask) in masks.enumerated() {
+                                let ci = group * g.inputChannelsPerGroup + ciLocal
+                                var bits = mask & valid
+                                while bits != 0 {
+                                    let tap = bits.trailingZeroBitCount
+                                    bits &= bits - 1
+                                    let (ky, kx) = (tap / g.kernelWidth, tap % g.kernelWidth)
+                                    let iy = Self.input(of: oy, tap: ky, landing: g.landingRow, inputs: g.inputHeight, kernel: g.kernelHeight)
+                                    let ix = Self.input(of: ox, tap: kx, landing: g.landingColumn, inputs: g.inputWidth, kernel: g.kernelWidth)
+                                    sum += preimage[(ci * g.inputHeight + iy) * g.inputWidth + ix]
+                                }
+                            }
+                            fanIn[(co * g.outputHeight + oy) * g.outputWidth + ox] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return fanIn
+    }
+
+    /// The input coordinate whose tap `tap` lands on output coordinate `output` (the tap is known to be valid).
+    private static func input(of output: Int, tap: Int, landing: [Int32], inputs: Int, kernel: Int) -> Int {
+        for input in 0..<inputs where landing[input * kernel + tap] == Int32(output) { return input }
+        return 0
+    }
+
+    /// Synapses each source element's spike reaches (its fan-out through this connection).
+    func fanOut() -> [Int32] {
+        var perInput = [Int32](repeating: 0, count: preimage.count)
+        switch synapses {
+        case .matrix(let starts, _):
+            for column in 0..<perInput.count { perInput[column] = starts[column + 1] - starts[column] }
+        case .convolution(let g):
+            for ci in 0..<g.inputChannels {
+                let group = ci / g.inputChannelsPerGroup, ciLocal = ci % g.inputChannelsPerGroup
+                var perTap = [Int32](repeating: 0, count: g.taps)
+                for co in g.outputChannels(reading: ci) {
+                    var bits = g.tapMask[co * g.inputChannelsPerGroup + ciLocal]
+                    while bits != 0 { perTap[bits.trailingZeroBitCount] += 1; bits &= bits - 1 }
+                }
+                _ = group
+                for iy in 0..<g.inputHeight {
+                    for ix in 0..<g.inputWidth {
+                        var sum: Int32 = 0
+                        for ky in 0..<g.kernelHeight where g.landingRow[iy * g.kernelHeight + ky] >= 0 {
+                            for kx in 0..<g.kernelWidth where g.landingColumn[ix * g.kernelWidth + kx] >= 0 {
+                                sum += perTap[ky * g.kernelWidth + kx]
+                            }
+                        }
+                        perInput[(ci * g.inputHeight + iy) * g.inputWidth + ix] = sum
+                    }
+                }
+            }
+        }
+        var perSource = [Int32](repeating: 0, count: map.sourceCount)
+        for element in 0..<map.sourceCount { map.forEachTarget(of: element) { perSource[element] += perInput[$0] } }
+        return perSource
+    }
+}
