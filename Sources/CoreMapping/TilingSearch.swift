@@ -2,14 +2,14 @@ import HardwareProfiles
 
 /// Chooses each layer's tiling: the one with the fewest cores whose every core meets the chip's limits (neurons,
 /// synaptic memory, input and output axons), trying boxes of channels × rows × columns for a convolution's layer
-/// (as NengoLoihi's block splitting and NxTF's partitioner cut a layer into channel and spatial blocks) and runs of
+/// (as NengoLoihi's `split_blocks` cuts a block too large for one core into pieces of a `BlockShape`) and runs of
 /// neurons otherwise. Input and output axons shrink with the tile, so when one neuron per core still breaks a
 /// limit no tiling meets it: the layer keeps its fewest-cores tiling and the limit is reported.
 struct TilingSearch {
     let limits: CoreLimits
     let memory: SynapseMemory
-    /// Tilings fully evaluated (axons counted) per layer before the search gives up and reports the limit.
-    static let evaluationBudget = 400
+    /// Candidates (fewest cores first) tried one by one before the search probes and bisects.
+    static let exhaustiveCandidates = 32
 
     struct Choice {
         let tiling: LayerTiling
@@ -48,26 +48,54 @@ struct TilingSearch {
             let needs = fewest == smallest ? smallestNeeds : layer.needs(fewest, memory: memory, limits: limits, full: true)
             return Choice(tiling: fewest, needs: needs, boundBy: broken.limit, unmeetable: broken)
         }
+        // The first `exhaustiveCandidates` are tried one by one (the fewest cores found exactly when the answer is
+        // near the top). Past them, candidates in core-count order mostly pass from some point on: probe at
+        // exponentially growing steps until one passes, then bisect back between the last failure and it, about
+        // 2 log₂(candidates) evaluations; the tiling found meets every limit, though a cheaper one may hide in a gap.
         var firstFailure: String?
-        var evaluations = 0
-        for candidate in candidates {
-            if candidate == smallest { return Choice(tiling: smallest, needs: smallestNeeds, boundBy: firstFailure ?? bound(smallest), unmeetable: nil) }
+        var evaluated: [Int: LayerFit.Needs?] = [:]
+        func passing(_ index: Int) -> LayerFit.Needs? {
+            if let known = evaluated[index] { return known }
+            let candidate = candidates[index]
+            var result: LayerFit.Needs?
             let cheap = layer.needs(candidate, memory: memory, limits: limits, full: false)
             if let broken = LayerFit.broken(cheap, limits: limits, full: false) {
-                firstFailure = firstFailure ?? broken.limit
-                continue
+                if index == 0 { firstFailure = broken.limit }
+            } else {
+                let needs = candidate == smallest ? smallestNeeds : layer.needs(candidate, memory: memory, limits: limits, full: true)
+                if let broken = LayerFit.broken(needs, limits: limits, full: true) {
+                    if index == 0 { firstFailure = broken.limit }
+                } else {
+                    result = needs
+                }
             }
-            evaluations += 1
-            let needs = layer.needs(candidate, memory: memory, limits: limits, full: true)
-            if let broken = LayerFit.broken(needs, limits: limits, full: true) {
-                firstFailure = firstFailure ?? broken.limit
-                if evaluations >= Self.evaluationBudget { break }
-                continue
-            }
-            return Choice(tiling: candidate, needs: needs, boundBy: firstFailure ?? bound(candidate), unmeetable: nil)
+            evaluated[index] = result
+            return result
         }
-        // The budget ran out: one neuron per core meets every limit, so take it rather than break one.
-        return Choice(tiling: smallest, needs: smallestNeeds, boundBy: firstFailure ?? "neurons", unmeetable: nil)
+        let last = candidates.count - 1  // one neuron per core: known to pass
+        var failing = -1
+        var step = 1
+        var found = last
+        var probe = 0
+        while probe < min(Self.exhaustiveCandidates, last) {
+            if passing(probe) != nil { found = probe; break }
+            failing = probe
+            probe += 1
+        }
+        while found == last, probe < last {
+            if passing(probe) != nil { found = probe; break }
+            failing = probe
+            probe = min(probe + step, last)
+            step *= 2
+        }
+        var low = failing, high = found
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if passing(middle) != nil { high = middle } else { low = middle }
+        }
+        let needs = high == last ? smallestNeeds : passing(high)!
+        return Choice(tiling: candidates[high], needs: needs, boundBy: high == 0 ? bound(candidates[0]) : (firstFailure ?? "neurons"),
+                      unmeetable: nil)
     }
 
     private func bound(_ tiling: LayerTiling) -> String {

@@ -283,4 +283,36 @@ import Testing
         #expect(report.trainedCoreEstimate == 4)
         #expect(report.notes.contains { $0.contains("about 4 cores") })
     }
+
+    @Test("/mapping/<profile> holds what docs/results-schema.json lists: counts, per-core datasets, each layer's cores and tile")
+    func mappingGroupMatchesSchema() throws {
+        let plan = try Self.twoLayers()
+        let ifA = try #require(plan.network.index(of: "if_a"))
+        let report = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 8, neuronsPerCore: 1, columns: 2, rows: 2,
+                                                                       extra: "\n  cores_per_chip: 4\n  weight_values_per_neuron: 4\n  input_axons_per_core: 4"),
+                                        spikesPerNeuron: [ifA: [2, 3]])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mapping-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let file = try HDF5File(path: path, mode: .truncate)
+            defer { file.close() }
+            try MappingGroupWriter.write([("test-chip", report)], into: file)
+        }
+        let schemaData = try Data(contentsOf: RepositoryPaths.root.appendingPathComponent("docs/results-schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        let spec = try #require(schema["mapping_group"] as? [String: Any])
+        let file = try HDF5File(path: path, mode: .readOnly)
+        defer { file.close() }
+        let group = try file.openGroup("mapping/test-chip")
+        for attribute in (spec["attributes"] as? [String] ?? []) + (spec["optional_attributes"] as? [String] ?? []) {
+            #expect(group.hasAttribute(attribute), "mapping attribute \(attribute)")
+        }
+        for (name, _) in try #require(spec["datasets"] as? [String: Any]) {
+            #expect(try group.openDataset(name).shape == [report.coresUsed], "\(name)")
+        }
+        #expect(try group.attribute("cores", as: Int64.self) == [8] && group.attribute("chips", as: Int64.self) == [2])
+        #expect(try group.attribute("chip_crossings", as: Int64.self) == [20])
+        #expect(try group.attribute("mappable", as: Int64.self) == [1])
+        #expect(try group.openDataset("layers/if_b").shape == [6] && group.openDataset("layers/if_b").hasAttribute("tile"))
+    }
 }
