@@ -68,17 +68,18 @@ struct LayerFit {
         return Needs(neurons: neurons, memoryBits: memoryBits, inputAxons: inputAxons, outputAxons: outputAxons, reaches: reaches)
     }
 
-    /// The first limit a tiling's needs break, with the worst value (nil when every core fits).
+    /// The first limit a tiling's needs break, with the worst value (nil when every core fits). Axons before memory:
+    /// a crossbar's memory follows from its axons.
     static func broken(_ needs: Needs, limits: CoreLimits, full: Bool) -> (limit: String, value: Int, allowed: Int)? {
         if let allowed = limits.neuronsPerCore, let worst = needs.neurons.max(), worst > allowed { return ("neurons", worst, allowed) }
         if let allowed = limits.outputAxonsPerCore, let worst = needs.outputAxons.max(), worst > allowed {
             return ("output axons per core", worst, allowed)
         }
-        if let allowed = limits.synapticMemoryBytesPerCore, let worst = needs.memoryBits.max(), (worst + 7) / 8 > allowed {
-            return ("synaptic memory", (worst + 7) / 8, allowed)
-        }
         if full, let allowed = limits.inputAxonsPerCore, let worst = needs.inputAxons.max(), worst > allowed {
             return ("input axons per core", worst, allowed)
+        }
+        if let allowed = limits.synapticMemoryBytesPerCore, let worst = needs.memoryBits.max(), (worst + 7) / 8 > allowed {
+            return ("synaptic memory", (worst + 7) / 8, allowed)
         }
         return nil
     }

@@ -41,13 +41,23 @@ struct TilingSearch {
         candidates.sort {
             ($0.coreCount, abs($0.tileHeight - $0.tileWidth), -$0.chunk) < ($1.coreCount, abs($1.tileHeight - $1.tileWidth), -$1.chunk)
         }
-        let fewest = candidates[0]
         let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
         let smallestNeeds = layer.needs(smallest, memory: memory, limits: limits, full: true)
-        if let broken = LayerFit.broken(smallestNeeds, limits: limits, full: true) {
-            let needs = fewest == smallest ? smallestNeeds : layer.needs(fewest, memory: memory, limits: limits, full: true)
-            return Choice(tiling: fewest, needs: needs, boundBy: broken.limit, unmeetable: broken)
+        // Limits one neuron per core still breaks cannot be met by any tiling: search under the other limits (the
+        // fewest cores that meet them) and report the broken one. A crossbar's memory follows from its axons, so
+        // relaxing one may uncover the next.
+        var unmeetable: [(limit: String, value: Int, allowed: Int)] = []
+        var relaxed = self
+        while let broken = LayerFit.broken(smallestNeeds, limits: relaxed.limits, full: true), unmeetable.count < 4 {
+            unmeetable.append(broken)
+            relaxed = TilingSearch(limits: relaxed.limits.without(broken.limit), memory: memory)
         }
+        let choice = relaxed.search(layer, candidates: candidates, smallest: smallest, smallestNeeds: smallestNeeds)
+        return Choice(tiling: choice.tiling, needs: choice.needs, boundBy: unmeetable.first?.limit ?? choice.boundBy,
+                      unmeetable: unmeetable.first)
+    }
+
+    private func search(_ layer: LayerFit, candidates: [LayerTiling], smallest: LayerTiling, smallestNeeds: LayerFit.Needs) -> Choice {
         // The first `exhaustiveCandidates` are tried one by one (the fewest cores found exactly when the answer is
         // near the top). Past them, candidates in core-count order mostly pass from some point on: probe at
         // exponentially growing steps until one passes, then bisect back between the last failure and it, about
@@ -100,5 +110,19 @@ struct TilingSearch {
 
     private func bound(_ tiling: LayerTiling) -> String {
         tiling.coreCount == 1 ? "end of node" : "neurons"
+    }
+}
+
+extension CoreLimits {
+    /// These limits with one per-core limit lifted (by its label in `LayerFit.broken`).
+    func without(_ limit: String) -> CoreLimits {
+        CoreLimits(count: count, neuronsPerCore: limit == "neurons" ? nil : neuronsPerCore,
+                   synapticMemoryBytesPerCore: limit == "synaptic memory" ? nil : synapticMemoryBytesPerCore,
+                   fanInPerNeuron: fanInPerNeuron, fanOutPerNeuron: fanOutPerNeuron, meshColumns: meshColumns, meshRows: meshRows,
+                   coresPerChip: coresPerChip,
+                   inputAxonsPerCore: limit == "input axons per core" ? nil : inputAxonsPerCore,
+                   outputAxonsPerCore: limit == "output axons per core" ? nil : outputAxonsPerCore,
+                   destinationCoresPerNeuron: destinationCoresPerNeuron, weightValuesPerNeuron: weightValuesPerNeuron,
+                   coresPerTile: coresPerTile, chipMeshColumns: chipMeshColumns, synapseEncoding: synapseEncoding)
     }
 }

@@ -258,7 +258,7 @@ enum ProfileParser {
             let r = try mesh.required("rows").positiveInteger()
             let chipCores = perChip ?? count
             guard c * r * perTile == chipCores else {
-                throw meshNode.error("a \(c) × \(r) mesh of \(perTile)-core tiles has \(c * r * perTile) cores, but a chip has \(chipCores)")
+                throw meshNode.error("a \(c) × \(r) mesh has \(c * r) places (tiles of \(perTile) cores: \(c * r * perTile) cores), but a chip has \(chipCores)")
             }
             (columns, rows) = (c, r)
         }
