@@ -114,10 +114,12 @@ struct TilingSearch {
 }
 
 extension CoreLimits {
-    /// These limits with one per-core limit lifted (by its label in `LayerFit.broken`).
+    /// These limits with one per-core limit lifted (by its label in `LayerFit.broken`). Lifting a crossbar's input
+    /// axons lifts its memory too: the crossbar's rows are its axons.
     func without(_ limit: String) -> CoreLimits {
-        CoreLimits(count: count, neuronsPerCore: limit == "neurons" ? nil : neuronsPerCore,
-                   synapticMemoryBytesPerCore: limit == "synaptic memory" ? nil : synapticMemoryBytesPerCore,
+        let memoryLifted = limit == "synaptic memory" || (limit == "input axons per core" && synapseEncoding == .crossbar)
+        return CoreLimits(count: count, neuronsPerCore: limit == "neurons" ? nil : neuronsPerCore,
+                   synapticMemoryBytesPerCore: memoryLifted ? nil : synapticMemoryBytesPerCore,
                    fanInPerNeuron: fanInPerNeuron, fanOutPerNeuron: fanOutPerNeuron, meshColumns: meshColumns, meshRows: meshRows,
                    coresPerChip: coresPerChip,
                    inputAxonsPerCore: limit == "input axons per core" ? nil : inputAxonsPerCore,
