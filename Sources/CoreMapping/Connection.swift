@@ -57,6 +57,8 @@ struct Connection: Sendable {
                     }
                 } else {
                     // Routing gives input elements different source counts: sum them tap by tap.
+                    let rowSource = Self.inverse(g.landingRow, inputs: g.inputHeight, kernel: g.kernelHeight, outputs: g.outputHeight)
+                    let columnSource = Self.inverse(g.landingColumn, inputs: g.inputWidth, kernel: g.kernelWidth, outputs: g.outputWidth)
                     for oy in 0..<g.outputHeight {
                         for ox in 0..<g.outputWidth {
                             let valid = g.validTaps(row: oy, column: ox)
@@ -68,8 +70,7 @@ struct Connection: Sendable {
                                     let tap = bits.trailingZeroBitCount
                                     bits &= bits - 1
                                     let (ky, kx) = (tap / g.kernelWidth, tap % g.kernelWidth)
-                                    let iy = Self.input(of: oy, tap: ky, landing: g.landingRow, inputs: g.inputHeight, kernel: g.kernelHeight)
-                                    let ix = Self.input(of: ox, tap: kx, landing: g.landingColumn, inputs: g.inputWidth, kernel: g.kernelWidth)
+                                    let iy = rowSource[oy * g.kernelHeight + ky], ix = columnSource[ox * g.kernelWidth + kx]
                                     sum += preimage[(ci * g.inputHeight + iy) * g.inputWidth + ix]
                                 }
                             }
@@ -82,10 +83,13 @@ struct Connection: Sendable {
         return fanIn
     }
 
-    /// The input coordinate whose tap `tap` lands on output coordinate `output` (the tap is known to be valid).
-    private static func input(of output: Int, tap: Int, landing: [Int32], inputs: Int, kernel: Int) -> Int {
-        for input in 0..<inputs where landing[input * kernel + tap] == Int32(output) { return input }
-        return 0
+    /// `[output · kernel + tap]`: the input coordinate that tap reads for that output coordinate (where valid).
+    private static func inverse(_ landing: [Int32], inputs: Int, kernel: Int, outputs: Int) -> [Int] {
+        var source = [Int](repeating: 0, count: outputs * kernel)
+        for input in 0..<inputs {
+            for tap in 0..<kernel where landing[input * kernel + tap] >= 0 { source[Int(landing[input * kernel + tap]) * kernel + tap] = input }
+        }
+        return source
     }
 
     /// Synapses each source element's spike reaches (its fan-out through this connection).
@@ -96,13 +100,12 @@ struct Connection: Sendable {
             for column in 0..<perInput.count { perInput[column] = starts[column + 1] - starts[column] }
         case .convolution(let g):
             for ci in 0..<g.inputChannels {
-                let group = ci / g.inputChannelsPerGroup, ciLocal = ci % g.inputChannelsPerGroup
+                let ciLocal = ci % g.inputChannelsPerGroup
                 var perTap = [Int32](repeating: 0, count: g.taps)
                 for co in g.outputChannels(reading: ci) {
                     var bits = g.tapMask[co * g.inputChannelsPerGroup + ciLocal]
                     while bits != 0 { perTap[bits.trailingZeroBitCount] += 1; bits &= bits - 1 }
                 }
-                _ = group
                 for iy in 0..<g.inputHeight {
                     for ix in 0..<g.inputWidth {
                         var sum: Int32 = 0

@@ -84,7 +84,7 @@ enum ConnectionFinder {
             }
             return .convolution(geometry)
         case .affine(let weight, _), .linear(let weight):
-            let outputs = weight.shape[0], inputs = weight.shape.count > 1 ? weight.shape[1] : 1
+            let inputs = weight.shape.count > 1 ? weight.shape[1] : 1
             var starts = [Int32](repeating: 0, count: inputs + 1)
             weight.forEachNonZero { index, _ in starts[index % inputs + 1] += 1 }
             for column in 0..<inputs { starts[column + 1] += starts[column] }
@@ -95,7 +95,6 @@ enum ConnectionFinder {
                 rows[Int(cursor[column])] = Int32(index / inputs)
                 cursor[column] += 1
             }
-            _ = outputs
             return .matrix(columnStarts: starts, rows: rows)
         case .scale(let scale):
             let values = (try? scale.broadcast(to: inputShape)) ?? scale.doubleValues

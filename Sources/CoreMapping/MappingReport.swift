@@ -56,26 +56,18 @@ public struct MappingReport: Sendable {
     public let hopsPerNode: [String: Int]?
     /// Chip boundaries crossed by spikes over the run, per spiking node (one per boundary a spike crosses; nil
     /// without per-neuron spike counts).
-    public var chipCrossingsPerNode: [String: Int]? = nil
+    public internal(set) var chipCrossingsPerNode: [String: Int]? = nil
     /// Where each placed layer went: its tiling and its first core (its cores are consecutive from there).
-    public var placements: [String: LayerPlacement] = [:]
+    public internal(set) var placements: [String: LayerPlacement] = [:]
     /// Placed layers in network order.
-    public var layerOrder: [String] = []
+    public internal(set) var layerOrder: [String] = []
     /// Cores a version of the network trained for a crossbar chip would need (nil unless the chip has a crossbar).
-    public var trainedCoreEstimate: Int? = nil
+    public internal(set) var trainedCoreEstimate: Int? = nil
     /// The cores' arrangement on tiles and chips.
-    public var topology: ChipTopology? = nil
+    public internal(set) var topology: ChipTopology? = nil
     /// Limits that ended cores, counted.
     public var bindingLimits: [String: Int] {
         Dictionary(grouping: cores, by: \.boundBy).mapValues(\.count)
     }
     public let notes: [String]
-}
-
-/// One placed layer's cores: `tiling.coreCount` consecutive cores from `firstCore`.
-public struct LayerPlacement: Sendable, Equatable {
-    public let tiling: LayerTiling
-    public let firstCore: Int
-    /// The global core of neuron `neuron` of the layer.
-    public func core(ofNeuron neuron: Int) -> Int { firstCore + tiling.core(ofNeuron: neuron) }
 }
