@@ -185,11 +185,22 @@ public enum CoreMapper {
         if let allowed = limits.weightValuesPerNeuron {
             if let reason = CrossbarRules.weightValuesReason(network: network, allowed: allowed) { reasons.append(reason) }
             var layers: [(neurons: Int, worstFanIn: Int, extraCopies: Int)] = []
+            // Copies are counted on each consumer's most compact tiling (full cores), not on the tiling chosen for
+            // this network's axons, which a trained network's layout would not share.
+            let compact = fits.map { fit -> (tiling: LayerTiling, coreOf: [Int32], neurons: [Int])? in
+                guard let tiling = search.candidates(fit).first else { return nil }
+                let coreOf = tiling.coreOfNeurons()
+                var neurons = [Int](repeating: 0, count: tiling.coreCount)
+                for core in coreOf { neurons[Int(core)] += 1 }
+                return (tiling, coreOf, neurons)
+            }
             for (index, fit) in fits.enumerated() {
                 var copies = 0
                 for consumer in fits.indices where consumer != index {
-                    guard let group = fits[consumer].incoming.firstIndex(where: { $0[0].source == placed[index] }) else { continue }
-                    let reach = chosen[consumer].needs.reaches[group]
+                    guard let group = fits[consumer].incoming.first(where: { $0[0].source == placed[index] }),
+                          let layout = compact[consumer] else { continue }
+                    let reach = AxonReach(connections: group, tiling: layout.tiling, coreOf: layout.coreOf, neuronsOnCore: layout.neurons,
+                                          memory: memory)
                     for neuron in 0..<fit.destinationsPerNeuron.count { copies += max(reach.destinationCount(of: neuron) - 1, 0) }
                 }
                 layers.append((totalFanIn[index].count, Int(totalFanIn[index].max() ?? 0), copies))

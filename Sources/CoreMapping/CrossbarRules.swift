@@ -34,7 +34,8 @@ enum CrossbarRules {
     /// Cores a version of the network trained for the crossbar would need, estimated layer by layer as Esser et al.
     /// (2016) build convolutions for TrueNorth: each neuron's inputs are cut into groups of at most one core's input
     /// axons (a neuron with fan-in F becomes ⌈F / axons⌉ partial neurons, and a second level of neurons sums the parts),
-    /// and a neuron whose spike is needed on k cores is copied k − 1 times (one destination core per neuron).
+    /// and a neuron whose spike is needed on k cores (of the consumer's most compact tiling) is copied k − 1 times (one
+    /// destination core per neuron).
     static func trainedCoreEstimate(layers: [(neurons: Int, worstFanIn: Int, extraCopies: Int)], limits: CoreLimits) -> Int? {
         guard let axons = limits.inputAxonsPerCore, let perCore = limits.neuronsPerCore else { return nil }
         var cores = 0

@@ -22,6 +22,31 @@ struct TilingSearch {
     }
 
     func choose(_ layer: LayerFit) -> Choice {
+        guard layer.channels * layer.height * layer.width > 0 else {
+            let empty = LayerTiling(count: 0, run: 1)  // no neurons, no cores
+            return Choice(tiling: empty, needs: layer.needs(empty, memory: memory, limits: limits, full: true), boundBy: "end of node",
+                          unmeetable: nil)
+        }
+        let candidates = self.candidates(layer)
+        let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
+        let smallestNeeds = layer.needs(smallest, memory: memory, limits: limits, full: true)
+        // Limits one neuron per core still breaks cannot be met by any tiling: search under the other limits (the
+        // fewest cores that meet them) and report the broken one. A crossbar's memory follows from its axons, so
+        // relaxing one may uncover the next.
+        var unmeetable: [(limit: String, value: Int, allowed: Int)] = []
+        var relaxed = self
+        while let broken = LayerFit.broken(smallestNeeds, limits: relaxed.limits, full: true), unmeetable.count < 4 {
+            unmeetable.append(broken)
+            relaxed = TilingSearch(limits: relaxed.limits.without(broken.limit), memory: memory)
+        }
+        let choice = relaxed.search(layer, candidates: candidates, smallest: smallest, smallestNeeds: smallestNeeds)
+        return Choice(tiling: choice.tiling, needs: choice.needs, boundBy: unmeetable.first?.limit ?? choice.boundBy,
+                      unmeetable: unmeetable.first)
+    }
+
+    /// Every tiling that fits the neuron slots, fewest cores first; among equals, squarer tiles (fewer inputs at their
+    /// borders), then more channels.
+    func candidates(_ layer: LayerFit) -> [LayerTiling] {
         let cap = limits.neuronsPerCore ?? Int.max
         var candidates: [LayerTiling] = []
         if layer.boxTiled {
@@ -37,24 +62,10 @@ struct TilingSearch {
                 candidates.append(layer.tiling(chunk: run, tileHeight: 1, tileWidth: 1))
             }
         }
-        // Fewest cores first; among equals, squarer tiles (fewer inputs at their borders), then more channels.
         candidates.sort {
             ($0.coreCount, abs($0.tileHeight - $0.tileWidth), -$0.chunk) < ($1.coreCount, abs($1.tileHeight - $1.tileWidth), -$1.chunk)
         }
-        let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
-        let smallestNeeds = layer.needs(smallest, memory: memory, limits: limits, full: true)
-        // Limits one neuron per core still breaks cannot be met by any tiling: search under the other limits (the
-        // fewest cores that meet them) and report the broken one. A crossbar's memory follows from its axons, so
-        // relaxing one may uncover the next.
-        var unmeetable: [(limit: String, value: Int, allowed: Int)] = []
-        var relaxed = self
-        while let broken = LayerFit.broken(smallestNeeds, limits: relaxed.limits, full: true), unmeetable.count < 4 {
-            unmeetable.append(broken)
-            relaxed = TilingSearch(limits: relaxed.limits.without(broken.limit), memory: memory)
-        }
-        let choice = relaxed.search(layer, candidates: candidates, smallest: smallest, smallestNeeds: smallestNeeds)
-        return Choice(tiling: choice.tiling, needs: choice.needs, boundBy: unmeetable.first?.limit ?? choice.boundBy,
-                      unmeetable: unmeetable.first)
+        return candidates
     }
 
     private func search(_ layer: LayerFit, candidates: [LayerTiling], smallest: LayerTiling, smallestNeeds: LayerFit.Needs) -> Choice {

@@ -282,6 +282,10 @@ import Testing
         // Fan-in 5 over 2 axons: 3 partial neurons per neuron plus 1 summing neuron: 4 × 4 = 16 neurons, 4 cores.
         #expect(report.trainedCoreEstimate == 4)
         #expect(report.notes.contains { $0.contains("about 4 cores") })
+        // Copies: each if_a neuron reaches both cores of if_b's compact tiling (runs of 3 on 4-neuron cores), so one
+        // copy each: if_a needs 2 + 2 neurons (1 core), if_b 6 (2 cores): 3 cores.
+        let twoLayers = try CoreMapper.map(plan: Self.twoLayers(), profile: chip)
+        #expect(twoLayers.trainedCoreEstimate == 3)
     }
 
     @Test("/mapping/<profile> holds what docs/results-schema.json lists: counts, per-core datasets, each layer's cores and tile")
