@@ -34,8 +34,17 @@ public enum CoreMapper {
             let shape = network.outputShapes[node]
             let count = shape.reduce(1, *)
             let incoming = connections.filter { $0.target == node }
-            let boxTiled = incoming.contains(where: \.isConvolution) && (shape.count == 2 || shape.count == 3)
-            let (c, h, w) = boxTiled ? (shape[0], shape.count == 3 ? shape[1] : 1, shape[shape.count - 1]) : (count, 1, 1)
+            // A layer fed by a convolution is tiled as the convolution's (C, H, W) output, whatever Flatten did to its
+            // shape on the way (element order is kept).
+            let boxes = Set(incoming.compactMap { connection -> [Int]? in
+                guard case .convolution(let g) = connection.synapses else { return nil }
+                return [g.outputChannels, g.outputHeight, g.outputWidth]
+            })
+            guard boxes.count <= 1 else {
+                throw MappingError(profile: profile.name, message: "\(network.nodes[node].name) is fed by convolutions of different output shapes; the mapper cannot tile it")
+            }
+            let boxTiled = boxes.count == 1
+            let (c, h, w) = boxes.first.map { ($0[0], $0[1], $0[2]) } ?? (count, 1, 1)
             let groups = Dictionary(grouping: incoming, by: \.source).sorted { $0.key < $1.key }.map(\.value)
             var fanIn = [Int32](repeating: 0, count: count)
             var convolutionFanIns: [[Int32]] = []

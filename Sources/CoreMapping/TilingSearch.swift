@@ -1,10 +1,10 @@
 import HardwareProfiles
 
-/// Chooses each layer's tiling: the one with the fewest cores whose every core meets the chip's limits (neurons,
-/// synaptic memory, input and output axons), trying boxes of channels × rows × columns for a convolution's layer
-/// (as NengoLoihi's `split_blocks` cuts a block too large for one core into pieces of a `BlockShape`) and runs of
+/// Chooses each layer's tiling: one with few cores whose every core meets the chip's limits (neurons, synaptic
+/// memory, input and output axons), trying boxes of channels × rows × columns for a convolution's layer (as
+/// NengoLoihi's `split_blocks` cuts a block too large for one core into pieces of a `BlockShape`) and runs of
 /// neurons otherwise. Input and output axons shrink with the tile, so when one neuron per core still breaks a
-/// limit no tiling meets it: the layer keeps its fewest-cores tiling and the limit is reported.
+/// limit no tiling meets it: that limit is reported and lifted, and the search meets the others.
 struct TilingSearch {
     let limits: CoreLimits
     let memory: SynapseMemory

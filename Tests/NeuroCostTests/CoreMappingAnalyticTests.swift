@@ -79,7 +79,8 @@ import Testing
         var fanIn: [String: [Int]] = [:]
     }
 
-    static func bruteForce(_ report: MappingReport, plan: SimulationPlan, convolutionFed: Set<String>,
+    /// `convolutionFed`: layers whose synapses come from a convolution, with its output channel count.
+    static func bruteForce(_ report: MappingReport, plan: SimulationPlan, convolutionFed: [String: Int],
                            spikes: [Int: [Int]]) throws -> BruteForce {
         let network = plan.network
         let total = report.coresUsed
@@ -108,11 +109,10 @@ import Testing
                     result.fanIn[name]![element] += 1
                     let core = placement.core(ofNeuron: element)
                     perCore[core, default: 0] += 1
-                    if !convolutionFed.contains(name) { _ = core }
                 }
                 for (core, synapses) in perCore {
                     result.inputAxons[core] += 1
-                    if !convolutionFed.contains(report.cores[core].node) { memoryBits[core] += listBits(synapses, core: core) }
+                    if convolutionFed[report.cores[core].node] == nil { memoryBits[core] += listBits(synapses, core: core) }
                 }
                 guard let home else { continue }
                 let from = home.core(ofNeuron: neuron)
@@ -126,16 +126,15 @@ import Testing
             }
         }
         // Shared kernels: per core and output channel, the longest list of the core's neurons of that channel.
-        for name in convolutionFed {
+        for (name, channels) in convolutionFed {
             let placement = try #require(report.placements[name])
-            let shape = network.outputShapes[network.index(of: name)!]
-            let plane = shape.dropFirst().reduce(1, *)
+            let plane = network.outputShapes[network.index(of: name)!].reduce(1, *) / channels
             var longest: [Int: Int] = [:]
             for (neuron, fanIn) in result.fanIn[name]!.enumerated() {
-                let key = placement.core(ofNeuron: neuron) * shape[0] + neuron / plane
+                let key = placement.core(ofNeuron: neuron) * channels + neuron / plane
                 longest[key] = max(longest[key] ?? 0, fanIn)
             }
-            for (key, synapses) in longest { memoryBits[key / shape[0]] += listBits(synapses, core: key / shape[0]) }
+            for (key, synapses) in longest { memoryBits[key / channels] += listBits(synapses, core: key / channels) }
         }
         result.memoryBytes = memoryBits.map { ($0 + 7) / 8 }
         return result
@@ -153,7 +152,7 @@ import Testing
             spikes[node] = (0..<network.outputShapes[node].reduce(1, *)).map { ($0 * 7 + node) % 4 }
         }
         let report = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: spikes)
-        let reference = try Self.bruteForce(report, plan: plan, convolutionFed: ["if1", "if2", "if3"], spikes: spikes)
+        let reference = try Self.bruteForce(report, plan: plan, convolutionFed: ["if1": 4, "if2": 6, "if3": 3], spikes: spikes)
         #expect(report.cores.map(\.inputAxons) == reference.inputAxons)
         #expect(report.cores.map(\.outputAxons) == reference.outputAxons)
         #expect(report.cores.map(\.synapticBytes) == reference.memoryBytes)
@@ -318,5 +317,22 @@ import Testing
         #expect(try group.attribute("chip_crossings", as: Int64.self) == [20])
         #expect(try group.attribute("mappable", as: Int64.self) == [1])
         #expect(try group.openDataset("layers/if_b").shape == [6] && group.openDataset("layers/if_b").hasAttribute("tile"))
+    }
+
+    @Test("a convolution whose output is flattened before its population is still tiled by channels and positions, and counted exactly")
+    func convolutionThroughFlatten() throws {
+        let network = try Network(nodes: [
+            Node(name: "input", kind: .input(shape: [2, 5, 5])), Node(name: "conv", kind: Self.conv(Self.weights([3, 2, 3, 3], seed: 9))),
+            Node(name: "flat", kind: .flatten(FlattenParameters(startDim: 0, endDim: -1, declaredInputShape: nil))),
+            Node(name: "if", kind: .neuron(Self.population("if"))), Node(name: "output", kind: .output(declaredShape: nil)),
+        ], edges: [NamedEdge("input", "conv"), NamedEdge("conv", "flat"), NamedEdge("flat", "if"), NamedEdge("if", "output")])
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let report = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 16, neuronsPerCore: 12, columns: 4, rows: 4,
+                                                                       extra: "\n  input_axons_per_core: 24"))
+        #expect(report.placements["if"]?.tiling.channels == 3 && report.placements["if"]?.tiling.height == 5)
+        #expect(report.mappable && report.coresUsed > 1)
+        let reference = try Self.bruteForce(report, plan: plan, convolutionFed: ["if": 3], spikes: [:])
+        #expect(report.cores.map(\.inputAxons) == reference.inputAxons)
+        #expect(report.cores.map(\.synapticBytes) == reference.memoryBytes)
     }
 }
