@@ -1,237 +1,243 @@
-import CostAnalysis
 import HardwareProfiles
 import NetworkModel
 import Simulator
 
-/// Places every spiking node's neurons, in topological order, on a neuromorphic profile's cores, filling a core
-/// until its neuron slots or its synaptic memory run out (each node starts on a fresh core; a population fed by one
-/// convolution stores each output channel's kernel once per core that holds the channel), checks per-neuron
-/// fan-in and fan-out limits, and counts router hops on the mesh with dimension-ordered (X then Y) routing:
-/// a spike travels once to every core that holds one of its targets.
+/// Maps a network onto a neuromorphic profile's cores: every neuron population and the readout (a weighted node
+/// feeding the Output) gets cores; each layer is tiled so that its cores meet the chip's limits (`TilingSearch`);
+/// fan-in, kernels, axons and destination cores are counted per channel and tap or per weight column
+/// (`AxonReach`, `Connection`), never per synapse; spikes are routed on the tile mesh of each chip, and spikes to
+/// another chip are counted per chip boundary they cross (`ChipTopology`).
 public enum CoreMapper {
-    /// - Parameter spikesPerNeuron: per node index, each neuron's spikes over the run (for hop counts).
+    /// - Parameter spikesPerNeuron: per node index, each neuron's spikes over the run (for hops and chip crossings).
     public static func map(plan: SimulationPlan, profile: HardwareProfile,
                            spikesPerNeuron: [Int: [Int]]? = nil) throws(MappingError) -> MappingReport {
         guard let limits = profile.cores else {
             throw MappingError(profile: profile.name, message: "the profile has no cores to map onto")
         }
         let network = plan.network
-        let spiking = network.nodes.indices.filter { network.nodes[$0].kind.emitsSpikes }
-        let weightBits = profile.weightPrecision.bits
+        let memory = SynapseMemory(encoding: limits.synapseEncoding, weightBits: profile.weightPrecision.bits)
+        let placed = ConnectionFinder.placedNodes(of: network)
+        let placedSet = Set(placed)
+        let sources = [plan.inputNode] + network.nodes.indices.filter { network.nodes[$0].kind.emitsSpikes && $0 != plan.inputNode }
+        let connections: [Connection]
+        do {
+            connections = try ConnectionFinder.connections(network: network, sources: sources, placed: placedSet)
+        } catch {
+            throw MappingError(profile: profile.name, message: error.message)
+        }
+        let position = Dictionary(uniqueKeysWithValues: placed.enumerated().map { ($1, $0) })
 
-        // Incoming synapses per neuron (and the bits to store them), and targets per source neuron.
-        var fanIn: [Int: [Int]] = [:]
-        var synapticBits: [Int: [Double]] = [:]
-        for node in spiking { fanIn[node] = Array(repeating: 0, count: network.outputShapes[node].reduce(1, *)) }
-        for node in spiking { synapticBits[node] = Array(repeating: 0, count: network.outputShapes[node].reduce(1, *)) }
-        var fanOut: [Int: [Int]] = [:]
-        let sources = [plan.inputNode] + spiking
-        for source in sources {
-            let count = network.outputShapes[source].reduce(1, *)
-            let indexBits = Double(WeightStorageFootprint.indexBytes(toHold: max(count - 1, 0)) * 8)
-            let targets = plan.synapticTargets(ofNode: source)
-            var outDegrees = [Int](repeating: 0, count: count)
-            for neuron in 0..<count {
-                targets.forEach(neuron: neuron) { node, target in
-                    outDegrees[neuron] += 1
-                    guard fanIn[node] != nil else { return }
-                    fanIn[node]![target] += 1
-                    synapticBits[node]![target] += Double(weightBits) + indexBits
-                }
+        // Each layer's view for the search: its incoming connections by source, its convolutions' fan-in per neuron.
+        var fits: [LayerFit] = []
+        var totalFanIn: [[Int32]] = []
+        for node in placed {
+            let shape = network.outputShapes[node]
+            let count = shape.reduce(1, *)
+            let incoming = connections.filter { $0.target == node }
+            // A layer fed by a convolution is tiled as the convolution's (C, H, W) output, whatever Flatten did to its
+            // shape on the way (element order is kept).
+            let boxes = Set(incoming.compactMap { connection -> [Int]? in
+                guard case .convolution(let g) = connection.synapses else { return nil }
+                return [g.outputChannels, g.outputHeight, g.outputWidth]
+            })
+            guard boxes.count <= 1 else {
+                throw MappingError(profile: profile.name, message: "\(network.nodes[node].name) is fed by convolutions of different output shapes; the mapper cannot tile it")
             }
-            fanOut[source] = outDegrees
+            let boxTiled = boxes.count == 1
+            let (c, h, w) = boxes.first.map { ($0[0], $0[1], $0[2]) } ?? (count, 1, 1)
+            let groups = Dictionary(grouping: incoming, by: \.source).sorted { $0.key < $1.key }.map(\.value)
+            var fanIn = [Int32](repeating: 0, count: count)
+            var convolutionFanIns: [[Int32]] = []
+            for connection in incoming {
+                let part = connection.fanIn(targetCount: count)
+                for neuron in 0..<count { fanIn[neuron] += part[neuron] }
+                if connection.isConvolution { convolutionFanIns.append(part) }
+            }
+            totalFanIn.append(fanIn)
+            fits.append(LayerFit(name: network.nodes[node].name, channels: c, height: h, width: w, boxTiled: boxTiled,
+                                 incoming: groups, convolutionFanIns: convolutionFanIns,
+                                 destinationsPerNeuron: [Int32](repeating: 0, count: count)))
         }
 
-        var violations: [MappingViolation] = []
-        for node in spiking {
-            let name = network.nodes[node].name
-            if let limit = limits.fanInPerNeuron, let worst = fanIn[node]!.indices.max(by: { fanIn[node]![$0] < fanIn[node]![$1] }),
-               fanIn[node]![worst] > limit {
-                violations.append(MappingViolation(node: name, neuron: worst, limit: "fan-in", value: fanIn[node]![worst], allowed: limit))
-            }
-            if let limit = limits.fanOutPerNeuron, let degrees = fanOut[node], let worst = degrees.indices.max(by: { degrees[$0] < degrees[$1] }),
-               degrees[worst] > limit {
-                violations.append(MappingViolation(node: name, neuron: worst, limit: "fan-out", value: degrees[worst], allowed: limit))
-            }
-        }
-
-        // Shared kernels: a population fed by one convolution stores on each core the kernels of the output channels
-        // it holds, once per channel (as NengoLoihi and NxTF map convolutions), not one copy per output position.
-        var sharedKernels: [Int: (positions: Int, bits: [Double])] = [:]
-        for node in spiking {
-            let producers = network.nearestWorkingNodes(from: node, forward: false)
-            guard producers.count == 1, let producer = producers.first, case .convolution(let conv) = network.nodes[producer].kind else { continue }
-            let weight = conv.weight
-            let channels = weight.shape.first ?? 0
-            let elements = network.outputShapes[node].reduce(1, *)
-            guard channels > 0, elements % channels == 0, network.outputShapes[producer].reduce(1, *) == elements else { continue }
-            let perChannel = weight.count / channels
-            let indexBits = Double(WeightStorageFootprint.indexBytes(toHold: max(perChannel - 1, 0)) * 8)
-            var bits = [Double](repeating: 0, count: channels)
-            for channel in 0..<channels {
-                var nonZeros = 0
-                for index in (channel * perChannel)..<((channel + 1) * perChannel) where weight.value(at: index) != 0 { nonZeros += 1 }
-                bits[channel] = Double(nonZeros) * (Double(weightBits) + indexBits)
-            }
-            sharedKernels[node] = (elements / channels, bits)
-        }
-
-        // Greedy packing.
-        var cores: [CoreLoad] = []
-        var coreOf: [Int: [Int]] = [:]
-        for node in spiking {
-            let name = network.nodes[node].name
-            let bits = synapticBits[node]!
-            let shared = sharedKernels[node]
-            var assignment = [Int](repeating: 0, count: bits.count)
-            var neuron = 0
-            while neuron < bits.count {
-                var neurons = 0
-                var bytes = 0.0
-                var boundBy = "end of node"
-                var channelsHere = Set<Int>()
-                while neuron < bits.count {
-                    let channel = shared.map { neuron / $0.positions }
-                    let extra = shared.map { channelsHere.contains(channel!) ? 0 : $0.bits[channel!] / 8 } ?? bits[neuron] / 8
-                    if let slots = limits.neuronsPerCore, neurons == slots { boundBy = "neurons"; break }
-                    if let memory = limits.synapticMemoryBytesPerCore, (bytes + extra).rounded(.up) > Double(memory) {
-                        if neurons == 0 {
-                            violations.append(MappingViolation(node: name, neuron: neuron, limit: "synaptic memory",
-                                                               value: Int(extra.rounded(.up)), allowed: memory))
-                            // Give the oversized neuron a core of its own so mapping can go on and report everything.
-                            neurons = 1
-                            bytes = extra
-                            assignment[neuron] = cores.count
-                            if let channel { channelsHere.insert(channel) }
-                            neuron += 1
-                        }
-                        boundBy = "synaptic memory"
-                        break
-                    }
-                    assignment[neuron] = cores.count
-                    if let channel { channelsHere.insert(channel) }
-                    neurons += 1
-                    bytes += extra
-                    neuron += 1
-                }
-                let roundedBytes = Int(bytes.rounded(.up))
-                cores.append(CoreLoad(core: cores.count, node: name, neurons: neurons, synapticBytes: roundedBytes,
-                                      neuronUtilisation: limits.neuronsPerCore.map { Double(neurons) / Double($0) },
-                                      memoryUtilisation: limits.synapticMemoryBytesPerCore.map { Double(roundedBytes) / Double($0) },
-                                      boundBy: boundBy))
-            }
-            coreOf[node] = assignment
-        }
-
-        let coresPerChip = limits.coresPerChip ?? limits.count
+        // Tile from the last layer back: a layer's output axons depend on the tiling of the layers it feeds.
+        let search = TilingSearch(limits: limits, memory: memory)
+        var choices = [TilingSearch.Choice?](repeating: nil, count: placed.count)
         var notes: [String] = []
-        let columns = limits.meshColumns
-        if columns == nil { notes.append("the profile gives no mesh: router hops are not counted") }
-        func position(_ core: Int) -> (Int, Int) {
-            let local = core % coresPerChip
-            return (local % columns!, local / columns!)
+        for index in placed.indices.reversed() {
+            let node = placed[index]
+            var destinations = [Int32](repeating: 0, count: fits[index].destinationsPerNeuron.count)
+            for consumer in placed.indices where consumer > index {
+                guard let choice = choices[consumer],
+                      let group = fits[consumer].incoming.firstIndex(where: { $0[0].source == node }) else { continue }
+                let reach = choice.needs.reaches[group]
+                for neuron in destinations.indices { destinations[neuron] += Int32(reach.destinationCount(of: neuron)) }
+            }
+            if placed.indices.contains(where: { $0 <= index && fits[$0].incoming.contains { $0[0].source == node } }) {
+                notes.append("\(fits[index].name) feeds itself or an earlier layer: those output axons are checked after tiling, not during it")
+            }
+            fits[index].destinationsPerNeuron = destinations
+            choices[index] = search.choose(fits[index])
+        }
+        let chosen = choices.map { $0! }
+
+        // Number the cores layer by layer in network order.
+        var firstCore: [Int] = []
+        var total = 0
+        for choice in chosen { firstCore.append(total); total += choice.tiling.coreCount }
+        let topology = ChipTopology(limits)
+        var inputAxons = [Int](repeating: 0, count: total)
+        var outputAxons = [Int](repeating: 0, count: total)
+        var cores: [CoreLoad] = []
+        for (index, choice) in chosen.enumerated() {
+            for local in 0..<choice.tiling.coreCount {
+                let bytes = (choice.needs.memoryBits[local] + 7) / 8
+                let neurons = choice.needs.neurons[local]
+                inputAxons[firstCore[index] + local] = choice.needs.inputAxons[local]
+                cores.append(CoreLoad(core: cores.count, node: fits[index].name, neurons: neurons, synapticBytes: bytes,
+                                      neuronUtilisation: limits.neuronsPerCore.map { Double(neurons) / Double($0) },
+                                      memoryUtilisation: limits.synapticMemoryBytesPerCore.map { Double(bytes) / Double($0) },
+                                      boundBy: choice.boundBy))
+            }
         }
 
-        // One pass over every source neuron: the cores its spike reaches give the axons (one input axon on each
-        // destination core, one output axon per destination core on the source's core) and, with spike counts and a
-        // mesh, the router hops. A stamp per core counts each destination core once per source neuron.
+        // Every source neuron's destination cores: output axons, destination cores per neuron, hops and crossings.
+        let counted = spikesPerNeuron != nil
         var hopTotals: [String: Int] = [:]
-        var stamp = [Int](repeating: -1, count: cores.count)
-        var stampBase = 0
-        var inputAxons = [Int](repeating: 0, count: cores.count)
-        var outputAxons = [Int](repeating: 0, count: cores.count)
-        var destinationWorst: [Int: (neuron: Int, cores: Int, over: Int)] = [:]
+        var crossingTotals: [String: Int] = [:]
+        var violations: [MappingViolation] = []
         for source in sources {
+            let home = position[source]
             let count = network.outputShapes[source].reduce(1, *)
-            let targets = plan.synapticTargets(ofNode: source)
+            var reaches: [(offset: Int, reach: AxonReach)] = []
+            for (index, fit) in fits.enumerated() {
+                guard let group = fit.incoming.firstIndex(where: { $0[0].source == source }) else { continue }
+                reaches.append((firstCore[index], chosen[index].needs.reaches[group]))
+            }
             let spikes = spikesPerNeuron?[source]
-            let home = coreOf[source]
-            var hops = 0
-            var destinations: [Int] = []
+            var hops = 0, crossings = 0
+            var worst = (neuron: 0, cores: 0), over = 0
             for neuron in 0..<count {
-                destinations.removeAll(keepingCapacity: true)
-                let mark = stampBase + neuron
-                targets.forEach(neuron: neuron) { node, element in
-                    guard let assignment = coreOf[node] else { return }
-                    let core = assignment[element]
-                    if stamp[core] != mark { stamp[core] = mark; destinations.append(core) }
+                var destinationCount = 0
+                let from = home.map { firstCore[$0] + chosen[$0].tiling.core(ofNeuron: neuron) }
+                let fired = spikes.map { neuron < $0.count ? $0[neuron] : 0 } ?? 0
+                for (offset, reach) in reaches {
+                    destinationCount += reach.destinationCount(of: neuron)
+                    guard let from, fired > 0 else { continue }
+                    reach.forEachDestination(of: neuron) { local in
+                        let route = topology.route(from: from, to: offset + local)
+                        hops += route.hops * fired
+                        crossings += route.chipCrossings * fired
+                    }
                 }
-                for core in destinations { inputAxons[core] += 1 }
-                if let home {
-                    outputAxons[home[neuron]] += destinations.count
-                    if let limit = limits.destinationCoresPerNeuron, destinations.count > limit {
-                        var worst = destinationWorst[source] ?? (neuron, destinations.count, 0)
-                        if destinations.count > worst.cores { (worst.neuron, worst.cores) = (neuron, destinations.count) }
-                        worst.over += 1
-                        destinationWorst[source] = worst
-                    }
-                    if columns != nil, let spikes, neuron < spikes.count, spikes[neuron] > 0 {
-                        let (x, y) = position(home[neuron])
-                        var distance = 0
-                        for core in destinations {
-                            let (tx, ty) = position(core)
-                            distance += abs(tx - x) + abs(ty - y)
-                        }
-                        hops += distance * spikes[neuron]
-                    }
+                guard let from else { continue }
+                outputAxons[from] += destinationCount
+                if let limit = limits.destinationCoresPerNeuron, destinationCount > limit {
+                    over += 1
+                    if destinationCount > worst.cores { worst = (neuron, destinationCount) }
                 }
             }
-            stampBase += count
-            if home != nil, columns != nil, spikesPerNeuron != nil { hopTotals[network.nodes[source].name] = hops }
+            guard home != nil else { continue }
+            let name = network.nodes[source].name
+            if counted {
+                if limits.meshColumns != nil { hopTotals[name] = hops }
+                crossingTotals[name] = crossings
+            }
+            if over > 0, let limit = limits.destinationCoresPerNeuron {
+                violations.append(MappingViolation(node: name, neuron: worst.neuron, limit: "destination cores per neuron",
+                                                   value: worst.cores, allowed: limit, detail: "\(over) neurons, worst neuron \(worst.neuron)"))
+            }
         }
         for index in cores.indices {
             cores[index].inputAxons = inputAxons[index]
             cores[index].outputAxons = outputAxons[index]
         }
-        for (limit, value, label) in [(limits.inputAxonsPerCore, inputAxons, "input axons per core"),
-                                      (limits.outputAxonsPerCore, outputAxons, "output axons per core")] {
-            guard let limit else { continue }
-            for (node, nodeCores) in Dictionary(grouping: cores.indices, by: { cores[$0].node }).sorted(by: { $0.key < $1.key }) {
-                let over = nodeCores.filter { value[$0] > limit }
-                guard let worst = over.max(by: { value[$0] < value[$1] }) else { continue }
-                violations.append(MappingViolation(node: node, neuron: -1, limit: label, value: value[worst], allowed: limit,
-                                                   detail: "\(over.count) of its \(nodeCores.count) cores, worst core \(worst)"))
+
+        // Limits per neuron, then per core.
+        for (index, fit) in fits.enumerated() {
+            if let limit = limits.fanInPerNeuron, let worst = totalFanIn[index].indices.max(by: { totalFanIn[index][$0] < totalFanIn[index][$1] }),
+               totalFanIn[index][worst] > limit {
+                violations.append(MappingViolation(node: fit.name, neuron: worst, limit: "fan-in", value: Int(totalFanIn[index][worst]), allowed: limit))
             }
         }
-        for (source, worst) in destinationWorst.sorted(by: { $0.key < $1.key }) {
-            violations.append(MappingViolation(node: network.nodes[source].name, neuron: worst.neuron, limit: "destination cores per neuron",
-                                               value: worst.cores, allowed: limits.destinationCoresPerNeuron!,
-                                               detail: "\(worst.over) neurons, worst neuron \(worst.neuron)"))
+        if let limit = limits.fanOutPerNeuron {
+            for source in sources where position[source] != nil {
+                var fanOut = [Int32](repeating: 0, count: network.outputShapes[source].reduce(1, *))
+                for connection in connections where connection.source == source {
+                    let part = connection.fanOut()
+                    for neuron in fanOut.indices { fanOut[neuron] += part[neuron] }
+                }
+                if let worst = fanOut.indices.max(by: { fanOut[$0] < fanOut[$1] }), fanOut[worst] > limit {
+                    violations.append(MappingViolation(node: network.nodes[source].name, neuron: worst, limit: "fan-out",
+                                                       value: Int(fanOut[worst]), allowed: limit))
+                }
+            }
+        }
+        let perCoreLimits: [(Int?, (CoreLoad) -> Int, String)] = [
+            (limits.synapticMemoryBytesPerCore, \.synapticBytes, "synaptic memory"),
+            (limits.inputAxonsPerCore, \.inputAxons, "input axons per core"),
+            (limits.outputAxonsPerCore, \.outputAxons, "output axons per core"),
+        ]
+        for (limit, value, label) in perCoreLimits {
+            guard let limit else { continue }
+            for (index, fit) in fits.enumerated() {
+                let layerCores = cores[firstCore[index]..<(firstCore[index] + chosen[index].tiling.coreCount)]
+                let over = layerCores.filter { value($0) > limit }
+                guard let worst = over.max(by: { value($0) < value($1) }) else { continue }
+                let why = chosen[index].unmeetable.map { ", no tiling meets it: one neuron per core still needs \($0.value) \($0.limit)" } ?? ""
+                violations.append(MappingViolation(node: fit.name, neuron: -1, limit: label, value: value(worst), allowed: limit,
+                                                   detail: "\(over.count) of its \(layerCores.count) cores, worst core \(worst.core)\(why)"))
+            }
         }
 
-        // Weight formats: a neuron that can weight its inputs with only k values (TrueNorth's 4 axon types) cannot hold
-        // a layer whose output units each need more distinct non-zero weights.
         var reasons: [String] = []
+        var estimate: Int?
         if let allowed = limits.weightValuesPerNeuron {
-            var realValued: [String] = []
-            for node in network.nodes where node.kind.weight != nil {
-                let weight = node.kind.weight!
-                let rows = max(weight.shape.first ?? 1, 1)
-                let perRow = weight.count / rows
-                var worst = 0
-                for row in 0..<rows {
-                    var values = Set<Double>()
-                    for index in (row * perRow)..<((row + 1) * perRow) {
-                        let value = weight.value(at: index)
-                        if value != 0 { values.insert(value) }
-                        if values.count > allowed { break }
-                    }
-                    worst = max(worst, values.count)
-                    if worst > allowed { break }
-                }
-                if worst > allowed { realValued.append(node.name) }
+            if let reason = CrossbarRules.weightValuesReason(network: network, allowed: allowed) { reasons.append(reason) }
+            var layers: [(neurons: Int, worstFanIn: Int, extraCopies: Int)] = []
+            // Copies are counted on each consumer's most compact tiling (full cores), not on the tiling chosen for
+            // this network's axons, which a trained network's layout would not share.
+            let compact = fits.map { fit -> (tiling: LayerTiling, coreOf: [Int32], neurons: [Int])? in
+                guard let tiling = search.candidates(fit).first else { return nil }
+                let coreOf = tiling.coreOfNeurons()
+                var neurons = [Int](repeating: 0, count: tiling.coreCount)
+                for core in coreOf { neurons[Int(core)] += 1 }
+                return (tiling, coreOf, neurons)
             }
-            if !realValued.isEmpty {
-                reasons.append("\(realValued.joined(separator: ", ")): output units need more than \(allowed) distinct weight values, but a "
-                    + "neuron on this chip weights its inputs with at most \(allowed) (one per axon type; binary synapses): real-valued "
-                    + "weights cannot be held as they stand; a network trained for the chip (binary or trinary weights, as Esser et al. "
-                    + "2016) is needed")
+            for (index, fit) in fits.enumerated() {
+                var copies = 0
+                for consumer in fits.indices where consumer != index {
+                    guard let group = fits[consumer].incoming.first(where: { $0[0].source == placed[index] }),
+                          let layout = compact[consumer] else { continue }
+                    let reach = AxonReach(connections: group, tiling: layout.tiling, coreOf: layout.coreOf, neuronsOnCore: layout.neurons,
+                                          memory: memory)
+                    for neuron in 0..<fit.destinationsPerNeuron.count { copies += max(reach.destinationCount(of: neuron) - 1, 0) }
+                }
+                layers.append((totalFanIn[index].count, Int(totalFanIn[index].max() ?? 0), copies))
+            }
+            estimate = CrossbarRules.trainedCoreEstimate(layers: layers, limits: limits)
+            if let estimate, !reasons.isEmpty || !violations.isEmpty {
+                notes.append("a version trained for this chip would need about \(estimate) cores (Esser et al. 2016's construction: "
+                    + "inputs cut into groups of at most \(limits.inputAxonsPerCore ?? 0) axons per neuron, partial sums added by a "
+                    + "second neuron, one neuron copy per extra destination core)")
             }
         }
-        let hops: [String: Int]? = columns != nil && spikesPerNeuron != nil ? hopTotals : nil
-        if hops != nil, cores.count > coresPerChip { notes.append("hops between chips are not priced: each chip's mesh is counted on its own") }
-        return MappingReport(profile: profile.name, cores: cores, coresPerChip: coresPerChip, violations: violations,
-                             unmappableReasons: reasons, hopsPerNode: hops, notes: notes)
+        if limits.meshColumns == nil { notes.append("the profile gives no mesh: router hops are not counted") }
+        let crossingsTotal = crossingTotals.values.reduce(0, +)
+        if counted, crossingsTotal > 0 {
+            notes.append("\(crossingsTotal) chip-boundary crossings counted, not priced: no published energy per inter-chip message"
+                + (limits.chipMeshColumns == nil ? "; chips taken as a chain (their arrangement is not published)" : ""))
+        }
+        var report = MappingReport(profile: profile.name, cores: cores, coresPerChip: topology.coresPerChip, violations: violations,
+                                   unmappableReasons: reasons, hopsPerNode: counted && limits.meshColumns != nil ? hopTotals : nil,
+                                   notes: notes)
+        report.chipCrossingsPerNode = counted ? crossingTotals : nil
+        report.placements = Dictionary(uniqueKeysWithValues: fits.indices.map {
+            (fits[$0].name, LayerPlacement(tiling: chosen[$0].tiling, firstCore: firstCore[$0]))
+        })
+        report.layerOrder = fits.map(\.name)
+        report.trainedCoreEstimate = estimate
+        report.topology = topology
+        return report
     }
 }
 

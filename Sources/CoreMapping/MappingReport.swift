@@ -3,14 +3,15 @@ public struct CoreLoad: Sendable, Equatable {
     public let core: Int
     public let node: String
     public let neurons: Int
-    /// Synaptic memory the core's neurons need: their incoming non-zero weights plus source indices (a convolution's
-    /// kernel once per output channel on the core).
+    /// Synaptic memory the core's neurons need under the profile's synapse encoding: one list per input axon for
+    /// matrix synapses, a convolution's kernel once per output channel on the core.
     public let synapticBytes: Int
     /// Fraction of the core's neuron slots used (nil when the profile has no such limit).
     public let neuronUtilisation: Double?
     /// Fraction of the core's synaptic memory used (nil when the profile has no such limit).
     public let memoryUtilisation: Double?
-    /// What stopped the core from taking more neurons: `neurons`, `synaptic memory` or `end of node`.
+    /// What kept the core's layer from fewer, fuller cores: `neurons`, `synaptic memory`, `input axons per core`,
+    /// `output axons per core`, or `end of node` (the layer fits one core).
     public let boundBy: String
     /// Distinct (source neuron, this core) pairs: the input axons the core needs.
     public internal(set) var inputAxons: Int = 0
@@ -50,8 +51,20 @@ public struct MappingReport: Sendable {
     }
     /// The cores each spiking layer occupies, by layer name.
     public var coresPerLayer: [String: [Int]] { Dictionary(grouping: cores, by: \.node).mapValues { $0.map(\.core) } }
-    /// Router hops over the run, per spiking node (nil without a mesh or without per-neuron spike counts).
+    /// Router hops over the run on each chip's mesh, per spiking node (nil without a mesh or without per-neuron spike
+    /// counts). Spikes to another chip are not in it: they are counted in `chipCrossingsPerNode`.
     public let hopsPerNode: [String: Int]?
+    /// Chip boundaries crossed by spikes over the run, per spiking node (one per boundary a spike crosses; nil
+    /// without per-neuron spike counts).
+    public internal(set) var chipCrossingsPerNode: [String: Int]? = nil
+    /// Where each placed layer went: its tiling and its first core (its cores are consecutive from there).
+    public internal(set) var placements: [String: LayerPlacement] = [:]
+    /// Placed layers in network order.
+    public internal(set) var layerOrder: [String] = []
+    /// Cores a version of the network trained for a crossbar chip would need (nil unless the chip has a crossbar).
+    public internal(set) var trainedCoreEstimate: Int? = nil
+    /// The cores' arrangement on tiles and chips.
+    public internal(set) var topology: ChipTopology? = nil
     /// Limits that ended cores, counted.
     public var bindingLimits: [String: Int] {
         Dictionary(grouping: cores, by: \.boundBy).mapValues(\.count)

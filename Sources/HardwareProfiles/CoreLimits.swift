@@ -10,10 +10,18 @@ public struct CoreLimits: Sendable, Equatable {
     public let fanInPerNeuron: Int?
     /// Most synapses one neuron's spike reaches.
     public let fanOutPerNeuron: Int?
-    /// Mesh columns (the X direction, routed first; east-west hops).
+    /// Mesh columns of one chip (the X direction, routed first; east-west hops). A mesh place is a tile of
+    /// `coresPerTile` cores.
     public let meshColumns: Int?
-    /// Mesh rows (the Y direction, routed second; north-south hops).
+    /// Mesh rows of one chip (the Y direction, routed second; north-south hops).
     public let meshRows: Int?
+    /// Cores sharing one mesh router (Loihi: 4 cores per tile); a spike between cores of one tile takes no hop.
+    public let coresPerTile: Int
+    /// Chips per row when several chips form a 2-D mesh of chips; nil when the arrangement is not published (chips
+    /// are then taken as a chain, and a spike crosses one chip boundary per chip it passes).
+    public let chipMeshColumns: Int?
+    /// How the cores store synapses.
+    public let synapseEncoding: SynapseEncoding
     /// Cores per chip when the profile covers several chips.
     public let coresPerChip: Int?
     /// Distinct input axons one core has: one per (source neuron, this core) pair that carries spikes in.
@@ -29,7 +37,11 @@ public struct CoreLimits: Sendable, Equatable {
     public init(count: Int, neuronsPerCore: Int?, synapticMemoryBytesPerCore: Int?, fanInPerNeuron: Int?,
                 fanOutPerNeuron: Int?, meshColumns: Int?, meshRows: Int?, coresPerChip: Int?,
                 inputAxonsPerCore: Int? = nil, outputAxonsPerCore: Int? = nil, destinationCoresPerNeuron: Int? = nil,
-                weightValuesPerNeuron: Int? = nil) {
+                weightValuesPerNeuron: Int? = nil, coresPerTile: Int = 1, chipMeshColumns: Int? = nil,
+                synapseEncoding: SynapseEncoding = .generic) {
+        self.coresPerTile = coresPerTile
+        self.chipMeshColumns = chipMeshColumns
+        self.synapseEncoding = synapseEncoding
         self.inputAxonsPerCore = inputAxonsPerCore
         self.outputAxonsPerCore = outputAxonsPerCore
         self.destinationCoresPerNeuron = destinationCoresPerNeuron

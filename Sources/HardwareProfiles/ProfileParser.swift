@@ -18,7 +18,8 @@ enum ProfileParser {
     static let dramKeys = ["name", "access_bits", "read", "write"]
     static let coreKeys = ["count", "neurons_per_core", "synaptic_memory_bytes_per_core", "fan_in_per_neuron",
                            "fan_out_per_neuron", "mesh", "cores_per_chip", "input_axons_per_core", "output_axons_per_core",
-                           "destination_cores_per_neuron", "weight_values_per_neuron", "note"]
+                           "destination_cores_per_neuron", "weight_values_per_neuron", "cores_per_tile", "chip_mesh_columns",
+                           "synapse_encoding", "note"]
     static let meshKeys = ["columns", "rows"]
 
     /// Parses `text`; `file` names the document in errors (and a `.json` name allows JSON's tab indentation).
@@ -278,19 +279,29 @@ enum ProfileParser {
         let count = try countNode.positiveInteger()
         var columns: Int?
         var rows: Int?
-        if let meshNode = cores.optional("mesh") {
-            let mesh = try meshNode.mapping(allowed: meshKeys)
-            let c = try mesh.required("columns").positiveInteger()
-            let r = try mesh.required("rows").positiveInteger()
-            guard c * r == count else {
-                throw meshNode.error("a \(c) × \(r) mesh has \(c * r) places, but cores.count is \(count)")
-            }
-            (columns, rows) = (c, r)
-        }
         let perChipNode = cores.optional("cores_per_chip")
         let perChip = try perChipNode?.positiveInteger()
         if let perChip, let perChipNode, count % perChip != 0 {
             throw perChipNode.error("\(count) cores do not split into chips of \(perChip)")
+        }
+        let perTile = try cores.optional("cores_per_tile")?.positiveInteger() ?? 1
+        if let meshNode = cores.optional("mesh") {
+            let mesh = try meshNode.mapping(allowed: meshKeys)
+            let c = try mesh.required("columns").positiveInteger()
+            let r = try mesh.required("rows").positiveInteger()
+            let chipCores = perChip ?? count
+            guard c * r * perTile == chipCores else {
+                throw meshNode.error("a \(c) × \(r) mesh has \(c * r) places (tiles of \(perTile) cores: \(c * r * perTile) cores), but a chip has \(chipCores)")
+            }
+            (columns, rows) = (c, r)
+        }
+        var encoding = SynapseEncoding.generic
+        if let encodingNode = cores.optional("synapse_encoding") {
+            let spelling = try encodingNode.string()
+            guard let known = SynapseEncoding(rawValue: spelling) else {
+                throw encodingNode.error("unknown synapse encoding '\(spelling)'; expected one of \(SynapseEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            encoding = known
         }
         let limits = CoreLimits(
             count: count,
@@ -302,7 +313,9 @@ enum ProfileParser {
             inputAxonsPerCore: try cores.optional("input_axons_per_core")?.positiveInteger(),
             outputAxonsPerCore: try cores.optional("output_axons_per_core")?.positiveInteger(),
             destinationCoresPerNeuron: try cores.optional("destination_cores_per_neuron")?.positiveInteger(),
-            weightValuesPerNeuron: try cores.optional("weight_values_per_neuron")?.positiveInteger())
+            weightValuesPerNeuron: try cores.optional("weight_values_per_neuron")?.positiveInteger(),
+            coresPerTile: perTile, chipMeshColumns: try cores.optional("chip_mesh_columns")?.positiveInteger(),
+            synapseEncoding: encoding)
         return (limits, try cores.optional("note")?.string())
     }
 }

@@ -15,6 +15,14 @@ public enum MappingGroupWriter {
             try group.setAttribute("mappable", Int64(report.mappable ? 1 : 0))
             try group.setAttribute("unmappable_reason", string: report.unmappableReason)
             try group.setAttribute("notes", strings: report.notes)
+            try group.setAttribute("cores_per_tile", Int64(report.topology?.coresPerTile ?? 1))
+            if let crossings = report.chipCrossingsPerNode {
+                // Counted, not priced: no published energy per inter-chip message.
+                try group.setAttribute("chip_crossings", Int64(crossings.values.reduce(0, +)))
+            }
+            if let estimate = report.trainedCoreEstimate {
+                try group.setAttribute("trained_core_estimate", Int64(estimate))
+            }
             let count = report.cores.count
             try group.writeStringDataset("core_layer", report.cores.map(\.node), shape: [count])
             try group.writeDataset("core_neurons", report.cores.map { Int64($0.neurons) }, shape: [count])
@@ -25,6 +33,10 @@ public enum MappingGroupWriter {
             for (layer, cores) in report.coresPerLayer.sorted(by: { $0.key < $1.key }) {
                 let dataset = try layers.writeDataset(layer, cores.map { Int64($0) }, shape: [cores.count])
                 try dataset.setAttribute("units", string: "indices of the cores the layer occupies (rows of the core_* datasets)")
+                if let tiling = report.placements[layer]?.tiling {
+                    // Channels × rows × columns per core (a layer not fed by a convolution: runs of neurons, 1 × 1).
+                    try dataset.setAttribute("tile", [Int64(tiling.chunk), Int64(tiling.tileHeight), Int64(tiling.tileWidth)])
+                }
             }
         }
     }

@@ -158,8 +158,9 @@ import Testing
         let cores = try #require(profile.cores)
         #expect(cores.count == 128 && cores.neuronsPerCore == 1024 && cores.totalNeurons == 131_072)
         #expect(cores.synapticMemoryBytesPerCore == 16 * 1024 * 1024 / 128)
-        #expect((cores.meshColumns ?? 0) * (cores.meshRows ?? 0) == 128)
-        #expect(profile.coresNote?.contains("assumption") == true, "the mesh arrangement must be marked as an assumption")
+        // 32 tiles of 4 cores on an 8 × 4 mesh, with the floorplan's source named.
+        #expect(cores.meshColumns == 8 && cores.meshRows == 4 && cores.coresPerTile == 4)
+        #expect(profile.coresNote?.contains("SANA-FE") == true, "the floorplan must name its source")
         #expect(profile.weightPrecision == .int(bits: 8) && profile.activationPrecision == .int(bits: 1))
         #expect(profile.staticPowerWatts?.value == 0.104 && profile.staticPowerWatts?.evidence?.hasPrefix("derived") == true)
         #expect(profile.allInKeys.isEmpty)

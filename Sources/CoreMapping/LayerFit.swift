@@ -1,0 +1,86 @@
+import HardwareProfiles
+
+/// One placed layer as the tiling search sees it: its shape, the connections into it grouped by source, the
+/// fan-in each convolution gives each neuron, and how many cores each of its neurons sends to (fixed by the layers
+/// it feeds, which are tiled first).
+struct LayerFit {
+    let name: String
+    /// (C, H, W) for a layer fed by a convolution, else (N, 1, 1).
+    let channels: Int, height: Int, width: Int
+    let boxTiled: Bool
+    let incoming: [[Connection]]
+    /// Per convolution connection (same order as `convolutionConnections`): fan-in of each neuron.
+    let convolutionFanIns: [[Int32]]
+    var destinationsPerNeuron: [Int32]
+
+    /// What one tiling needs per core.
+    struct Needs {
+        var neurons: [Int]
+        var memoryBits: [Int]
+        var inputAxons: [Int]
+        var outputAxons: [Int]
+        var reaches: [AxonReach]
+    }
+
+    func tiling(chunk: Int, tileHeight: Int, tileWidth: Int) -> LayerTiling {
+        LayerTiling(channels: channels, height: height, width: width, chunk: chunk, tileHeight: tileHeight, tileWidth: tileWidth)
+    }
+
+    /// Cheap needs first (neurons, output axons, shared kernels); axons and matrix lists only when `full`.
+    func needs(_ tiling: LayerTiling, memory: SynapseMemory, limits: CoreLimits, full: Bool) -> Needs {
+        let cores = tiling.coreCount
+        let coreOf = tiling.coreOfNeurons()
+        var neurons = [Int](repeating: 0, count: cores)
+        var outputAxons = [Int](repeating: 0, count: cores)
+        for neuron in 0..<coreOf.count {
+            neurons[Int(coreOf[neuron])] += 1
+            outputAxons[Int(coreOf[neuron])] += Int(destinationsPerNeuron[neuron])
+        }
+        var memoryBits = [Int](repeating: 0, count: cores)
+        // Shared kernels: each output channel's kernel once per core that holds the channel, as long as the longest
+        // list any of the core's neurons of that channel needs.
+        let plane = height * width
+        for fanIn in convolutionFanIns {
+            var longest = [Int32](repeating: 0, count: cores * tiling.chunk)
+            for neuron in 0..<coreOf.count {
+                let slot = Int(coreOf[neuron]) * tiling.chunk + (neuron / plane) % tiling.chunk
+                longest[slot] = max(longest[slot], fanIn[neuron])
+            }
+            for slot in 0..<longest.count where longest[slot] > 0 {
+                memoryBits[slot / tiling.chunk] += memory.listBits(synapses: Int(longest[slot]), targets: neurons[slot / tiling.chunk])
+            }
+        }
+        var inputAxons = [Int](repeating: 0, count: cores)
+        var reaches: [AxonReach] = []
+        if full {
+            for group in incoming {
+                let reach = AxonReach(connections: group, tiling: tiling, coreOf: coreOf, neuronsOnCore: neurons, memory: memory)
+                for core in 0..<cores {
+                    inputAxons[core] += reach.inputAxons[core]
+                    memoryBits[core] += reach.matrixMemoryBits[core]
+                }
+                reaches.append(reach)
+            }
+            if memory.encoding == .crossbar {
+                for core in 0..<cores { memoryBits[core] = inputAxons[core] * neurons[core] }
+            }
+        }
+        return Needs(neurons: neurons, memoryBits: memoryBits, inputAxons: inputAxons, outputAxons: outputAxons, reaches: reaches)
+    }
+
+    /// The first limit a tiling's needs break, with the worst value (nil when every core fits). Axons before memory:
+    /// a crossbar's memory follows from its axons.
+    static func broken(_ needs: Needs, limits: CoreLimits, full: Bool) -> (limit: String, value: Int, allowed: Int)? {
+        if let allowed = limits.neuronsPerCore, let worst = needs.neurons.max(), worst > allowed { return ("neurons", worst, allowed) }
+        if let allowed = limits.outputAxonsPerCore, let worst = needs.outputAxons.max(), worst > allowed {
+            return ("output axons per core", worst, allowed)
+        }
+        if full, let allowed = limits.inputAxonsPerCore, let worst = needs.inputAxons.max(), worst > allowed {
+            return ("input axons per core", worst, allowed)
+        }
+        if let allowed = limits.synapticMemoryBytesPerCore, let worst = needs.memoryBits.max(), (worst + 7) / 8 > allowed {
+            return ("synaptic memory", (worst + 7) / 8, allowed)
+        }
+        return nil
+    }
+}

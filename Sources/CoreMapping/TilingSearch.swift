@@ -1,0 +1,141 @@
+import HardwareProfiles
+
+/// Chooses each layer's tiling: one with few cores whose every core meets the chip's limits (neurons, synaptic
+/// memory, input and output axons), trying boxes of channels × rows × columns for a convolution's layer (as
+/// NengoLoihi's `split_blocks` cuts a block too large for one core into pieces of a `BlockShape`) and runs of
+/// neurons otherwise. Input and output axons shrink with the tile, so when one neuron per core still breaks a
+/// limit no tiling meets it: that limit is reported and lifted, and the search meets the others.
+struct TilingSearch {
+    let limits: CoreLimits
+    let memory: SynapseMemory
+    /// Candidates (fewest cores first) tried one by one before the search probes and bisects.
+    static let exhaustiveCandidates = 32
+
+    struct Choice {
+        let tiling: LayerTiling
+        let needs: LayerFit.Needs
+        /// What kept the layer from fewer cores ("neurons", "synaptic memory", "input axons per core", …), or
+        /// "end of node" when the whole layer fits one core.
+        let boundBy: String
+        /// The limit no tiling can meet, when there is one.
+        let unmeetable: (limit: String, value: Int, allowed: Int)?
+    }
+
+    func choose(_ layer: LayerFit) -> Choice {
+        guard layer.channels * layer.height * layer.width > 0 else {
+            let empty = LayerTiling(count: 0, run: 1)  // no neurons, no cores
+            return Choice(tiling: empty, needs: layer.needs(empty, memory: memory, limits: limits, full: true), boundBy: "end of node",
+                          unmeetable: nil)
+        }
+        let candidates = self.candidates(layer)
+        let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
+        let smallestNeeds = layer.needs(smallest, memory: memory, limits: limits, full: true)
+        // Limits one neuron per core still breaks cannot be met by any tiling: search under the other limits (the
+        // fewest cores that meet them) and report the broken one. A crossbar's memory follows from its axons, so
+        // relaxing one may uncover the next.
+        var unmeetable: [(limit: String, value: Int, allowed: Int)] = []
+        var relaxed = self
+        while let broken = LayerFit.broken(smallestNeeds, limits: relaxed.limits, full: true), unmeetable.count < 4 {
+            unmeetable.append(broken)
+            relaxed = TilingSearch(limits: relaxed.limits.without(broken.limit), memory: memory)
+        }
+        let choice = relaxed.search(layer, candidates: candidates, smallest: smallest, smallestNeeds: smallestNeeds)
+        return Choice(tiling: choice.tiling, needs: choice.needs, boundBy: unmeetable.first?.limit ?? choice.boundBy,
+                      unmeetable: unmeetable.first)
+    }
+
+    /// Every tiling that fits the neuron slots, fewest cores first; among equals, squarer tiles (fewer inputs at their
+    /// borders), then more channels.
+    func candidates(_ layer: LayerFit) -> [LayerTiling] {
+        let cap = limits.neuronsPerCore ?? Int.max
+        var candidates: [LayerTiling] = []
+        if layer.boxTiled {
+            for c in LayerTiling.cuts(of: layer.channels) {
+                for h in LayerTiling.cuts(of: layer.height) {
+                    for w in LayerTiling.cuts(of: layer.width) where c * h * w <= cap {
+                        candidates.append(layer.tiling(chunk: c, tileHeight: h, tileWidth: w))
+                    }
+                }
+            }
+        } else {
+            for run in LayerTiling.cuts(of: layer.channels) where run <= cap {
+                candidates.append(layer.tiling(chunk: run, tileHeight: 1, tileWidth: 1))
+            }
+        }
+        candidates.sort {
+            ($0.coreCount, abs($0.tileHeight - $0.tileWidth), -$0.chunk) < ($1.coreCount, abs($1.tileHeight - $1.tileWidth), -$1.chunk)
+        }
+        return candidates
+    }
+
+    private func search(_ layer: LayerFit, candidates: [LayerTiling], smallest: LayerTiling, smallestNeeds: LayerFit.Needs) -> Choice {
+        // The first `exhaustiveCandidates` are tried one by one (the fewest cores found exactly when the answer is
+        // near the top). Past them, candidates in core-count order mostly pass from some point on: probe at
+        // exponentially growing steps until one passes, then bisect back between the last failure and it, about
+        // 2 log₂(candidates) evaluations; the tiling found meets every limit, though a cheaper one may hide in a gap.
+        var firstFailure: String?
+        var evaluated: [Int: LayerFit.Needs?] = [:]
+        func passing(_ index: Int) -> LayerFit.Needs? {
+            if let known = evaluated[index] { return known }
+            let candidate = candidates[index]
+            var result: LayerFit.Needs?
+            let cheap = layer.needs(candidate, memory: memory, limits: limits, full: false)
+            if let broken = LayerFit.broken(cheap, limits: limits, full: false) {
+                if index == 0 { firstFailure = broken.limit }
+            } else {
+                let needs = candidate == smallest ? smallestNeeds : layer.needs(candidate, memory: memory, limits: limits, full: true)
+                if let broken = LayerFit.broken(needs, limits: limits, full: true) {
+                    if index == 0 { firstFailure = broken.limit }
+                } else {
+                    result = needs
+                }
+            }
+            evaluated[index] = result
+            return result
+        }
+        let last = candidates.count - 1  // one neuron per core: known to pass
+        var failing = -1
+        var step = 1
+        var found = last
+        var probe = 0
+        while probe < min(Self.exhaustiveCandidates, last) {
+            if passing(probe) != nil { found = probe; break }
+            failing = probe
+            probe += 1
+        }
+        while found == last, probe < last {
+            if passing(probe) != nil { found = probe; break }
+            failing = probe
+            probe = min(probe + step, last)
+            step *= 2
+        }
+        var low = failing, high = found
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if passing(middle) != nil { high = middle } else { low = middle }
+        }
+        let needs = high == last ? smallestNeeds : passing(high)!
+        return Choice(tiling: candidates[high], needs: needs, boundBy: high == 0 ? bound(candidates[0]) : (firstFailure ?? "neurons"),
+                      unmeetable: nil)
+    }
+
+    private func bound(_ tiling: LayerTiling) -> String {
+        tiling.coreCount == 1 ? "end of node" : "neurons"
+    }
+}
+
+extension CoreLimits {
+    /// These limits with one per-core limit lifted (by its label in `LayerFit.broken`). Lifting a crossbar's input
+    /// axons lifts its memory too: the crossbar's rows are its axons.
+    func without(_ limit: String) -> CoreLimits {
+        let memoryLifted = limit == "synaptic memory" || (limit == "input axons per core" && synapseEncoding == .crossbar)
+        return CoreLimits(count: count, neuronsPerCore: limit == "neurons" ? nil : neuronsPerCore,
+                   synapticMemoryBytesPerCore: memoryLifted ? nil : synapticMemoryBytesPerCore,
+                   fanInPerNeuron: fanInPerNeuron, fanOutPerNeuron: fanOutPerNeuron, meshColumns: meshColumns, meshRows: meshRows,
+                   coresPerChip: coresPerChip,
+                   inputAxonsPerCore: limit == "input axons per core" ? nil : inputAxonsPerCore,
+                   outputAxonsPerCore: limit == "output axons per core" ? nil : outputAxonsPerCore,
+                   destinationCoresPerNeuron: destinationCoresPerNeuron, weightValuesPerNeuron: weightValuesPerNeuron,
+                   coresPerTile: coresPerTile, chipMeshColumns: chipMeshColumns, synapseEncoding: synapseEncoding)
+    }
+}
