@@ -237,6 +237,9 @@ public enum CoreMapper {
         report.layerOrder = fits.map(\.name)
         report.trainedCoreEstimate = estimate
         report.topology = topology
+        let fedByInput = Set(connections.filter { $0.source == plan.inputNode }.map { network.nodes[$0.target].name })
+        let inputCores = cores.filter { fedByInput.contains($0.node) }.count
+        report.hostInputCores = inputCores > 0 ? inputCores : nil
         return report
     }
 }

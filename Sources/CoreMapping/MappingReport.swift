@@ -63,6 +63,10 @@ public struct MappingReport: Sendable {
     public internal(set) var layerOrder: [String] = []
     /// Cores a version of the network trained for a crossbar chip would need (nil unless the chip has a crossbar).
     public internal(set) var trainedCoreEstimate: Int? = nil
+    /// Cores holding neurons that the network's input reaches directly: where a host-driven chip injects the input
+    /// spikes (NengoLoihi sends one message per input spike and destination core), so the host loop's time grows with
+    /// them (`host.input_core_s`). Nil when no placed layer is fed by the input.
+    public internal(set) var hostInputCores: Int? = nil
     /// The cores' arrangement on tiles and chips.
     public internal(set) var topology: ChipTopology? = nil
     /// Limits that ended cores, counted.

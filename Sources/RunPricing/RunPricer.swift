@@ -23,7 +23,8 @@ public enum RunPricer {
         if profile.kind == .neuromorphic, profile.cores != nil {
             mapping = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: spikesPerNeuron.isEmpty ? nil : spikesPerNeuron)
         }
-        let options = LedgerOptions(weightFormat: weightFormat, routerHops: mapping?.hopsPerNode, memoryModel: memoryModel)
+        let options = LedgerOptions(weightFormat: weightFormat, routerHops: mapping?.hopsPerNode, memoryModel: memoryModel,
+                                    hostInputCores: mapping?.hostInputCores)
         let layout = try LedgerLayout(network: plan.network, layerNames: counts.layerNames)
         return (try EnergyLedger.price(counts, layout: layout, profile: profile, options: options), mapping)
     }

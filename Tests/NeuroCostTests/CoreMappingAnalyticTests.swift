@@ -257,6 +257,16 @@ import Testing
         return try SimulationPlan(network: network, options: SimulationOptions())
     }
 
+    @Test("host input cores: the cores of the layers the input reaches directly, not of deeper layers")
+    func hostInputCores() throws {
+        // if_a (2 neurons, fed by the input) on cores 0 and 1; if_b (6 neurons) on cores 2…7.
+        let report = try CoreMapper.map(plan: Self.twoLayers(), profile: Self.chip(cores: 8, neuronsPerCore: 1, columns: 4, rows: 2))
+        #expect(report.coresPerLayer["if_a"] == [0, 1])
+        #expect(report.hostInputCores == 2)
+        let wide = try CoreMapper.map(plan: Self.layer(inputs: 3, neurons: 9), profile: Self.chip(cores: 4, neuronsPerCore: 4, columns: 2, rows: 2))
+        #expect(wide.hostInputCores == wide.coresPerLayer["if"]?.count && wide.hostInputCores == 3)
+    }
+
     @Test("the readout layer (a weighted node feeding the Output) is placed on a core with its input axons")
     func readoutPlaced() throws {
         let report = try CoreMapper.map(plan: Self.layer(inputs: 3, neurons: 4, readout: true),
