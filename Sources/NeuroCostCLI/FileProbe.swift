@@ -81,10 +81,17 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .customLong("max-memory")) var maxMemory: Int = MemoryLimit.defaultBytes
 
     func run() throws {
-        // Networks first, then data files: the order `FileProbe.check` numbers them in.
+        // Networks first, then data files: the order `FileProbe.check` numbers them in. An error (not a crash) in
+        // one file does not end the walk: the next file still gets walked, and the parent reports the error itself.
+        var failures: [String] = []
         for (index, path) in (networks + dataFiles).enumerated() {
             FileHandle.standardOutput.write(Data(FileProbe.startMarker(index).utf8))
-            try HDF5FileCheck.walk(path: path, maxValueBytes: min(maxMemory, FileProbe.maxValueBytes))
+            do {
+                try HDF5FileCheck.walk(path: path, maxValueBytes: min(maxMemory, FileProbe.maxValueBytes))
+            } catch {
+                failures.append("\(error)")
+            }
         }
+        if !failures.isEmpty { throw CommandFailure(failures.joined(separator: "; ")) }
     }
 }
