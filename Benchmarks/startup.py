@@ -10,8 +10,9 @@ benchmark's own (`--timesteps 8 --threads 2 --reset value`), so benchmark.py can
 and images it made; alone, this script makes workload A in --work (make_workloads.py) if it is not there.
 
 Each figure is the median wall time of --runs runs after one warm-up run (which also warms the page cache), with
-the user and system CPU seconds of the same runs (children included: the CLI reads each input once in a child
-process first). On a shared machine read the CPU seconds too: the wall time includes waiting for a core.
+the user and system CPU seconds of the same runs (children included: one child process first walks both inputs
+through libhdf5, see Sources/NeuroCostCLI/FileProbe.swift). On a shared machine read the CPU seconds too: the wall
+time includes waiting for a core.
 """
 import argparse
 import json

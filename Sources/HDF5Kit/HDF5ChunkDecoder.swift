@@ -38,7 +38,7 @@ struct HDF5ChunkDecoder {
     /// The values, or nil when the dataset is not one this decoder reads (a file open for writing, not chunked,
     /// other or more filters, a stored type that needs converting, a chunk never written or stored unfiltered):
     /// libhdf5 reads those.
-    func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding,
+    func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int,
                               verify: () throws -> Void) throws -> [T]? {
         guard decoding != .library else { return nil }
         let memoryType = try T.verifiedMemoryType(context)
@@ -48,7 +48,7 @@ struct HDF5ChunkDecoder {
         guard let chunks = try locateChunks(layout) else { return nil }
         let compressed = try readRawChunks(chunks)
         let rank = layout.shape.count
-        let threads = chdf5_online_processors()
+        let threads = Int32(clamping: max(1, min(threads, Int(chdf5_online_processors()))))
         let useLibdeflate: Int32 = decoding == .fastest ? 1 : 0
         let failed = try [T](unsafeUninitializedCapacity: layout.elementCount) { buffer, initializedCount in
             let failed = compressed.withUnsafeBufferPointer { bytes in
@@ -77,9 +77,24 @@ struct HDF5ChunkDecoder {
         return failed
     }
 
+    /// Walks the chunk index of a dataset this decoder would read (any stored numeric type) without reading or
+    /// inflating a chunk: libhdf5 looks every chunk of the grid up in its index, as `read` makes it do, and each
+    /// location is checked against the file. Returns false when the dataset is not one the decoder reads (the
+    /// caller reads it whole instead); throws on a damaged index.
+    ///
+    /// This is what a reader in a child process needs to exercise: the index walk is libhdf5 parsing B-tree
+    /// nodes from the file (where damage crashes it), while inflating is our own bounded code or zlib's.
+    func checkIndex(verify: () throws -> Void) throws -> Bool {
+        let elementSize = try withTemporaryIdentifier(H5Dget_type(dataset), kind: .datatype, context: context,
+                                                      failure: "cannot read element type") { H5Tget_size($0) }
+        guard elementSize > 0, let layout = try layout(memoryType: nil, elementSize: elementSize) else { return false }
+        try verify()
+        return try locateChunks(layout, stopAtUnwritten: false) != nil
+    }
+
     /// The dataset's shape and chunking when it is chunked with deflate as its only filter and stored exactly as
-    /// `memoryType` (no conversion needed); nil otherwise.
-    private func layout(memoryType: hid_t, elementSize: Int) throws -> Layout? {
+    /// `memoryType` (no conversion needed; nil accepts any stored type); nil otherwise.
+    private func layout(memoryType: hid_t?, elementSize: Int) throws -> Layout? {
         // A file open for writing may hold chunks only in libhdf5's cache: its own pipeline reads those.
         guard chdf5_is_read_only(dataset) == 1 else { return nil }
         let chunkShape: [hsize_t]? = try withTemporaryIdentifier(
@@ -97,9 +112,11 @@ struct HDF5ChunkDecoder {
             return Array(dimensions.prefix(Int(rank)))
         }
         guard let chunkShape else { return nil }
-        let sameType = try withTemporaryIdentifier(H5Dget_type(dataset), kind: .datatype, context: context,
-                                                   failure: "cannot read element type") { H5Tequal($0, memoryType) > 0 }
-        guard sameType else { return nil }
+        if let memoryType {
+            let sameType = try withTemporaryIdentifier(H5Dget_type(dataset), kind: .datatype, context: context,
+                                                       failure: "cannot read element type") { H5Tequal($0, memoryType) > 0 }
+            guard sameType else { return nil }
+        }
         let shape: [hsize_t]? = try withTemporaryIdentifier(H5Dget_space(dataset), kind: .dataspace, context: context,
                                                             failure: "cannot read shape") { space in
             var dimensions = [hsize_t](repeating: 0, count: Int(CHDF5_MAX_RANK))
@@ -134,8 +151,8 @@ struct HDF5ChunkDecoder {
     }
 
     /// Every chunk of the grid, row-major; nil when one was never written (libhdf5 supplies the fill value) or was
-    /// stored with its filter skipped.
-    private func locateChunks(_ layout: Layout) throws -> ChunkList? {
+    /// stored with its filter skipped (unless `stopAtUnwritten` is false: the whole index is walked anyway).
+    private func locateChunks(_ layout: Layout, stopAtUnwritten: Bool = true) throws -> ChunkList? {
         let rank = layout.shape.count
         let grid = layout.shape.indices.map { (layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0] }
         // Each chunk is looked up on its own; a grid of millions of tiny chunks is left to libhdf5's index walk.
@@ -157,17 +174,20 @@ struct HDF5ChunkDecoder {
             guard H5Dget_chunk_info_by_coord(dataset, origin, &filterMask, &address, &size) >= 0 else {
                 throw context.libraryError("cannot locate the chunk at (\(origin.map(String.init).joined(separator: ", ")))")
             }
-            guard address != haddr_t.max, filterMask == 0 else { return nil }
-            // Chunks of a sound file are disjoint pieces of it; sizes beyond that are a damaged index.
-            guard size > 0, size <= fileBytes, address <= fileBytes - size,
-                  list.totalBytes <= Int(fileBytes - size) else {
-                throw context.error("damaged file: the chunk at (\(origin.map(String.init).joined(separator: ", "))) "
-                    + "declares \(size) bytes at address \(address), outside the file's \(fileBytes) bytes")
+            let unwritten = address == haddr_t.max
+            if (unwritten || filterMask != 0) && stopAtUnwritten { return nil }
+            if !unwritten {
+                // Chunks of a sound file are disjoint pieces of it; sizes beyond that are a damaged index.
+                guard size > 0, size <= fileBytes, address <= fileBytes - size,
+                      list.totalBytes <= Int(fileBytes - size) else {
+                    throw context.error("damaged file: the chunk at (\(origin.map(String.init).joined(separator: ", "))) "
+                        + "declares \(size) bytes at address \(address), outside the file's \(fileBytes) bytes")
+                }
+                list.origins += origin
+                list.starts.append(list.totalBytes)
+                list.sizes.append(Int(size))
+                list.totalBytes += Int(size)
             }
-            list.origins += origin
-            list.starts.append(list.totalBytes)
-            list.sizes.append(Int(size))
-            list.totalBytes += Int(size)
             var axis = rank - 1
             while axis >= 0 {
                 coordinate[axis] += 1

@@ -76,14 +76,44 @@ public final class HDF5Dataset: HDF5Object {
     }
 
     /// The whole dataset as `T`, its deflate-compressed chunks decoded as `decoding` says (the values are the same
-    /// whichever decodes them; only the time differs).
-    public func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding) throws -> [T] {
+    /// whichever decodes them; only the time differs), on at most `threads` threads (nil: every online core, up to
+    /// the decoder's cap; a job pinned to fewer cores passes its own limit).
+    public func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int? = nil) throws -> [T] {
         let transfer = try transfer
         let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
-        if let values = try decoder.read(as: T.self, decoding: decoding, verify: transfer.verifyBeforeRead) {
+        if let values = try decoder.read(as: T.self, decoding: decoding, threads: threads ?? Int.max,
+                                         verify: transfer.verifyBeforeRead) {
             return values
         }
         return try transfer.readNumbers(as: T.self)
+    }
+
+    /// Makes libhdf5 parse everything it would parse to read this dataset, without keeping (or, where HDF5Kit's
+    /// chunk decoder reads the dataset, inflating) the values: for a deflate-chunked numeric dataset its whole
+    /// chunk index is walked and every chunk located and checked against the file; any other dataset (contiguous,
+    /// compact, other filters, strings) is read through libhdf5, at most `maxValueBytes` of it (a prefix of rows
+    /// when it is larger). Meant for a child process that shields a reader from libhdf5 crashing on damage.
+    public func checkReadable(maxValueBytes: Int) throws {
+        let transfer = try transfer
+        let count = try transfer.elementCount
+        switch try transfer.elementType {
+        case .string:
+            // Strings go through heaps libhdf5 follows without checks: read them (NIR strings are one word each).
+            if count <= max(1, maxValueBytes / 64) { _ = try transfer.readStrings() }
+        case .float, .signedInteger, .unsignedInteger, .enumeration:
+            let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
+            if try decoder.checkIndex(verify: transfer.verifyBeforeRead) { return }
+            guard count > 0 else { return }
+            if count <= maxValueBytes / 8 {
+                _ = try transfer.readNumbers(as: Double.self)
+            } else if let length = try shape.first, length > 0 {
+                let rowCount = max(1, count / length)
+                let rows = min(length, maxValueBytes / 8 / rowCount)
+                if rows > 0 { _ = try readRows(0..<rows, as: Double.self) }
+            }
+        case .other:
+            return  // no reader of this project reads these
+        }
     }
 
     /// Rows `rows` along axis 0 (every other axis whole) as `T`, row-major; libhdf5 converts numeric types.

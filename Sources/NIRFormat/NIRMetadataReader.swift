@@ -27,6 +27,7 @@ enum NIRMetadataReader {
             throw owner.error(field, "metadata groups nested more than \(maxDepth) levels deep at '\(keyPrefix)'")
         }
         let groupReader = NIRNodeGroupReader(group: group, session: owner.session, node: owner.node)
+        let threads = owner.session.options.threads
         for name in try group.memberNames() {
             let key = keyPrefix + name
             try groupReader.requireHardLink(name)
@@ -43,11 +44,13 @@ enum NIRMetadataReader {
                 let values = try dataset.readStrings()
                 result[key] = shape.isEmpty ? .string(values[0]) : .strings(values, shape: shape)
             case .signedInteger, .unsignedInteger, .enumeration:
-                result[key] = .integers(try dataset.read(as: Int64.self), shape: shape)
+                result[key] = .integers(try dataset.read(as: Int64.self, decoding: .fastest, threads: threads), shape: shape)
             case .float(bytes: 4):
-                result[key] = .floats(try ParameterTensor(shape: shape, float32: dataset.read(as: Float.self)))
+                let values = try dataset.read(as: Float.self, decoding: .fastest, threads: threads)
+                result[key] = .floats(try ParameterTensor(shape: shape, float32: values))
             case .float:
-                result[key] = .floats(try ParameterTensor(shape: shape, float64: dataset.read(as: Double.self)))
+                let values = try dataset.read(as: Double.self, decoding: .fastest, threads: threads)
+                result[key] = .floats(try ParameterTensor(shape: shape, float64: values))
             case .other:
                 continue  // compound or opaque metadata: nothing NeuroCost can use or rewrite faithfully
             }

@@ -60,9 +60,11 @@ struct NIRNodeGroupReader {
             try commitMemory(for: shape, field: field)
             switch try set.elementType {
             case .float(bytes: 4):
-                return try ParameterTensor(shape: shape, float32: set.read(as: Float.self))
+                return try ParameterTensor(shape: shape, float32: set.read(as: Float.self, decoding: .fastest,
+                                                                          threads: session.options.threads))
             case .float, .signedInteger, .unsignedInteger:
-                return try ParameterTensor(shape: shape, float64: set.read(as: Double.self))
+                return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
+                                                                          threads: session.options.threads))
             case let other:
                 throw error(field, "expected a numeric array, found \(other)")
             }

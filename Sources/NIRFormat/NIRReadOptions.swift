@@ -7,6 +7,9 @@ public struct NIRReadOptions: Sendable {
     public var ignoreUnknownFields: Bool
     /// The most the parameter tensors may take once read; a file declaring more is refused before reading.
     public var maxMemoryBytes: Int
+    /// Threads that may decode compressed parameter tensors (nil: every online core); a job limited to fewer
+    /// cores passes its limit.
+    public var threads: Int?
 
     /// Nested sub-graphs deeper than this are refused (real networks nest two or three levels).
     public static let maxGraphDepth = 32
@@ -15,9 +18,10 @@ public struct NIRReadOptions: Sendable {
     /// Integer fields hold at most this many values (they are shapes or per-axis settings).
     public static let maxIntegerCount = 16
 
-    public init(ignoreUnknownFields: Bool = false, maxMemoryBytes: Int = MemoryLimit.defaultBytes) {
+    public init(ignoreUnknownFields: Bool = false, maxMemoryBytes: Int = MemoryLimit.defaultBytes, threads: Int? = nil) {
         self.ignoreUnknownFields = ignoreUnknownFields
         self.maxMemoryBytes = maxMemoryBytes
+        self.threads = threads
     }
 }
 

@@ -68,8 +68,10 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)])
-        let (ann, checkOptions) = try semantics.resolve(try safety.readNetwork(network).network, timesteps: timesteps)
-        let dataset = try safety.openData(data)
+        try safety.probe(networks: [network], data: [data])
+        let (ann, checkOptions) = try semantics.resolve(try safety.readNetwork(network, threads: threads, probed: true).network,
+                                                        timesteps: timesteps)
+        let dataset = try safety.openData(data, probed: true)
         let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
         try safety.requireFits(MemoryEstimate.simulation(network: ann, timesteps: max(timesteps, calibrationSteps), samples: range.count,
                                                          sampleElements: dataset.sampleElementCount,

@@ -16,11 +16,20 @@ struct InputSafetyOptions: ParsableArguments {
     /// The memory limit in bytes.
     var memoryLimit: Int { maxMemory?.bytes ?? MemoryLimit.defaultBytes }
 
-    /// Reads a network under these options; skipped fields are listed on standard error.
-    func readNetwork(_ path: String) throws -> NIRDocument {
-        try FileProbe.check(path, as: .network, memoryLimit: memoryLimit)
-        let document = try NIRReader.read(path: path, options: NIRReadOptions(ignoreUnknownFields: ignoreUnknownFields,
-                                                                            maxMemoryBytes: memoryLimit))
+    /// Walks the files in one child process (see `FileProbe`) before they are read here: call it with every
+    /// network and data file a command reads, then read them with `probed: true`.
+    func probe(networks: [String] = [], data: [String] = []) throws {
+        try FileProbe.check(networks.map { ($0, .network) } + data.map { ($0, .data) }, memoryLimit: memoryLimit)
+    }
+
+    /// Reads a network under these options, decoding its tensors on at most `threads` threads (nil: the
+    /// environment's NEUROCOST_THREADS, else every core); skipped fields are listed on standard error. Unless
+    /// `probed`, a child process walks the file first.
+    func readNetwork(_ path: String, threads: Int? = nil, probed: Bool = false) throws -> NIRDocument {
+        if !probed { try probe(networks: [path]) }
+        let options = NIRReadOptions(ignoreUnknownFields: ignoreUnknownFields, maxMemoryBytes: memoryLimit,
+                                     threads: try threads ?? ThreadLimit.resolve(nil))
+        let document = try NIRReader.read(path: path, options: options)
         if !document.ignoredFields.isEmpty {
             Diagnostics.warn("\(path): ignored \(document.ignoredFields.count) unknown field(s): "
                              + document.ignoredFields.map(\.description).joined(separator: "; "))
@@ -28,9 +37,9 @@ struct InputSafetyOptions: ParsableArguments {
         return document
     }
 
-    /// Opens a data file, after a probe in a child process has read it whole without crashing libhdf5.
-    func openData(_ path: String, preferSpikes: Bool = false) throws -> SampleDataset {
-        try FileProbe.check(path, as: .data, memoryLimit: memoryLimit)
+    /// Opens a data file; unless `probed`, a child process walks it first.
+    func openData(_ path: String, preferSpikes: Bool = false, probed: Bool = false) throws -> SampleDataset {
+        if !probed { try probe(data: [path]) }
         return try SampleDataset(path: path, preferSpikes: preferSpikes, maxMemoryBytes: memoryLimit)
     }
 

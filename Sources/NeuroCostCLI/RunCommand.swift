@@ -110,11 +110,13 @@ struct RunCommand: ParsableCommand {
         let profileArguments = profiles.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
         let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
-        let document = try safety.readNetwork(network)
+        let threads = try ThreadLimit.resolve(self.threads)
+        try safety.probe(networks: [network], data: [data])
+        let document = try safety.readNetwork(network, threads: threads, probed: true)
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
         NeuronSemanticsOptions.warn(about: plan)
-        let dataset = try safety.openData(data, preferSpikes: encoding == .spikes)
+        let dataset = try safety.openData(data, preferSpikes: encoding == .spikes, probed: true)
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }
@@ -123,7 +125,6 @@ struct RunCommand: ParsableCommand {
         if let shard, range.isEmpty {
             throw CommandFailure("--shard \(shard.index)/\(shard.count): no samples (only \(selected.count) selected)")
         }
-        let threads = try ThreadLimit.resolve(self.threads)
         try SimulationRunner.validate(dataset: dataset, plan: plan)
         try safety.requireFits(MemoryEstimate.simulation(network: document.network, timesteps: timesteps, samples: range.count,
                                                          sampleElements: dataset.sampleElementCount, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,

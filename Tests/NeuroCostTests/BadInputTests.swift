@@ -40,4 +40,21 @@ import Testing
             #expect(error.description.contains("/node"))
         }
     }
+
+    /// `run` walks the network and the data file in one child process: a file that crashes libhdf5 is named,
+    /// whichever of the two it is, and the other is not blamed.
+    @Test("one probe child names the file that crashed libhdf5", arguments: [true, false])
+    func probeNamesTheCrashingFile(networkCrashes: Bool) throws {
+        let corpus = FuzzReplayTests.corpus
+        let network = corpus.appendingPathComponent(networkCrashes ? "fuzz-seed3-59004-symbol-table.nir" : "nir-valid-mlp.nir").path
+        let data = corpus.appendingPathComponent(networkCrashes ? "data-valid.h5" : "fuzz-seed3-61982-symbol-table-lookup.h5").path
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("out.h5").path
+        let result = try ProcessRunner.run(RepositoryPaths.cliBinary.path,
+                                           ["run", network, "--data", data, "--out", out, "--timesteps", "2", "--quiet"])
+        let crashed = networkCrashes ? network : data
+        let sound = networkCrashes ? data : network
+        #expect((1...125).contains(result.status), "exit \(result.status)")
+        #expect(result.standardError.contains("\(crashed): damaged file"), "\(result.standardError)")
+        #expect(!result.standardError.contains(sound), "\(result.standardError)")
+    }
 }
