@@ -23,8 +23,9 @@ final class SpikeEventColumns {
         narrow = neurons <= Int(UInt16.max) + 1
         self.timesteps = timesteps
         self.context = context
-        // 512 KiB chunks: large enough that a block's append is a few big copies, small enough for the chunk cache.
-        let chunkBytes = 1 << 19
+        // 256 KiB chunks: a block's append is a few big copies, through libhdf5's 1 MiB chunk cache, and a node
+        // with few spikes wastes at most one partly filled chunk on disk.
+        let chunkBytes = 1 << 18
         if narrow {
             neuron = try group.createDataset("neuron", of: UInt16.self, shape: [0], maxShape: [nil], chunks: [chunkBytes / 2])
         } else {
@@ -32,7 +33,7 @@ final class SpikeEventColumns {
         }
         try neuron.setAttribute("units", string: "flat neuron index (numpy.unravel_index with the group's shape)")
         stepStart = try group.createDataset("step_start", of: Int64.self, shape: [0], maxShape: [nil],
-                                            chunks: [max(1, min(chunkBytes / 8, 1 << 16))])
+                                            chunks: [8_192])  // 64 KiB: T + 1 offsets per sample
         try stepStart.setAttribute("units", string: "row: sample i's spikes at step t are rows step_start[i · T + t] ..< step_start[i · T + t + 1]")
         try stepStart.append([Int64(0)])
     }

@@ -194,7 +194,7 @@ private final class BlockResults: @unchecked Sendable {
     private var counts: [CountMetric: UnsafeMutableBufferPointer<Int>]
     private let predictions: UnsafeMutableBufferPointer<Int>
 
-    /// Per sample, per node: the sample's spikes (steps, neurons, or raster) and recorded potentials.
+    /// Per sample, per node: the sample's spikes (neurons and per-step counts, or raster) and recorded potentials.
     private var spikeNeurons: [[Int: [Int32]]]
     private var spikeStepCounts: [[Int: [Int]]]
     private var spikeRasters: [[Int: [UInt8]]]

@@ -57,7 +57,7 @@ private final class SpikeRecording {
     let rowBytes: Int
     let timesteps: Int
     var neurons: [Int32] = []
-    /// Spikes per step (events format): the steps are the rows of the results file's `step_start`.
+    /// Spikes per step (events format), from which the results file's `step_start` offsets are summed.
     var stepCounts: [Int]
     var raster: [UInt8] = []
 

@@ -221,11 +221,11 @@ def _merge_events(target: h5py.Group, sources: list[h5py.Group], total: int) -> 
     neurons = [g["neuron"][...] for g in sources]
     rows = np.cumsum([0] + [len(n) for n in neurons]).astype(np.int64)
     data = np.concatenate(neurons).astype(sources[0]["neuron"].dtype)
-    chunk = max(1, (1 << 19) // data.dtype.itemsize)
+    chunk = max(1, (1 << 18) // data.dtype.itemsize)
     neuron = target.create_dataset("neuron", data=data, maxshape=(None,), chunks=(chunk,))
     step_parts = [np.zeros(1, dtype=np.int64)] + [g["step_start"][1:].astype(np.int64) + base for g, base in zip(sources, rows)]
     step_start = np.concatenate(step_parts)
-    target.create_dataset("step_start", data=step_start, maxshape=(None,), chunks=(min(1 << 16, (1 << 19) // 8),))
+    target.create_dataset("step_start", data=step_start, maxshape=(None,), chunks=(8192,))
     timesteps = int(sources[0].attrs["timesteps"])
     if len(step_start) != total * timesteps + 1:
         raise MergeError(f"merged step_start has {len(step_start)} offsets, expected {total * timesteps + 1}")
