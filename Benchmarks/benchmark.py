@@ -102,6 +102,11 @@ def neurocost_once(network, data, timesteps, threads, work, extra=()):
                   "neuron_updates": int(f["counts/neuron_updates"][...].sum()),
                   "predictions": f["results/predictions"][...].tolist(), "samples": samples}
         if "traces/spikes" in f:
+            for n in f["traces/spikes"]:  # schema 5: step_start indexes every row of the neuron column
+                group = f["traces/spikes"][n]
+                steps = int(f.attrs["timesteps"])
+                if group["step_start"].shape != (samples * steps + 1,) or group["step_start"][-1] != group["neuron"].shape[0]:
+                    raise SystemExit(f"{out}: /traces/spikes/{n}: step_start does not index the neuron column")
             result["traced_spikes"] = sum(f["traces/spikes"][n]["neuron"].shape[0] for n in f["traces/spikes"])
         if "traces/raster" in f:
             result["traced_spikes"] = sum(int(np.unpackbits(f["traces/raster"][n]["bits"][...]).sum())

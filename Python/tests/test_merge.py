@@ -63,6 +63,7 @@ def test_merged_equals_single_run(shards_and_single, cli):
     assert sorted(got) == sorted(expected)  # sample_start included: the merge rebuilds what a single run writes
     for name, values in expected.items():
         np.testing.assert_array_equal(got[name], values, err_msg=name)
+        assert got[name].dtype == values.dtype, name  # the neuron column stays as narrow as a single run's
     with h5py.File(single) as a, h5py.File(merged) as b:
         np.testing.assert_array_equal(b["results/accuracy_by_timestep"][...], a["results/accuracy_by_timestep"][...])
         for trace in a.get("traces/v", {}):

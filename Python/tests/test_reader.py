@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 import neurocost
@@ -113,12 +116,44 @@ def test_errors_name_the_problem(run_path, events_path, tmp_path):
         neurocost.open(tmp_path / "text.h5")
 
 
-def test_sample_start_indexes_each_samples_events(events_path):
+def test_step_start_indexes_each_samples_steps(events_path):
     r = neurocost.open(events_path)
+    T = r.timesteps
     with h5py.File(events_path) as f:
         for node in r.traced_nodes:
             group = f[f"traces/spikes/{node}"]
+            assert "sample" not in group and "step" not in group  # implied by step_start (schema 5)
+            neurons = int(np.prod(group.attrs["shape"]))
+            assert group["neuron"].dtype == (np.uint16 if neurons <= 65536 else np.uint32)
+            assert group["neuron"].compression is None and not group["neuron"].shuffle
+            step_start = group["step_start"][...]
             start = group["sample_start"][...]
-            sample = group["sample"][...]
-            assert len(start) == len(r.samples) + 1 and start[-1] == len(sample)
-            np.testing.assert_array_equal(start, np.searchsorted(sample, np.arange(len(r.samples) + 1)))
+            assert len(step_start) == len(r.samples) * T + 1 and step_start[0] == 0
+            assert step_start[-1] == group["neuron"].shape[0] and np.all(np.diff(step_start) >= 0)
+            np.testing.assert_array_equal(start, step_start[::T])
+            # within a step, neurons ascend (the order the engine lists them in)
+            neuron = group["neuron"][...].astype(np.int64)
+            for row in range(len(step_start) - 1):
+                within = neuron[step_start[row]:step_start[row + 1]]
+                assert np.all(np.diff(within) >= 0)
+
+
+def test_schema_4_event_columns_still_read(events_path, tmp_path):
+    """Files written before schema 5 hold int32 sample/step/neuron columns: the reader gives the same spikes."""
+    old = tmp_path / "schema4.h5"
+    shutil.copy(events_path, old)
+    r = neurocost.open(events_path)
+    T = r.timesteps
+    with h5py.File(old, "r+") as f:
+        for node in r.traced_nodes:
+            group = f[f"traces/spikes/{node}"]
+            rows = np.diff(group["step_start"][...])
+            sample_step = np.repeat(np.arange(len(rows)), rows)
+            neuron = group["neuron"][...].astype(np.int32)
+            for name in ("neuron", "step_start", "sample_start"):
+                del group[name]
+            group["sample"], group["step"], group["neuron"] = (sample_step // T).astype(np.int32), (sample_step % T).astype(np.int32), neuron
+    for node in r.traced_nodes:
+        for sample in (int(r.samples[0]), int(r.samples[-1])):
+            pd.testing.assert_frame_equal(neurocost.open(old).spikes(node, sample), r.spikes(node, sample))
+            np.testing.assert_array_equal(neurocost.open(old).raster(node, sample), r.raster(node, sample))

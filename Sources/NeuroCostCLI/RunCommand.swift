@@ -64,7 +64,7 @@ struct RunCommand: ParsableCommand {
     var memoryModel: MemoryModel { pricing.memoryModel }
     var weightFormat: WeightStorageFormat? { pricing.weightFormat }
 
-    @Option(help: "Record every spike of the spiking nodes: 'spikes' as compressed (sample, step, neuron) events in /traces/spikes, 'raster' as one bit per neuron and step in /traces/raster (much cheaper to write; smaller once ~20% of neurons fire per step).")
+    @Option(help: "Record every spike of the spiking nodes: 'spikes' as events in /traces/spikes (each spike's neuron, indexed by sample and step; about 2 bytes per spike), 'raster' as one bit per neuron and step in /traces/raster (smaller once about one neuron in sixteen fires per step).")
     var trace: TraceKind?
 
     @Option(name: .customLong("trace-nodes"), help: "Comma-separated spiking nodes to trace (default: all).")

@@ -9,7 +9,7 @@ import Simulator
 /// could stop cleanly, their counts. Layout: docs/results-schema.md.
 public final class RunResultsFile {
     /// Layout version, on the root as `schema_version`; it changes whenever the layout does.
-    public static let schemaVersion = "4"
+    public static let schemaVersion = "5"
 
     private let file: HDF5File
     private let replacement: ReplacementFile
@@ -17,10 +17,8 @@ public final class RunResultsFile {
     private let plan: SimulationPlan
     /// The data file's index of the run's first sample (the `sample` dimension starts there).
     private let sampleOffset: Int
-    private var spikeColumns: [Int: (sample: HDF5Dataset, step: HDF5Dataset, neuron: HDF5Dataset)] = [:]
+    private var spikeColumns: [Int: SpikeEventColumns] = [:]
     private var rasterSets: [Int: HDF5Dataset] = [:]
-    /// Per traced node (events): the first row of each appended sample, then the rows so far (`sample_start`).
-    private var spikeSampleStarts: [Int: [Int64]] = [:]
     private var potentialSets: [Int: HDF5Dataset] = [:]
 
     /// Starts the file under a temporary name beside `path` and writes what is known before the run;
@@ -88,12 +86,12 @@ public final class RunResultsFile {
             let spikes = try traceGroup.createGroup("spikes")
             for node in traces.spikingNodes.sorted() {
                 let group = try spikes.createGroup(plan.network.nodes[node].name)
+                let neurons = plan.network.outputShapes[node].reduce(1, *)
                 try group.setAttribute("shape", plan.network.outputShapes[node].map { Int64($0) })
-                func column(_ name: String) throws -> HDF5Dataset {
-                    try group.createDataset(name, of: Int32.self, shape: [0], maxShape: [nil], chunks: [65_536],
-                                            deflateLevel: 1, shuffle: true)
-                }
-                spikeColumns[node] = (try column("sample"), try column("step"), try column("neuron"))
+                try group.setAttribute("neurons", Int64(neurons))
+                try group.setAttribute("timesteps", Int64(options.timesteps))
+                spikeColumns[node] = try SpikeEventColumns(group: group, neurons: neurons, timesteps: options.timesteps,
+                                                            context: "\(path): /traces/spikes/\(plan.network.nodes[node].name)")
             }
         }
         if !traces.potentials.isEmpty {
@@ -123,19 +121,8 @@ public final class RunResultsFile {
 
     private func appendUnserialized(_ block: TraceBlock) throws {
         for (node, columns) in spikeColumns {
-            let samples = block.spikeSamples[node] ?? []
-            var starts = spikeSampleStarts[node] ?? [0]
-            let before = starts.removeLast()
-            var row = 0
-            for sample in block.samples {  // rows are sorted by sample: one pass finds each sample's first row
-                while row < samples.count && Int(samples[row]) < sample { row += 1 }
-                starts.append(before + Int64(row))
-            }
-            starts.append(before + Int64(samples.count))
-            spikeSampleStarts[node] = starts
-            try columns.sample.append(samples)
-            try columns.step.append(block.spikeSteps[node] ?? [])
-            try columns.neuron.append(block.spikeNeurons[node] ?? [])
+            try columns.append(neurons: block.spikeNeurons[node] ?? [], stepStarts: block.spikeStepStarts[node] ?? [0],
+                               samples: block.samples.count)
         }
         for (node, dataset) in rasterSets { try dataset.append(block.spikeRasters[node] ?? []) }
         for (node, dataset) in potentialSets { try dataset.append(block.potentials[node] ?? []) }
@@ -243,16 +230,12 @@ public final class RunResultsFile {
 }
 
 extension RunResultsFile {
-    /// Writes `/traces/spikes/<node>/sample_start` (N + 1): sample i's events are rows `[start[i], start[i + 1])`,
-    /// so that a reader finds one sample's spikes without scanning the `sample` column.
+    /// Completes `/traces/spikes/<node>/step_start` to `samples` samples (a block whose traces could not be
+    /// written has no events) and writes `sample_start` (N + 1): sample i's events are rows `[start[i], start[i + 1])`.
     func writeSampleStarts(samples: Int) throws {
-        for (node, starts) in spikeSampleStarts {
-            var index = Array(starts.prefix(samples))
-            index.append(starts.last ?? 0)
-            while index.count < samples + 1 { index.append(starts.last ?? 0) }
+        for (node, columns) in spikeColumns {
             let group = try file.openGroup("traces/spikes/\(plan.network.nodes[node].name)")
-            let dataset = try group.writeDataset("sample_start", index, shape: [index.count])
-            try dataset.setAttribute("units", string: "row: sample i's events are rows sample_start[i] ..< sample_start[i + 1]")
+            try columns.finish(samples: samples, in: group)
         }
     }
 

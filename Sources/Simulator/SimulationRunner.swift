@@ -194,15 +194,15 @@ private final class BlockResults: @unchecked Sendable {
     private var counts: [CountMetric: UnsafeMutableBufferPointer<Int>]
     private let predictions: UnsafeMutableBufferPointer<Int>
 
-    /// Per sample, per node: the sample's spikes (steps, neurons, or raster) and recorded potentials.
-    private var spikeSteps: [[Int: [Int32]]]
+    /// Per sample, per node: the sample's spikes (neurons and per-step counts, or raster) and recorded potentials.
     private var spikeNeurons: [[Int: [Int32]]]
+    private var spikeStepCounts: [[Int: [Int]]]
     private var spikeRasters: [[Int: [UInt8]]]
     private var potentials: [[Int: [Float]]]
 
     init(samples: Int, steps: Int, layers: Int, tracing: Bool) {
-        spikeSteps = Array(repeating: [:], count: tracing ? samples : 0)
         spikeNeurons = Array(repeating: [:], count: tracing ? samples : 0)
+        spikeStepCounts = Array(repeating: [:], count: tracing ? samples : 0)
         spikeRasters = Array(repeating: [:], count: tracing ? samples : 0)
         potentials = Array(repeating: [:], count: tracing ? samples : 0)
         self.samples = samples
@@ -238,7 +238,7 @@ private final class BlockResults: @unchecked Sendable {
             if request.spikeFormat == .raster {
                 spikeRasters[sample][node] = worker.spikeMonitor.takeRaster(lane: lane, node: node)
             } else {
-                (spikeSteps[sample][node], spikeNeurons[sample][node]) = worker.spikeMonitor.takeEvents(lane: lane, node: node)
+                (spikeNeurons[sample][node], spikeStepCounts[sample][node]) = worker.spikeMonitor.takeEvents(lane: lane, node: node)
             }
         }
         for node in request.potentials.keys { potentials[sample][node] = worker.stateMonitor.values(lane: lane, node: node) }
@@ -246,7 +246,7 @@ private final class BlockResults: @unchecked Sendable {
 
     /// The block's traces in sample order.
     func traceBlock(samples range: Range<Int>, request: TraceRequest) -> TraceBlock {
-        var sampleColumn: [Int: [Int32]] = [:], stepColumn: [Int: [Int32]] = [:], neuronColumn: [Int: [Int32]] = [:]
+        var neuronColumn: [Int: [Int32]] = [:], stepStarts: [Int: [Int64]] = [:]
         var rasters: [Int: [UInt8]] = [:]
         for node in request.spikingNodes where request.spikeFormat == .raster {
             var joined: [UInt8] = []
@@ -255,22 +255,27 @@ private final class BlockResults: @unchecked Sendable {
             rasters[node] = joined
         }
         for node in request.spikingNodes where request.spikeFormat == .events {
-            var samplesOut: [Int32] = [], stepsOut: [Int32] = [], neuronsOut: [Int32] = []
+            var neuronsOut: [Int32] = []
+            neuronsOut.reserveCapacity((0..<samples).reduce(0) { $0 + (spikeNeurons[$1][node]?.count ?? 0) })
+            var starts: [Int64] = [0]
+            starts.reserveCapacity(samples * steps + 1)
+            var row: Int64 = 0
             for local in 0..<samples {
-                let steps = spikeSteps[local][node] ?? []
-                samplesOut.append(contentsOf: repeatElement(Int32(range.lowerBound + local), count: steps.count))
-                stepsOut.append(contentsOf: steps)
                 neuronsOut.append(contentsOf: spikeNeurons[local][node] ?? [])
+                let counts = spikeStepCounts[local][node] ?? []
+                for step in 0..<steps {
+                    row += Int64(step < counts.count ? counts[step] : 0)
+                    starts.append(row)
+                }
             }
-            sampleColumn[node] = samplesOut
-            stepColumn[node] = stepsOut
             neuronColumn[node] = neuronsOut
+            stepStarts[node] = starts
         }
         var potentialColumns: [Int: [Float]] = [:]
         for node in request.potentials.keys {
             potentialColumns[node] = (0..<samples).flatMap { potentials[$0][node] ?? [] }
         }
-        return TraceBlock(samples: range, spikeSamples: sampleColumn, spikeSteps: stepColumn, spikeNeurons: neuronColumn,
+        return TraceBlock(samples: range, spikeNeurons: neuronColumn, spikeStepStarts: stepStarts,
                           spikeRasters: rasters, potentials: potentialColumns)
     }
 

@@ -1,7 +1,7 @@
 /// Records spikes apart from the state update (as a simulator's monitor does): after a spiking node's step, the
-/// worker hands its spike list over. Each lane's sample is recorded as events (step and neuron columns, appended a
-/// whole list at a time) or as a raster (one bit per neuron and step); the columns are handed over per sample and
-/// keep their capacity, so recording allocates nothing per spike or per step.
+/// worker hands its spike list over. Each lane's sample is recorded as events (the neuron column, appended a whole
+/// list at a time, and each step's spike count) or as a raster (one bit per neuron and step); the columns are
+/// handed over per sample and keep their capacity, so recording allocates nothing per spike or per step.
 final class SpikeMonitor {
     /// Spiking nodes whose spikes are traced.
     let tracedNodes: Set<Int>
@@ -39,8 +39,9 @@ final class SpikeMonitor {
         recording.append(spikes, step: step)
     }
 
-    /// Lane `lane`'s events of `node` for the sample just run: (steps, neurons), in step order.
-    func takeEvents(lane: Int, node: Int) -> (steps: [Int32], neurons: [Int32]) {
+    /// Lane `lane`'s events of `node` for the sample just run: the neurons in step order (each step's in the order
+    /// the step listed them) and each step's number of spikes.
+    func takeEvents(lane: Int, node: Int) -> (neurons: [Int32], stepCounts: [Int]) {
         recordings[lane &* nodeCount &+ node]!.takeEvents()
     }
 
@@ -55,21 +56,27 @@ private final class SpikeRecording {
     let format: SpikeTraceFormat
     let rowBytes: Int
     let timesteps: Int
-    var steps: [Int32] = []
     var neurons: [Int32] = []
+    /// Spikes per step (events format), from which the results file's `step_start` offsets are summed.
+    var stepCounts: [Int]
     var raster: [UInt8] = []
 
     init(format: SpikeTraceFormat, timesteps: Int, neurons: Int) {
         self.format = format
         self.timesteps = timesteps
         rowBytes = (neurons + 7) / 8
+        stepCounts = format == .events ? [Int](repeating: 0, count: timesteps) : []
     }
 
     func clear() {
         switch format {
         case .events:
-            steps.removeAll(keepingCapacity: true)
             neurons.removeAll(keepingCapacity: true)
+            if stepCounts.count == timesteps {
+                stepCounts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            } else {
+                stepCounts = [Int](repeating: 0, count: timesteps)
+            }
         case .raster:
             if raster.count == timesteps * rowBytes {
                 raster.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -85,7 +92,7 @@ private final class SpikeRecording {
         switch format {
         case .events:
             neurons.append(contentsOf: list)
-            steps.append(contentsOf: repeatElement(Int32(truncatingIfNeeded: step), count: list.count))
+            stepCounts[step] &+= list.count
         case .raster:
             let rowBytes = rowBytes
             raster.withUnsafeMutableBufferPointer { bits in
@@ -99,12 +106,11 @@ private final class SpikeRecording {
     }
 
     /// Hands the columns over; the next sample's start with the same capacity (its sizes are alike).
-    func takeEvents() -> (steps: [Int32], neurons: [Int32]) {
-        let taken = (steps, neurons)
-        steps = []
+    func takeEvents() -> (neurons: [Int32], stepCounts: [Int]) {
+        let taken = (neurons, stepCounts)
         neurons = []
-        steps.reserveCapacity(taken.0.count)
-        neurons.reserveCapacity(taken.1.count)
+        neurons.reserveCapacity(taken.0.count)
+        stepCounts = []  // clear() makes the next sample's
         return taken
     }
 

@@ -164,8 +164,7 @@ enum SimulationFixtures {
         func add(_ block: TraceBlock) {
             lock.lock()
             defer { lock.unlock() }
-            for (node, values) in block.spikeSamples { columns["samples \(node)", default: []] += values.map(Double.init) }
-            for (node, values) in block.spikeSteps { columns["steps \(node)", default: []] += values.map(Double.init) }
+            for (node, values) in block.spikeStepStarts { columns["step starts \(node)", default: []] += values.map(Double.init) }
             for (node, values) in block.spikeNeurons { columns["neurons \(node)", default: []] += values.map(Double.init) }
             for (node, values) in block.spikeRasters { columns["raster \(node)", default: []] += values.map(Double.init) }
             for (node, values) in block.potentials { columns["v \(node)", default: []] += values.map(Double.init) }

@@ -201,14 +201,7 @@ def _write_integers(out: h5py.File, files: list[h5py.File], shards: list[_Shard]
                 for key, value in source.attrs.items():
                     target.attrs[key] = value
                 if kind == "spikes":
-                    columns = {c: [f["traces"][kind][node][c][...] for f in files] for c in ("sample", "step", "neuron")}
-                    columns["sample"] = [column + np.int32(start) for column, start in zip(columns["sample"], starts)]
-                    for c, parts in columns.items():
-                        data = np.concatenate(parts).astype(np.int32)
-                        target.create_dataset(c, data=data, maxshape=(None,), chunks=(65536,) if len(data) else True,
-                                              compression="gzip", shuffle=True)
-                    sample = target["sample"][...]
-                    target.create_dataset("sample_start", data=np.searchsorted(sample, np.arange(total + 1)).astype(np.int64))
+                    _merge_events(target, [f["traces"][kind][node] for f in files], total)
                 else:
                     for name in _datasets(source):
                         parts = [f["traces"][kind][node][name] for f in files]
@@ -216,6 +209,31 @@ def _write_integers(out: h5py.File, files: list[h5py.File], shards: list[_Shard]
                             target.create_dataset(name, data=parts[0][...])
                         else:
                             _concatenate(target, name, parts)
+
+
+def _merge_events(target: h5py.Group, sources: list[h5py.Group], total: int) -> None:
+    """Concatenate one node's spike events (schema 5: `neuron`, `step_start`, `sample_start`) as one run writes them.
+
+    Each shard's offsets are rebased by the rows before it; `step_start` and `sample_start` keep one leading 0."""
+    if any("step_start" not in g for g in sources):
+        raise MergeError(f"{sources[0].name}: spike events of results schema 4 or older (sample/step columns); "
+                         "merge them with the neurocost version that wrote them")
+    neurons = [g["neuron"][...] for g in sources]
+    rows = np.cumsum([0] + [len(n) for n in neurons]).astype(np.int64)
+    data = np.concatenate(neurons).astype(sources[0]["neuron"].dtype)
+    chunk = max(1, (1 << 18) // data.dtype.itemsize)
+    neuron = target.create_dataset("neuron", data=data, maxshape=(None,), chunks=(chunk,))
+    step_parts = [np.zeros(1, dtype=np.int64)] + [g["step_start"][1:].astype(np.int64) + base for g, base in zip(sources, rows)]
+    step_start = np.concatenate(step_parts)
+    target.create_dataset("step_start", data=step_start, maxshape=(None,), chunks=(8192,))
+    timesteps = int(sources[0].attrs["timesteps"])
+    if len(step_start) != total * timesteps + 1:
+        raise MergeError(f"merged step_start has {len(step_start)} offsets, expected {total * timesteps + 1}")
+    sample_start = step_start[::timesteps]
+    for name, dataset in (("neuron", neuron), ("step_start", target["step_start"])):
+        _copy_attributes(sources[0][name], dataset)
+    target.create_dataset("sample_start", data=sample_start)
+    _copy_attributes(sources[0]["sample_start"], target["sample_start"])
 
 
 def _compared_groups(f: h5py.File) -> list[str]:

@@ -1,7 +1,9 @@
 """Spike traces in either format a run writes: `/traces/spikes` (events) or `/traces/raster` (bits).
 
-Events are sorted by sample, so one sample's rows are found by binary search on the `sample` column (or read
-from `sample_start`, the per-sample index of N + 1 row offsets, when the file has one), never by a scan.
+Events (schema 5) are one `neuron` column and `step_start`, N · T + 1 row offsets: sample i's spikes at step t are
+rows `step_start[i · T + t]` to `step_start[i · T + t + 1]`, so one sample's rows and their steps come from T + 1
+offsets, never from a scan. Files of schema 4 and older hold `sample` and `step` columns instead; they are read too
+(one sample's rows from `sample_start`, or by binary search on the sorted `sample` column).
 """
 
 from __future__ import annotations
@@ -52,9 +54,8 @@ class SpikeTrace:
                 raster = self._unpack(group, sample)
                 steps, neurons = np.nonzero(raster)
                 return pd.DataFrame({"step": steps.astype(np.int64), "neuron": neurons.astype(np.int64)})
-            start, stop = self._rows(group, sample)
-            return pd.DataFrame({"step": group["step"][start:stop].astype(np.int64),
-                                 "neuron": group["neuron"][start:stop].astype(np.int64)})
+            steps, neurons = self._columns(group, sample)
+            return pd.DataFrame({"step": steps, "neuron": neurons})
 
     def raster(self, node: str, sample: int) -> np.ndarray:
         """A (T, neurons) uint8 array: 1 where the neuron spiked at that step."""
@@ -63,10 +64,21 @@ class SpikeTrace:
             if kind == "raster":
                 return self._unpack(group, sample)
             neurons = int(np.prod(group.attrs["shape"]))
-            start, stop = self._rows(group, sample)
+            steps, indices = self._columns(group, sample)
             out = np.zeros((self.timesteps, neurons), dtype=np.uint8)
-            out[group["step"][start:stop], group["neuron"][start:stop]] = 1
+            out[steps, indices] = 1
             return out
+
+    def _columns(self, group: h5py.Group, sample: int) -> tuple[np.ndarray, np.ndarray]:
+        """One sample's (step, neuron) columns as int64, sorted by step then neuron."""
+        if "step_start" in group:
+            bounds = group["step_start"][sample * self.timesteps:(sample + 1) * self.timesteps + 1].astype(np.int64)
+            if len(bounds) != self.timesteps + 1:
+                raise TraceError(f"{self.path}: sample {sample} is past the end of the trace")
+            steps = np.repeat(np.arange(self.timesteps, dtype=np.int64), np.diff(bounds))
+            return steps, group["neuron"][bounds[0]:bounds[-1]].astype(np.int64)
+        start, stop = self._rows(group, sample)
+        return group["step"][start:stop].astype(np.int64), group["neuron"][start:stop].astype(np.int64)
 
     @staticmethod
     def _unpack(group: h5py.Group, sample: int) -> np.ndarray:
@@ -76,6 +88,7 @@ class SpikeTrace:
 
     @staticmethod
     def _rows(group: h5py.Group, sample: int) -> tuple[int, int]:
+        """Schema 4 and older: one sample's rows of the `sample`, `step` and `neuron` columns."""
         if "sample_start" in group:
             bounds = group["sample_start"][sample:sample + 2]
             return int(bounds[0]), int(bounds[1])
