@@ -249,10 +249,15 @@ public enum EnergyLedger {
                                        lowDynamicPicojoulesPerInference: low.dynamicEnergyPerInferencePicojoules,
                                        highDynamicPicojoulesPerInference: high.dynamicEnergyPerInferencePicojoules)
             report.notes.append("range: sources disagree on \(ranged.joined(separator: ", ")); with each at its low / high source the "
-                + "energy per inference is \(Int(low.energyPerInferencePicojoules.rounded())) – \(Int(high.energyPerInferencePicojoules.rounded())) pJ "
-                + "(nominal \(Int(report.energyPerInferencePicojoules.rounded())) pJ)")
+                + "energy per inference is \(Self.microjoules(low.energyPerInferencePicojoules)) – "
+                + "\(Self.microjoules(high.energyPerInferencePicojoules)) (nominal \(Self.microjoules(report.energyPerInferencePicojoules)))")
         }
         return report
+    }
+
+    /// Picojoules as microjoules with four significant digits, for notes a person reads.
+    static func microjoules(_ picojoules: Double) -> String {
+        "\(String(format: "%.4g", picojoules / 1e6)) µJ"
     }
 
     /// The regime note (docs/energy-ledger.md, "Regime warnings"): the profile's fitted or all-in constants were

@@ -73,7 +73,7 @@ public enum TimeModel {
             }
             if let hostLoop, hostLoop > step! {
                 step = hostLoop
-                basis = ["host loop, \(inputCores) input cores (the cores' work is shorter)"]
+                basis = ["host loop, \(inputCores) input \(inputCores == 1 ? "core" : "cores") (the cores' work is shorter)"]
             }
         } else {
             let candidates: [(Double?, String)] = [(profile.timePerStepSeconds?.value, "fixed tick"), (timing.minStep?.value, "system step"),
