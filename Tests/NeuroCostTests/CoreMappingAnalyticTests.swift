@@ -14,22 +14,8 @@ import Testing
 
     static func chip(cores: Int, neuronsPerCore: Int, memoryBytes: Int = 1 << 20, columns: Int = 1, rows: Int = 1,
                      extra: String = "") throws -> HardwareProfile {
-        try ProfileLibrary.parse(yaml: """
-            schema: neurocost-profile/1
-            name: test-chip
-            description: a chip for hand-counted tests
-            kind: neuromorphic
-            precision: {weights: int8, activations: int1, state: int16}
-            energy:
-              synop: {pJ: 1.0, scope: marginal, source: test}
-              router_hop: {pJ: 0.5, scope: marginal, source: test}
-            cores:
-              count: \(cores)
-              neurons_per_core: \(neuronsPerCore)
-              synaptic_memory_bytes_per_core: \(memoryBytes)
-              mesh: {columns: \(columns), rows: \(rows)}\(extra)
-            sources: [test]
-            """, file: "test-chip.yaml")
+        try CoreMappingTests.chip(cores: cores, columns: columns, rows: rows, neuronsPerCore: neuronsPerCore,
+                                  memoryBytes: memoryBytes, extraLimits: extra)
     }
 
     /// Weights with about a third zeros, from a fixed linear congruential sequence.
