@@ -100,6 +100,39 @@ static inline int chdf5_is_threadsafe(void) {
 #include <sys/stat.h>
 
 
+/* Creates files without libhdf5's flock(): NeuroCost creates files only under a temporary name that no other
+   process opens, and renames them into place when complete. A lock there protects nothing, and it can outlive the
+   file's close: a child started by another thread holds a copy of every descriptor until its exec has closed them,
+   and Linux resumes the parent of a posix_spawn before that. Returns 0, or -1 when the library (before 1.10.7)
+   cannot turn locking off. */
+static inline int chdf5_disable_file_locking(hid_t access) {
+#if H5_VERSION_GE(1, 10, 7) && !(H5_VERS_MAJOR == 1 && H5_VERS_MINOR == 12 && H5_VERS_RELEASE < 1)
+    return H5Pset_file_locking(access, 0, 1) < 0 ? -1 : 0;
+#else
+    (void)access;
+    return -1;
+#endif
+}
+
+/* Marks the descriptor libhdf5's default (sec2) driver holds for `file` close-on-exec. libhdf5 opens it without
+   O_CLOEXEC and locks it with flock(); a child process started meanwhile by another thread would inherit the
+   descriptor and keep the lock after this process closes the file, so reopening it fails with EAGAIN. Returns 0,
+   or -1 when the driver gives no descriptor (other drivers: nothing to do). */
+static inline int chdf5_set_close_on_exec(hid_t file) {
+    hid_t access = H5Fget_access_plist(file);
+    if (access < 0) return -1;
+    void *handle = NULL;
+    hid_t driver = H5Pget_driver(access);
+    int result = -1;
+    if (driver == H5FD_SEC2 && H5Fget_vfd_handle(file, access, &handle) >= 0 && handle != NULL) {
+        int descriptor = *(int *)handle;
+        int flags = fcntl(descriptor, F_GETFD);
+        if (flags >= 0 && fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) == 0) result = 0;
+    }
+    H5Pclose(access);
+    return result;
+}
+
 /* Whether the file holding `object` was opened read-only: the direct checks below read the file's bytes, which
    for a file open for writing may still sit in libhdf5's cache; files NeuroCost writes are its own anyway. */
 static inline int chdf5_is_read_only(hid_t object) {

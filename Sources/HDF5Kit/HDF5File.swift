@@ -11,6 +11,11 @@ public enum HDF5FileMode: Sendable {
     case createNew
     /// Create a new file, overwriting any existing one.
     case truncate
+
+    /// Whether the mode creates the file. Created files are not locked: NeuroCost creates files under a temporary
+    /// name no other process opens and renames them when complete, and a lock on them could outlive `close()` in a
+    /// child process another thread is starting at that moment, failing the next open of the finished file.
+    var creates: Bool { self == .createNew || self == .truncate }
 }
 
 /// An open HDF5 file; as a group it is the root group `"/"`.
@@ -29,6 +34,7 @@ public final class HDF5File: HDF5Group {
         HDF5ErrorStack.silenceCurrentThread()
         let context = HDF5ObjectContext(file: path, objectPath: "/")
         let fileIdentifier = try Self.withFileAccessPropertyList(context: context) { accessProperties in
+            if mode.creates { _ = chdf5_disable_file_locking(accessProperties) }
             switch mode {
             case .readOnly:
                 return try Self.openExisting(path, flags: chdf5_f_acc_rdonly(), accessProperties, context)
@@ -42,6 +48,9 @@ public final class HDF5File: HDF5Group {
                 return try Self.create(path, flags: chdf5_f_acc_trunc(), accessProperties, context)
             }
         }
+        // Not inherited by processes other threads start (see the C helper); best effort, since other drivers
+        // hold no single descriptor.
+        _ = chdf5_set_close_on_exec(fileIdentifier)
         self.mode = mode
         super.init(handle: HDF5Handle(adopting: fileIdentifier, kind: .file, context: context))
     }
