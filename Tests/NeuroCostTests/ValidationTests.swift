@@ -213,6 +213,19 @@ import Testing
         #expect(before.notes.contains { $0.hasPrefix("regime:") })
     }
 
+    @Test("TrueNorth through a run: the mapping's chips set the passive power (42 mW × chips × ticks), the events and hops add to it")
+    func trueNorthRunUsesMappedChips() throws {
+        let network = try NIRReader.read(path: RepositoryPaths.root.appendingPathComponent("Datasets/networks/digits-snn-sparse90.nir").path).network
+        let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: 4, encoding: .poisson))
+        let run = try SimulationRunner.run(plan: plan, dataset: SampleDataset(path: ConversionTests.test), range: 0..<2, countSpikesPerNeuron: true)
+        let (report, mapping) = try RunPricer.price(run, plan: plan, profile: ProfileLibrary.load("truenorth"))
+        let chips = try #require(mapping).chipsNeeded
+        #expect(chips >= 1)
+        #expect(abs(report.staticEnergyPerInferencePicojoules - 0.042 * Double(chips) * 4e-3 * 1e12) < 1)
+        #expect(report.notes.contains { $0.contains("× \(chips) chip") && $0.contains("(chips from the mapping)") })
+        #expect(report.totals[.routerHops, default: 0] > 0 && report.totals[.synops, default: 0] > 0)
+    }
+
     @Test("Loihi, Blouw et al.'s scaled network C = 0 (FITTED: host.input_core_s): its 125.8 inferences/s is kept; its energy checks only power × time",
           arguments: [0.02, 0.1, 0.4])
     func blouwScaledFitted(rate: Double) throws {
