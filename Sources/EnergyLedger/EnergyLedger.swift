@@ -16,9 +16,13 @@ public struct LedgerOptions: Sendable {
     /// Cores that receive spikes injected by the host (a core mapping's input layout), for a profile with a host loop;
     /// nil: the first neuron population's cores (``TimeModel/defaultHostInputCores(_:profile:)``).
     public var hostInputCores: Int?
+    /// Chips the network occupies (a core mapping's count), for a profile whose static power is per chip; nil: the
+    /// neurons' share of a chip, rounded up (``EnergyLedger/defaultChips(_:profile:)``), and a note says so.
+    public var chips: Int?
 
     public init(weightFormat: WeightStorageFormat? = nil, routerHops: [String: Int]? = nil, memoryModel: MemoryModel = .reuse,
-                hostInputSpikesPerSample: [Int]? = nil, hostInputCores: Int? = nil) {
+                hostInputSpikesPerSample: [Int]? = nil, hostInputCores: Int? = nil, chips: Int? = nil) {
+        self.chips = chips
         self.weightFormat = weightFormat
         self.routerHops = routerHops
         self.memoryModel = memoryModel
@@ -185,8 +189,18 @@ public enum EnergyLedger {
         // An all-in power figure is total power with activity, an alternative estimate rather than a term to add.
         if let power = profile.staticPowerWatts {
             if let timing {
+                var poweredChips = 1
+                if profile.staticPowerBoundary.perChip {
+                    if let chips = options.chips, chips < 1 {
+                        throw LedgerError(profile: profile.name, field: "static_power_w",
+                                          message: "\(chips) chips given; a network occupies at least 1")
+                    }
+                    poweredChips = options.chips ?? Self.defaultChips(layout, profile: profile)
+                    pricing.notes.append("static power is per chip: \(power.value) W × \(poweredChips) chip\(poweredChips == 1 ? "" : "s") × latency"
+                        + (options.chips == nil ? " (chips taken as the neurons' share of a chip, rounded up: no mapping given)" : " (chips from the mapping)"))
+                }
                 // W × s = J; 1 J = 1e12 pJ.
-                let perSampleStatic = power.value * timing.latencySeconds * 1e12
+                let perSampleStatic = power.value * Double(poweredChips) * timing.latencySeconds * 1e12
                 if power.scope == .allIn {
                     powerBased = perSampleStatic
                     pricing.notes.append("static_power_w is all-in (total chip power): power × latency = "
@@ -194,7 +208,8 @@ public enum EnergyLedger {
                 } else if !allIn {
                     staticPicojoules = perSampleStatic * Double(counts.sampleCount)
                     perSample[.staticEnergy] = [Double](repeating: perSampleStatic, count: counts.sampleCount)
-                    pricing.used.append(SourcedConstant(field: "static_power_w × latency", picojoules: perSampleStatic,
+                    pricing.used.append(SourcedConstant(field: profile.staticPowerBoundary.perChip ? "static_power_w × chips × latency" : "static_power_w × latency",
+                                                        picojoules: perSampleStatic,
                                                         scope: power.scope, source: power.source))
                 }
             } else if !allIn {
@@ -253,6 +268,15 @@ public enum EnergyLedger {
                 + "\(Self.microjoules(high.energyPerInferencePicojoules)) (nominal \(Self.microjoules(report.energyPerInferencePicojoules)))")
         }
         return report
+    }
+
+    /// Chips a network needs when no mapping says: its neuron populations' elements over one chip's neurons, rounded
+    /// up, at least 1 (a lower bound: a mapping that meets the cores' other limits may need more).
+    public static func defaultChips(_ layout: LedgerLayout, profile: HardwareProfile) -> Int {
+        guard let cores = profile.cores, let perCore = cores.neuronsPerCore else { return 1 }
+        let perChip = perCore * (cores.coresPerChip ?? cores.count)
+        let neurons = layout.layers.filter(\.isNeuronPopulation).reduce(0) { $0 + $1.elements }
+        return max(1, (neurons + perChip - 1) / max(perChip, 1))
     }
 
     /// Picojoules as microjoules with four significant digits, for notes a person reads.
@@ -366,7 +390,12 @@ public enum EnergyLedger {
         var result: [(EnergyComponent, [RateTerm])] = []
         result.append((.synops, [RateTerm(metric: .synops, picojoules: try pricing.synop(needed: has(.synops)))]))
         result.append((.macs, [RateTerm(metric: .macs, picojoules: try pricing.mac(needed: has(.macs)))]))
-        if !allIn || profile.constants.neuronUpdateActive != nil {
+        let updatesInStatic = profile.kind == .neuromorphic && profile.constants.neuronUpdateActive == nil
+            && profile.staticPowerBoundary.coversNeuronUpdates && profile.staticPowerWatts?.scope == .marginal
+        if updatesInStatic {
+            // Every neuron is updated every tick whatever the activity: that energy is inside the static power.
+            if has(.neuronUpdates) && !pricing.notes.contains(Pricing.updatesInStaticNote) { pricing.notes.append(Pricing.updatesInStaticNote) }
+        } else if !allIn || profile.constants.neuronUpdateActive != nil {
             // An all-in per-connection figure still leaves the per-neuron figure the profile publishes beside it.
             result.append((.neuronUpdates, try pricing.neuronUpdates(needed: has(.neuronUpdates))))
         }
@@ -438,6 +467,9 @@ private struct Pricing {
     init(profile: HardwareProfile) {
         self.profile = profile
     }
+
+    static let updatesInStaticNote = "neuron updates are inside the static power (static_power_w covers them: the chip updates "
+        + "every neuron every tick whatever the activity), so they are not priced again per update"
 
     mutating func use(_ constant: SourcedConstant) {
         if !used.contains(where: { $0.field == constant.field }) { used.append(constant) }

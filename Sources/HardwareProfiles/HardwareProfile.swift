@@ -31,6 +31,8 @@ public struct HardwareProfile: Sendable {
     public let cores: CoreLimits?
     /// Static power in watts, when published.
     public let staticPowerWatts: ProfileQuantity?
+    /// Whether the static power is per chip and what it covers (`static_power_w.per`, `.covers`).
+    public var staticPowerBoundary = StaticPowerBoundary()
     /// Duration of one time step in seconds, when the hardware has a fixed tick.
     public let timePerStepSeconds: ProfileQuantity?
     /// Per-action latencies, barrier and per-step overhead for the time model (empty when unpublished).
@@ -111,9 +113,12 @@ public struct HardwareProfile: Sendable {
     /// one accumulate); `nil` when neither is published.
     public var synopEnergy: EnergyConstant? { energy[EnergyKey.synop] ?? energy[EnergyKey.add] }
 
-    /// The keys of constants whose scope is all-in, in file order. When any is present, a ledger prices each
-    /// all-in constant's count with it alone and adds no marginal term, memory or static power on top.
-    public var allInKeys: [String] { energyKeys.filter { energy[$0]?.scope == .allIn } }
+    /// The keys of priced constants whose scope is all-in, in file order. When any is present, a ledger prices each
+    /// all-in constant's count with it alone and adds no marginal term, memory or static power on top. Extension keys
+    /// (`x_…`) are shown, never priced, so an all-in extension (TrueNorth's former 26 pJ) is not one of them.
+    public var allInKeys: [String] {
+        energyKeys.filter { energy[$0]?.scope == .allIn && !$0.hasPrefix(EnergyKey.extensionPrefix) }
+    }
 
     /// The fields whose sources disagree (a constant with a `low:` or `high:` bound), in file order, static power last.
     public var rangedFields: [String] {
@@ -132,6 +137,7 @@ public struct HardwareProfile: Sendable {
             host: host, technologyNote: technologyNote, precisionNote: precisionNote, coresNote: coresNote, sources: sources, file: file)
         profile.origin = origin
         profile.calibration = calibration
+        profile.staticPowerBoundary = staticPowerBoundary
         return profile
     }
 

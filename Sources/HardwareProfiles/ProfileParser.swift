@@ -111,7 +111,11 @@ enum ProfileParser {
             throw ProfileError(file: file, field: "cores.count", line: root.line, "a neuromorphic profile must give its cores")
         }
 
-        let staticPower = try top.optional("static_power_w").map { (node) throws(ProfileError) in try quantity(node) }
+        let staticPowerNode = top.optional("static_power_w")
+        let staticPower = try staticPowerNode.map { (node) throws(ProfileError) in
+            try quantity(node, extraKeys: staticPowerKeys)
+        }
+        let boundary = try staticPowerNode.map { (node) throws(ProfileError) in try staticPowerBoundary(node) } ?? StaticPowerBoundary()
         let timePerStep = try top.optional("time_per_step_s").map { (node) throws(ProfileError) in try quantity(node) }
         var timing = TimingConstants()
         if let timingNode = top.optional("timing") {
@@ -143,7 +147,35 @@ enum ProfileParser {
             technologyNote: technologyNote, precisionNote: precisionNote, coresNote: cores?.note,
             sources: sources, file: file)
         profile.calibration = calibrationPoint
+        profile.staticPowerBoundary = boundary
         return profile
+    }
+
+    /// Keys `static_power_w` takes beside a quantity's.
+    static let staticPowerKeys = ["per", "covers"]
+
+    /// `static_power_w.per` (chip or system) and `static_power_w.covers` (a list of what the power includes).
+    static func staticPowerBoundary(_ node: LocatedNode) throws(ProfileError) -> StaticPowerBoundary {
+        let entry = try node.mapping(allowed: quantityKeys + staticPowerKeys)
+        var perChip = false
+        if let perNode = entry.optional("per") {
+            let spelling = try perNode.string()
+            guard StaticPowerBoundary.perValues.contains(spelling) else {
+                throw perNode.error("'\(spelling)' is not a boundary; use \(StaticPowerBoundary.perValues.joined(separator: " or "))")
+            }
+            perChip = spelling == "chip"
+        }
+        var coversUpdates = false
+        if let coversNode = entry.optional("covers") {
+            for item in try coversNode.sequence() {
+                let spelling = try item.string()
+                guard StaticPowerBoundary.coverable.contains(spelling) else {
+                    throw item.error("static power cannot cover '\(spelling)'; it may cover \(StaticPowerBoundary.coverable.joined(separator: ", "))")
+                }
+                coversUpdates = coversUpdates || spelling == "neuron_updates"
+            }
+        }
+        return StaticPowerBoundary(perChip: perChip, coversNeuronUpdates: coversUpdates)
     }
 
     static func numericPrecision(_ node: LocatedNode) throws(ProfileError) -> NumericPrecision {
@@ -187,8 +219,8 @@ enum ProfileParser {
     }
 
     /// One `{value, scope, evidence?, source, note?, low?, high?}` entry.
-    static func quantity(_ node: LocatedNode) throws(ProfileError) -> ProfileQuantity {
-        let entry = try node.mapping(allowed: quantityKeys)
+    static func quantity(_ node: LocatedNode, extraKeys: [String] = []) throws(ProfileError) -> ProfileQuantity {
+        let entry = try node.mapping(allowed: quantityKeys + extraKeys)
         let value = try entry.required("value").positiveNumber()
         return ProfileQuantity(
             value: value,

@@ -24,7 +24,7 @@ public enum RunPricer {
             mapping = try CoreMapper.map(plan: plan, profile: profile, spikesPerNeuron: spikesPerNeuron.isEmpty ? nil : spikesPerNeuron)
         }
         let options = LedgerOptions(weightFormat: weightFormat, routerHops: mapping?.hopsPerNode, memoryModel: memoryModel,
-                                    hostInputCores: mapping?.hostInputCores)
+                                    hostInputCores: mapping?.hostInputCores, chips: mapping.map { max($0.chipsNeeded, 1) })
         let layout = try LedgerLayout(network: plan.network, layerNames: counts.layerNames)
         return (try EnergyLedger.price(counts, layout: layout, profile: profile, options: options), mapping)
     }

@@ -101,10 +101,10 @@ import Testing
         #expect(totals[.weightReads]! == 0)
     }
 
-    @Test("an all-in synop figure (TrueNorth) is not stacked with other terms")
+    @Test("an all-in synop figure (TrueNorth's former 26 pJ) is not stacked with other terms")
     func allInIsAlone() throws {
         let (network, run) = try Self.tinyRun(encoding: .spikes)
-        let report = try EnergyLedger.price(run, network: network, profile: ProfileLibrary.load("truenorth"))
+        let report = try EnergyLedger.price(run, network: network, profile: ValidationTests.allInTrueNorth())
         let totals = report.totals
         #expect(abs(totals[.synops]! - Double(run.counts.total(.synops)) * 26) < 1e-9)
         #expect(abs(report.totalPicojoules - totals[.synops]!) < 1e-9)

@@ -166,19 +166,39 @@ import Testing
         #expect(profile.allInKeys.isEmpty)
     }
 
-    @Test("TrueNorth: 26 pJ per synaptic event is all-in; 4096 cores on a 64 × 64 mesh; 1 ms tick")
+    @Test("TrueNorth: 42 mW passive power per chip (65 mW high) covering neuron updates, 2.5 pJ per event (11.2 high), the all-in 26 pJ an extension; 4096 cores on a 64 × 64 mesh; 1 ms tick")
     func trueNorth() throws {
         let profile = try ProfileLibrary.load("truenorth")
         let synop = try profile.constant("synop")
-        #expect(synop.picojoules == 26 && synop.scope == .allIn)
-        #expect(profile.allInKeys == ["synop"])
+        #expect(synop.picojoules == 2.5 && synop.scope == .marginal && synop.high?.value == 11.2)
+        #expect(profile.allInKeys.isEmpty, "the all-in 26 pJ is an extension key, never priced")
+        let allIn = try profile.constant("x_synop_all_in")
+        #expect(allIn.picojoules == 26 && allIn.scope == .allIn)
         #expect(profile.routerHop(.eastWest)?.picojoules == 2.3 && profile.routerHop(.northSouth)?.picojoules == 2.3)
         let cores = try #require(profile.cores)
         #expect(cores.count == 4096 && cores.neuronsPerCore == 256 && cores.fanInPerNeuron == 256)
         #expect(cores.meshColumns == 64 && cores.meshRows == 64)
         #expect(profile.timePerStepSeconds?.value == 0.001)
-        #expect(profile.staticPowerWatts?.scope == .allIn)
+        let power = try #require(profile.staticPowerWatts)
+        #expect(power.value == 0.042 && power.scope == .marginal && power.high?.value == 0.065)
+        #expect(profile.staticPowerBoundary == StaticPowerBoundary(perChip: true, coversNeuronUpdates: true))
+        #expect(profile.calibration == nil, "no constant is fitted to a TrueNorth measurement")
         #expect(profile.weightPrecision.bits == 1)
+    }
+
+    @Test("static_power_w: 'per' and 'covers' are parsed and checked; a system's power stays once per run by default")
+    func staticPowerBoundary() throws {
+        #expect(try ProfileLibrary.load("loihi").staticPowerBoundary == StaticPowerBoundary())
+        let text = try String(contentsOfFile: RepositoryPaths.root.appendingPathComponent("HardwareProfiles/truenorth.yaml").path, encoding: .utf8)
+        for (broken, expected) in [(text.replacingOccurrences(of: "  per: chip\n", with: "  per: board\n"), "'board' is not a boundary"),
+                                   (text.replacingOccurrences(of: "covers: [neuron_updates]", with: "covers: [synops]"), "cannot cover 'synops'")] {
+            do {
+                _ = try ProfileLibrary.parse(yaml: broken, file: "broken.yaml")
+                Issue.record("a bad static_power_w entry must be refused")
+            } catch {
+                #expect("\(error)".contains(expected) && "\(error)".contains("broken.yaml"), "\(error)")
+            }
+        }
     }
 
     @Test("SpiNNaker and KerasSpiking device figures")
@@ -388,7 +408,7 @@ import Testing
         let list = try neurocost("profiles")
         #expect(list.status == 0, "\(list.standardError)")
         for name in Self.required { #expect(list.standardOutput.contains(name)) }
-        #expect(list.standardOutput.contains("synop 26 pJ (all-in)"))
+        #expect(list.standardOutput.contains("synop 2.5 pJ") && !list.standardOutput.contains("synop 26 pJ (all-in)"))
 
         let show = try neurocost("profiles", "show", "loihi-presilicon")
         #expect(show.status == 0, "\(show.standardError)")

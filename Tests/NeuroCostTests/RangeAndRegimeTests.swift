@@ -62,7 +62,7 @@ import Testing
         let loihi = try ProfileLibrary.load("loihi")
         #expect(loihi.staticPowerWatts?.high?.value == 0.104 && loihi.rangedFields == ["static_power_w"])
         #expect(try ProfileLibrary.load("loihi-presilicon").staticPowerWatts?.low?.value == 0.029)
-        #expect(try ProfileLibrary.load("truenorth").rangedFields.isEmpty)
+        #expect(try ProfileLibrary.load("truenorth").rangedFields == ["energy.synop", "static_power_w"])
     }
 
     @Test("host read-out per output spike, host injection per input spike the caller counts; unpublished: a note, not zero")

@@ -139,17 +139,45 @@ import Testing
         #expect(abs(report.perSampleTotals.reduce(0, +) - report.totalPicojoules) < 1e-6)
     }
 
-    @Test("a digital profile has no time model; TrueNorth's all-in power gives the whole-chip alternative and a regime note")
+    @Test("a digital profile has no time model; an all-in power gives the whole-chip alternative and a regime note")
     func allInAndDigital() throws {
         let (counts, layout) = try Self.table()
         let digital = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("horowitz-45nm-fp32"))
         #expect(digital.timing == nil && digital.averagePowerWatts == nil)
-        let trueNorth = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("truenorth"))
-        #expect(trueNorth.latencyPerInferenceSeconds == 5e-3)  // 5 ticks of 1 ms
-        #expect(trueNorth.staticPicojoules == 0)  // the 65 mW is all-in: never added to the 26 pJ events
+        let allIn = try EnergyLedger.price(counts, layout: layout, profile: ValidationTests.allInTrueNorth())
+        #expect(allIn.latencyPerInferenceSeconds == 5e-3)  // 5 ticks of 1 ms
+        #expect(allIn.staticPicojoules == 0)  // a 65 mW all-in power is never added to 26 pJ all-in events
         // 65 mW × 5 ms = 325 µJ.
-        #expect(abs((trueNorth.powerBasedPicojoulesPerInference ?? 0) - 3.25e8) < 1e-3)
-        #expect(trueNorth.notes.contains { $0.hasPrefix("regime:") })
+        #expect(abs((allIn.powerBasedPicojoulesPerInference ?? 0) - 3.25e8) < 1e-3)
+        #expect(allIn.notes.contains { $0.hasPrefix("regime:") })
+    }
+
+    @Test("TrueNorth: passive power per chip × chips × latency, neuron updates inside it, events and hops marginal")
+    func passivePowerPerChip() throws {
+        let (counts, layout) = try Self.table()
+        let trueNorth = try ProfileLibrary.load("truenorth")
+        let report = try EnergyLedger.price(counts, layout: layout, profile: trueNorth)
+        #expect(report.latencyPerInferenceSeconds == 5e-3)
+        // 42 mW × 1 chip × 5 ms = 210 µJ per inference, over 2 samples.
+        #expect(abs(report.staticPicojoules - 2 * 0.042 * 5e-3 * 1e12) < 1e-3)
+        #expect(abs(report.totals[.synops]! - Double(counts.total(.synops)) * 2.5) < 1e-9)
+        #expect((report.totals[.neuronUpdates] ?? 0) == 0)
+        #expect(report.notes.contains { $0.contains("chips taken as the neurons' share of a chip") })
+        // A mapping's chip count multiplies the passive power; hops are priced at 2.3 pJ.
+        let mapped = try EnergyLedger.price(counts, layout: layout, profile: trueNorth,
+                                            options: LedgerOptions(routerHops: [layout.layers.first { $0.emitsSpikes }!.name: 10], chips: 3))
+        #expect(abs(mapped.staticPicojoules - 3 * report.staticPicojoules) < 1e-3)
+        #expect(abs(mapped.totals[.routerHops]! - 23) < 1e-9)
+        #expect(mapped.notes.contains { $0.contains("× 3 chips × latency (chips from the mapping)") })
+        #expect(throws: LedgerError.self) { try EnergyLedger.price(counts, layout: layout, profile: trueNorth, options: LedgerOptions(chips: 0)) }
+        // Without a mapping, the neurons' share of a 1,048,576-neuron chip, rounded up.
+        let big = LedgerLayout(layers: [.init(name: "n", kind: "LIF", isNeuronPopulation: true, emitsSpikes: true, elements: 2_100_000,
+                                              footprint: nil, scaleValues: 0, spikeConsumers: 0)])
+        #expect(EnergyLedger.defaultChips(big, profile: trueNorth) == 3)
+        // A system's static power (Loihi's measured idle) is charged once, not per chip.
+        let loihi = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("loihi"), options: LedgerOptions(chips: 3))
+        let latency = try #require(loihi.latencyPerInferenceSeconds)
+        #expect(abs(loihi.staticEnergyPerInferencePicojoules - 0.029 * latency * 1e12) < 1e-3)
     }
 
     @Test("the profile's timing section is parsed, and an unknown key names the file and suggests the right one")

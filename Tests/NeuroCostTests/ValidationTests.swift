@@ -97,39 +97,133 @@ import Testing
         #expect(neurocores > 0 && neurocores <= 37e6, "\(neurocores) pJ")
     }
 
-    /// One tick of a full TrueNorth chip: 1,048,576 neurons firing with probability `rate` per 1 ms tick, 128 active
-    /// synapses each.
-    static func fullTrueNorthChip(rate: Double) throws -> (LayerCountTable, LedgerLayout) {
+    /// One tick of a full TrueNorth chip: 1,048,576 neurons firing with probability `rate` per 1 ms tick, `synapses`
+    /// active synapses each.
+    static func fullTrueNorthChip(rate: Double, synapses: Double = 128) throws -> (LayerCountTable, LedgerLayout) {
         let neurons = 1_048_576
         let layout = LedgerLayout(layers: [
             .init(name: "crossbar", kind: "Affine", isNeuronPopulation: false, emitsSpikes: false, elements: neurons, footprint: nil, scaleValues: 0, spikeConsumers: 0),
             .init(name: "neurons", kind: "LIF", isNeuronPopulation: true, emitsSpikes: true, elements: neurons, footprint: nil, scaleValues: 0, spikeConsumers: 1),
         ])
-        let events = Int(Double(neurons) * rate * 128)
+        let events = Int((Double(neurons) * rate * synapses).rounded())
         let counts = try LayerCountTable(layerNames: ["crossbar", "neurons"], timesteps: 1, sampleCount: 1, perSample: [
             .synops: [events, 0], .neuronUpdates: [0, neurons], .spikes: [0, Int(Double(neurons) * rate)]])
         return (counts, layout)
     }
 
-    @Test("TrueNorth, Merolla et al. 2014 (FITTED): the 26 pJ all-in figure gives 72 mW at its own operating point")
-    func merollaCalibration() throws {
+    /// TrueNorth priced the former way, for the "before" column: the 26 pJ all-in figure alone (`x_synop_all_in`),
+    /// the 65 mW typical chip power as the all-in alternative, calibrated at Merolla et al.'s full chip at 20 Hz.
+    static func allInTrueNorth() throws -> HardwareProfile {
+        let trueNorth = try ProfileLibrary.load("truenorth")
+        var profile = HardwareProfile(
+            name: "truenorth-all-in", description: "TrueNorth priced with the all-in 26 pJ per synaptic event alone", kind: .neuromorphic,
+            processNanometers: 28, supplyVolts: 0.775, weightPrecision: trueNorth.weightPrecision,
+            activationPrecision: trueNorth.activationPrecision, statePrecision: trueNorth.statePrecision,
+            energy: ["synop": try trueNorth.constant("x_synop_all_in")], energyKeys: ["synop"], memoryLevels: [], dram: nil,
+            cores: trueNorth.cores,
+            staticPowerWatts: ProfileQuantity(value: 0.065, scope: .allIn, evidence: "measured (PRI)",
+                                              source: "Akopyan et al., IEEE TCAD 34(10), 2015 (title)", note: nil),
+            timePerStepSeconds: trueNorth.timePerStepSeconds, sources: trueNorth.sources, file: "truenorth-all-in (test)")
+        profile.calibration = CalibrationPoint(fields: ["energy.synop"], neurons: 1_048_576, spikesPerNeuronPerStep: 0.02, power: nil,
+                                               source: "Merolla et al. 2014: the full chip at 20 Hz with 128 active synapses, 72 mW", note: nil)
+        return profile
+    }
+
+    /// The 0.8 V sweep as far as the quoted ratios rebuild it (energy-anchors §1H, a third-party reading): the all-in
+    /// 26 pJ gives 0.59 of the measured power at 11.6 Hz and 3.56 at 96 Hz. With the same synapses per spike at both
+    /// rates, P = P₀ + e × events fixes e and the events per second at 96 Hz as a multiple of P₀; P₀ is taken as the
+    /// 42 mW zero-activity power of the same reading. Returns (rate, synapses per spike, measured watts) per point.
+    static func sweepPoints(zeroActivityWatts: Double = 0.042) -> [(rate: Double, synapses: Double, watts: Double)] {
+        let (slow, fast) = ((hertz: 11.6, ratio: 0.59), (hertz: 96.0, ratio: 3.56))
+        let share = slow.hertz / fast.hertz  // events at 11.6 Hz per event at 96 Hz
+        // Per event at 96 Hz, in pJ: P(96) and P(11.6) from the ratios, then the slope e and the intercept P₀.
+        let fastPower = 26 / fast.ratio, slowPower = 26 * share / slow.ratio
+        let slope = (fastPower - slowPower) / (1 - share)
+        let intercept = slowPower - slope * share
+        let fastEvents = zeroActivityWatts * 1e12 / intercept  // events per second at 96 Hz
+        let synapses = fastEvents / (1_048_576 * fast.hertz)
+        return [(slow.hertz / 1000, synapses, zeroActivityWatts + slope * fastEvents * share * 1e-12),
+                (fast.hertz / 1000, synapses, zeroActivityWatts + slope * fastEvents * 1e-12)]
+    }
+
+    @Test("TrueNorth, Merolla et al. 2014's 72 mW at 20 Hz (HELD OUT now): passive 42 mW + 2.5 pJ per event gives 0.68, the range's high end 1.32; the former all-in figure, fitted there, 0.97")
+    func merollaPoint() throws {
         // 20 Hz is 0.02 spikes per 1 ms tick.
         let (counts, layout) = try Self.fullTrueNorthChip(rate: 0.02)
         let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("truenorth"))
         let power = try #require(report.averagePowerWatts)
-        #expect(abs(power / 0.072 - 1) < 0.05, "\(power) W")
-        #expect(!report.notes.contains { $0.hasPrefix("regime:") })  // a full chip is the calibration regime
+        // 42 mW + 2,684,355 events per ms × 2.5 pJ = 48.7 mW.
+        #expect(abs(power - (0.042 + 2_684_355 * 2.5e-12 / 1e-3)) < 1e-9, "\(power) W")
+        #expect((0.65...0.70).contains(power / 0.072), "ratio \(power / 0.072)")
+        // High end: 65 mW + 11.2 pJ per event = 95.1 mW (1.32×); that end's 11.2 pJ was derived from this point.
+        let high = try #require(report.range).highPicojoulesPerInference * 1e-12 / 1e-3
+        #expect((1.28...1.36).contains(high / 0.072), "high end \(high) W")
+        #expect(report.notes.contains { $0.hasPrefix("neuron updates are inside the static power") })
+        #expect(report.totals[.neuronUpdates] == nil || report.totals[.neuronUpdates] == 0)
+        let before = try EnergyLedger.price(counts, layout: layout, profile: Self.allInTrueNorth())
+        #expect(abs(try #require(before.averagePowerWatts) / 0.072 - 1) < 0.05)
+        #expect(!before.notes.contains { $0.hasPrefix("regime:") })  // a full chip is the all-in figure's calibration regime
     }
 
-    @Test("TrueNorth, the 0.8 V sweep (HELD OUT, not rebuilt): the regime note fires at 96 Hz, where the all-in figure is 3.6× high, not at 11.6 Hz")
-    func trueNorthSweepRegime() throws {
+    @Test("TrueNorth, the 0.8 V sweep (HELD OUT, rebuilt from the quoted ratios): 1.01 at 11.6 Hz and 1.03 at 96 Hz, where the all-in figure gave 0.59 and 3.56")
+    func trueNorthSweep() throws {
         let trueNorth = try ProfileLibrary.load("truenorth")
-        let (slow, slowLayout) = try Self.fullTrueNorthChip(rate: 0.0116)
-        #expect(!(try EnergyLedger.price(slow, layout: slowLayout, profile: trueNorth)).notes.contains { $0.hasPrefix("regime:") })
-        let (fast, fastLayout) = try Self.fullTrueNorthChip(rate: 0.096)
-        let report = try EnergyLedger.price(fast, layout: fastLayout, profile: trueNorth)
-        #expect(report.notes.contains { $0.hasPrefix("regime:") && $0.contains("0.096 spikes per neuron per step against 0.02") })
-        #expect(report.powerBasedPicojoulesPerInference == 0.065 * 1e-3 * 1e12)
+        let points = Self.sweepPoints()
+        // About 83 synapses per spike if the sweep's zero-activity power is 42 mW.
+        #expect((82...84).contains(points[0].synapses), "\(points[0].synapses) synapses per spike")
+        let bands: [(nominal: ClosedRange<Double>, high: ClosedRange<Double>, quoted: Double)] = [
+            (0.97...1.04, 1.65...1.80, 0.59), (1.0...1.07, 2.5...2.7, 3.56)]
+        for (point, band) in zip(points, bands) {
+            let (counts, layout) = try Self.fullTrueNorthChip(rate: point.rate, synapses: point.synapses)
+            let report = try EnergyLedger.price(counts, layout: layout, profile: trueNorth)
+            let ratio: Double = try #require(report.averagePowerWatts) / point.watts
+            #expect(band.nominal.contains(ratio), "\(point.rate * 1000) Hz: ratio \(ratio)")
+            // The range's high end (65 mW, 11.2 pJ) fails 2× at 96 Hz: reported, not hidden.
+            let highPicojoules: Double = try #require(report.range).highPicojoulesPerInference
+            let high: Double = highPicojoules * 1e-12 / 1e-3 / point.watts
+            #expect(band.high.contains(high), "\(point.rate * 1000) Hz: high end \(high)")
+            // The former all-in figure reproduces the quoted ratios (a check of the rebuild).
+            let before = try EnergyLedger.price(counts, layout: layout, profile: Self.allInTrueNorth())
+            let beforeRatio: Double = try #require(before.averagePowerWatts) / point.watts
+            #expect(abs(beforeRatio / band.quoted - 1) < 0.01, "before: \(beforeRatio)")
+        }
+    }
+
+    @Test("TrueNorth, the sweep's ratios depend on its unretrieved zero-activity power: within 2× for any P₀ from 22 to 88 mW (the 42 mW passive power against the sweep's own)")
+    func trueNorthSweepSensitivity() throws {
+        let trueNorth = try ProfileLibrary.load("truenorth")
+        for watts in [0.022, 0.042, 0.065, 0.088] {
+            for point in Self.sweepPoints(zeroActivityWatts: watts) {
+                let (counts, layout) = try Self.fullTrueNorthChip(rate: point.rate, synapses: point.synapses)
+                let ratio = try #require(try EnergyLedger.price(counts, layout: layout, profile: trueNorth).averagePowerWatts) / point.watts
+                #expect(ratio > 0.5 && ratio < 2, "P₀ = \(watts) W, \(point.rate * 1000) Hz: ratio \(ratio)")
+            }
+        }
+    }
+
+    @Test("TrueNorth, a small network pays a whole chip's passive power: the keyword spotter's 10 ticks cost 42 mW × 10 ms, not the all-in 0.9–18 µJ")
+    func trueNorthSmallNetwork() throws {
+        let (counts, layout) = try Self.keywordSpotter(rate: 0.1)
+        let report = try EnergyLedger.price(counts, layout: layout, profile: ProfileLibrary.load("truenorth"))
+        #expect(abs(report.staticEnergyPerInferencePicojoules - 0.042 * 10e-3 * 1e12) < 1)
+        #expect(abs(report.dynamicEnergyPerInferencePicojoules - Double(counts.total(.synops)) * 2.5) < 1e-6)
+        #expect(report.notes.contains { $0.hasPrefix("static power is per chip: 0.042 W × 1 chip") })
+        let before = try EnergyLedger.price(counts, layout: layout, profile: Self.allInTrueNorth())
+        #expect(report.energyPerInferencePicojoules / before.energyPerInferencePicojoules > 90)
+        #expect(before.notes.contains { $0.hasPrefix("regime:") })
+    }
+
+    @Test("TrueNorth through a run: the mapping's chips set the passive power (42 mW × chips × ticks), the events and hops add to it")
+    func trueNorthRunUsesMappedChips() throws {
+        let network = try NIRReader.read(path: RepositoryPaths.root.appendingPathComponent("Datasets/networks/digits-snn-sparse90.nir").path).network
+        let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: 4, encoding: .poisson))
+        let run = try SimulationRunner.run(plan: plan, dataset: SampleDataset(path: ConversionTests.test), range: 0..<2, countSpikesPerNeuron: true)
+        let (report, mapping) = try RunPricer.price(run, plan: plan, profile: ProfileLibrary.load("truenorth"))
+        let chips = try #require(mapping).chipsNeeded
+        #expect(chips >= 1)
+        #expect(abs(report.staticEnergyPerInferencePicojoules - 0.042 * Double(chips) * 4e-3 * 1e12) < 1)
+        #expect(report.notes.contains { $0.contains("× \(chips) chip") && $0.contains("(chips from the mapping)") })
+        #expect(report.totals[.routerHops, default: 0] > 0 && report.totals[.synops, default: 0] > 0)
     }
 
     @Test("Loihi, Blouw et al.'s scaled network C = 0 (FITTED: host.input_core_s): its 125.8 inferences/s is kept; its energy checks only power × time",
