@@ -59,11 +59,11 @@ enum SupervisedReading {
         guard isSupervised else { return try body() }
         send("r\(timeLimitSeconds(path: path, memoryLimit: memoryLimit))\t\(path)")
         var previous: [sigaction] = []
-        for signal in Supervisor.crashSignals {
-            var action = sigaction(), old = sigaction()
-            action.__sigaction_handler.sa_handler = SIG_DFL
-            sigaction(signal, &action, &old)
+        for crashSignal in Supervisor.crashSignals {
+            var old = sigaction()
+            sigaction(crashSignal, nil, &old)  // kept whole (the runtime's handler takes SA_SIGINFO) to restore
             previous.append(old)
+            _ = signal(crashSignal, SIG_DFL)
         }
         defer {
             for (signal, old) in zip(Supervisor.crashSignals, previous) {

@@ -59,11 +59,8 @@ enum Supervisor {
         close(progress[1])
         close(lifeline[0])  // the write end stays open here until this process ends: the worker's lifeline
         workerID = worker
-        for signal in forwardedSignals {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { received in kill(Supervisor.workerID, received) }
-            action.sa_flags = SA_RESTART
-            sigaction(signal, &action, nil)
+        for forwardedSignal in forwardedSignals {
+            _ = signal(forwardedSignal) { received in kill(Supervisor.workerID, received) }
         }
         // The worker keeps the mask this process was started with (a launcher may block some of these, and the
         // worker then ignores them as this process would have); the supervisor takes them all, to pass them on.
@@ -110,7 +107,7 @@ enum Supervisor {
             phase.consume(chunk[0..<count], now: ContinuousClock.now)
         }
         let status = reap(worker)
-        if let signal = terminatingSignal(status) { return .killed(signal: signal, reading: phase.reading?.path) }
+        if let number = terminatingSignal(status) { return .killed(signal: number, reading: phase.reading?.path) }
         return .exited(exitStatus(status))
     }
 
@@ -135,25 +132,27 @@ enum Supervisor {
         switch outcome {
         case .exited(let status):
             exit(status)
-        case .killed(let signal, let reading?) where crashSignals.contains(signal):
-            fail("\(reading): damaged file: the HDF5 library crashed reading it (signal \(signal))")
+        case .killed(let number, let reading?) where crashSignals.contains(number):
+            fail("\(reading): damaged file: the HDF5 library crashed reading it (signal \(number))")
         case .hung(let reading, let limit):
             fail("\(reading): damaged file: the HDF5 library did not finish reading it within \(limit) s")
-        case .killed(let signal, _):
+        case .killed(let number, _):
             // Die the same way, so a shell sees 128 + N and a launcher retries or not as for the worker itself;
             // with the default action (not the Swift runtime's crash reporter) and without a core file of this
             // process, which did nothing wrong.
             var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            #if os(Linux)
             setrlimit(Int32(RLIMIT_CORE.rawValue), &noCore)
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = SIG_DFL
-            sigaction(signal, &action, nil)
+            #else
+            setrlimit(RLIMIT_CORE, &noCore)
+            #endif
+            _ = signal(number, SIG_DFL)
             var only = sigset_t()
             sigemptyset(&only)
-            sigaddset(&only, signal)
+            sigaddset(&only, number)
             sigprocmask(SIG_UNBLOCK, &only, nil)
-            kill(getpid(), signal)
-            exit(128 + signal)  // a signal whose default action is to be ignored
+            kill(getpid(), number)
+            exit(128 + number)  // a signal whose default action is to be ignored
         }
     }
 
