@@ -129,6 +129,8 @@ enum Supervisor {
 
     /// Ends this process as the outcome says.
     private static func end(as outcome: Outcome) -> Never {
+        // The worker is reaped and its id may be reused: nothing is passed on any more.
+        for forwardedSignal in forwardedSignals { _ = signal(forwardedSignal, SIG_IGN) }
         switch outcome {
         case .exited(let status):
             exit(status)
