@@ -4,14 +4,14 @@
   python3 Benchmarks/startup.py [--neurocost PATH] [--work DIR] [--runs 9] [--json PATH]
 
 Issue 16's target: at most 0.1 s for the 99%-sparse VGG-16 and 0.3 s for the dense one, warm page cache. Everything
-a user waits for is inside: process start, the input probes, reading and checking the NIR file (gzip-compressed
+a user waits for is inside: process start, reading and checking the NIR file (gzip-compressed
 HDF5), planning, reading the data, simulating 2 samples, pricing and writing the results file. The command is the
 benchmark's own (`--timesteps 8 --threads 2 --reset value`), so benchmark.py can call `measure()` with the networks
 and images it made; alone, this script makes workload A in --work (make_workloads.py) if it is not there.
 
 Each figure is the median wall time of --runs runs after one warm-up run (which also warms the page cache), with
-the user and system CPU seconds of the same runs (children included: one child process first walks both inputs
-through libhdf5, see Sources/NeuroCostCLI/FileProbe.swift). On a shared machine read the CPU seconds too: the wall
+the user and system CPU seconds of the same runs (children included: the command does its work in a worker process
+it forks and watches, see Sources/NeuroCostCLI/Supervisor.swift). On a shared machine read the CPU seconds too: the wall
 time includes waiting for a core.
 """
 import argparse

@@ -95,12 +95,11 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure("\(path): no such file (the bundled defaults are found from the repository root)")
         }
         let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfiles] : profiles))
-        try safety.probe(networks: [network] + (baselinePath.map { [$0] } ?? []), data: data)
-        let (snn, options) = try semantics.resolve(try safety.readNetwork(network, threads: threads, probed: true).network,
+        let (snn, options) = try semantics.resolve(try safety.readNetwork(network, threads: threads).network,
                                                    timesteps: timesteps,
                                                    encoding: encoding, seed: seed)
         let baselineNetwork = try baselinePath.map {
-            try semantics.resolve(try safety.readNetwork($0, threads: threads, probed: true).network, timesteps: timesteps, encoding: encoding, seed: seed).network
+            try semantics.resolve(try safety.readNetwork($0, threads: threads).network, timesteps: timesteps, encoding: encoding, seed: seed).network
         }
         let denseMACs = try StaticCostAnalyzer.analyze(snn).totals.denseMACs
         let snnPlan = try SimulationPlan(network: snn, options: options)
@@ -126,8 +125,8 @@ struct CompareCommand: ParsableCommand {
         let neuromorphic = hardware.contains { $0.profile.kind == .neuromorphic }
         var written = false
         for (dataIndex, path) in data.enumerated() {
-            let dataset = try safety.openData(path, preferSpikes: encoding == .spikes, probed: true)
-            let annDataset = encoding == .spikes ? try safety.openData(path, probed: true) : dataset
+            let dataset = try safety.openData(path, preferSpikes: encoding == .spikes)
+            let annDataset = encoding == .spikes ? try safety.openData(path) : dataset
             let selected = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
             let range = shard?.part(of: selected) ?? selected
             if let shard, range.isEmpty {

@@ -68,10 +68,9 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)])
-        try safety.probe(networks: [network], data: [data])
-        let (ann, checkOptions) = try semantics.resolve(try safety.readNetwork(network, threads: threads, probed: true).network,
+        let (ann, checkOptions) = try semantics.resolve(try safety.readNetwork(network, threads: threads).network,
                                                         timesteps: timesteps)
-        let dataset = try safety.openData(data, probed: true)
+        let dataset = try safety.openData(data)
         let range = 0..<min(dataset.sampleCount, limit ?? dataset.sampleCount)
         try safety.requireFits(MemoryEstimate.simulation(network: ann, timesteps: max(timesteps, calibrationSteps), samples: range.count,
                                                          sampleElements: dataset.sampleElementCount,

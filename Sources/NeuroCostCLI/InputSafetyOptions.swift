@@ -16,20 +16,15 @@ struct InputSafetyOptions: ParsableArguments {
     /// The memory limit in bytes.
     var memoryLimit: Int { maxMemory?.bytes ?? MemoryLimit.defaultBytes }
 
-    /// Walks the files in one child process (see `FileProbe`) before they are read here: call it with every
-    /// network and data file a command reads, then read them with `probed: true`.
-    func probe(networks: [String] = [], data: [String] = []) throws {
-        try FileProbe.check(networks.map { ($0, .network) } + data.map { ($0, .data) }, memoryLimit: memoryLimit)
-    }
-
     /// Reads a network under these options, decoding its tensors on at most `threads` threads (nil: the
-    /// environment's NEUROCOST_THREADS, else every core); skipped fields are listed on standard error. Unless
-    /// `probed`, a child process walks the file first.
-    func readNetwork(_ path: String, threads: Int? = nil, probed: Bool = false) throws -> NIRDocument {
-        if !probed { try probe(networks: [path]) }
+    /// environment's NEUROCOST_THREADS, else every core); skipped fields are listed on standard error. In the
+    /// supervised worker, a crash or hang of libhdf5 meanwhile is reported as this file's damage (`Supervisor`).
+    func readNetwork(_ path: String, threads: Int? = nil) throws -> NIRDocument {
         let options = NIRReadOptions(ignoreUnknownFields: ignoreUnknownFields, maxMemoryBytes: memoryLimit,
                                      threads: try threads ?? ThreadLimit.resolve(nil))
-        let document = try NIRReader.read(path: path, options: options)
+        let document = try SupervisedReading.reading(path, memoryLimit: memoryLimit) {
+            try NIRReader.read(path: path, options: options)
+        }
         if !document.ignoredFields.isEmpty {
             Diagnostics.warn("\(path): ignored \(document.ignoredFields.count) unknown field(s): "
                              + document.ignoredFields.map(\.description).joined(separator: "; "))
@@ -37,10 +32,20 @@ struct InputSafetyOptions: ParsableArguments {
         return document
     }
 
-    /// Opens a data file; unless `probed`, a child process walks it first.
-    func openData(_ path: String, preferSpikes: Bool = false, probed: Bool = false) throws -> SampleDataset {
-        if !probed { try probe(data: [path]) }
-        return try SampleDataset(path: path, preferSpikes: preferSpikes, maxMemoryBytes: memoryLimit)
+    /// The most of one dataset's values the supervised worker reads through libhdf5 when it opens a data file.
+    static let dataWalkBytes = 64 << 20
+
+    /// Opens a data file. In the supervised worker, libhdf5 first walks all of it (`HDF5FileCheck`: every
+    /// group, attribute, string and chunk index, and up to 64 MB of each dataset's values), because the run reads
+    /// its rows later, outside any reading phase; a crash or hang there is reported as this file's damage.
+    /// Errors of the walk are left to the reader, which reports them as it always does.
+    func openData(_ path: String, preferSpikes: Bool = false) throws -> SampleDataset {
+        try SupervisedReading.reading(path, memoryLimit: memoryLimit) {
+            if SupervisedReading.isSupervised {
+                try? HDF5FileCheck.walk(path: path, maxValueBytes: min(memoryLimit, Self.dataWalkBytes))
+            }
+            return try SampleDataset(path: path, preferSpikes: preferSpikes, maxMemoryBytes: memoryLimit)
+        }
     }
 
     /// Refuses a job whose estimated memory exceeds the limit.

@@ -55,7 +55,9 @@ struct PriceCommand: ParsableCommand {
             throw CommandFailure("\(results): attribute 'encoding': unknown value '\(stored.encoding)'")
         }
         let counts = try stored.counts(steps: timesteps)
-        let network = try NIRReader.read(path: networkPath).network
+        let network = try SupervisedReading.reading(networkPath, memoryLimit: MemoryLimit.defaultBytes) {
+            try NIRReader.read(path: networkPath)
+        }.network
         let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: counts.timesteps, encoding: encoding))
         guard plan.layerNames == counts.layerNames else {
             throw CommandFailure("\(results): its layers are not the network's (\(counts.layerNames.joined(separator: ", ")))")

@@ -111,12 +111,11 @@ struct RunCommand: ParsableCommand {
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
         let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
         let threads = try ThreadLimit.resolve(self.threads)
-        try safety.probe(networks: [network], data: [data])
-        let document = try safety.readNetwork(network, threads: threads, probed: true)
+        let document = try safety.readNetwork(network, threads: threads)
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
         NeuronSemanticsOptions.warn(about: plan)
-        let dataset = try safety.openData(data, preferSpikes: encoding == .spikes, probed: true)
+        let dataset = try safety.openData(data, preferSpikes: encoding == .spikes)
         guard offset < dataset.sampleCount else {
             throw CommandFailure("\(data): --offset \(offset) is past the \(dataset.sampleCount) samples")
         }

@@ -142,6 +142,9 @@ public struct SimulationPlan: Sendable {
         var layerNodes: [Int] = []
         var stages: [Stage] = []
         var isStatic = [Bool](repeating: false, count: network.nodes.count)
+        let weighted = WeightedLayouts(network: network)
+        // The weighted nodes' layouts live in arenas of their own (built concurrently); the plan's arena keeps them.
+        _ = arena.store(weighted.arenas)
         for index in network.nodes.indices {
             let node = network.nodes[index]
             let inputShape = network.inputShapes[index]
@@ -178,8 +181,7 @@ public struct SimulationPlan: Sendable {
                 }
                 kind = .delay(steps: arena.store(steps), span: span, passesSpikes: false)
             case .affine, .linear, .convolution, .scale:
-                let taps = SynapticTaps.perInputElement(of: node, inputShape: inputShape, outputShape: outputShape) ?? []
-                let kernel = WeightedKernel(node: node, inputShape: inputShape, outputShape: outputShape, arena: arena)
+                let (taps, kernel) = weighted.layouts[index]!
                 var bias: ImmutableBuffer<Float>?
                 var biasAdds = 0
                 if let tensor = node.kind.bias, tensor.nonZeroCount > 0 {

@@ -2,7 +2,7 @@ import Foundation
 import HDF5Kit
 import Testing
 
-/// `HDF5FileCheck` (what the CLI's probe child runs) must make libhdf5 walk every chunk index and report damage
+/// `HDF5FileCheck` (what the CLI's worker runs over a data file before reading it) must make libhdf5 walk every chunk index and report damage
 /// there, while leaving compressed chunk bytes to the real read, which reports a corrupt stream itself.
 @Suite("File check")
 struct FileCheckTests {

@@ -35,7 +35,7 @@ import Testing
 
     @Test("in-process: the library's readers give a typed one-line error naming the file, or read the file", arguments: cases)
     func libraryReplay(entry: Case) throws {
-        // "cli-error": damage libhdf5 1.10 crashes on in any process; only the CLI's probe child isolates it.
+        // "cli-error": damage libhdf5 1.10 crashes on in any process; only the CLI's supervisor (a watched worker process) isolates it.
         guard entry.expected != "cli-error" else { return }
         let message: String?
         switch entry.kind {

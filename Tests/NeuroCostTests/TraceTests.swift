@@ -133,8 +133,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Interrupt once blocks are being flushed: the partial file beside --out has grown twice (no fixed wait).
-        let partial = URL(fileURLWithPath: out).deletingLastPathComponent()
-            .appendingPathComponent(".interrupted.h5.partial-\(process.processIdentifier)").path
+        let partial = try PartialFileWatcher.partialPath(of: out, process: process)
         try PartialFileWatcher.waitForGrowth(of: partial, times: 2, process: process)
         process.interrupt()
         process.waitUntilExit()
@@ -188,6 +187,22 @@ import Testing
 
 /// Waits, by polling, until a file another process writes has changed size a number of times.
 enum PartialFileWatcher {
+    /// The temporary file the run started as `process` writes before `out` is complete: `.<name>.partial-<pid>`,
+    /// where pid is its worker's (the CLI's supervisor forks one), so found by its prefix.
+    static func partialPath(of out: String, process: Process, timeout: Duration = .seconds(120)) throws -> String {
+        let url = URL(fileURLWithPath: out)
+        let folder = url.deletingLastPathComponent().path, prefix = ".\(url.lastPathComponent).partial-"
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let name = try FileManager.default.contentsOfDirectory(atPath: folder).first(where: { $0.hasPrefix(prefix) }) {
+                return folder + "/" + name
+            }
+            guard process.isRunning else { throw FixtureError(description: "the run ended before writing \(prefix)*") }
+            usleep(5_000)
+        }
+        throw FixtureError(description: "no \(prefix)* in \(folder) within \(timeout)")
+    }
+
     static func waitForGrowth(of path: String, times: Int, process: Process, timeout: Duration = .seconds(120)) throws {
         let deadline = ContinuousClock.now + timeout
         var lastSize: Int = 0

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import NeuroCost
+
+/// The CLI's supervisor (Sources/NeuroCostCLI/Supervisor.swift): the process a user starts forks one worker and
+/// ends as it does, except that a crash or hang of libhdf5 while reading an input ends in one line naming the file
+/// (exit 65). Each path is checked from the built binary; SIGINT's exit 130 is TraceTests' and test_exit_codes.py's.
+@Suite(.serialized) struct SupervisorTests {
+    let binary = RepositoryPaths.cliBinary.path
+
+    /// A run long enough (the training set at T = 64 on one thread) to be signalled mid-simulation.
+    func longRun(out: String) -> Process {
+        let process = Process()
+        // Started with no signal blocked, as from a shell (this test process blocks some, and children inherit
+        // that mask): python3 clears the mask and execs the CLI in its place, keeping the pid.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.currentDirectoryURL = RepositoryPaths.root
+        let unblocked = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+        process.arguments = ["python3", "-c", unblocked, binary,
+                             "run", "--data", "Datasets/digits/digits-train.h5", "--timesteps", "64", "--threads", "1",
+                             "--trace", "spikes", "--out", out, "--quiet"]
+        // The worker's own crash report would only slow the test down.
+        process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    /// The worker of the supervisor `process`, once it writes the results file (so it is past reading its inputs).
+    func worker(of process: Process, out: String) throws -> pid_t {
+        try PartialFileWatcher.waitForGrowth(of: try PartialFileWatcher.partialPath(of: out, process: process), times: 2,
+                                             process: process)
+        let pid = process.processIdentifier
+        let children = try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+            .split(separator: " ").compactMap { pid_t($0) }
+        return try #require(children.first, "the supervisor has no worker")
+    }
+
+    @Test("a signal the worker dies of outside a read (here SIGTERM, SIGSEGV) ends the supervisor the same way",
+          arguments: [SIGTERM, SIGSEGV])
+    func sameSignal(signal: Int32) throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("signalled.h5").path
+        let process = longRun(out: out)
+        try process.run()
+        let worker = try worker(of: process, out: out)
+        if signal == SIGTERM { kill(process.processIdentifier, signal) } else { kill(worker, signal) }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.terminationStatus == signal)
+        #expect(!FileManager.default.fileExists(atPath: out), "an unfinished run leaves --out untouched")
+    }
+
+    @Test("the worker does not outlive its supervisor")
+    func workerEndsWithSupervisor() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("orphan.h5").path
+        let process = longRun(out: out)
+        try process.run()
+        let worker = try worker(of: process, out: out)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(10)
+        // Gone, or a zombie waiting for init to reap it (state Z in /proc/PID/stat).
+        func alive() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(worker)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")
+        }
+        while alive() && ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(!alive(), "worker \(worker) still runs after its supervisor was killed")
+    }
+
+    @Test("a file libhdf5 never finishes reading ends in one line naming it, exit 65 (a FIFO with no writer)")
+    func hungReadIsNamed() throws {
+        let folder = try Fixtures.scratchDirectory()
+        let network = folder.appendingPathComponent("stuck.nir").path
+        #expect(mkfifo(network, 0o600) == 0)
+        let started = ContinuousClock.now
+        let result = try ProcessRunner.run(binary, ["inspect", network])
+        #expect(result.status == 65, "exit \(result.status)")
+        #expect(result.standardError == "Error: \(network): damaged file: the HDF5 library did not finish reading it within 15 s\n")
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
+    @Test("standard output and the exit status pass through unchanged")
+    func passesThrough() throws {
+        let version = try ProcessRunner.run(binary, ["--version"])
+        #expect(version.status == 0 && version.standardOutput.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version.standardOutput)")
+        let usage = try ProcessRunner.run(binary, ["run", "--limit", "0"])
+        #expect(usage.status == 64 && usage.standardError.contains("--limit must be at least 1"))
+    }
+}
