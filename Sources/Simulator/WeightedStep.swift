@@ -15,6 +15,20 @@ final class WeightedStep {
     private var cachedCensus: [(operations: Int, binary: Bool)]
     /// The slots computed in the current group (reused).
     private var computedSlots: [Int] = []
+    /// How NeuroBench's census of each step's input is taken (see `CensusSource`).
+    private let censusSource: CensusSource
+
+    /// Where the census's per-element sums come from. Summing every routed input a second time in an `InputCensus`
+    /// cost about a tenth of a sparse network's simulation; two common shapes of input already have the sums.
+    private enum CensusSource {
+        /// Every input is a spike projection, merged per element (`MergedInputs`) before the scatter: the merge's
+        /// sums are the census's, added in the same order.
+        case merged
+        /// One spike projection through an identity route: an element's sum is its number of listings.
+        case identitySpikes
+        /// Anything else: an `InputCensus` sums the inputs.
+        case summed
+    }
 
     init(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int, taps: ImmutableBuffer<Int32>,
          plan: SimulationPlan, lanes: Int) {
@@ -26,6 +40,13 @@ final class WeightedStep {
         channelCount = kernel.writesChannelsLast ? plan.network.outputShapes[stage.node][0] : 1
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
+        if stage.projections.count == 1, stage.projections[0].carriesSpikes, stage.projections[0].route.isIdentity {
+            censusSource = .identitySpikes
+        } else if !stage.projections.isEmpty, stage.projections.allSatisfy(\.carriesSpikes) {
+            censusSource = .merged  // used only when the node's memory has a merge
+        } else {
+            censusSource = .summed
+        }
     }
 
     func run(_ context: StepContext, steps: Range<Int>, lanes laneCount: Int, slotsPerGroup: Int) {
@@ -37,6 +58,13 @@ final class WeightedStep {
         let active = memory.activeInputs[node]
         let merged = memory.mergedInputs[node]
         let census = memory.censuses[node]
+        // The census that sums inputs itself, when neither shortcut applies to this node's memory.
+        let summingCensus: InputCensus?
+        switch censusSource {
+        case .identitySpikes: summingCensus = nil
+        case .merged: summingCensus = merged == nil ? census : nil
+        case .summed: summingCensus = census
+        }
         computedSlots.removeAll(keepingCapacity: true)
         for lane in 0..<laneCount {
             for step in steps {
@@ -58,6 +86,7 @@ final class WeightedStep {
                 }
                 var macs = 0
                 var synops = 0
+                var counted: (operations: Int, binary: Bool)?
                 if let analogInput = context.analogInput(stage, lane: lane, g: g) {
                     for element in 0..<stage.inputCount {
                         let value = analogInput[element]
@@ -68,7 +97,7 @@ final class WeightedStep {
                             kernel.scatter(input: element, scale: value, into: target)
                         }
                         macs += Int(taps[element])
-                        census?.add(element, value)
+                        summingCensus?.add(element, value)
                     }
                 }
                 for projection in stage.projections where projection.carriesSpikes {
@@ -82,9 +111,18 @@ final class WeightedStep {
                     }
                     let perSpike = projection.synopsPerSpike.pointer
                     for spike in spikes { synops &+= perSpike[Int(spike)] }
-                    if let census { projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) } }
+                    if let summingCensus {
+                        projection.route.forEachTarget(ofEach: spikes) { input, factor in summingCensus.add(input, factor) }
+                    } else if let census, case .identitySpikes = censusSource {
+                        counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
+                            // Not ascending (no producer lists so today): sum as usual.
+                            projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) }
+                            return census.drain(taps: taps.pointer)
+                        }()
+                    }
                 }
                 if let merged, case .convolution(let convolution) = kernel {
+                    if census != nil, summingCensus == nil, case .merged = censusSource { counted = merged.census(taps: taps.pointer) }
                     convolution.scatter(merged, into: target)
                 }
                 active?.seal(slot: slot)
@@ -92,7 +130,7 @@ final class WeightedStep {
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
                 if let census {
-                    let counted = census.drain(taps: taps.pointer)
+                    let counted = counted ?? census.drain(taps: taps.pointer)
                     if stage.isStaticPerSample { cachedCensus[lane] = counted }
                     tally.add(counted.binary ? .neurobenchACs : .neurobenchMACs, counted.operations, stage, lane: lane, step: step)
                 }
