@@ -30,8 +30,12 @@ final class WeightedStep {
         case summed
     }
 
+    /// Sparse stride-1 convolutions fed only by spikes, in groups of several steps: scattered source by source
+    /// over the group (see `GroupScatter`), nil otherwise.
+    private let groupScatter: GroupScatter?
+
     init(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int, taps: ImmutableBuffer<Int32>,
-         plan: SimulationPlan, lanes: Int) {
+         plan: SimulationPlan, lanes: Int, stepsPerGroup: Int) {
         self.stage = stage
         self.kernel = kernel
         self.bias = bias
@@ -40,6 +44,7 @@ final class WeightedStep {
         channelCount = kernel.writesChannelsLast ? plan.network.outputShapes[stage.node][0] : 1
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
+        groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
         if stage.projections.count == 1, stage.projections[0].carriesSpikes, stage.projections[0].route.isIdentity {
             censusSource = .identitySpikes
         } else if !stage.projections.isEmpty, stage.projections.allSatisfy(\.carriesSpikes) {
@@ -49,7 +54,20 @@ final class WeightedStep {
         }
     }
 
+    private static func groupScatter(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, plan: SimulationPlan,
+                                     stepsPerGroup: Int) -> GroupScatter? {
+        guard (2...GroupScatter.width).contains(stepsPerGroup), GroupScatter.applies(to: stage),
+              case .convolution(let convolution) = kernel, case .sparsePositionClasses(let lists, _) = convolution.weights
+        else { return nil }
+        return GroupScatter(lists: lists, inputCount: stage.inputCount,
+                            inputPlane: convolution.inputHeight * convolution.inputWidth, outputCount: stage.outputCount, bias: bias)
+    }
+
     func run(_ context: StepContext, steps: Range<Int>, lanes laneCount: Int, slotsPerGroup: Int) {
+        if let groupScatter {
+            runGrouped(context, scatter: groupScatter, steps: steps, lanes: laneCount, slotsPerGroup: slotsPerGroup)
+            return
+        }
         let node = stage.node
         let count = stage.outputCount
         let memory = context.memory, tally = context.tally
@@ -147,6 +165,57 @@ final class WeightedStep {
                 Self.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,
                                into: memory.outputs[node]! + slot &* count)
             }
+        }
+    }
+
+    /// `run` for a group scatter: per step, the counts and the step's inputs (merged, or the spike list itself);
+    /// per lane, one scatter of the whole group and the per-step sums written out.
+    private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int,
+                            slotsPerGroup: Int) {
+        let node = stage.node
+        let memory = context.memory, tally = context.tally
+        let merged = memory.mergedInputs[node]
+        let census = memory.censuses[node]
+        for lane in 0..<laneCount {
+            for step in steps {
+                let g = step &- steps.lowerBound
+                tally.add(.biasAdds, biasAdds, stage, lane: lane, step: step)
+                var synops = 0
+                var counted: (operations: Int, binary: Bool)?
+                for projection in stage.projections {
+                    let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
+                    let perSpike = projection.synopsPerSpike.pointer
+                    for spike in spikes { synops &+= perSpike[Int(spike)] }
+                    if let merged {
+                        projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
+                        continue
+                    }
+                    // The one identity projection: a strictly ascending list goes into the group as it is.
+                    if let listed = InputCensus.countListed(spikes, taps: taps.pointer), listed.binary {
+                        for spike in spikes { group.set(element: Int(spike), step: g, value: 1) }
+                        counted = listed
+                    } else {
+                        group.scatterStep(spikes: spikes, step: g)
+                        if let census {
+                            counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
+                                projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) }
+                                return census.drain(taps: taps.pointer)
+                            }()
+                        }
+                    }
+                }
+                if let merged {
+                    if census != nil { counted = merged.census(taps: taps.pointer) }
+                    merged.drain { input, value in group.set(element: input, step: g, value: value) }
+                }
+                tally.add(.macs, 0, stage, lane: lane, step: step)
+                tally.add(.synops, synops, stage, lane: lane, step: step)
+                if census != nil, let counted {
+                    tally.add(counted.binary ? .neurobenchACs : .neurobenchMACs, counted.operations, stage, lane: lane, step: step)
+                }
+            }
+            group.scatter(kernel: context.kernels.groupScatter)
+            group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
         }
     }
 

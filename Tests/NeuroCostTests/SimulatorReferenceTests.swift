@@ -132,6 +132,32 @@ enum SimulationFixtures {
         #expect(comparison.differing == 0, "\(testCase), \(schedule.testDescription): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
     }
 
+    /// The exact cases must reach the group scatter (sparse convolutions scattered source by source over a group of
+    /// steps), through an identity route and through a pool, or the tests above would not check it.
+    @Test("the exact cases run sparse convolutions through the group scatter, from spike lists and from pools")
+    func groupScatterCovered() throws {
+        var identity = 0, pooled = 0
+        for name in Self.exactCases {
+            let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
+            let optionsJSON = try expected.object("options")
+            let options = SimulationOptions(
+                timesteps: try optionsJSON.int("timesteps"),
+                encoding: InputEncoding(rawValue: try optionsJSON.string("encoding"))!,
+                reset: ResetMode(rawValue: try optionsJSON.string("reset"))!,
+                thresholdComparison: ThresholdComparison(rawValue: try optionsJSON.string("threshold_compare"))!,
+                dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
+                seed: UInt64(try optionsJSON.int("seed")))
+            let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
+            let plan = try SimulationPlan(network: network, options: options)
+            guard WorkerSchedule(plan: plan).stepsPerGroup > 1 else { continue }
+            for stage in plan.stages where GroupScatter.applies(to: stage) {
+                if stage.projections.allSatisfy(\.route.isIdentity) { identity += 1 } else { pooled += 1 }
+            }
+        }
+        #expect(identity > 0)
+        #expect(pooled > 0)
+    }
+
     /// Traces are assembled per lane and step of a group: they must come out the same, sample by sample, under any
     /// schedule (spike events, rasters and recorded potentials).
     @Test("the same traces under other schedules", arguments: [SpikeTraceFormat.events, .raster])
