@@ -65,7 +65,7 @@ final class WeightedStep {
 
     func run(_ context: StepContext, steps: Range<Int>, lanes laneCount: Int, slotsPerGroup: Int) {
         if let groupScatter {
-            runGrouped(context, scatter: groupScatter, steps: steps, lanes: laneCount, slotsPerGroup: slotsPerGroup)
+            runGrouped(context, scatter: groupScatter, steps: steps, lanes: laneCount)
             return
         }
         let node = stage.node
@@ -170,8 +170,7 @@ final class WeightedStep {
 
     /// `run` for a group scatter: per step, the counts and the step's inputs (merged, or the spike list itself);
     /// per lane, one scatter of the whole group and the per-step sums written out.
-    private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int,
-                            slotsPerGroup: Int) {
+    private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int) {
         let node = stage.node
         let memory = context.memory, tally = context.tally
         let merged = memory.mergedInputs[node]
