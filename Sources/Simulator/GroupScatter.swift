@@ -2,19 +2,21 @@ internal import CKernels
 
 /// A sparse stride-1 convolution's spike inputs over a group of up to `width` steps, scattered source by source
 /// (`nc_group_scatter_kernel`): each active input element walks its synapse list once per group, adding its value at
-/// every step it was active to an accumulator laid out [output element][step]. In a 99%-sparse VGG a neuron that
-/// fires fires about 2.7 times in 8 steps, and each synapse visit is a cache miss, so one visit per group instead of
-/// one per spike is most of the gain. Every step's sums receive their terms in the step-by-step scatter's order:
-/// input elements ascending (the order of a spike list), then list order. (Inputs merged through a pool are summed
-/// per element in arrival order as before, then scattered in ascending element order rather than first-arrival
-/// order: the same terms; exact on the power-of-two weights of the reference tests and benchmarks.) Per worker and node, allocated once; the accumulator starts (and is left after `drain`) at the bias.
+/// every step it was active to an accumulator laid out [output element][step]. In the 99%-sparse VGG-16 of the
+/// benchmarks a neuron that fires fires about 2.7 times in 8 steps, and the scattered read-modify-write per synapse
+/// is most of the simulation, so one visit per group instead of one per spike is the gain. Every step's sums receive
+/// their terms in the step-by-step scatter's order: input elements ascending (the order of a spike list), then list
+/// order. Inputs merged through a pool are summed per element in arrival order as before, then scattered in
+/// ascending element order rather than the merge's first-arrival order: the same terms, possibly rounded
+/// differently on arbitrary floats, exactly the same on the power-of-two weights of the reference tests and the
+/// benchmarks. Per worker and node, allocated once; the accumulator starts (and is left after `drain`) at the bias.
 final class GroupScatter {
     /// Steps per group at most: the lanes of one 256-bit register.
     static let width = 8
     /// Layers with more outputs scatter step by step: the accumulator (32 bytes per output) must stay a small part of
     /// the per-core cache, or its misses cost more than the visits saved. Measured on workload A (99%-sparse VGG-16,
-    /// CPU time of the whole process against step by step): every layer 1.17×, up to 16384 outputs 0.95×, up to
-    /// 4096 outputs (a 128 kB accumulator) 0.92×; on workload B 0.92×.
+    /// CPU time of the whole process against step by step, paired runs on a loaded machine, about ±5%): every layer
+    /// 1.17×, up to 32768 outputs 0.98×, up to 16384 0.95×, up to 4096 (a 128 kB accumulator) 0.92×; B 0.92×.
     static let maximumOutputs = 4096
 
     /// Whether a node scatters its groups source by source: a sparse stride-1 convolution whose inputs vary per step,
