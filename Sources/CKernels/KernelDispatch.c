@@ -70,6 +70,28 @@ NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa) {
     }
 }
 
+NCGroupScatterKernel nc_group_scatter_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2:
+    case NCInstructionSetAVX512: return nc_group_scatter_avx2;  // 8 lanes: one 256-bit register
+#endif
+    default: return nc_group_scatter_generic;
+    }
+}
+
+NCGroupDrainKernel nc_group_drain_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2:
+    case NCInstructionSetAVX512: return nc_group_drain_avx2;
+#endif
+    default: return nc_group_drain_generic;
+    }
+}
+
 /// -1 until first asked.
 static _Atomic int current_isa = -1;
 

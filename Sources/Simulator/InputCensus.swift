@@ -38,6 +38,26 @@ final class InputCensus {
         sums[element] += amount
     }
 
+    /// The census of a node whose only input is one spike list through an identity route, without summing: each
+    /// listed element's value is its number of listings, so it counts once (`taps` operations) and is binary unless
+    /// listed twice. Spike lists are ascending, so repeats are adjacent; nil if this list is not (then sum as usual).
+    static func countListed(_ spikes: UnsafeBufferPointer<Int32>, taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool)? {
+        var operations = 0
+        var repeats = false
+        var previous: Int32 = -1
+        for spike in spikes {
+            if spike > previous {
+                operations &+= Int(taps[Int(spike)])
+            } else if spike == previous {
+                repeats = true
+            } else {
+                return nil
+            }
+            previous = spike
+        }
+        return (operations, !repeats)
+    }
+
     /// The non-zero weights met by the non-zero elements (`taps` per element), and whether every non-zero element
     /// was −1 or 1; then starts the next step empty.
     func drain(taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool) {

@@ -48,6 +48,10 @@ struct Kernels {
     let instructionSet: KernelInstructionSet
     /// See `nc_position_row_kernel` in CKernels.h.
     let positionRowTile64: NCPositionRowKernel
+    /// See `nc_group_scatter_kernel` in CKernels.h.
+    let groupScatter: NCGroupScatterKernel
+    /// See `nc_group_drain_kernel` in CKernels.h.
+    let groupDrain: NCGroupDrainKernel
     /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
 
@@ -57,6 +61,8 @@ struct Kernels {
         instructionSet = chosen
         positionRowTile64 = nc_position_row_kernel(chosen.cValue)!
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
+        groupScatter = nc_group_scatter_kernel(chosen.cValue)!
+        groupDrain = nc_group_drain_kernel(chosen.cValue)!
     }
 
     /// One step of `count` plain IF neurons (see `IntegrateAndFireParameters`): updates `potential`, lists the

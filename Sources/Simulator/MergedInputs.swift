@@ -31,6 +31,23 @@ final class MergedInputs {
         values[element] += amount
     }
 
+    /// NeuroBench's census of the summed values added since the last drain (see `InputCensus`): the non-zero weights
+    /// (`taps` per element) met by the non-zero elements, and whether every non-zero element is −1 or 1. When every
+    /// input of the node arrives through this merge, its sums are the census's sums, added in the same order.
+    func census(taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool) {
+        var operations = 0
+        var binary = true
+        for index in 0..<count {
+            let element = Int(elements[index])
+            let value = values[element]
+            if value != 0 {
+                operations &+= Int(taps[element])
+                if value != 1 && value != -1 { binary = false }
+            }
+        }
+        return (operations, binary)
+    }
+
     /// Calls `body(element, summed value)` for every element added since the last call, in arrival order, and clears.
     @inline(__always)
     func drain(_ body: (Int, Float) -> Void) {

@@ -17,7 +17,7 @@ enum NodeStepper {
             self = .input(InputStep(stage: stage, encoding: plan.options.encoding, seed: plan.options.seed))
         case .weighted(let kernel, let bias, let biasAdds, let taps):
             self = .weighted(WeightedStep(stage: stage, kernel: kernel, bias: bias, biasAdds: biasAdds, taps: taps,
-                                          plan: plan, lanes: schedule.lanes))
+                                          plan: plan, lanes: schedule.lanes, stepsPerGroup: schedule.stepsPerGroup))
         case .population(let dynamics):
             self = .population(PopulationStep(stage: stage, dynamics: dynamics,
                                               copiesPotential: !dynamics.model.emitsSpikes && schedule.stepsPerGroup > 1))

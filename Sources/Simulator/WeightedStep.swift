@@ -15,9 +15,27 @@ final class WeightedStep {
     private var cachedCensus: [(operations: Int, binary: Bool)]
     /// The slots computed in the current group (reused).
     private var computedSlots: [Int] = []
+    /// How NeuroBench's census of each step's input is taken (see `CensusSource`).
+    private let censusSource: CensusSource
+
+    /// Where the census's per-element sums come from. Summing every routed input a second time in an `InputCensus`
+    /// cost about a tenth of a sparse network's simulation; two common shapes of input already have the sums.
+    private enum CensusSource {
+        /// Every input is a spike projection, merged per element (`MergedInputs`) before the scatter: the merge's
+        /// sums are the census's, added in the same order.
+        case merged
+        /// One spike projection through an identity route: an element's sum is its number of listings.
+        case identitySpikes
+        /// Anything else: an `InputCensus` sums the inputs.
+        case summed
+    }
+
+    /// Sparse stride-1 convolutions fed only by spikes, in groups of several steps: scattered source by source
+    /// over the group (see `GroupScatter`), nil otherwise.
+    private let groupScatter: GroupScatter?
 
     init(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int, taps: ImmutableBuffer<Int32>,
-         plan: SimulationPlan, lanes: Int) {
+         plan: SimulationPlan, lanes: Int, stepsPerGroup: Int) {
         self.stage = stage
         self.kernel = kernel
         self.bias = bias
@@ -26,9 +44,30 @@ final class WeightedStep {
         channelCount = kernel.writesChannelsLast ? plan.network.outputShapes[stage.node][0] : 1
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
+        groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
+        if stage.projections.count == 1, stage.projections[0].carriesSpikes, stage.projections[0].route.isIdentity {
+            censusSource = .identitySpikes
+        } else if !stage.projections.isEmpty, stage.projections.allSatisfy(\.carriesSpikes) {
+            censusSource = .merged  // used only when the node's memory has a merge
+        } else {
+            censusSource = .summed
+        }
+    }
+
+    private static func groupScatter(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, plan: SimulationPlan,
+                                     stepsPerGroup: Int) -> GroupScatter? {
+        guard (2...GroupScatter.width).contains(stepsPerGroup), GroupScatter.applies(to: stage),
+              case .convolution(let convolution) = kernel, case .sparsePositionClasses(let lists, _) = convolution.weights
+        else { return nil }
+        return GroupScatter(lists: lists, inputCount: stage.inputCount,
+                            inputPlane: convolution.inputHeight * convolution.inputWidth, outputCount: stage.outputCount, bias: bias)
     }
 
     func run(_ context: StepContext, steps: Range<Int>, lanes laneCount: Int, slotsPerGroup: Int) {
+        if let groupScatter {
+            runGrouped(context, scatter: groupScatter, steps: steps, lanes: laneCount)
+            return
+        }
         let node = stage.node
         let count = stage.outputCount
         let memory = context.memory, tally = context.tally
@@ -37,6 +76,13 @@ final class WeightedStep {
         let active = memory.activeInputs[node]
         let merged = memory.mergedInputs[node]
         let census = memory.censuses[node]
+        // The census that sums inputs itself, when neither shortcut applies to this node's memory.
+        let summingCensus: InputCensus?
+        switch censusSource {
+        case .identitySpikes: summingCensus = nil
+        case .merged: summingCensus = merged == nil ? census : nil
+        case .summed: summingCensus = census
+        }
         computedSlots.removeAll(keepingCapacity: true)
         for lane in 0..<laneCount {
             for step in steps {
@@ -58,6 +104,7 @@ final class WeightedStep {
                 }
                 var macs = 0
                 var synops = 0
+                var counted: (operations: Int, binary: Bool)?
                 if let analogInput = context.analogInput(stage, lane: lane, g: g) {
                     for element in 0..<stage.inputCount {
                         let value = analogInput[element]
@@ -68,7 +115,7 @@ final class WeightedStep {
                             kernel.scatter(input: element, scale: value, into: target)
                         }
                         macs += Int(taps[element])
-                        census?.add(element, value)
+                        summingCensus?.add(element, value)
                     }
                 }
                 for projection in stage.projections where projection.carriesSpikes {
@@ -82,9 +129,18 @@ final class WeightedStep {
                     }
                     let perSpike = projection.synopsPerSpike.pointer
                     for spike in spikes { synops &+= perSpike[Int(spike)] }
-                    if let census { projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) } }
+                    if let summingCensus {
+                        projection.route.forEachTarget(ofEach: spikes) { input, factor in summingCensus.add(input, factor) }
+                    } else if let census, case .identitySpikes = censusSource {
+                        counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
+                            // Not ascending (no producer lists so today): sum as usual.
+                            projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) }
+                            return census.drain(taps: taps.pointer)
+                        }()
+                    }
                 }
                 if let merged, case .convolution(let convolution) = kernel {
+                    if census != nil, summingCensus == nil, case .merged = censusSource { counted = merged.census(taps: taps.pointer) }
                     convolution.scatter(merged, into: target)
                 }
                 active?.seal(slot: slot)
@@ -92,7 +148,7 @@ final class WeightedStep {
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
                 if let census {
-                    let counted = census.drain(taps: taps.pointer)
+                    let counted = counted ?? census.drain(taps: taps.pointer)
                     if stage.isStaticPerSample { cachedCensus[lane] = counted }
                     tally.add(counted.binary ? .neurobenchACs : .neurobenchMACs, counted.operations, stage, lane: lane, step: step)
                 }
@@ -109,6 +165,56 @@ final class WeightedStep {
                 Self.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,
                                into: memory.outputs[node]! + slot &* count)
             }
+        }
+    }
+
+    /// `run` for a group scatter: per step, the counts and the step's inputs (merged, or the spike list itself);
+    /// per lane, one scatter of the whole group and the per-step sums written out.
+    private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int) {
+        let node = stage.node
+        let memory = context.memory, tally = context.tally
+        let merged = memory.mergedInputs[node]
+        let census = memory.censuses[node]
+        for lane in 0..<laneCount {
+            for step in steps {
+                let g = step &- steps.lowerBound
+                tally.add(.biasAdds, biasAdds, stage, lane: lane, step: step)
+                var synops = 0
+                var counted: (operations: Int, binary: Bool)?
+                for projection in stage.projections {
+                    let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
+                    let perSpike = projection.synopsPerSpike.pointer
+                    for spike in spikes { synops &+= perSpike[Int(spike)] }
+                    if let merged {
+                        projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
+                        continue
+                    }
+                    // The one identity projection: a strictly ascending list goes into the group as it is.
+                    if let listed = InputCensus.countListed(spikes, taps: taps.pointer), listed.binary {
+                        for spike in spikes { group.set(element: Int(spike), step: g, value: 1) }
+                        counted = listed
+                    } else {
+                        group.scatterStep(spikes: spikes, step: g)
+                        if let census {
+                            counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
+                                projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) }
+                                return census.drain(taps: taps.pointer)
+                            }()
+                        }
+                    }
+                }
+                if let merged {
+                    if census != nil { counted = merged.census(taps: taps.pointer) }
+                    merged.drain { input, value in group.set(element: input, step: g, value: value) }
+                }
+                tally.add(.macs, 0, stage, lane: lane, step: step)
+                tally.add(.synops, synops, stage, lane: lane, step: step)
+                if census != nil, let counted {
+                    tally.add(counted.binary ? .neurobenchACs : .neurobenchMACs, counted.operations, stage, lane: lane, step: step)
+                }
+            }
+            group.scatter(kernel: context.kernels.groupScatter)
+            group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
         }
     }
 

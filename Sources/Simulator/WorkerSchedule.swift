@@ -9,7 +9,7 @@
 struct WorkerSchedule {
     let timesteps: Int
     /// Steps per group: 1 with cycles, else `plan.stepsPerGroup` when set, else `maximumStepsPerGroup` when a dense
-    /// convolution gains from groups (elsewhere they only cost cache: the group's buffers are larger).
+    /// or sparse convolution gains from groups (elsewhere they only cost cache: the group's buffers are larger).
     let stepsPerGroup: Int
     /// At most this many steps per group: enough to reuse a weight block several times, while the group's
     /// per-step buffers stay a small multiple of one step's.
@@ -27,8 +27,12 @@ struct WorkerSchedule {
                   case .denseTapTiles = convolution.weights else { return false }
             return !stage.isStaticPerSample
         }
+        // Sparse convolutions scatter a group's spikes source by source (`GroupScatter`): one pass over a neuron's
+        // synapses per group rather than per spike.
+        let sparseGroupsGain = plan.stages.contains(where: GroupScatter.applies(to:))
         let acyclic = !plan.network.hasRecurrentEdges
-        stepsPerGroup = acyclic ? min(timesteps, max(1, plan.stepsPerGroup ?? (groupsGain ? Self.maximumStepsPerGroup : 1))) : 1
+        let defaultSteps = groupsGain || sparseGroupsGain ? Self.maximumStepsPerGroup : 1
+        stepsPerGroup = acyclic ? min(timesteps, max(1, plan.stepsPerGroup ?? defaultSteps)) : 1
         lanes = acyclic ? max(1, plan.lanes ?? (groupsGain ? Self.defaultLanes : 1)) : 1
     }
 

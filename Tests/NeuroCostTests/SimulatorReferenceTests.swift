@@ -132,6 +132,88 @@ enum SimulationFixtures {
         #expect(comparison.differing == 0, "\(testCase), \(schedule.testDescription): \(comparison.differing) of \(comparison.compared) differ: \(comparison.mismatches.joined(separator: "; "))")
     }
 
+    /// The exact cases must reach the group scatter (sparse convolutions scattered source by source over a group of
+    /// steps), through an identity route and through a pool, or the tests above would not check it.
+    @Test("the exact cases run sparse convolutions through the group scatter, from spike lists and from pools")
+    func groupScatterCovered() throws {
+        var identity = 0, pooled = 0
+        for name in Self.exactCases {
+            let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
+            let optionsJSON = try expected.object("options")
+            let options = SimulationOptions(
+                timesteps: try optionsJSON.int("timesteps"),
+                encoding: InputEncoding(rawValue: try optionsJSON.string("encoding"))!,
+                reset: ResetMode(rawValue: try optionsJSON.string("reset"))!,
+                thresholdComparison: ThresholdComparison(rawValue: try optionsJSON.string("threshold_compare"))!,
+                dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
+                seed: UInt64(try optionsJSON.int("seed")))
+            let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
+            let plan = try SimulationPlan(network: network, options: options)
+            guard WorkerSchedule(plan: plan).stepsPerGroup > 1 else { continue }
+            for stage in plan.stages where GroupScatter.applies(to: stage) {
+                if stage.projections.allSatisfy(\.route.isIdentity) { identity += 1 } else { pooled += 1 }
+            }
+        }
+        #expect(identity > 0)
+        #expect(pooled > 0)
+    }
+
+    /// The claim the group scatter rests on, on ordinary float values (where the order of the sums shows): each step's
+    /// sums equal the step-by-step scatter's bit for bit, elements ascending, repeated spikes included, under every
+    /// instruction set; and after a drain the next group starts again from the bias.
+    @Test("a group scatter gives every step the step-by-step scatter's sums, bit for bit, on every instruction set")
+    func groupScatterMatchesStepByStep() throws {
+        let network = try NIRReader.read(path: SimulationFixtures.file("cnn_sparse_direct.nir")).network
+        let plan = try SimulationPlan(network: network, options: SimulationOptions())
+        let stage = try #require(plan.stages.first { stage in
+            guard case .weighted(.convolution(let convolution), _, _, _) = stage.kind,
+                  case .sparsePositionClasses = convolution.weights else { return false }
+            return true
+        })
+        guard case .weighted(.convolution(let convolution), let bias, _, _) = stage.kind,
+              case .sparsePositionClasses(let lists, _) = convolution.weights else { return }
+        let inputs = stage.inputCount, outputs = stage.outputCount, steps = 6
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for set in KernelInstructionSet.supported {
+            let kernels = Kernels(set)
+            let group = GroupScatter(lists: lists, inputCount: inputs, inputPlane: convolution.inputHeight * convolution.inputWidth,
+                                     outputCount: outputs, bias: bias)
+            for _ in 0..<2 {
+                var expected = [Float](repeating: 0, count: steps * outputs)
+                for g in 0..<steps {
+                    let target = UnsafeMutablePointer<Float>.allocate(capacity: outputs)
+                    defer { target.deallocate() }
+                    for element in 0..<outputs { target[element] = bias.map { $0[element] } ?? 0 }
+                    if g == 2 {  // a spike list with repeats: one unit per listing, straight into the step's lane
+                        var spikes: [Int32] = []
+                        for element in 0..<inputs where next() % 8 == 0 { spikes += Array(repeating: Int32(element), count: 1 + Int(next() % 3)) }
+                        for spike in spikes { convolution.scatter(input: Int(spike), scale: 1, into: target) }
+                        spikes.withUnsafeBufferPointer { group.scatterStep(spikes: $0, step: g) }
+                    } else {  // merged values: ordinary floats, in ascending element order
+                        for element in 0..<inputs where next() % 5 == 0 {
+                            let value = Float(Int(next() % 2001) - 1000) / 333
+                            if value == 0 { continue }
+                            convolution.scatter(input: element, scale: value, into: target)
+                            group.set(element: element, step: g, value: value)
+                        }
+                    }
+                    for element in 0..<outputs { expected[g * outputs + element] = target[element] }
+                }
+                group.scatter(kernel: kernels.groupScatter)
+                var actual = [Float](repeating: .nan, count: steps * outputs)
+                actual.withUnsafeMutableBufferPointer { group.drain(into: $0.baseAddress!, steps: steps, kernel: kernels.groupDrain) }
+                #expect(actual.map(\.bitPattern) == expected.map(\.bitPattern), "\(set)")
+            }
+        }
+    }
+
     /// Traces are assembled per lane and step of a group: they must come out the same, sample by sample, under any
     /// schedule (spike events, rasters and recorded potentials).
     @Test("the same traces under other schedules", arguments: [SpikeTraceFormat.events, .raster])

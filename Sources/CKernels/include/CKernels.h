@@ -56,4 +56,31 @@ typedef int64_t (*NCIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *
 /// The integrate-and-fire kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa);
 
+/// One input element of a sparse convolution over a group of steps (see nc_group_scatter_kernel): its synapse list
+/// entries first ..< end, where tap (0, 0) of its position lands in the output (`origin`, added to each entry's
+/// offset), and bit g set when it was active at step g of the group.
+typedef struct {
+    int32_t first;
+    int32_t end;
+    int32_t origin;
+    uint32_t mask;
+} NCGroupSource;
+
+/// For each source s in order and each entry e of its list in order, for each lane g in 0..<8 whose mask bit is set:
+///   accumulator[8 · (origin + offsets[e]) + g] += values[8 · s + g] · weights[e]
+/// (product rounded, then the sum; other lanes untouched). Bit-identical on every instruction set.
+typedef void (*NCGroupScatterKernel)(float *accumulator, const NCGroupSource *sources, const float *values,
+                                     int64_t sourceCount, const int32_t *offsets, const float *weights);
+
+/// The group scatter kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupScatterKernel nc_group_scatter_kernel(NCInstructionSet isa);
+
+/// Moves a group's accumulator ([element][8 steps]) to `steps` per-step outputs (step g at output + g · outputStride)
+/// and starts the next group: every lane of element i set to bias[i] (0 when bias is NULL).
+typedef void (*NCGroupDrainKernel)(float *accumulator, float *output, int64_t count, int64_t steps, int64_t outputStride,
+                                   const float *bias);
+
+/// The group drain kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupDrainKernel nc_group_drain_kernel(NCInstructionSet isa);
+
 #endif
