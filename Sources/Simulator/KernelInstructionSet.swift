@@ -46,8 +46,8 @@ public enum KernelInstructionSet: String, CaseIterable, Sendable {
 /// per call).
 struct Kernels {
     let instructionSet: KernelInstructionSet
-    /// See `nc_position_row_kernel` in CKernels.h.
-    let positionRowTile64: NCPositionRowKernel
+    /// See `nc_position_plane_kernel` in CKernels.h.
+    let positionPlaneTile64: NCPositionPlaneKernel
     /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
 
@@ -55,7 +55,7 @@ struct Kernels {
     init(_ set: KernelInstructionSet?) {
         let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
         instructionSet = chosen
-        positionRowTile64 = nc_position_row_kernel(chosen.cValue)!
+        positionPlaneTile64 = nc_position_plane_kernel(chosen.cValue)!
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
     }
 

@@ -18,17 +18,38 @@ int nc_isa_supported(NCInstructionSet isa);
 /// avx512, neon) when the CPU supports it, else the widest supported.
 NCInstructionSet nc_isa_current(void);
 
-/// One input row of a dense convolution scattered by input position, for one kernel tap and one tile of 64 output
-/// channels (see ConvolutionScatter.scatter(byPosition:...)). For each input column x with active channels
-/// (entries rowStarts[x] ..< rowStarts[x + 1]) whose tap lands on output column c = landingColumns[x * stride] >= 0:
-///   out[c * outputChannels + k] += values[e] * tile[channels[e] * 64 + k]   for k in 0..<64, e in order,
-/// each product rounded and then added (no fused multiply-add), so every instruction set gives the same bits.
-typedef void (*NCPositionRowKernel)(float *rowOutput, const int32_t *rowStarts, const int32_t *landingColumns,
-                                    int64_t landingStride, int64_t inputWidth, int64_t outputChannels,
-                                    const float *tile, const int32_t *channels, const float *values);
+/// One kernel tap of a dense convolution scattered by input position, over one slot's whole input plane, for one tile
+/// of 64 output channels (see ConvolutionScatter.scatter(byPosition:...)).
+typedef struct {
+    /// The slot's channels-last output (positions × outputChannels), advanced to the tile's first channel.
+    float *output;
+    /// Entry starts of the slot's per-position lists: position p's entries are starts[p] ..< starts[p + 1].
+    const int32_t *starts;
+    /// landingRows[y * kernelHeight]: the output row the tap reaches from input row y, or -1 (advanced to the tap).
+    const int32_t *landingRows;
+    /// landingColumns[x * kernelWidth]: the output column the tap reaches from input column x, or -1.
+    const int32_t *landingColumns;
+    int64_t kernelHeight, kernelWidth;
+    int64_t inputHeight, inputWidth;
+    int64_t outputWidth, outputChannels;
+    /// The tap's tile: 64 weights per input channel, contiguous.
+    const float *tile;
+    /// Per entry, its input channel and its value (a spike's route factor, or the sum of several).
+    const int32_t *channels;
+    const float *values;
+    /// Nonzero when every value is exactly 1: the products are then the weights themselves (1·w = w bit for bit),
+    /// and the kernel adds them without multiplying.
+    int32_t unitValues;
+} NCPositionPlaneArguments;
 
-/// The position-row kernel compiled for `isa`, or NULL when this CPU cannot run it.
-NCPositionRowKernel nc_position_row_kernel(NCInstructionSet isa);
+/// For each input position (y, x) with entries whose tap lands on output position (r, c), in row-major order:
+///   out[(r * outputWidth + c) * outputChannels + k] += values[e] * tile[channels[e] * 64 + k]   for k in 0..<64,
+/// e in order; each product rounded and then added (no fused multiply-add), so every instruction set gives the same
+/// bits.
+typedef void (*NCPositionPlaneKernel)(const NCPositionPlaneArguments *arguments);
+
+/// The position-plane kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCPositionPlaneKernel nc_position_plane_kernel(NCInstructionSet isa);
 
 /// Parameters of the plain integrate-and-fire step (the arrays have one value per neuron).
 typedef struct {
