@@ -121,8 +121,9 @@ extension ConvolutionScatter {
     static let slotBlockBytes = 512 * 1024
 
     /// Adds the active inputs of `slots` to the channels-last `output` (slot s's `s · slotStride` elements in).
-    /// Slots go in blocks (see `slotBlockBytes`); within a block, tap by tap and tile by tile of output channels (see
-    /// `ConvolutionWeights.denseTapTiles`), every slot's and position's active channels are added through the tile:
+    /// Slots go in blocks (see `slotBlockBytes`); within a block, row of taps by row of taps and tile by tile of output
+    /// channels (see `ConvolutionWeights.denseTapTiles`), every slot's and position's active channels are added
+    /// through the tiles of the row's taps (one tap after another, or several together; see CKernels.h):
     /// the output row a tap lands on is loaded once, every active channel's weights are added to it in registers,
     /// and it is stored once. A tile is read from memory once per slot block (every step of a group, in every lane)
     /// rather than once per step and position. (Splitting the tile by blocks of input channels, to keep each block
@@ -142,31 +143,33 @@ extension ConvolutionScatter {
             let slotBlock = slots[blockStart..<min(blockStart &+ slotsPerBlock, slots.count)]
             blockStart &+= slotsPerBlock
             for ky in 0..<kernelHeight {
-                for kx in 0..<kernelWidth {
-                    let tapWeights = weights + (ky &* kernelWidth &+ kx) &* tapStride
-                    var tileStart = 0
-                    while tileStart < outChannels {
-                        let width = min(Self.outputTile, outChannels &- tileStart)
-                        let tile = tapWeights + tileStart &* inChannels
-                        for slot in slotBlock {
-                            let slotOutput = output + (slot &* slotStride &+ tileStart)
-                            if width == Self.outputTile {
-                                var arguments = NCPositionPlaneArguments(
-                                    output: slotOutput, starts: active.starts(slot),
-                                    landingRows: landingRow.pointer + ky, landingColumns: landingColumn.pointer + kx,
-                                    kernelHeight: Int64(kernelHeight), kernelWidth: Int64(kernelWidth),
-                                    inputHeight: Int64(inputHeight), inputWidth: Int64(inputWidth),
-                                    outputWidth: Int64(outputWidth), outputChannels: Int64(outChannels), tile: tile,
-                                    channels: active.channels(slot), values: active.values(slot),
-                                    unitValues: active.unitValues(slot) ? 1 : 0)
-                                planeKernel(&arguments)
-                            } else {
-                                scatterNarrowTile(width: width, tile: tile, ky: ky, kx: kx, starts: active.starts(slot),
-                                                  channels: active.channels(slot), values: active.values(slot), into: slotOutput)
+                // Tap (ky, kx)'s tiles are `tapStride` floats after tap (ky, kx − 1)'s.
+                let rowWeights = weights + ky &* kernelWidth &* tapStride
+                var tileStart = 0
+                while tileStart < outChannels {
+                    let width = min(Self.outputTile, outChannels &- tileStart)
+                    for slot in slotBlock {
+                        let slotOutput = output + (slot &* slotStride &+ tileStart)
+                        if width == Self.outputTile {
+                            var arguments = NCPositionPlaneArguments(
+                                output: slotOutput, starts: active.starts(slot),
+                                landingRows: landingRow.pointer + ky, landingColumns: landingColumn.pointer,
+                                kernelHeight: Int64(kernelHeight), kernelWidth: Int64(kernelWidth),
+                                inputHeight: Int64(inputHeight), inputWidth: Int64(inputWidth),
+                                outputWidth: Int64(outputWidth), outputChannels: Int64(outChannels),
+                                tiles: rowWeights + tileStart &* inChannels, tapStride: Int64(tapStride),
+                                channels: active.channels(slot), values: active.values(slot),
+                                unitValues: active.unitValues(slot) ? 1 : 0)
+                            planeKernel(&arguments)
+                        } else {
+                            for kx in 0..<kernelWidth {
+                                scatterNarrowTile(width: width, tile: rowWeights + kx &* tapStride + tileStart &* inChannels,
+                                                  ky: ky, kx: kx, starts: active.starts(slot), channels: active.channels(slot),
+                                                  values: active.values(slot), into: slotOutput)
                             }
                         }
-                        tileStart &+= width
                     }
+                    tileStart &+= width
                 }
             }
         }

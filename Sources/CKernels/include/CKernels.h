@@ -18,22 +18,23 @@ int nc_isa_supported(NCInstructionSet isa);
 /// avx512, neon) when the CPU supports it, else the widest supported.
 NCInstructionSet nc_isa_current(void);
 
-/// One kernel tap of a dense convolution scattered by input position, over one slot's whole input plane, for one tile
-/// of 64 output channels (see ConvolutionScatter.scatter(byPosition:...)).
+/// One row of kernel taps (fixed ky, every kx) of a dense convolution scattered by input position, over one slot's
+/// whole input plane, for one tile of 64 output channels (see ConvolutionScatter.scatter(byPosition:...)).
 typedef struct {
     /// The slot's channels-last output (positions × outputChannels), advanced to the tile's first channel.
     float *output;
     /// Entry starts of the slot's per-position lists: position p's entries are starts[p] ..< starts[p + 1].
     const int32_t *starts;
-    /// landingRows[y * kernelHeight]: the output row the tap reaches from input row y, or -1 (advanced to the tap).
+    /// landingRows[y * kernelHeight]: the output row the taps reach from input row y, or -1 (advanced to ky).
     const int32_t *landingRows;
-    /// landingColumns[x * kernelWidth]: the output column the tap reaches from input column x, or -1.
+    /// landingColumns[x * kernelWidth + kx]: the output column tap kx reaches from input column x, or -1.
     const int32_t *landingColumns;
     int64_t kernelHeight, kernelWidth;
     int64_t inputHeight, inputWidth;
     int64_t outputWidth, outputChannels;
-    /// The tap's tile: 64 weights per input channel, contiguous.
-    const float *tile;
+    /// Tap (ky, 0)'s tile: 64 weights per input channel, contiguous; tap (ky, kx)'s is `tapStride · kx` floats on.
+    const float *tiles;
+    int64_t tapStride;
     /// Per entry, its input channel and its value (a spike's route factor, or the sum of several).
     const int32_t *channels;
     const float *values;
@@ -42,10 +43,11 @@ typedef struct {
     int32_t unitValues;
 } NCPositionPlaneArguments;
 
-/// For each input position (y, x) with entries whose tap lands on output position (r, c), in row-major order:
-///   out[(r * outputWidth + c) * outputChannels + k] += values[e] * tile[channels[e] * 64 + k]   for k in 0..<64,
-/// e in order; each product rounded and then added (no fused multiply-add), so every instruction set gives the same
-/// bits.
+/// For each output element, tap by tap (kx ascending), from the one input position (y, x) the tap reaches it from,
+/// entry by entry in order:
+///   out[(r * outputWidth + c) * outputChannels + k] += values[e] * tile_kx[channels[e] * 64 + k]   for k in 0..<64,
+/// each product rounded and then added (no fused multiply-add), so every instruction set gives the same bits
+/// whether it walks the taps one at a time or several together.
 typedef void (*NCPositionPlaneKernel)(const NCPositionPlaneArguments *arguments);
 
 /// The position-plane kernel compiled for `isa`, or NULL when this CPU cannot run it.
