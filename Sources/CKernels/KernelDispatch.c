@@ -57,6 +57,14 @@ NCPositionPlaneKernel nc_position_plane_kernel(NCInstructionSet isa) {
     }
 }
 
+NCTransposeKernel nc_transpose_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+#if defined(__x86_64__)
+    if (isa == NCInstructionSetAVX512) return nc_transpose_avx512;
+#endif
+    return nc_transpose_generic;  // AVX2's gathers are slow on several CPUs; NEON has none
+}
+
 NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa) {
     if (!nc_isa_supported(isa)) return NULL;
     switch (isa) {

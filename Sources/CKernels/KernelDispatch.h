@@ -14,6 +14,12 @@ void nc_position_plane_tile64_avx512(const NCPositionPlaneArguments *);
 void nc_position_plane_tile64_neon(const NCPositionPlaneArguments *);
 #endif
 
+// TransposeKernels.c
+void nc_transpose_generic(const float *, int64_t, int64_t, float *);
+#if defined(__x86_64__)
+void nc_transpose_avx512(const float *, int64_t, int64_t, float *);
+#endif
+
 // IntegrateAndFireKernels.c
 int64_t nc_integrate_and_fire_generic(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int32_t *,
                                       int64_t *);

@@ -48,6 +48,8 @@ struct Kernels {
     let instructionSet: KernelInstructionSet
     /// See `nc_position_plane_kernel` in CKernels.h.
     let positionPlaneTile64: NCPositionPlaneKernel
+    /// See `nc_transpose_kernel` in CKernels.h; called through `transpose(_:positions:channels:into:)`.
+    private let transposeKernel: NCTransposeKernel
     /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
 
@@ -56,7 +58,14 @@ struct Kernels {
         let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
         instructionSet = chosen
         positionPlaneTile64 = nc_position_plane_kernel(chosen.cValue)!
+        transposeKernel = nc_transpose_kernel(chosen.cValue)!
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
+    }
+
+    /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
+    @inline(__always)
+    func transpose(_ source: UnsafePointer<Float>, positions: Int, channels: Int, into destination: UnsafeMutablePointer<Float>) {
+        transposeKernel(source, Int64(positions), Int64(channels), destination)
     }
 
     /// One step of `count` plain IF neurons (see `IntegrateAndFireParameters`): updates `potential`, lists the

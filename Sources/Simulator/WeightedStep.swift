@@ -106,29 +106,9 @@ final class WeightedStep {
         if let channelsLast {
             let plane = count / channelCount
             for slot in computedSlots {
-                Self.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,
-                               into: memory.outputs[node]! + slot &* count)
+                context.kernels.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,
+                                          into: memory.outputs[node]! + slot &* count)
             }
-        }
-    }
-
-    /// (positions, channels) → (channels, positions), in tiles of 16 × 16 so reads and writes both stay in cache.
-    private static func transpose(_ source: UnsafeMutablePointer<Float>, positions: Int, channels: Int,
-                                  into destination: UnsafeMutablePointer<Float>) {
-        let tile = 16
-        var channelStart = 0
-        while channelStart < channels {
-            let channelEnd = min(channelStart + tile, channels)
-            var positionStart = 0
-            while positionStart < positions {
-                let positionEnd = min(positionStart + tile, positions)
-                for channel in channelStart..<channelEnd {
-                    let row = destination + channel &* positions
-                    for position in positionStart..<positionEnd { row[position] = source[position &* channels &+ channel] }
-                }
-                positionStart = positionEnd
-            }
-            channelStart = channelEnd
         }
     }
 }

@@ -103,6 +103,31 @@ import Testing
         }
     }
 
+    /// The channels-last output goes to (C, H, W) through the instruction set's transpose: every value moved, none
+    /// changed, for sizes with and without whole 16 × 16 tiles.
+    @Test("the transpose to (C, H, W) moves every value exactly, under every instruction set",
+          arguments: [(1, 1), (16, 16), (37, 72), (1_024, 64), (4, 512), (25, 8)])
+    func transposeIsExact(positions: Int, channels: Int) {
+        var random = Generator(state: UInt64(positions * 1_000 + channels))
+        let source = (0..<(positions * channels)).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next())) }
+        for set in KernelInstructionSet.supported {
+            var destination = [Float](repeating: 0, count: source.count)
+            source.withUnsafeBufferPointer { from in
+                destination.withUnsafeMutableBufferPointer { to in
+                    Kernels(set).transpose(from.baseAddress!, positions: positions, channels: channels, into: to.baseAddress!)
+                }
+            }
+            var differing = 0
+            for channel in 0..<channels {
+                for position in 0..<positions
+                where destination[channel * positions + position].bitPattern != source[position * channels + channel].bitPattern {
+                    differing += 1
+                }
+            }
+            #expect(differing == 0, "\(set.rawValue): \(differing) of \(source.count) values misplaced")
+        }
+    }
+
     /// The documented order, output element by element: its initial value, then tap by tap (row-major), the one
     /// input position the tap reaches it from, that position's channels in the order they were first reached; each
     /// product (value · weight, rounded) added in turn. Output channels-last: (position, channel).

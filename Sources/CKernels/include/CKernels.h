@@ -53,6 +53,12 @@ typedef void (*NCPositionPlaneKernel)(const NCPositionPlaneArguments *arguments)
 /// The position-plane kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCPositionPlaneKernel nc_position_plane_kernel(NCInstructionSet isa);
 
+/// (positions, channels) → (channels, positions): destination[c * positions + p] = source[p * channels + c].
+typedef void (*NCTransposeKernel)(const float *source, int64_t positions, int64_t channels, float *destination);
+
+/// The transpose kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCTransposeKernel nc_transpose_kernel(NCInstructionSet isa);
+
 /// Parameters of the plain integrate-and-fire step (the arrays have one value per neuron).
 typedef struct {
     /// r per neuron, or NULL when every r is 1 (v + x, not v + 1·x: the same bits, one operation fewer).
