@@ -45,11 +45,11 @@ typedef float NCFloat8 __attribute__((vector_size(32)));
         }                                                                                                              \
     } while (0)
 
-/// One tap at a time: for kx = 0, 1, ..., every position's entries through tap kx's tile into the output column it
+/// One tap at a time: for each tap of the call in turn, every position's entries through tap kx's tile into the output column it
 /// lands on, with ONE_TAP(target, tile, first, end).
 #define EACH_TAP_IN_TURN(a, ONE_TAP)                                                                                   \
     do {                                                                                                               \
-        for (int64_t kx_ = 0; kx_ < (a)->kernelWidth; kx_++) {                                                         \
+        for (int64_t kx_ = 0; kx_ < (a)->taps; kx_++) {                                                         \
             const float *tile_ = (a)->tiles + kx_ * (a)->tapStride;                                                    \
             const int32_t *columns_ = (a)->landingColumns + kx_;                                                       \
             FOR_EACH_ACTIVE_POSITION(a, ONE_TAP_AT_COLUMN);                                                            \
@@ -136,7 +136,8 @@ void nc_position_plane_tile64_avx2(const NCPositionPlaneArguments *a) {
 #undef ONE_TAP
 }
 
-/// AVX-512 with three taps in a row (kernels three wide) on layers of at most 64 input channels: the three output
+/// AVX-512 with three taps in a call (a row of a kernel three wide; the scatter passes whole rows on layers of at most
+/// 64 input channels): the three output
 /// columns an input position reaches are added to together, twelve independent accumulators per entry instead of
 /// four, and the position's fixed costs (loading and storing its rows, the mispredicted exit of its short entry
 /// loop: about 8 entries at 12.5% activity) are paid once for three taps. The three tiles (48 KB at 64 channels)
@@ -154,7 +155,7 @@ static void position_plane_three_taps_avx512(const NCPositionPlaneArguments *a) 
     float scratch[3 * 64] __attribute__((aligned(64))) = {0};  // zeros: no NaN or subnormal to slow the adds
 #define THREE_TAPS(rowOutput, x, first, end)                                                                           \
     do {                                                                                                               \
-        const int32_t *columns = a->landingColumns + (x) * 3;                                                          \
+        const int32_t *columns = a->landingColumns + (x) * a->kernelWidth;                                                          \
         float *p = columns[0] >= 0 ? rowOutput + (int64_t)columns[0] * outputChannels : scratch;                       \
         float *q = columns[1] >= 0 ? rowOutput + (int64_t)columns[1] * outputChannels : scratch + 64;                  \
         float *r = columns[2] >= 0 ? rowOutput + (int64_t)columns[2] * outputChannels : scratch + 128;                 \
@@ -199,8 +200,7 @@ static void position_plane_three_taps_avx512(const NCPositionPlaneArguments *a) 
 
 __attribute__((target("avx512f")))
 void nc_position_plane_tile64_avx512(const NCPositionPlaneArguments *a) {
-    const int64_t inputChannels = a->tapStride / a->outputChannels;  // a tap's weights: inputs × outputs
-    if (a->kernelWidth == 3 && inputChannels <= 64) {
+    if (a->taps == 3) {
         position_plane_three_taps_avx512(a);
         return;
     }

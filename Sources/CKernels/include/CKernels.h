@@ -18,8 +18,9 @@ int nc_isa_supported(NCInstructionSet isa);
 /// avx512, neon) when the CPU supports it, else the widest supported.
 NCInstructionSet nc_isa_current(void);
 
-/// One row of kernel taps (fixed ky, every kx) of a dense convolution scattered by input position, over one slot's
-/// whole input plane, for one tile of 64 output channels (see ConvolutionScatter.scatter(byPosition:...)).
+/// Consecutive kernel taps of one row (fixed ky; kx = k0, k0 + 1, ..., k0 + taps − 1) of a dense convolution
+/// scattered by input position, over one slot's whole input plane, for one tile of 64 output channels (see
+/// ConvolutionScatter.scatter(byPosition:...)).
 typedef struct {
     /// The slot's channels-last output (positions × outputChannels), advanced to the tile's first channel.
     float *output;
@@ -27,14 +28,18 @@ typedef struct {
     const int32_t *starts;
     /// landingRows[y * kernelHeight]: the output row the taps reach from input row y, or -1 (advanced to ky).
     const int32_t *landingRows;
-    /// landingColumns[x * kernelWidth + kx]: the output column tap kx reaches from input column x, or -1.
+    /// landingColumns[x * kernelWidth + kx − k0]: the output column tap kx reaches from input column x, or -1
+    /// (advanced to k0).
     const int32_t *landingColumns;
     int64_t kernelHeight, kernelWidth;
     int64_t inputHeight, inputWidth;
     int64_t outputWidth, outputChannels;
-    /// Tap (ky, 0)'s tile: 64 weights per input channel, contiguous; tap (ky, kx)'s is `tapStride · kx` floats on.
+    /// Tap (ky, k0)'s tile: 64 weights per input channel, contiguous; tap (ky, kx)'s is `tapStride · (kx − k0)`
+    /// floats on.
     const float *tiles;
     int64_t tapStride;
+    /// Taps in this call.
+    int64_t taps;
     /// Per entry, its input channel and its value (a spike's route factor, or the sum of several).
     const int32_t *channels;
     const float *values;
