@@ -28,12 +28,10 @@ final class ActiveInputs {
     private let allValues: UnsafeMutablePointer<Float>
     /// Per slot, after its `seal`: whether every value is exactly 1 (single spikes without a pool's factor).
     private let allUnit: UnsafeMutablePointer<Bool>
-    private let slots: Int
 
     init(channels: Int, positions: Int, slots: Int) {
         self.channels = channels
         self.positions = positions
-        self.slots = slots
         let count = max(channels * positions, 1)
         precondition(count <= Int(Int32.max), "a convolution input of \(count) elements: its lists hold 32-bit indices")
         values = .allocate(capacity: count)
