@@ -44,17 +44,25 @@ int nc_isa_supported(NCInstructionSet isa) {
     }
 }
 
-NCPositionRowKernel nc_position_row_kernel(NCInstructionSet isa) {
+NCPositionPlaneKernel nc_position_plane_kernel(NCInstructionSet isa) {
     if (!nc_isa_supported(isa)) return NULL;
     switch (isa) {
 #if defined(__x86_64__)
-    case NCInstructionSetAVX2: return nc_position_row_tile64_avx2;
-    case NCInstructionSetAVX512: return nc_position_row_tile64_avx512;
+    case NCInstructionSetAVX2: return nc_position_plane_tile64_avx2;
+    case NCInstructionSetAVX512: return nc_position_plane_tile64_avx512;
 #elif defined(__aarch64__)
-    case NCInstructionSetNEON: return nc_position_row_tile64_neon;
+    case NCInstructionSetNEON: return nc_position_plane_tile64_neon;
 #endif
-    default: return nc_position_row_tile64_generic;
+    default: return nc_position_plane_tile64_generic;
     }
+}
+
+NCTransposeKernel nc_transpose_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+#if defined(__x86_64__)
+    if (isa == NCInstructionSetAVX512) return nc_transpose_avx512;
+#endif
+    return nc_transpose_generic;  // AVX2's gathers are slow on several CPUs; NEON has none
 }
 
 NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa) {

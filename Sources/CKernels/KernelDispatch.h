@@ -5,16 +5,19 @@
 
 // The per-instruction-set variants; only KernelDispatch.c chooses between them.
 
-void nc_position_row_tile64_generic(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
-                                    const float *, const int32_t *, const float *);
+// PositionPlaneKernels.c
+void nc_position_plane_tile64_generic(const NCPositionPlaneArguments *);
 #if defined(__x86_64__)
-void nc_position_row_tile64_avx2(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
-                                 const float *, const int32_t *, const float *);
-void nc_position_row_tile64_avx512(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
-                                   const float *, const int32_t *, const float *);
+void nc_position_plane_tile64_avx2(const NCPositionPlaneArguments *);
+void nc_position_plane_tile64_avx512(const NCPositionPlaneArguments *);
 #elif defined(__aarch64__)
-void nc_position_row_tile64_neon(float *, const int32_t *, const int32_t *, int64_t, int64_t, int64_t,
-                                 const float *, const int32_t *, const float *);
+void nc_position_plane_tile64_neon(const NCPositionPlaneArguments *);
+#endif
+
+// TransposeKernels.c
+void nc_transpose_generic(const float *, int64_t, int64_t, float *);
+#if defined(__x86_64__)
+void nc_transpose_avx512(const float *, int64_t, int64_t, float *);
 #endif
 
 // IntegrateAndFireKernels.c

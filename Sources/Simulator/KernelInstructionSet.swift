@@ -46,8 +46,10 @@ public enum KernelInstructionSet: String, CaseIterable, Sendable {
 /// per call).
 struct Kernels {
     let instructionSet: KernelInstructionSet
-    /// See `nc_position_row_kernel` in CKernels.h.
-    let positionRowTile64: NCPositionRowKernel
+    /// See `nc_position_plane_kernel` in CKernels.h.
+    let positionPlaneTile64: NCPositionPlaneKernel
+    /// See `nc_transpose_kernel` in CKernels.h; called through `transpose(_:positions:channels:into:)`.
+    private let transposeKernel: NCTransposeKernel
     /// See `nc_group_scatter_kernel` in CKernels.h.
     let groupScatter: NCGroupScatterKernel
     /// See `nc_group_drain_kernel` in CKernels.h.
@@ -59,10 +61,17 @@ struct Kernels {
     init(_ set: KernelInstructionSet?) {
         let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
         instructionSet = chosen
-        positionRowTile64 = nc_position_row_kernel(chosen.cValue)!
+        positionPlaneTile64 = nc_position_plane_kernel(chosen.cValue)!
+        transposeKernel = nc_transpose_kernel(chosen.cValue)!
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
         groupScatter = nc_group_scatter_kernel(chosen.cValue)!
         groupDrain = nc_group_drain_kernel(chosen.cValue)!
+    }
+
+    /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
+    @inline(__always)
+    func transpose(_ source: UnsafePointer<Float>, positions: Int, channels: Int, into destination: UnsafeMutablePointer<Float>) {
+        transposeKernel(source, Int64(positions), Int64(channels), destination)
     }
 
     /// One step of `count` plain IF neurons (see `IntegrateAndFireParameters`): updates `potential`, lists the

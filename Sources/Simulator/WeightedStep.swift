@@ -162,8 +162,8 @@ final class WeightedStep {
         if let channelsLast {
             let plane = count / channelCount
             for slot in computedSlots {
-                Self.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,
-                               into: memory.outputs[node]! + slot &* count)
+                context.kernels.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,
+                                          into: memory.outputs[node]! + slot &* count)
             }
         }
     }
@@ -215,26 +215,6 @@ final class WeightedStep {
             }
             group.scatter(kernel: context.kernels.groupScatter)
             group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
-        }
-    }
-
-    /// (positions, channels) → (channels, positions), in tiles of 16 × 16 so reads and writes both stay in cache.
-    private static func transpose(_ source: UnsafeMutablePointer<Float>, positions: Int, channels: Int,
-                                  into destination: UnsafeMutablePointer<Float>) {
-        let tile = 16
-        var channelStart = 0
-        while channelStart < channels {
-            let channelEnd = min(channelStart + tile, channels)
-            var positionStart = 0
-            while positionStart < positions {
-                let positionEnd = min(positionStart + tile, positions)
-                for channel in channelStart..<channelEnd {
-                    let row = destination + channel &* positions
-                    for position in positionStart..<positionEnd { row[position] = source[position &* channels &+ channel] }
-                }
-                positionStart = positionEnd
-            }
-            channelStart = channelEnd
         }
     }
 }

@@ -18,17 +18,51 @@ int nc_isa_supported(NCInstructionSet isa);
 /// avx512, neon) when the CPU supports it, else the widest supported.
 NCInstructionSet nc_isa_current(void);
 
-/// One input row of a dense convolution scattered by input position, for one kernel tap and one tile of 64 output
-/// channels (see ConvolutionScatter.scatter(byPosition:...)). For each input column x with active channels
-/// (entries rowStarts[x] ..< rowStarts[x + 1]) whose tap lands on output column c = landingColumns[x * stride] >= 0:
-///   out[c * outputChannels + k] += values[e] * tile[channels[e] * 64 + k]   for k in 0..<64, e in order,
-/// each product rounded and then added (no fused multiply-add), so every instruction set gives the same bits.
-typedef void (*NCPositionRowKernel)(float *rowOutput, const int32_t *rowStarts, const int32_t *landingColumns,
-                                    int64_t landingStride, int64_t inputWidth, int64_t outputChannels,
-                                    const float *tile, const int32_t *channels, const float *values);
+/// Consecutive kernel taps of one row (fixed ky; kx = k0, k0 + 1, ..., k0 + taps − 1) of a dense convolution
+/// scattered by input position, over one slot's whole input plane, for one tile of 64 output channels (see
+/// ConvolutionScatter.scatter(byPosition:...)).
+typedef struct {
+    /// The slot's channels-last output (positions × outputChannels), advanced to the tile's first channel.
+    float *output;
+    /// Entry starts of the slot's per-position lists: position p's entries are starts[p] ..< starts[p + 1].
+    const int32_t *starts;
+    /// landingRows[y * kernelHeight]: the output row the taps reach from input row y, or -1 (advanced to ky).
+    const int32_t *landingRows;
+    /// landingColumns[x * kernelWidth + kx − k0]: the output column tap kx reaches from input column x, or -1
+    /// (advanced to k0).
+    const int32_t *landingColumns;
+    int64_t kernelHeight, kernelWidth;
+    int64_t inputHeight, inputWidth;
+    int64_t outputWidth, outputChannels;
+    /// Tap (ky, k0)'s tile: 64 weights per input channel, contiguous; tap (ky, kx)'s is `tapStride · (kx − k0)`
+    /// floats on.
+    const float *tiles;
+    int64_t tapStride;
+    /// Taps in this call.
+    int64_t taps;
+    /// Per entry, its input channel and its value (a spike's route factor, or the sum of several).
+    const int32_t *channels;
+    const float *values;
+    /// Nonzero when every value is exactly 1: the products are then the weights themselves (1·w = w bit for bit),
+    /// and the kernel adds them without multiplying.
+    int32_t unitValues;
+} NCPositionPlaneArguments;
 
-/// The position-row kernel compiled for `isa`, or NULL when this CPU cannot run it.
-NCPositionRowKernel nc_position_row_kernel(NCInstructionSet isa);
+/// For each output element, tap by tap (kx ascending), from the one input position (y, x) the tap reaches it from,
+/// entry by entry in order:
+///   out[(r * outputWidth + c) * outputChannels + k] += values[e] * tile_kx[channels[e] * 64 + k]   for k in 0..<64,
+/// each product rounded and then added (no fused multiply-add), so every instruction set gives the same bits
+/// whether it walks the taps one at a time or several together.
+typedef void (*NCPositionPlaneKernel)(const NCPositionPlaneArguments *arguments);
+
+/// The position-plane kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCPositionPlaneKernel nc_position_plane_kernel(NCInstructionSet isa);
+
+/// (positions, channels) → (channels, positions): destination[c * positions + p] = source[p * channels + c].
+typedef void (*NCTransposeKernel)(const float *source, int64_t positions, int64_t channels, float *destination);
+
+/// The transpose kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCTransposeKernel nc_transpose_kernel(NCInstructionSet isa);
 
 /// Parameters of the plain integrate-and-fire step (the arrays have one value per neuron).
 typedef struct {
