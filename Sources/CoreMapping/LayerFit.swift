@@ -50,7 +50,7 @@ struct LayerFit {
             outputAxons[Int(coreOf[neuron])] += Int(destinationsPerNeuron[neuron])
         }
         for feed in populationFeeds {
-            feed.geometry.addOutputAxons(feed.reach, slots: feed.slots, sourceCore: { Int(coreOf[$0]) }, into: &outputAxons)
+            feed.addOutputAxons(sourceCore: { Int(coreOf[$0]) }, into: &outputAxons)
         }
         var memoryBits = [Int](repeating: 0, count: cores)
         // Shared kernels: each output channel's kernel once per core that holds the channel, as long as the longest

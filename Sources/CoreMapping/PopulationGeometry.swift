@@ -168,4 +168,41 @@ struct PopulationFeed {
     let reach: AxonReach
     let geometry: PopulationGeometry
     let slots: Int
+    /// Per source position: its destination-core count when every channel of it reaches the same cores (a dense
+    /// kernel), else −1. The source layer's tiling search then counts output axons per neuron, not per destination.
+    let uniformDestinations: [Int32]
+
+    init(reach: AxonReach, geometry: PopulationGeometry, slots: Int) {
+        (self.reach, self.geometry, self.slots) = (reach, geometry, slots)
+        var uniform = [Int32](repeating: -1, count: geometry.positions)
+        for p in 0..<geometry.positions {
+            let first = Int(reach.destinationStarts[p]), count = reach.destinationCount(of: p)
+            var same = true
+            for c in 1..<max(geometry.atoms, 1) where same {
+                let neuron = c * geometry.positions + p
+                let start = Int(reach.destinationStarts[neuron])
+                same = reach.destinationCount(of: neuron) == count
+                    && (0..<count).allSatisfy { reach.destinations[start + $0] == reach.destinations[first + $0] }
+            }
+            if same { uniform[p] = Int32(count) }
+        }
+        uniformDestinations = uniform
+    }
+
+    /// Adds this feed's output-axon slots to the source layer's cores (`sourceCore(neuron)`); as
+    /// `PopulationGeometry.addOutputAxons`, per position in O(channels) when its channels share their destinations.
+    func addOutputAxons(sourceCore: (Int) -> Int, into outputAxons: inout [Int]) {
+        let positions = geometry.positions
+        guard uniformDestinations.contains(-1) else {
+            for p in 0..<positions {
+                var last = -1
+                for c in 0..<geometry.atoms {
+                    let core = sourceCore(c * positions + p)
+                    if core != last { last = core; outputAxons[core] += slots * Int(uniformDestinations[p]) }
+                }
+            }
+            return
+        }
+        geometry.addOutputAxons(reach, slots: slots, sourceCore: sourceCore, into: &outputAxons)
+    }
 }

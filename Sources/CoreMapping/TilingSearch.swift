@@ -8,6 +8,8 @@ import HardwareProfiles
 struct TilingSearch {
     let limits: CoreLimits
     let memory: SynapseMemory
+    /// Candidates (fewest cores first) tried one by one before the search probes and bisects.
+    static let exhaustiveCandidates = 32
 
     struct Choice {
         let tiling: LayerTiling
@@ -31,6 +33,13 @@ struct TilingSearch {
         population.usesPopulationAxons = true
         var onPopulation = chooseOne(population)
         onPopulation.usesPopulationAxons = true
+        // Discrete axons cannot win when one neuron per core already breaks a limit that population axons meet.
+        if onPopulation.unmeetable == nil {
+            let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
+            if LayerFit.broken(layer.needs(smallest, memory: memory, limits: limits, full: true), limits: limits, full: true) != nil {
+                return onPopulation
+            }
+        }
         let discrete = chooseOne(layer)
         let rank = { (choice: Choice) in (choice.unmeetable == nil ? 0 : 1, choice.tiling.coreCount) }
         return rank(discrete) < rank(onPopulation) ? discrete : onPopulation
@@ -84,11 +93,10 @@ struct TilingSearch {
     }
 
     private func search(_ layer: LayerFit, candidates: [LayerTiling], smallest: LayerTiling, smallestNeeds: LayerFit.Needs) -> Choice {
-        // With the spatial tile fixed, every per-core need (neurons, input and output axons, synaptic memory) only
-        // shrinks with the channel chunk, so the chunks that pass are all those up to some size: per spatial tile,
-        // bisect for the largest passing chunk (its fewest cores). Spatial tiles whose fewest-cores candidate cannot
-        // beat the best found are skipped. The result is the fewest-cores candidate that meets every limit (ties:
-        // the candidates' order), in about (spatial tiles tried) × log₂(chunk sizes) evaluations.
+        // The first `exhaustiveCandidates` are tried one by one (the fewest cores found exactly when the answer is
+        // near the top). Past them, candidates in core-count order mostly pass from some point on: probe at
+        // exponentially growing steps until one passes, then bisect back between the last failure and it, about
+        // 2 log₂(candidates) evaluations; the tiling found meets every limit, though a cheaper one may hide in a gap.
         var firstFailure: String?
         var evaluated: [Int: LayerFit.Needs?] = [:]
         func passing(_ index: Int) -> LayerFit.Needs? {
@@ -109,28 +117,30 @@ struct TilingSearch {
             evaluated[index] = result
             return result
         }
-        _ = passing(0)  // what rejects the fewest-cores candidate is the layer's bound
-        let bySpatialTile = Dictionary(grouping: candidates.indices) { SpatialTile(height: candidates[$0].tileHeight, width: candidates[$0].tileWidth) }
-        // Each group in candidate order is fewest cores (largest chunk) first.
-        let groups = bySpatialTile.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        var best = candidates.count - 1  // one neuron per core: known to pass
-        for group in groups where group[0] < best {
-            // The smallest chunk first: when it fails, the whole spatial tile does.
-            guard passing(group[group.count - 1]) != nil else { continue }
-            var failing = -1, found = group.count - 1
-            while found - failing > 1 {
-                let middle = (failing + found) / 2
-                if passing(group[middle]) != nil { found = middle } else { failing = middle }
-            }
-            best = min(best, group[found])
+        let last = candidates.count - 1  // one neuron per core: known to pass
+        var failing = -1
+        var step = 1
+        var found = last
+        var probe = 0
+        while probe < min(Self.exhaustiveCandidates, last) {
+            if passing(probe) != nil { found = probe; break }
+            failing = probe
+            probe += 1
         }
-        let needs = best == candidates.count - 1 ? smallestNeeds : passing(best)!
-        return Choice(tiling: candidates[best], needs: needs, boundBy: best == 0 ? bound(candidates[0]) : (firstFailure ?? "neurons"),
+        while found == last, probe < last {
+            if passing(probe) != nil { found = probe; break }
+            failing = probe
+            probe = min(probe + step, last)
+            step *= 2
+        }
+        var low = failing, high = found
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if passing(middle) != nil { high = middle } else { low = middle }
+        }
+        let needs = high == last ? smallestNeeds : passing(high)!
+        return Choice(tiling: candidates[high], needs: needs, boundBy: high == 0 ? bound(candidates[0]) : (firstFailure ?? "neurons"),
                       unmeetable: nil)
-    }
-
-    private struct SpatialTile: Hashable {
-        let height: Int, width: Int
     }
 
     private func bound(_ tiling: LayerTiling) -> String {
