@@ -62,9 +62,8 @@ import Testing
         // Without population axons: 32 axons (one per input neuron) and each channel's kernel once.
         let discrete = try CoreMapper.map(plan: plan, profile: CoreMappingAnalyticTests.chip(cores: 4, neuronsPerCore: 48, columns: 2, rows: 2))
         #expect(discrete.populationAxonLayers.isEmpty && discrete.cores[0].inputAxons == 32)
-        // 8 input axons per core: discrete axons need one neuron's 18 sources, more than 8 (no tiling meets it);
-        // population axons one neuron's 9 positions: still too many, so both break it and population axons are kept.
-        // 9 axons: population axons fit with 1-row tiles (each reads at most 2 rows × 4 positions = 8… 3 rows × 3).
+        // 9 input axons per core: an interior neuron reads 9 positions (population axons: a tiling meets it) but
+        // 18 source neurons (discrete axons: no tiling meets it).
         let tight = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 64, neuronsPerCore: 48, span: nil,
                                                                       extra: "\n  input_axons_per_core: 9"))
         #expect(tight.mappable && tight.populationAxonLayers == ["if"])
