@@ -47,15 +47,22 @@ public enum CoreMapper {
             let (c, h, w) = boxes.first.map { ($0[0], $0[1], $0[2]) } ?? (count, 1, 1)
             let groups = Dictionary(grouping: incoming, by: \.source).sorted { $0.key < $1.key }.map(\.value)
             var fanIn = [Int32](repeating: 0, count: count)
-            var convolutionFanIns: [[Int32]] = []
-            for connection in incoming {
-                let part = connection.fanIn(targetCount: count)
-                for neuron in 0..<count { fanIn[neuron] += part[neuron] }
-                if connection.isConvolution { convolutionFanIns.append(part) }
+            var convolutionFanIns: [(group: Int, fanIn: [Int32])] = []
+            for (group, connections) in groups.enumerated() {
+                for connection in connections {
+                    let part = connection.fanIn(targetCount: count)
+                    for neuron in 0..<count { fanIn[neuron] += part[neuron] }
+                    if connection.isConvolution { convolutionFanIns.append((group, part)) }
+                }
+            }
+            // Population axons: for a group that is a single convolution whose routing keeps channels apart.
+            let populations = groups.map { connections -> PopulationGeometry? in
+                guard limits.populationAxons != nil, connections.count == 1 else { return nil }
+                return PopulationGeometry(connections[0], sourceShape: network.outputShapes[connections[0].source])
             }
             totalFanIn.append(fanIn)
             fits.append(LayerFit(name: network.nodes[node].name, channels: c, height: h, width: w, boxTiled: boxTiled,
-                                 incoming: groups, convolutionFanIns: convolutionFanIns,
+                                 incoming: groups, populations: populations, convolutionFanIns: convolutionFanIns,
                                  destinationsPerNeuron: [Int32](repeating: 0, count: count)))
         }
 
@@ -70,6 +77,10 @@ public enum CoreMapper {
                 guard let choice = choices[consumer],
                       let group = fits[consumer].incoming.firstIndex(where: { $0[0].source == node }) else { continue }
                 let reach = choice.needs.reaches[group]
+                if choice.usesPopulationAxons, let geometry = fits[consumer].populations[group], let axons = limits.populationAxons {
+                    fits[index].populationFeeds.append(PopulationFeed(reach: reach, geometry: geometry, slots: axons.outputSlotsPerAxon))
+                    continue
+                }
                 for neuron in destinations.indices { destinations[neuron] += Int32(reach.destinationCount(of: neuron)) }
             }
             if placed.indices.contains(where: { $0 <= index && fits[$0].incoming.contains { $0[0].source == node } }) {
@@ -108,20 +119,22 @@ public enum CoreMapper {
         for source in sources {
             let home = position[source]
             let count = network.outputShapes[source].reduce(1, *)
-            var reaches: [(offset: Int, reach: AxonReach)] = []
+            var reaches: [(offset: Int, reach: AxonReach, population: PopulationGeometry?)] = []
             for (index, fit) in fits.enumerated() {
                 guard let group = fit.incoming.firstIndex(where: { $0[0].source == source }) else { continue }
-                reaches.append((firstCore[index], chosen[index].needs.reaches[group]))
+                reaches.append((firstCore[index], chosen[index].needs.reaches[group],
+                                chosen[index].usesPopulationAxons ? fit.populations[group] : nil))
             }
             let spikes = spikesPerNeuron?[source]
             var hops = 0, crossings = 0
             var worst = (neuron: 0, cores: 0), over = 0
             for neuron in 0..<count {
-                var destinationCount = 0
+                var destinationCount = 0, discreteAxons = 0
                 let from = home.map { firstCore[$0] + chosen[$0].tiling.core(ofNeuron: neuron) }
                 let fired = spikes.map { neuron < $0.count ? $0[neuron] : 0 } ?? 0
-                for (offset, reach) in reaches {
+                for (offset, reach, population) in reaches {
                     destinationCount += reach.destinationCount(of: neuron)
+                    if population == nil, from != nil { discreteAxons += reach.destinationCount(of: neuron) }
                     guard let from, fired > 0 else { continue }
                     reach.forEachDestination(of: neuron) { local in
                         let route = topology.route(from: from, to: offset + local)
@@ -130,13 +143,18 @@ public enum CoreMapper {
                     }
                 }
                 guard let from else { continue }
-                outputAxons[from] += destinationCount
+                outputAxons[from] += discreteAxons
                 if let limit = limits.destinationCoresPerNeuron, destinationCount > limit {
                     over += 1
                     if destinationCount > worst.cores { worst = (neuron, destinationCount) }
                 }
             }
-            guard home != nil else { continue }
+            guard let home else { continue }
+            for (_, reach, population) in reaches {
+                guard let population, let slots = limits.populationAxons?.outputSlotsPerAxon else { continue }
+                population.addOutputAxons(reach, slots: slots, sourceCore: { firstCore[home] + chosen[home].tiling.core(ofNeuron: $0) },
+                                          into: &outputAxons)
+            }
             let name = network.nodes[source].name
             if counted {
                 if limits.meshColumns != nil { hopTotals[name] = hops }
@@ -221,6 +239,11 @@ public enum CoreMapper {
                     + "second neuron, one neuron copy per extra destination core)")
             }
         }
+        let onPopulation = fits.indices.filter { chosen[$0].usesPopulationAxons }.map { fits[$0].name }
+        if !onPopulation.isEmpty {
+            notes.append("convolutions into \(onPopulation.joined(separator: ", ")) use population axons (one input axon per source "
+                + "position and core, one weight set per target pattern)")
+        }
         if limits.meshColumns == nil { notes.append("the profile gives no mesh: router hops are not counted") }
         let crossingsTotal = crossingTotals.values.reduce(0, +)
         if counted, crossingsTotal > 0 {
@@ -235,6 +258,7 @@ public enum CoreMapper {
             (fits[$0].name, LayerPlacement(tiling: chosen[$0].tiling, firstCore: firstCore[$0]))
         })
         report.layerOrder = fits.map(\.name)
+        report.populationAxonLayers = fits.indices.filter { chosen[$0].usesPopulationAxons }.map { fits[$0].name }
         report.trainedCoreEstimate = estimate
         report.topology = topology
         let fedByInput = Set(connections.filter { $0.source == plan.inputNode }.map { network.nodes[$0.target].name })

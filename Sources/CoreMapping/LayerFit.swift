@@ -9,9 +9,22 @@ struct LayerFit {
     let channels: Int, height: Int, width: Int
     let boxTiled: Bool
     let incoming: [[Connection]]
-    /// Per convolution connection (same order as `convolutionConnections`): fan-in of each neuron.
-    let convolutionFanIns: [[Int32]]
+    /// Per incoming group: its population-axon geometry when the group is one convolution that can use population
+    /// axons on a chip that has them (nil otherwise).
+    let populations: [PopulationGeometry?]
+    /// Per convolution connection: its group in `incoming` and the fan-in of each neuron.
+    let convolutionFanIns: [(group: Int, fanIn: [Int32])]
+    /// Output axons per neuron towards consumers reached by discrete axons (one per destination core).
     var destinationsPerNeuron: [Int32]
+    /// Consumers reached by population axons (output slots per source position and destination core).
+    var populationFeeds: [PopulationFeed] = []
+    /// Whether the groups that can use population axons do in this evaluation.
+    var usesPopulationAxons = false
+
+    var canUsePopulationAxons: Bool { populations.contains { $0 != nil } }
+
+    /// The population geometry group `group` uses in this evaluation, if any.
+    func population(ofGroup group: Int) -> PopulationGeometry? { usesPopulationAxons ? populations[group] : nil }
 
     /// What one tiling needs per core.
     struct Needs {
@@ -36,11 +49,21 @@ struct LayerFit {
             neurons[Int(coreOf[neuron])] += 1
             outputAxons[Int(coreOf[neuron])] += Int(destinationsPerNeuron[neuron])
         }
+        for feed in populationFeeds {
+            feed.addOutputAxons(sourceCore: { Int(coreOf[$0]) }, into: &outputAxons)
+        }
         var memoryBits = [Int](repeating: 0, count: cores)
         // Shared kernels: each output channel's kernel once per core that holds the channel, as long as the longest
-        // list any of the core's neurons of that channel needs.
+        // list any of the core's neurons of that channel needs. On population axons: one weight set per target
+        // pattern instead.
         let plane = height * width
-        for fanIn in convolutionFanIns {
+        for (group, fanIn) in convolutionFanIns {
+            if let geometry = population(ofGroup: group) {
+                let bits = geometry.memoryBits(tiling: tiling, memory: memory,
+                                               compartmentBaseSpan: limits.populationAxons?.compartmentBaseSpan)
+                for core in 0..<cores { memoryBits[core] += bits[core] }
+                continue
+            }
             var longest = [Int32](repeating: 0, count: cores * tiling.chunk)
             for neuron in 0..<coreOf.count {
                 let slot = Int(coreOf[neuron]) * tiling.chunk + (neuron / plane) % tiling.chunk
@@ -53,10 +76,11 @@ struct LayerFit {
         var inputAxons = [Int](repeating: 0, count: cores)
         var reaches: [AxonReach] = []
         if full {
-            for group in incoming {
+            for (index, group) in incoming.enumerated() {
                 let reach = AxonReach(connections: group, tiling: tiling, coreOf: coreOf, neuronsOnCore: neurons, memory: memory)
+                let axons = population(ofGroup: index).map { $0.inputAxons(reach, cores: cores) } ?? reach.inputAxons
                 for core in 0..<cores {
-                    inputAxons[core] += reach.inputAxons[core]
+                    inputAxons[core] += axons[core]
                     memoryBits[core] += reach.matrixMemoryBits[core]
                 }
                 reaches.append(reach)

@@ -61,6 +61,8 @@ public struct MappingReport: Sendable {
     public internal(set) var placements: [String: LayerPlacement] = [:]
     /// Placed layers in network order.
     public internal(set) var layerOrder: [String] = []
+    /// Layers whose convolution inputs arrive on population axons (one axon per source position and core).
+    public internal(set) var populationAxonLayers: [String] = []
     /// Cores a version of the network trained for a crossbar chip would need (nil unless the chip has a crossbar).
     public internal(set) var trainedCoreEstimate: Int? = nil
     /// Cores holding neurons that the network's input reaches directly: where a host-driven chip injects the input

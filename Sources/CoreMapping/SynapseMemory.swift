@@ -36,6 +36,23 @@ struct SynapseMemory: Sendable {
         }
     }
 
+    /// Bits for one population weight set of `count` synapses whose target indices run up to `maxIndex`: always the
+    /// sparse format with indices (nengo-loihi `Synapse.set_population_weights`: compression 0), no dense alternative.
+    func populationListBits(count: Int, maxIndex: Int) -> Int {
+        guard count > 0 else { return 0 }
+        switch encoding {
+        case .generic:
+            return count * (weightBits + 8 * WeightStorageFootprint.indexBytes(toHold: max(maxIndex, 0)))
+        case .crossbar:
+            return 0
+        case .loihi:
+            let weight = Self.loihiWeightBits.first { $0 >= weightBits } ?? Self.loihiWeightBits.last!
+            let needed = maxIndex <= 0 ? 0 : Int.bitWidth - maxIndex.leadingZeroBitCount
+            let index = Self.loihiIndexBits.first { $0 >= needed } ?? Self.loihiIndexBits.last!
+            return Self.loihiListBits(count: count, bitsPerSynapse: weight + index)
+        }
+    }
+
     static func loihiListBits(count: Int, bitsPerSynapse: Int) -> Int {
         var bits = 0
         var first = 0

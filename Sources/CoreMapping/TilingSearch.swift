@@ -19,9 +19,33 @@ struct TilingSearch {
         let boundBy: String
         /// The limit no tiling can meet, when there is one.
         let unmeetable: (limit: String, value: Int, allowed: Int)?
+        /// Whether the layer's convolutions that can use population axons do.
+        var usesPopulationAxons = false
     }
 
+    /// The better of the layer on population axons and on discrete axons, when the chip has population axons and
+    /// one of the layer's convolutions can use them: a tiling that meets every limit first, then fewer cores, then
+    /// population axons (NengoLoihi's choice for every convolution). A compiler may choose per connection (a very
+    /// sparse kernel stores fewer synapses on discrete axons, whose lists skip zeros), so both are tried.
     func choose(_ layer: LayerFit) -> Choice {
+        guard limits.populationAxons != nil, layer.canUsePopulationAxons else { return chooseOne(layer) }
+        var population = layer
+        population.usesPopulationAxons = true
+        var onPopulation = chooseOne(population)
+        onPopulation.usesPopulationAxons = true
+        // Discrete axons cannot win when one neuron per core already breaks a limit that population axons meet.
+        if onPopulation.unmeetable == nil {
+            let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
+            if LayerFit.broken(layer.needs(smallest, memory: memory, limits: limits, full: true), limits: limits, full: true) != nil {
+                return onPopulation
+            }
+        }
+        let discrete = chooseOne(layer)
+        let rank = { (choice: Choice) in (choice.unmeetable == nil ? 0 : 1, choice.tiling.coreCount) }
+        return rank(discrete) < rank(onPopulation) ? discrete : onPopulation
+    }
+
+    private func chooseOne(_ layer: LayerFit) -> Choice {
         guard layer.channels * layer.height * layer.width > 0 else {
             let empty = LayerTiling(count: 0, run: 1)  // no neurons, no cores
             return Choice(tiling: empty, needs: layer.needs(empty, memory: memory, limits: limits, full: true), boundBy: "end of node",
@@ -136,6 +160,7 @@ extension CoreLimits {
                    inputAxonsPerCore: limit == "input axons per core" ? nil : inputAxonsPerCore,
                    outputAxonsPerCore: limit == "output axons per core" ? nil : outputAxonsPerCore,
                    destinationCoresPerNeuron: destinationCoresPerNeuron, weightValuesPerNeuron: weightValuesPerNeuron,
-                   coresPerTile: coresPerTile, chipMeshColumns: chipMeshColumns, synapseEncoding: synapseEncoding)
+                   coresPerTile: coresPerTile, chipMeshColumns: chipMeshColumns, synapseEncoding: synapseEncoding,
+                   populationAxons: populationAxons)
     }
 }

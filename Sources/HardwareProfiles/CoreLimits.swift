@@ -32,13 +32,16 @@ public struct CoreLimits: Sendable, Equatable {
     public let destinationCoresPerNeuron: Int?
     /// Distinct non-zero weight values one neuron can apply to its inputs (TrueNorth: 4, one per axon type).
     public let weightValuesPerNeuron: Int?
+    /// Population axons for convolutions, when the chip has them (nil: one input axon per source neuron and core).
+    public let populationAxons: PopulationAxons?
 
     /// Creates core limits; `nil` for anything not published.
     public init(count: Int, neuronsPerCore: Int?, synapticMemoryBytesPerCore: Int?, fanInPerNeuron: Int?,
                 fanOutPerNeuron: Int?, meshColumns: Int?, meshRows: Int?, coresPerChip: Int?,
                 inputAxonsPerCore: Int? = nil, outputAxonsPerCore: Int? = nil, destinationCoresPerNeuron: Int? = nil,
                 weightValuesPerNeuron: Int? = nil, coresPerTile: Int = 1, chipMeshColumns: Int? = nil,
-                synapseEncoding: SynapseEncoding = .generic) {
+                synapseEncoding: SynapseEncoding = .generic, populationAxons: PopulationAxons? = nil) {
+        self.populationAxons = populationAxons
         self.coresPerTile = coresPerTile
         self.chipMeshColumns = chipMeshColumns
         self.synapseEncoding = synapseEncoding

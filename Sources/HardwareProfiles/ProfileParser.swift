@@ -19,7 +19,8 @@ enum ProfileParser {
     static let coreKeys = ["count", "neurons_per_core", "synaptic_memory_bytes_per_core", "fan_in_per_neuron",
                            "fan_out_per_neuron", "mesh", "cores_per_chip", "input_axons_per_core", "output_axons_per_core",
                            "destination_cores_per_neuron", "weight_values_per_neuron", "cores_per_tile", "chip_mesh_columns",
-                           "synapse_encoding", "note"]
+                           "synapse_encoding", "population_axons", "note"]
+    static let populationAxonKeys = ["output_slots_per_axon", "compartment_base_span", "source"]
     static let meshKeys = ["columns", "rows"]
 
     /// Parses `text`; `file` names the document in errors (and a `.json` name allows JSON's tab indentation).
@@ -347,7 +348,15 @@ enum ProfileParser {
             destinationCoresPerNeuron: try cores.optional("destination_cores_per_neuron")?.positiveInteger(),
             weightValuesPerNeuron: try cores.optional("weight_values_per_neuron")?.positiveInteger(),
             coresPerTile: perTile, chipMeshColumns: try cores.optional("chip_mesh_columns")?.positiveInteger(),
-            synapseEncoding: encoding)
+            synapseEncoding: encoding,
+            populationAxons: try cores.optional("population_axons").map { (node) throws(ProfileError) in try populationAxons(node) })
         return (limits, try cores.optional("note")?.string())
+    }
+
+    static func populationAxons(_ node: LocatedNode) throws(ProfileError) -> PopulationAxons {
+        let entry = try node.mapping(allowed: populationAxonKeys)
+        return PopulationAxons(outputSlotsPerAxon: try entry.required("output_slots_per_axon").positiveInteger(),
+                               compartmentBaseSpan: try entry.optional("compartment_base_span")?.positiveInteger(),
+                               source: try entry.required("source").string())
     }
 }

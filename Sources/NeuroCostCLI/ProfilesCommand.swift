@@ -100,6 +100,15 @@ enum ProfileText {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
+    /// `low V unit (source …), high V unit (source …)`, either end `—` when absent.
+    static func bounds(low: ConstantBound?, high: ConstantBound?, unit: String) -> String {
+        func end(_ name: String, _ bound: ConstantBound?) -> String {
+            guard let bound else { return "\(name) —" }
+            return "\(name) \(number(bound.value)) \(unit) (\(bound.evidence.map { "\($0); " } ?? "")source: \(bound.source))"
+        }
+        return end("low", low) + ", " + end("high", high)
+    }
+
     /// Every field of the profile.
     static func details(_ profile: HardwareProfile) -> String {
         var lines = ["\(profile.name) (\(profile.kind.rawValue))", profile.description, "file: \(profile.file)", ""]
@@ -122,6 +131,10 @@ enum ProfileText {
                                   rows: rows, rightAligned: [1]).map { "  " + $0 }
         for key in ordered {
             if let note = profile.energy[key]?.note { lines.append("  \(key): \(note)") }
+        }
+        for key in ordered {
+            guard let constant = profile.energy[key], constant.isRanged else { continue }
+            lines.append("  \(key) range: " + bounds(low: constant.low, high: constant.high, unit: "pJ"))
         }
         if !profile.allInKeys.isEmpty {
             lines.append("  all-in: \(profile.allInKeys.joined(separator: ", ")); a ledger prices those counts with these "
@@ -155,9 +168,26 @@ enum ProfileText {
             if let value = cores.synapticMemoryBytesPerCore { facts.append("\(value) B synaptic memory per core") }
             if let value = cores.fanInPerNeuron { facts.append("fan-in \(value) per neuron") }
             if let value = cores.fanOutPerNeuron { facts.append("fan-out \(value) per neuron") }
-            if let columns = cores.meshColumns, let rows = cores.meshRows { facts.append("mesh \(columns) columns × \(rows) rows") }
-            if let value = cores.coresPerChip { facts.append("\(value) cores per chip") }
-            lines.append("  " + facts.joined(separator: ", "))
+            if let value = cores.inputAxonsPerCore { facts.append("\(value) input axons per core") }
+            if let value = cores.outputAxonsPerCore { facts.append("\(value) output axons per core") }
+            if let value = cores.destinationCoresPerNeuron { facts.append("\(value) destination core(s) per neuron") }
+            if let value = cores.weightValuesPerNeuron { facts.append("\(value) weight values per neuron") }
+            facts.append("synapse encoding \(cores.synapseEncoding.rawValue)")
+            lines.append("  limits: " + facts.joined(separator: ", "))
+            var layout: [String] = []
+            if let columns = cores.meshColumns, let rows = cores.meshRows {
+                layout.append("mesh \(columns) columns × \(rows) rows of tiles of \(cores.coresPerTile) core(s) (X then Y; 0 hops within a tile)")
+            } else {
+                layout.append("no mesh (router hops not counted)")
+            }
+            if let value = cores.coresPerChip { layout.append("\(value) cores per chip, \(cores.chipCount ?? 0) chips") }
+            layout.append(cores.chipMeshColumns.map { "chips on a mesh \($0) wide" } ?? "several chips taken as a chain")
+            lines.append("  layout: " + layout.joined(separator: "; "))
+            if let population = cores.populationAxons {
+                lines.append("  population axons (convolutions): \(population.outputSlotsPerAxon) output slot(s) per axon"
+                             + (population.compartmentBaseSpan.map { ", compartment base within \($0) (a weight-set copy per block)" } ?? "")
+                             + "; source: \(population.source)")
+            }
             if let note = profile.coresNote { lines.append("  note: \(note)") }
         }
 
@@ -178,6 +208,29 @@ enum ProfileText {
             lines += ["", "\(label): \(number(quantity.value)) \(unit), \(quantity.scope.rawValue), "
                       + "\(quantity.evidence ?? "evidence not given"); source: \(quantity.source)"]
             if let note = quantity.note { lines.append("  note: \(note)") }
+            if quantity.isRanged { lines.append("  range: " + bounds(low: quantity.low, high: quantity.high, unit: unit)) }
+        }
+
+        if !profile.host.isEmpty {
+            let loop = profile.host.loop.map { "\(number($0.value)) s" } ?? "unpublished"
+            let perCore = profile.host.inputCore.map { "\(number($0.value)) s" } ?? "unpublished"
+            lines += ["", "host loop: a step lasts at least \(loop) + \(perCore) per core receiving host input"
+                      + (profile.host.managementPower.map { "; management cores \(number($0.value)) W × latency" } ?? "")]
+        }
+
+        if let point = profile.calibration {
+            lines += ["", "calibration point (fitted: \(point.fields.joined(separator: ", ")))"]
+            var facts: [String] = []
+            if let neurons = point.neurons { facts.append("\(neurons) neurons") }
+            facts.append(point.spikesPerNeuronPerStep.map { "\(number($0)) spikes per neuron per step" } ?? "firing rate unpublished")
+            if let power = point.power {
+                facts.append("power \(number(power.value)) W (\(power.evidence ?? "evidence not given"); source: \(power.source))")
+            } else {
+                facts.append("power unpublished")
+            }
+            lines.append("  " + facts.joined(separator: ", "))
+            lines.append("  source: \(point.source)")
+            if let note = point.note { lines.append("  note: \(note)") }
         }
 
         lines += ["", "sources"]

@@ -20,6 +20,10 @@ public enum MappingGroupWriter {
                 // Counted, not priced: no published energy per inter-chip message.
                 try group.setAttribute("chip_crossings", Int64(crossings.values.reduce(0, +)))
             }
+            if !report.populationAxonLayers.isEmpty {
+                // Layers whose convolution inputs arrive on population axons (docs/mapping.md).
+                try group.setAttribute("population_axon_layers", strings: report.populationAxonLayers)
+            }
             if let estimate = report.trainedCoreEstimate {
                 try group.setAttribute("trained_core_estimate", Int64(estimate))
             }
