@@ -53,6 +53,16 @@ import Testing
         let plan = try SimulationPlan(network: network, options: SimulationOptions())
         let report = try CoreMapper.map(plan: plan, profile: Self.chip(cores: 4, neuronsPerCore: 48, span: nil))
         #expect(report.coresUsed == 1 && report.populationAxonLayers == ["if"])
+        // The mapping file names the layers that use them (docs/results-schema.md).
+        let path = try Fixtures.scratchDirectory().appendingPathComponent("mapping.h5").path
+        do {
+            let file = try HDF5File(path: path, mode: .truncate)
+            defer { file.close() }
+            try MappingGroupWriter.write([("test-chip", report)], into: file)
+        }
+        let written = try HDF5File(path: path, mode: .readOnly)
+        defer { written.close() }
+        #expect(try written.openGroup("mapping/test-chip").stringArrayAttribute("population_axon_layers") == ["if"])
         // One axon per input position (its 2 channels are atoms of it).
         #expect(report.cores[0].inputAxons == 16)
         // Rows an input row reaches on the 4-row output: 2 (top, with taps 1, 0), 3 (rows 1, 2: one relative pattern),
