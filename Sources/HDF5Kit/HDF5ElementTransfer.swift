@@ -43,7 +43,10 @@ struct HDF5ElementTransfer {
     func readAll(memoryDatatype: hid_t, into buffer: UnsafeMutableRawPointer) throws {
         try verifyBeforeRead()
         let status = switch target {
-        case .dataset(let dataset): H5Dread(dataset, memoryDatatype, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), buffer)
+        case .dataset(let dataset):
+            try withTransferProperties(memoryDatatype: memoryDatatype) {
+                H5Dread(dataset, memoryDatatype, H5S_ALL, H5S_ALL, $0, buffer)
+            }
         case .attribute(let attribute): H5Aread(attribute, memoryDatatype, buffer)
         }
         try context.checkStatus(status, "cannot read data")
@@ -52,10 +55,39 @@ struct HDF5ElementTransfer {
     /// Transfers every element from `buffer` (in `memoryDatatype`) to the file.
     func writeAll(memoryDatatype: hid_t, from buffer: UnsafeRawPointer) throws {
         let status = switch target {
-        case .dataset(let dataset): H5Dwrite(dataset, memoryDatatype, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), buffer)
+        case .dataset(let dataset):
+            try withTransferProperties(memoryDatatype: memoryDatatype) {
+                H5Dwrite(dataset, memoryDatatype, H5S_ALL, H5S_ALL, $0, buffer)
+            }
         case .attribute(let attribute): H5Awrite(attribute, memoryDatatype, buffer)
         }
         try context.checkStatus(status, "cannot write data")
+    }
+
+    /// Runs a whole-dataset transfer with a small type-conversion buffer when the transfer itself is small.
+    ///
+    /// libhdf5 1.10 zero-fills its whole conversion buffer (1 MiB by default) for every transfer that converts,
+    /// whatever its size: each variable-length string dataset of a results file cost a 1 MiB memset and, when
+    /// the block was fresh, 256 page faults. Transfers of up to `smallTransferBytes` get a buffer of that size
+    /// instead, which still holds all their elements (so they convert in one pass, to the same values); larger
+    /// ones keep libhdf5's default. The buffer must also hold one element as stored on disk, which
+    /// `H5Tget_size` does not report for variable-length types (a disk reference is 16 bytes, the in-memory
+    /// type 8 or 16): elements above `largestSmallElementBytes` keep the default too.
+    private func withTransferProperties(memoryDatatype: hid_t, _ body: (hid_t) throws -> herr_t) throws -> herr_t {
+        let smallTransferBytes = 64 << 10
+        let largestSmallElementBytes = 4 << 10
+        let elementBytes = try withStoredDatatype { max(H5Tget_size($0), H5Tget_size(memoryDatatype)) }
+        let count = try elementCount
+        let (wanted, overflow) = count.multipliedReportingOverflow(by: elementBytes)
+        guard elementBytes > 0, elementBytes <= largestSmallElementBytes, !overflow, wanted <= smallTransferBytes
+        else { return try body(hid_t(H5P_DEFAULT)) }
+        return try withTemporaryIdentifier(H5Pcreate(chdf5_p_dataset_xfer()), kind: .propertyList, context: context,
+                                           failure: "cannot create transfer properties") { properties in
+            // libhdf5 allocates the buffer itself when given no pointer.
+            try context.checkStatus(H5Pset_buffer(properties, smallTransferBytes, nil, nil),
+                                    "cannot size the conversion buffer")
+            return try body(properties)
+        }
     }
 
     /// All elements as `T`, letting libhdf5 convert between integer and float types and widths.

@@ -1,0 +1,71 @@
+import Foundation
+@testable import NetworkModel
+import Testing
+
+/// `ParameterTensor`'s census (non-zero count, first non-finite value) and `forEachNonZero`, against a plain scan
+/// of the values, for tensors that take the index list made at construction and tensors that do not.
+@Suite struct ParameterTensorTests {
+    /// Every (index, value) a plain loop finds non-zero (negative zero counts as zero, as in the census).
+    static func plainNonZeros(_ values: [Double]) -> [(Int, Double)] {
+        values.enumerated().compactMap { $0.element != 0 ? ($0.offset, $0.element) : nil }
+    }
+
+    static func visited(_ tensor: ParameterTensor) -> [(Int, Double)] {
+        var found: [(Int, Double)] = []
+        tensor.forEachNonZero { found.append(($0, $1)) }
+        return found
+    }
+
+    /// Values of which about one in `every` is non-zero, at positions from a fixed-seed generator, with some
+    /// negative zeros among the zeros.
+    static func sparseValues(count: Int, every: Int, seed: UInt64) -> [Double] {
+        var state = seed
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        return (0..<count).map { _ in
+            let draw = next()
+            if draw % UInt64(every) == 0 { return Double(Int(draw % 2001) - 1000) / 256 + 0.5 }
+            return draw % 7 == 0 ? -0.0 : 0
+        }
+    }
+
+    @Test(arguments: [(5_000, 100), (70_000, 3), (70_000, 7), (70_000, 9), (70_000, 1_000), (4_095, 50), (8_192, 1)])
+    func nonZerosMatchAPlainScan(count: Int, every: Int) throws {
+        let values = Self.sparseValues(count: count, every: every, seed: UInt64(count * 31 + every))
+        let expected = Self.plainNonZeros(values)
+        for tensor in [try ParameterTensor(shape: [count], float64: values),
+                       try ParameterTensor(shape: [count], float32: values.map { Float($0) })] {
+            #expect(tensor.nonZeroCount == expected.count)
+            #expect(tensor.firstNonFiniteIndex == nil)
+            let found = Self.visited(tensor)
+            #expect(found.map(\.0) == expected.map(\.0))
+            #expect(found.map(\.1) == expected.map(\.1))
+            // The index list is kept exactly for large tensors that stay sparse enough throughout.
+            let prefixesSparse = stride(from: 4096, through: count + 4095, by: 4096).allSatisfy { end in
+                expected.prefix { $0.0 < min(end, count) }.count <= min(end, count) / ParameterTensor.indexedDensityDivisor
+            }
+            #expect((tensor.nonZeroIndices != nil) == (count >= ParameterTensor.smallestIndexedCount && prefixesSparse))
+        }
+    }
+
+    @Test func aTensorThatTurnsDenseLaterHasNoIndexListButTheSameNonZeros() throws {
+        let values = Self.sparseValues(count: 40_000, every: 500, seed: 7) + (0..<40_000).map { Double($0 % 5) }
+        let tensor = try ParameterTensor(shape: [2, 40_000], float32: values.map { Float($0) })
+        #expect(tensor.nonZeroIndices == nil)
+        #expect(Self.visited(tensor).map(\.0) == Self.plainNonZeros(values).map(\.0))
+        #expect(tensor.nonZeroCount == Self.plainNonZeros(values).count)
+    }
+
+    @Test func nonFiniteValuesAreFoundAndVisited() throws {
+        var values = Self.sparseValues(count: 20_000, every: 200, seed: 3)
+        values[12_345] = .infinity
+        values[15_000] = .nan
+        let tensor = try ParameterTensor(shape: [20_000], float32: values.map { Float($0) })
+        #expect(tensor.firstNonFiniteIndex == 12_345)
+        let found = Self.visited(tensor).map(\.0)
+        #expect(found == Self.plainNonZeros(values).map(\.0))
+        #expect(found.contains(15_000))
+    }
+}
