@@ -55,14 +55,17 @@ public enum CoreMapper {
                     if connection.isConvolution { convolutionFanIns.append((group, part)) }
                 }
             }
-            // Population axons: for a group that is a single convolution whose routing keeps channels apart.
-            let populations = groups.map { connections -> PopulationGeometry? in
-                guard limits.populationAxons != nil, connections.count == 1 else { return nil }
+            // A group that is a single convolution whose routing keeps channels apart: its input axons are counted per
+            // channel and position, and on a chip with population axons it can use them.
+            let channelGeometries = groups.map { connections -> PopulationGeometry? in
+                guard connections.count == 1 else { return nil }
                 return PopulationGeometry(connections[0], sourceShape: network.outputShapes[connections[0].source])
             }
+            let populations = limits.populationAxons == nil ? channelGeometries.map { _ in nil } : channelGeometries
             totalFanIn.append(fanIn)
             fits.append(LayerFit(name: network.nodes[node].name, channels: c, height: h, width: w, boxTiled: boxTiled,
-                                 incoming: groups, populations: populations, convolutionFanIns: convolutionFanIns,
+                                 incoming: groups, channelGeometries: channelGeometries, populations: populations,
+                                 convolutionFanIns: convolutionFanIns,
                                  destinationsPerNeuron: [Int32](repeating: 0, count: count)))
         }
 

@@ -9,6 +9,9 @@ struct LayerFit {
     let channels: Int, height: Int, width: Int
     let boxTiled: Bool
     let incoming: [[Connection]]
+    /// Per incoming group: its geometry when the group is one convolution whose routing keeps channels apart (the
+    /// condition for population axons), used to count input axons per channel rather than per source neuron.
+    let channelGeometries: [PopulationGeometry?]
     /// Per incoming group: its population-axon geometry when the group is one convolution that can use population
     /// axons on a chip that has them (nil otherwise).
     let populations: [PopulationGeometry?]
@@ -39,8 +42,12 @@ struct LayerFit {
         LayerTiling(channels: channels, height: height, width: width, chunk: chunk, tileHeight: tileHeight, tileWidth: tileWidth)
     }
 
-    /// Cheap needs first (neurons, output axons, shared kernels); axons and matrix lists only when `full`.
-    func needs(_ tiling: LayerTiling, memory: SynapseMemory, limits: CoreLimits, full: Bool) -> Needs {
+    /// Cheap needs first (neurons, output axons, shared kernels); axons and matrix lists only when `full`, and each
+    /// group's `AxonReach` (what the mapper routes spikes with) only when `withReaches` too: population input axons
+    /// are counted per position without it. `weightSets` keeps population weight sets per spatial tile between
+    /// calls (they do not depend on the channel chunk).
+    func needs(_ tiling: LayerTiling, memory: SynapseMemory, limits: CoreLimits, full: Bool, withReaches: Bool = true,
+               weightSets: WeightSetCache? = nil) -> Needs {
         let cores = tiling.coreCount
         let coreOf = tiling.coreOfNeurons()
         var neurons = [Int](repeating: 0, count: cores)
@@ -59,8 +66,10 @@ struct LayerFit {
         let plane = height * width
         for (group, fanIn) in convolutionFanIns {
             if let geometry = population(ofGroup: group) {
-                let bits = geometry.memoryBits(tiling: tiling, memory: memory,
-                                               compartmentBaseSpan: limits.populationAxons?.compartmentBaseSpan)
+                let span = limits.populationAxons?.compartmentBaseSpan
+                let sets = weightSets?.sets(group: group, geometry: geometry, tiling: tiling, compartmentBaseSpan: span)
+                    ?? geometry.weightSets(tiling: tiling, compartmentBaseSpan: span)
+                let bits = geometry.memoryBits(sets, tiling: tiling, memory: memory)
                 for core in 0..<cores { memoryBits[core] += bits[core] }
                 continue
             }
@@ -77,13 +86,22 @@ struct LayerFit {
         var reaches: [AxonReach] = []
         if full {
             for (index, group) in incoming.enumerated() {
+                if let geometry = channelGeometries[index] {
+                    // One convolution (no matrix lists): input axons counted per channel and position, or per position
+                    // on population axons, without walking source neurons.
+                    let axons = population(ofGroup: index) != nil ? geometry.inputAxons(tiling: tiling) : geometry.discreteInputAxons(tiling: tiling)
+                    for core in 0..<cores { inputAxons[core] += axons[core] }
+                    if withReaches {
+                        reaches.append(AxonReach(connections: group, tiling: tiling, coreOf: coreOf, neuronsOnCore: neurons, memory: memory))
+                    }
+                    continue
+                }
                 let reach = AxonReach(connections: group, tiling: tiling, coreOf: coreOf, neuronsOnCore: neurons, memory: memory)
-                let axons = population(ofGroup: index).map { $0.inputAxons(reach, cores: cores) } ?? reach.inputAxons
                 for core in 0..<cores {
-                    inputAxons[core] += axons[core]
+                    inputAxons[core] += reach.inputAxons[core]
                     memoryBits[core] += reach.matrixMemoryBits[core]
                 }
-                reaches.append(reach)
+                if withReaches { reaches.append(reach) }
             }
             if memory.encoding == .crossbar {
                 for core in 0..<cores { memoryBits[core] = inputAxons[core] * neurons[core] }

@@ -15,6 +15,10 @@ struct PopulationGeometry: Sendable {
     let landingRows: [Int32]
     let landingColumns: [Int32]
     let landingTaps: [Int32]
+    /// Per output channel: the taps non-zero for some input channel.
+    let outputChannelTaps: [UInt64]
+    /// `tapMask[co · atoms + ci]`: the convolution's non-zero taps per (output channel, input channel).
+    let tapMask: [UInt64]
 
     /// Nil unless the connection is an ungrouped convolution whose source is (channels, positions…) with one channel
     /// per input channel, and routing (Flatten, pools) keeps each channel's spikes in its own channel the same way for
@@ -62,6 +66,12 @@ struct PopulationGeometry: Sendable {
             }
             starts.append(Int32(rows.count))
         }
+        var channelTaps = [UInt64](repeating: 0, count: g.outputChannels)
+        for co in 0..<g.outputChannels {
+            for ci in 0..<g.inputChannelsPerGroup { channelTaps[co] |= g.tapMask[co * g.inputChannelsPerGroup + ci] }
+        }
+        outputChannelTaps = channelTaps
+        tapMask = g.tapMask
         self.atoms = atoms
         self.positions = positions
         (landingStarts, landingRows, landingColumns, landingTaps) = (starts, rows, columns, tapList)
@@ -76,14 +86,22 @@ struct PopulationGeometry: Sendable {
         let pattern: [Int32]
     }
 
-    /// Synaptic memory per local core of `tiling` for this connection's weight sets: on each core, one set per
-    /// distinct key among the axons reaching it, of atoms × (output positions reached × the core's channels)
-    /// synapses in the sparse format (NengoLoihi's population weights use compression 0), with target indices
-    /// relative to the axon's compartment base. Compartments on a core are ordered channel, row, column.
-    func memoryBits(tiling: LayerTiling, memory: SynapseMemory, compartmentBaseSpan: Int?) -> [Int] {
-        var bits = [Int](repeating: 0, count: tiling.coreCount)
+    /// A distinct weight set of one spatial tile, as much of it as its size needs: the tile, the output positions it
+    /// reaches, and its last target and base within the tile (row-major). It depends on the spatial tile only, not on
+    /// the channel chunk, so the tiling search finds the sets once per spatial tile and prices them per chunk.
+    struct WeightSet: Sendable {
+        let tile: Int32
+        let distinctTargets: Int32
+        let top: Int32
+        let heldBase: Int32
+    }
+
+    /// The distinct weight sets per spatial tile of `tiling` (its channel chunk is not read).
+    func weightSets(tiling: LayerTiling, compartmentBaseSpan: Int?) -> [WeightSet] {
+        var sets: [WeightSet] = []
         var seen = Set<WeightSetKey>()
         var group: [(tile: Int, local: Int32, tap: Int32)] = []
+        var pattern: [Int32] = []
         let columns = tiling.tileColumns
         for p in 0..<positions {
             group.removeAll(keepingCapacity: true)
@@ -101,8 +119,7 @@ struct PopulationGeometry: Sendable {
                 while end < group.count, group[end].tile == group[first].tile { end += 1 }
                 let tile = group[first].tile
                 let base = Int(group[first].local), top = Int(group[end - 1].local)
-                var pattern: [Int32] = []
-                pattern.reserveCapacity(2 * (end - first))
+                pattern.removeAll(keepingCapacity: true)
                 var distinct = 0
                 for k in first..<end {
                     if k == first || group[k].local != group[k - 1].local { distinct += 1 }
@@ -111,37 +128,95 @@ struct PopulationGeometry: Sendable {
                 }
                 let baseBlock = compartmentBaseSpan.map { base / $0 } ?? 0
                 if seen.insert(WeightSetKey(tile: tile, baseBlock: baseBlock, pattern: pattern)).inserted {
-                    let tileRow = tile / columns, tileColumn = tile % columns
-                    let height = min(tiling.tileHeight, tiling.height - tileRow * tiling.tileHeight)
-                    let width = min(tiling.tileWidth, tiling.width - tileColumn * tiling.tileWidth)
                     // The base field holds base mod span; indices run from there to the last target.
                     let heldBase = compartmentBaseSpan.map { base % $0 } ?? base
-                    for chunk in 0..<tiling.chunks {
-                        let channels = min(tiling.chunk, tiling.channels - chunk * tiling.chunk)
-                        let maxIndex = (channels - 1) * height * width + top - heldBase
-                        bits[chunk * tiling.spatialTiles + tile] += memory.populationListBits(count: atoms * distinct * channels,
-                                                                                              maxIndex: maxIndex)
-                    }
+                    sets.append(WeightSet(tile: Int32(tile), distinctTargets: Int32(distinct), top: Int32(top), heldBase: Int32(heldBase)))
                 }
                 first = end
+            }
+        }
+        return sets
+    }
+
+    /// Synaptic memory per local core of `tiling` for this connection's weight sets: on each core, one set per
+    /// distinct key among the axons reaching it, of atoms × (output positions reached × the core's channels)
+    /// synapses in the sparse format (NengoLoihi's population weights use compression 0), with target indices
+    /// relative to the axon's compartment base. Compartments on a core are ordered channel, row, column.
+    func memoryBits(tiling: LayerTiling, memory: SynapseMemory, compartmentBaseSpan: Int?) -> [Int] {
+        memoryBits(weightSets(tiling: tiling, compartmentBaseSpan: compartmentBaseSpan), tiling: tiling, memory: memory)
+    }
+
+    /// As above, from the spatial tile's weight sets (`weightSets(tiling:compartmentBaseSpan:)` of the same tile).
+    func memoryBits(_ sets: [WeightSet], tiling: LayerTiling, memory: SynapseMemory) -> [Int] {
+        var bits = [Int](repeating: 0, count: tiling.coreCount)
+        let columns = tiling.tileColumns
+        for set in sets {
+            let tile = Int(set.tile)
+            let tileRow = tile / columns, tileColumn = tile % columns
+            let height = min(tiling.tileHeight, tiling.height - tileRow * tiling.tileHeight)
+            let width = min(tiling.tileWidth, tiling.width - tileColumn * tiling.tileWidth)
+            for chunk in 0..<tiling.chunks {
+                let channels = min(tiling.chunk, tiling.channels - chunk * tiling.chunk)
+                let maxIndex = (channels - 1) * height * width + Int(set.top) - Int(set.heldBase)
+                bits[chunk * tiling.spatialTiles + tile] += memory.populationListBits(count: atoms * Int(set.distinctTargets) * channels,
+                                                                                      maxIndex: maxIndex)
             }
         }
         return bits
     }
 
-    /// Input axons per local core: distinct (source position, core) pairs among `reach`'s destinations.
-    func inputAxons(_ reach: AxonReach, cores: Int) -> [Int] {
-        var axons = [Int](repeating: 0, count: cores)
-        var stamp = [Int32](repeating: -1, count: cores)
-        for p in 0..<positions {
-            let mark = Int32(truncatingIfNeeded: p)
-            for c in 0..<atoms {
-                reach.forEachDestination(of: c * positions + p) { core in
-                    if stamp[core] != mark { stamp[core] = mark; axons[core] += 1 }
-                }
+    /// Input axons per local core of `tiling`, without walking channels: a position's spike reaches chunk k's tile t
+    /// when one of its landings in t has a tap non-zero for some output channel of the chunk (every channel of a
+    /// position lands alike): the distinct (source position, core) pairs among the tiling's `AxonReach` destinations.
+    func inputAxons(tiling: LayerTiling) -> [Int] {
+        var axons = [Int](repeating: 0, count: tiling.coreCount)
+        var chunkTaps = [UInt64](repeating: 0, count: tiling.chunks)
+        for co in outputChannelTaps.indices { chunkTaps[co / tiling.chunk] |= outputChannelTaps[co] }
+        var perTaps: [UInt64: [Int]] = [:]
+        for (chunk, taps) in chunkTaps.enumerated() where taps != 0 {
+            let perTile = positionsPerTile(reachedThrough: taps, tiling: tiling, known: &perTaps)
+            for tile in 0..<tiling.spatialTiles { axons[chunk * tiling.spatialTiles + tile] = perTile[tile] }
+        }
+        return axons
+    }
+
+    /// Input axons per local core of `tiling` when every source neuron has its own axon (discrete axons): source
+    /// (c, p) reaches chunk k's tile t when a landing of p in t has a tap non-zero for channel c and some output
+    /// channel of the chunk: the distinct (source neuron, core) pairs among the tiling's `AxonReach` destinations,
+    /// summed per channel instead of walked per neuron.
+    func discreteInputAxons(tiling: LayerTiling) -> [Int] {
+        var axons = [Int](repeating: 0, count: tiling.coreCount)
+        var perTaps: [UInt64: [Int]] = [:]
+        var channelTaps = [UInt64](repeating: 0, count: atoms)
+        for chunk in 0..<tiling.chunks {
+            for c in 0..<atoms { channelTaps[c] = 0 }
+            for co in (chunk * tiling.chunk)..<min((chunk + 1) * tiling.chunk, outputChannelTaps.count) {
+                for c in 0..<atoms { channelTaps[c] |= tapMask[co * atoms + c] }
+            }
+            for taps in channelTaps where taps != 0 {
+                let perTile = positionsPerTile(reachedThrough: taps, tiling: tiling, known: &perTaps)
+                for tile in 0..<tiling.spatialTiles { axons[chunk * tiling.spatialTiles + tile] += perTile[tile] }
             }
         }
         return axons
+    }
+
+    /// Per spatial tile of `tiling`: the source positions with a landing in it through one of `taps` (remembered in
+    /// `known`, per tap set: chunks and channels with equal taps reach the same tiles).
+    private func positionsPerTile(reachedThrough taps: UInt64, tiling: LayerTiling, known: inout [UInt64: [Int]]) -> [Int] {
+        if let perTile = known[taps] { return perTile }
+        var perTile = [Int](repeating: 0, count: tiling.spatialTiles)
+        var stamp = [Int32](repeating: -1, count: tiling.spatialTiles)
+        let columns = tiling.tileColumns
+        for p in 0..<positions {
+            let mark = Int32(truncatingIfNeeded: p)
+            for k in Int(landingStarts[p])..<Int(landingStarts[p + 1]) where taps & (1 << UInt64(landingTaps[k])) != 0 {
+                let tile = Int(landingRows[k]) / tiling.tileHeight * columns + Int(landingColumns[k]) / tiling.tileWidth
+                if stamp[tile] != mark { stamp[tile] = mark; perTile[tile] += 1 }
+            }
+        }
+        known[taps] = perTile
+        return perTile
     }
 
     /// Adds the output-axon slots of population axons to the source layer's cores: `slots` per distinct (source

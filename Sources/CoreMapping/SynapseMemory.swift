@@ -54,15 +54,12 @@ struct SynapseMemory: Sendable {
     }
 
     static func loihiListBits(count: Int, bitsPerSynapse: Int) -> Int {
-        var bits = 0
-        var first = 0
-        while first < count {
-            let n = min(count - first, loihiGroupSynapses)
-            let group = n * bitsPerSynapse + loihiGroupHeaderBits
-            bits += (group + loihiWordBits - 1) / loihiWordBits * loihiWordBits
-            first += n
+        // Full groups of 64, then the rest: in closed form, as population weight sets run to 10⁵ synapses.
+        func groupBits(_ synapses: Int) -> Int {
+            (synapses * bitsPerSynapse + loihiGroupHeaderBits + loihiWordBits - 1) / loihiWordBits * loihiWordBits
         }
-        return bits
+        let rest = count % loihiGroupSynapses
+        return count / loihiGroupSynapses * groupBits(loihiGroupSynapses) + (rest > 0 ? groupBits(rest) : 0)
     }
 }
 

@@ -8,8 +8,6 @@ import HardwareProfiles
 struct TilingSearch {
     let limits: CoreLimits
     let memory: SynapseMemory
-    /// Candidates (fewest cores first) tried one by one before the search probes and bisects.
-    static let exhaustiveCandidates = 32
 
     struct Choice {
         let tiling: LayerTiling
@@ -36,7 +34,8 @@ struct TilingSearch {
         // Discrete axons cannot win when one neuron per core already breaks a limit that population axons meet.
         if onPopulation.unmeetable == nil {
             let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
-            if LayerFit.broken(layer.needs(smallest, memory: memory, limits: limits, full: true), limits: limits, full: true) != nil {
+            if LayerFit.broken(layer.needs(smallest, memory: memory, limits: limits, full: true, withReaches: false), limits: limits,
+                               full: true) != nil {
                 return onPopulation
             }
         }
@@ -53,7 +52,8 @@ struct TilingSearch {
         }
         let candidates = self.candidates(layer)
         let smallest = layer.tiling(chunk: 1, tileHeight: 1, tileWidth: 1)
-        let smallestNeeds = layer.needs(smallest, memory: memory, limits: limits, full: true)
+        // One neuron per core: the most cores, so its counts alone (the routes only if it is chosen).
+        let smallestNeeds = layer.needs(smallest, memory: memory, limits: limits, full: true, withReaches: false)
         // Limits one neuron per core still breaks cannot be met by any tiling: search under the other limits (the
         // fewest cores that meet them) and report the broken one. A crossbar's memory follows from its axons, so
         // relaxing one may uncover the next.
@@ -93,54 +93,53 @@ struct TilingSearch {
     }
 
     private func search(_ layer: LayerFit, candidates: [LayerTiling], smallest: LayerTiling, smallestNeeds: LayerFit.Needs) -> Choice {
-        // The first `exhaustiveCandidates` are tried one by one (the fewest cores found exactly when the answer is
-        // near the top). Past them, candidates in core-count order mostly pass from some point on: probe at
-        // exponentially growing steps until one passes, then bisect back between the last failure and it, about
-        // 2 log₂(candidates) evaluations; the tiling found meets every limit, though a cheaper one may hide in a gap.
+        // With the spatial tile fixed, every per-core need (neurons, input and output axons, synaptic memory) only
+        // shrinks with the channel chunk, so the chunks that pass are all those up to some size: per spatial tile,
+        // bisect for the largest passing chunk (its fewest cores). Spatial tiles whose fewest-cores candidate cannot
+        // beat the best found are skipped. With channels that need alike, the result is the fewest-cores candidate
+        // that meets every limit (ties: the candidates' order); chunk sizes are not nested, so with uneven channels a
+        // passing chunk may be skipped (what is found still passes). About (spatial tiles tried) × log₂(chunk sizes)
+        // evaluations, each counting without building the spikes' routes, with population weight sets found once
+        // per spatial tile.
         var firstFailure: String?
-        var evaluated: [Int: LayerFit.Needs?] = [:]
-        func passing(_ index: Int) -> LayerFit.Needs? {
+        var evaluated: [Int: Bool] = [:]
+        let weightSets = WeightSetCache()
+        func passing(_ index: Int) -> Bool {
             if let known = evaluated[index] { return known }
             let candidate = candidates[index]
-            var result: LayerFit.Needs?
-            let cheap = layer.needs(candidate, memory: memory, limits: limits, full: false)
-            if let broken = LayerFit.broken(cheap, limits: limits, full: false) {
-                if index == 0 { firstFailure = broken.limit }
-            } else {
-                let needs = candidate == smallest ? smallestNeeds : layer.needs(candidate, memory: memory, limits: limits, full: true)
-                if let broken = LayerFit.broken(needs, limits: limits, full: true) {
-                    if index == 0 { firstFailure = broken.limit }
-                } else {
-                    result = needs
-                }
+            var broken = LayerFit.broken(layer.needs(candidate, memory: memory, limits: limits, full: false, weightSets: weightSets),
+                                         limits: limits, full: false)
+            if broken == nil {
+                let needs = candidate == smallest ? smallestNeeds
+                    : layer.needs(candidate, memory: memory, limits: limits, full: true, withReaches: false, weightSets: weightSets)
+                broken = LayerFit.broken(needs, limits: limits, full: true)
             }
-            evaluated[index] = result
-            return result
+            if index == 0 { firstFailure = broken?.limit }
+            evaluated[index] = broken == nil
+            return broken == nil
         }
-        let last = candidates.count - 1  // one neuron per core: known to pass
-        var failing = -1
-        var step = 1
-        var found = last
-        var probe = 0
-        while probe < min(Self.exhaustiveCandidates, last) {
-            if passing(probe) != nil { found = probe; break }
-            failing = probe
-            probe += 1
+        _ = passing(0)  // what rejects the fewest-cores candidate is the layer's bound
+        let bySpatialTile = Dictionary(grouping: candidates.indices) { SpatialTile(height: candidates[$0].tileHeight, width: candidates[$0].tileWidth) }
+        // Each group in candidate order is fewest cores (largest chunk) first.
+        let groups = bySpatialTile.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        var best = candidates.count - 1  // one neuron per core: known to pass
+        for group in groups where group[0] < best {
+            // The smallest chunk first: when it fails, the whole spatial tile does.
+            guard passing(group[group.count - 1]) else { continue }
+            var failing = -1, found = group.count - 1
+            while found - failing > 1 {
+                let middle = (failing + found) / 2
+                if passing(group[middle]) { found = middle } else { failing = middle }
+            }
+            best = min(best, group[found])
         }
-        while found == last, probe < last {
-            if passing(probe) != nil { found = probe; break }
-            failing = probe
-            probe = min(probe + step, last)
-            step *= 2
-        }
-        var low = failing, high = found
-        while high - low > 1 {
-            let middle = (low + high) / 2
-            if passing(middle) != nil { high = middle } else { low = middle }
-        }
-        let needs = high == last ? smallestNeeds : passing(high)!
-        return Choice(tiling: candidates[high], needs: needs, boundBy: high == 0 ? bound(candidates[0]) : (firstFailure ?? "neurons"),
+        let needs = layer.needs(candidates[best], memory: memory, limits: limits, full: true, weightSets: weightSets)
+        return Choice(tiling: candidates[best], needs: needs, boundBy: best == 0 ? bound(candidates[0]) : (firstFailure ?? "neurons"),
                       unmeetable: nil)
+    }
+
+    private struct SpatialTile: Hashable {
+        let height: Int, width: Int
     }
 
     private func bound(_ tiling: LayerTiling) -> String {

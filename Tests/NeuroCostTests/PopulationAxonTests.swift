@@ -25,8 +25,19 @@ import Testing
         try ParameterTensor(shape: shape, float32: (0..<shape.reduce(1, *)).map { Float($0 + 1) })
     }
 
+    /// A [3, 4, 3, 3] kernel whose output channels use different taps, so channel chunks reach different tiles:
+    /// channel 0 every tap, channel 1 the top row only, channel 2 only the centre tap of input channel 3.
+    static func unevenKernel() throws -> ParameterTensor {
+        var values = [Float](repeating: 0, count: 3 * 4 * 9)
+        for index in values.indices {
+            let (co, ci, tap) = (index / 36, (index / 9) % 4, index % 9)
+            if co == 0 || (co == 1 && tap < 3) || (co == 2 && ci == 3 && tap == 4) { values[index] = Float(index + 1) }
+        }
+        return try ParameterTensor(shape: [3, 4, 3, 3], float32: values)
+    }
+
     /// Input[2,6,6] → conv(4, 3×3, pad 1) → if1 → [avgpool 2×2] → conv(3, 3×3, pad 1) → if2.
-    static func network(pool: Bool) throws -> SimulationPlan {
+    static func network(pool: Bool, secondKernel: ParameterTensor? = nil) throws -> SimulationPlan {
         var nodes = [Node(name: "input", kind: .input(shape: [2, 6, 6])),
                      Node(name: "conv1", kind: CoreMappingAnalyticTests.conv(try distinctKernel([4, 2, 3, 3]))),
                      Node(name: "if1", kind: .neuron(try CoreMappingAnalyticTests.population("if1")))]
@@ -37,7 +48,7 @@ import Testing
         } else {
             edges.append(NamedEdge("if1", "conv2"))
         }
-        nodes += [Node(name: "conv2", kind: CoreMappingAnalyticTests.conv(try distinctKernel([3, 4, 3, 3]))),
+        nodes += [Node(name: "conv2", kind: CoreMappingAnalyticTests.conv(try secondKernel ?? distinctKernel([3, 4, 3, 3]))),
                   Node(name: "if2", kind: .neuron(try CoreMappingAnalyticTests.population("if2"))),
                   Node(name: "output", kind: .output(declaredShape: nil))]
         edges += [NamedEdge("conv2", "if2"), NamedEdge("if2", "output")]
@@ -181,5 +192,25 @@ import Testing
         #expect(report.cores.map(\.inputAxons) == reference.input)
         #expect(report.cores.map(\.outputAxons) == reference.output)
         #expect(report.cores.map(\.synapticBytes) == reference.bytes)
+    }
+
+    /// Population input axons are counted per position and channel chunk (a chunk reaches the tiles its output
+    /// channels' taps land in), not per source neuron: with taps that differ between output channels, chunks of one
+    /// or two channels reach different tiles. (Weight sets are held against the walk only for kernels without zeros:
+    /// a population weight set stores a tap's zero weights too.)
+    @Test("population input and output axons equal a walk over every synapse when output channels use different taps",
+          arguments: [(false, 2), (true, 2), (false, 8), (true, 1)])
+    func unevenTapsEqualBruteForce(pool: Bool, neuronsPerCore: Int) throws {
+        let plan = try Self.network(pool: pool, secondKernel: try Self.unevenKernel())
+        let profile = try Self.chip(cores: 256, neuronsPerCore: neuronsPerCore, span: 256)
+        let report = try CoreMapper.map(plan: plan, profile: profile)
+        #expect(report.populationAxonLayers.contains("if2"))
+        #expect(try #require(report.placements["if2"]).tiling.chunks > 1, "the chip must split if2's channels")
+        let kernels: [String: (kernel: ParameterTensor, pool: Int)] = [
+            "if1": (try Self.distinctKernel([4, 2, 3, 3]), 1), "if2": (try Self.unevenKernel(), pool ? 2 : 1),
+        ]
+        let reference = try Self.bruteForce(report, plan: plan, slots: 2, span: 256, kernels: kernels)
+        #expect(report.cores.map(\.inputAxons) == reference.input)
+        #expect(report.cores.map(\.outputAxons) == reference.output)
     }
 }
