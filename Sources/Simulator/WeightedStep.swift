@@ -33,6 +33,9 @@ final class WeightedStep {
     /// Sparse stride-1 convolutions fed only by spikes, in groups of several steps: scattered source by source
     /// over the group (see `GroupScatter`), nil otherwise.
     private let groupScatter: GroupScatter?
+    /// Dense Affine/Linear matrices in groups of several slots: spikes gathered by input over the group, each weight
+    /// row read once for all the slots its input fired in (see `DenseRowGroup`), nil otherwise.
+    private let denseRowGroup: DenseRowGroup?
 
     init(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int, taps: ImmutableBuffer<Int32>,
          plan: SimulationPlan, lanes: Int, stepsPerGroup: Int) {
@@ -45,6 +48,11 @@ final class WeightedStep {
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
         groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
+        if case .denseMatrix(_, let outputs) = kernel, lanes * stepsPerGroup > 1, stage.projections.contains(where: \.carriesSpikes) {
+            denseRowGroup = DenseRowGroup(inputs: stage.inputCount, outputs: outputs)
+        } else {
+            denseRowGroup = nil
+        }
         if stage.projections.count == 1, stage.projections[0].carriesSpikes, stage.projections[0].route.isIdentity {
             censusSource = .identitySpikes
         } else if !stage.projections.isEmpty, stage.projections.allSatisfy(\.carriesSpikes) {
@@ -105,6 +113,8 @@ final class WeightedStep {
                 var macs = 0
                 var synops = 0
                 var counted: (operations: Int, binary: Bool)?
+                // Analog inputs are added now, before the slot's spikes, as they always were.
+                denseRowGroup?.begin(target: target)
                 if let analogInput = context.analogInput(stage, lane: lane, g: g) {
                     for element in 0..<stage.inputCount {
                         let value = analogInput[element]
@@ -124,6 +134,8 @@ final class WeightedStep {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
                     } else if let merged {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
+                    } else if let denseRowGroup {
+                        denseRowGroup.add(spikes: spikes, route: projection.route)
                     } else {
                         kernel.scatter(spikes: spikes, route: projection.route, into: target)
                     }
@@ -155,6 +167,9 @@ final class WeightedStep {
             }
         }
         guard !computedSlots.isEmpty else { return }
+        if let denseRowGroup, case .denseMatrix(let transposed, _) = kernel {
+            denseRowGroup.scatter(rows: transposed.pointer)
+        }
         if let active, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
             convolution.scatter(byPosition: active, tiles: tiles, slots: computedSlots, into: channelsLast!, slotStride: count,
                                 kernels: context.kernels)
