@@ -39,6 +39,13 @@ final class DenseRowGroup {
     /// Records one step's spikes of a producer, routed by `route`, for the slot begun last.
     @inline(__always)
     func add(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute) {
+        // The common identity route copies the list whole: appending pair by pair from a closure pays a dynamic
+        // exclusivity check on each array per spike.
+        if route.isIdentity {
+            inputs.append(contentsOf: spikes)
+            factors.append(contentsOf: repeatElement(1, count: spikes.count))
+            return
+        }
         route.forEachTarget(ofEach: spikes) { input, factor in
             inputs.append(Int32(truncatingIfNeeded: input))
             factors.append(factor)
