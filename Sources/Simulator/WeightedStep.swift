@@ -48,7 +48,11 @@ final class WeightedStep {
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
         groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
-        if case .denseMatrix(_, let outputs) = kernel, lanes * stepsPerGroup > 1, stage.projections.contains(where: \.carriesSpikes) {
+        // Only where every spike projection comes straight from its producer (Flatten at most): a pool's route lists
+        // an input again after others (rows of windows), so its slots would all be scattered alone, at a cost.
+        let spikeProjections = stage.projections.filter(\.carriesSpikes)
+        if case .denseMatrix(_, let outputs) = kernel, lanes * stepsPerGroup > 1, !spikeProjections.isEmpty,
+           spikeProjections.allSatisfy(\.route.isIdentity) {
             denseRowGroup = DenseRowGroup(inputs: stage.inputCount, outputs: outputs)
         } else {
             denseRowGroup = nil
