@@ -33,9 +33,6 @@ final class WeightedStep {
     /// Sparse stride-1 convolutions fed only by spikes, in groups of several steps: scattered source by source
     /// over the group (see `GroupScatter`), nil otherwise.
     private let groupScatter: GroupScatter?
-    /// Dense Affine/Linear matrices in groups of several slots: spikes gathered by input over the group, each weight
-    /// row read once for all the slots its input fired in (see `DenseRowGroup`), nil otherwise.
-    private let denseRowGroup: DenseRowGroup?
 
     init(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int, taps: ImmutableBuffer<Int32>,
          plan: SimulationPlan, lanes: Int, stepsPerGroup: Int) {
@@ -48,15 +45,6 @@ final class WeightedStep {
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
         groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
-        // Only where every spike projection comes straight from its producer (Flatten at most): a pool's route lists
-        // an input again after others (rows of windows), so its slots would all be scattered alone, at a cost.
-        let spikeProjections = stage.projections.filter(\.carriesSpikes)
-        if case .denseMatrix(_, let outputs) = kernel, lanes * stepsPerGroup > 1, !spikeProjections.isEmpty,
-           spikeProjections.allSatisfy(\.route.isIdentity) {
-            denseRowGroup = DenseRowGroup(inputs: stage.inputCount, outputs: outputs)
-        } else {
-            denseRowGroup = nil
-        }
         if stage.projections.count == 1, stage.projections[0].carriesSpikes, stage.projections[0].route.isIdentity {
             censusSource = .identitySpikes
         } else if !stage.projections.isEmpty, stage.projections.allSatisfy(\.carriesSpikes) {
@@ -117,8 +105,6 @@ final class WeightedStep {
                 var macs = 0
                 var synops = 0
                 var counted: (operations: Int, binary: Bool)?
-                // Analog inputs are added now, before the slot's spikes, as they always were.
-                denseRowGroup?.begin(target: target)
                 if let analogInput = context.analogInput(stage, lane: lane, g: g) {
                     for element in 0..<stage.inputCount {
                         let value = analogInput[element]
@@ -138,8 +124,6 @@ final class WeightedStep {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
                     } else if let merged {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
-                    } else if let denseRowGroup {
-                        denseRowGroup.add(spikes: spikes, route: projection.route)
                     } else {
                         kernel.scatter(spikes: spikes, route: projection.route, into: target)
                     }
@@ -171,9 +155,6 @@ final class WeightedStep {
             }
         }
         guard !computedSlots.isEmpty else { return }
-        if let denseRowGroup, case .denseMatrix(let transposed, _) = kernel {
-            denseRowGroup.scatter(rows: transposed.pointer)
-        }
         if let active, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
             convolution.scatter(byPosition: active, tiles: tiles, slots: computedSlots, into: channelsLast!, slotStride: count,
                                 kernels: context.kernels)
