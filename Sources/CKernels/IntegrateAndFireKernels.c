@@ -154,3 +154,95 @@ int64_t nc_integrate_and_fire_neon(const NCIntegrateAndFireParameters *p, float 
     return listed;
 }
 #endif
+
+// A group of steps at once (nc_integrate_and_fire_group_kernel): each block of neurons loads its potential, its
+// parameters and its thresholds once, runs every step of the group with them in registers, and stores the potential
+// once. Per neuron and step the operations are those of the one-step kernels, in the same order, so the potentials
+// and each step's spike list are bit-identical to running the one-step kernel step after step.
+
+void nc_integrate_and_fire_group_generic(const NCIntegrateAndFireParameters *p, float *v, const float *x,
+                                         int64_t inputStride, int64_t count, int64_t steps, int32_t *const *spikes,
+                                         int64_t *listed, int64_t *activeUpdates) {
+    for (int64_t g = 0; g < steps; g++) listed[g] = activeUpdates[g] = 0;
+    for (int64_t index = 0; index < count; index++) {
+        for (int64_t g = 0; g < steps; g++) {
+            activeUpdates[g] += if_neuron(p, v, x + g * inputStride, index, spikes[g], &listed[g]);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,popcnt")))
+void nc_integrate_and_fire_group_avx2(const NCIntegrateAndFireParameters *p, float *v, const float *x,
+                                      int64_t inputStride, int64_t count, int64_t steps, int32_t *const *spikes,
+                                      int64_t *listed, int64_t *activeUpdates) {
+    prepare_compaction8();
+    const __m256 zero = _mm256_setzero_ps();
+    for (int64_t g = 0; g < steps; g++) listed[g] = activeUpdates[g] = 0;
+    int64_t index = 0;
+    for (; index + 8 <= count; index += 8) {
+        __m256 potential = _mm256_loadu_ps(v + index);
+        const __m256 gain = p->gain ? _mm256_loadu_ps(p->gain + index) : zero;
+        const __m256 theta = p->threshold ? _mm256_loadu_ps(p->threshold + index) : _mm256_set1_ps(p->sharedThreshold);
+        const __m256 reset = p->resetValue ? _mm256_loadu_ps(p->resetValue + index) : _mm256_set1_ps(p->sharedReset);
+        for (int64_t g = 0; g < steps; g++) {
+            const __m256 drive = _mm256_loadu_ps(x + g * inputStride + index);
+            potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
+            const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                           : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+            activeUpdates[g] += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
+            const int mask = _mm256_movemask_ps(fires);
+            if (mask) {
+                const __m256 after = p->subtract ? _mm256_sub_ps(potential, theta) : reset;
+                potential = _mm256_blendv_ps(potential, after, fires);
+                const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
+                _mm256_storeu_si256((__m256i *)(spikes[g] + listed[g]),
+                                    _mm256_add_epi32(lanes, _mm256_set1_epi32((int32_t)index)));
+                listed[g] += __builtin_popcount((unsigned)mask);
+            }
+        }
+        _mm256_storeu_ps(v + index, potential);
+    }
+    for (; index < count; index++) {
+        for (int64_t g = 0; g < steps; g++) {
+            activeUpdates[g] += if_neuron(p, v, x + g * inputStride, index, spikes[g], &listed[g]);
+        }
+    }
+}
+
+__attribute__((target("avx512f,popcnt")))
+void nc_integrate_and_fire_group_avx512(const NCIntegrateAndFireParameters *p, float *v, const float *x,
+                                        int64_t inputStride, int64_t count, int64_t steps, int32_t *const *spikes,
+                                        int64_t *listed, int64_t *activeUpdates) {
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i laneNumbers = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int64_t g = 0; g < steps; g++) listed[g] = activeUpdates[g] = 0;
+    int64_t index = 0;
+    for (; index + 16 <= count; index += 16) {
+        __m512 potential = _mm512_loadu_ps(v + index);
+        const __m512 gain = p->gain ? _mm512_loadu_ps(p->gain + index) : zero;
+        const __m512 theta = p->threshold ? _mm512_loadu_ps(p->threshold + index) : _mm512_set1_ps(p->sharedThreshold);
+        const __m512 reset = p->resetValue ? _mm512_loadu_ps(p->resetValue + index) : _mm512_set1_ps(p->sharedReset);
+        for (int64_t g = 0; g < steps; g++) {
+            const __m512 drive = _mm512_loadu_ps(x + g * inputStride + index);
+            potential = p->gain ? _mm512_add_ps(potential, _mm512_mul_ps(gain, drive)) : _mm512_add_ps(potential, drive);
+            const __mmask16 fires = p->strict ? _mm512_cmp_ps_mask(potential, theta, _CMP_GT_OQ)
+                                              : _mm512_cmp_ps_mask(potential, theta, _CMP_GE_OQ);
+            activeUpdates[g] += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ));
+            if (fires) {
+                const __m512 after = p->subtract ? _mm512_sub_ps(potential, theta) : reset;
+                potential = _mm512_mask_blend_ps(fires, potential, after);
+                const __m512i lanes = _mm512_maskz_compress_epi32(fires, _mm512_add_epi32(laneNumbers, _mm512_set1_epi32((int32_t)index)));
+                _mm512_storeu_si512((void *)(spikes[g] + listed[g]), lanes);
+                listed[g] += __builtin_popcount((unsigned)fires);
+            }
+        }
+        _mm512_storeu_ps(v + index, potential);
+    }
+    for (; index < count; index++) {
+        for (int64_t g = 0; g < steps; g++) {
+            activeUpdates[g] += if_neuron(p, v, x + g * inputStride, index, spikes[g], &listed[g]);
+        }
+    }
+}
+#endif
