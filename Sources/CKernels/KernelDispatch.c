@@ -78,17 +78,6 @@ NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa) {
     }
 }
 
-NCIntegrateAndFireGroupKernel nc_integrate_and_fire_group_kernel(NCInstructionSet isa) {
-    if (!nc_isa_supported(isa)) return NULL;
-    switch (isa) {
-#if defined(__x86_64__)
-    case NCInstructionSetAVX2: return nc_integrate_and_fire_group_avx2;
-    case NCInstructionSetAVX512: return nc_integrate_and_fire_group_avx512;
-#endif
-    default: return nc_integrate_and_fire_group_generic;  // NEON too: no variant of its own yet
-    }
-}
-
 NCGroupScatterKernel nc_group_scatter_kernel(NCInstructionSet isa) {
     if (!nc_isa_supported(isa)) return NULL;
     switch (isa) {

@@ -33,15 +33,6 @@ int64_t nc_integrate_and_fire_neon(const NCIntegrateAndFireParameters *, float *
                                    int64_t *);
 #endif
 
-void nc_integrate_and_fire_group_generic(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int64_t,
-                                         int64_t, int32_t *const *, int64_t *, int64_t *);
-#if defined(__x86_64__)
-void nc_integrate_and_fire_group_avx2(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int64_t,
-                                      int64_t, int32_t *const *, int64_t *, int64_t *);
-void nc_integrate_and_fire_group_avx512(const NCIntegrateAndFireParameters *, float *, const float *, int64_t, int64_t,
-                                        int64_t, int32_t *const *, int64_t *, int64_t *);
-#endif
-
 
 // GroupScatterKernels.c
 void nc_group_scatter_generic(float *, const NCGroupSource *, const float *, int64_t, const int32_t *, const float *);

@@ -56,9 +56,6 @@ struct Kernels {
     let groupDrain: NCGroupDrainKernel
     /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
-    /// See `nc_integrate_and_fire_group_kernel` in CKernels.h; called through
-    /// `integrateAndFire(_:potential:inputs:inputStride:count:steps:spikes:active:)`.
-    private let integrateAndFireGroupKernel: NCIntegrateAndFireGroupKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -67,7 +64,6 @@ struct Kernels {
         positionPlaneTile64 = nc_position_plane_kernel(chosen.cValue)!
         transposeKernel = nc_transpose_kernel(chosen.cValue)!
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
-        integrateAndFireGroupKernel = nc_integrate_and_fire_group_kernel(chosen.cValue)!
         groupScatter = nc_group_scatter_kernel(chosen.cValue)!
         groupDrain = nc_group_drain_kernel(chosen.cValue)!
     }
@@ -92,38 +88,6 @@ struct Kernels {
         var active: Int64 = 0
         spikes.count = Int(integrateAndFireKernel(&c, potential, input, Int64(count), spikes.indices, &active))
         return Int(active)
-    }
-}
-
-extension Kernels {
-    /// The most steps `integrateAndFire(_:potential:inputs:inputStride:count:steps:spikes:active:)` runs in one call.
-    static let maximumIntegrateAndFireSteps = 8
-
-    /// `steps` steps of the same plain IF neurons, one after the other, each block of neurons keeping its
-    /// potential in a register across them: step g reads `inputs + g · inputStride`, lists its firing neurons in
-    /// `spikes(g)` (replacing its contents) and receives in `active[g]` the number of neurons whose input was not
-    /// zero. Bit-identical to `integrateAndFire(_:potential:input:count:spikes:)` step after step.
-    @inline(__always)
-    func integrateAndFire(_ parameters: IntegrateAndFireParameters, potential: UnsafeMutablePointer<Float>,
-                          inputs: UnsafePointer<Float>, inputStride: Int, count: Int, steps: Int,
-                          spikes: (Int) -> SpikeList, active: UnsafeMutablePointer<Int64>) {
-        precondition(steps <= Self.maximumIntegrateAndFireSteps, "at most \(Self.maximumIntegrateAndFireSteps) steps per call")
-        var c = NCIntegrateAndFireParameters(
-            gain: parameters.gain, threshold: parameters.threshold, resetValue: parameters.resetValue,
-            sharedThreshold: parameters.sharedThreshold, sharedReset: parameters.sharedReset,
-            subtract: parameters.subtract ? 1 : 0, strict: parameters.strict ? 1 : 0)
-        withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Int32>?.self, capacity: steps) { lists in
-            withUnsafeTemporaryAllocation(of: Int64.self, capacity: steps) { listed in
-                for g in 0..<steps {
-                    let list = spikes(g)
-                    precondition(list.capacity >= count + SpikeList.slack, "a spike list too small for the population")
-                    lists[g] = list.indices
-                }
-                integrateAndFireGroupKernel(&c, potential, inputs, Int64(inputStride), Int64(count), Int64(steps),
-                                            lists.baseAddress!, listed.baseAddress!, active)
-                for g in 0..<steps { spikes(g).count = Int(listed[g]) }
-            }
-        }
     }
 }
 

@@ -148,7 +148,8 @@ struct PopulationDynamics: Sendable {
     func step(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>,
               spikes: SpikeList?, kernels: Kernels) -> StepCounts {
         if let spikes, model == .integrateAndFire, rule.isPlainIntegrateAndFire {
-            return stepIntegrateAndFire(input: input, potential: v, spikes: spikes, kernels: kernels)
+            return stepIntegrateAndFire(input: input, potential: v, reset: rule.reset == .subtract ? .subtract : .value,
+                                        comparison: rule.comparison, spikes: spikes, kernels: kernels)
         }
         if let spikes {
             return stepSpiking(input: input, potential: v, current: current, spikes: spikes)
@@ -262,39 +263,20 @@ struct PopulationDynamics: Sendable {
         return counts
     }
 
-    /// Whether `stepGroup` applies: the plain IF, whose fused kernel also runs several steps at once.
-    var stepsInGroups: Bool { model == .integrateAndFire && rule.isPlainIntegrateAndFire }
-
-    /// `steps` steps of the plain IF (`stepsInGroups`) in one pass over the neurons, each keeping its potential in a
-    /// register across the steps: step g's summed input at `inputs + g · inputStride`, its spikes listed in
-    /// `spikes(g)` and its active updates in `active[g]`. The same arithmetic in the same order as `step` called
-    /// once per step, so the potentials and spike lists are bit-identical.
-    @inline(__always)
-    func stepGroup(inputs: UnsafePointer<Float>, inputStride: Int, steps: Int, potential v: UnsafeMutablePointer<Float>,
-                   spikes: (Int) -> SpikeList, active: UnsafeMutablePointer<Int64>, kernels: Kernels) {
-        precondition(stepsInGroups, "group steps are for the plain IF only")
-        kernels.integrateAndFire(integrateAndFireParameters, potential: v, inputs: inputs, inputStride: inputStride,
-                                 count: count, steps: steps, spikes: spikes, active: active)
-    }
-
-    /// The plain IF's parameters as its kernels read them.
-    private var integrateAndFireParameters: IntegrateAndFireParameters {
-        IntegrateAndFireParameters(
-            gain: unitGain ? nil : UnsafePointer(gain.pointer),
-            threshold: sharedThreshold == nil ? UnsafePointer(threshold.pointer) : nil,
-            resetValue: sharedReset == nil ? UnsafePointer(resetPotential.pointer) : nil,
-            sharedThreshold: sharedThreshold ?? 0, sharedReset: sharedReset ?? 0,
-            subtract: rule.reset == .subtract, strict: rule.comparison == .gt)
-    }
-
     /// IF in one pass through the instruction set's kernel (`nc_integrate_and_fire_kernel`): v ← v + r·x, compare,
     /// reset the neurons that fire, and list them in ascending order. Same arithmetic per neuron as the spec (one
     /// multiply, one add, then the reset), so results are bit-identical to the scalar form on every instruction set.
     @inline(__always)
     private func stepIntegrateAndFire(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>,
-                                      spikes: SpikeList, kernels: Kernels) -> StepCounts {
-        let active = kernels.integrateAndFire(integrateAndFireParameters, potential: v, input: input, count: count,
-                                              spikes: spikes)
+                                      reset: ResetMode, comparison: ThresholdComparison, spikes: SpikeList,
+                                      kernels: Kernels) -> StepCounts {
+        let parameters = IntegrateAndFireParameters(
+            gain: unitGain ? nil : UnsafePointer(gain.pointer),
+            threshold: sharedThreshold == nil ? UnsafePointer(threshold.pointer) : nil,
+            resetValue: sharedReset == nil ? UnsafePointer(resetPotential.pointer) : nil,
+            sharedThreshold: sharedThreshold ?? 0, sharedReset: sharedReset ?? 0,
+            subtract: reset == .subtract, strict: comparison == .gt)
+        let active = kernels.integrateAndFire(parameters, potential: v, input: input, count: count, spikes: spikes)
         return StepCounts(spikes: spikes.count, activeUpdates: active)
     }
 }

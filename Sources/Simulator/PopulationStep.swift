@@ -7,36 +7,6 @@ struct PopulationStep {
     /// several steps, read by consumers later in the order).
     let copiesPotential: Bool
 
-    /// Whether `stepGroup` can run this population's steps of a group in one call in `context`: a plain IF reading
-    /// one producer's per-step outputs directly (no summing accumulator), whose potential nothing reads per step.
-    func stepsInGroups(_ context: StepContext) -> Bool {
-        dynamics.stepsInGroups && !copiesPotential && context.memory.accumulators[stage.node] == nil
-            && context.stateMonitor.isEmpty && stage.projections.count == 1 && !stage.projections[0].carriesSpikes
-    }
-
-    /// `step` for every step of `steps` (a group starting at the group's step 0) in lane `lane`, through
-    /// `PopulationDynamics.stepGroup`: the potential stays in registers across the group instead of going through
-    /// memory at every step. Requires `stepsInGroups(context)`.
-    func stepGroup(_ context: StepContext, lane: Int, steps: Range<Int>) {
-        let node = stage.node, count = stage.outputCount
-        let memory = context.memory
-        let producer = stage.projections[0].producer
-        let inputs = UnsafePointer(memory.output(producer, lane: lane, g: 0))
-        let inputStride = steps.count > 1 ? memory.output(producer, lane: lane, g: 1) - memory.output(producer, lane: lane, g: 0) : 0
-        for g in 0..<steps.count { context.probe.record(inputs + g &* inputStride, stage) }
-        withUnsafeTemporaryAllocation(of: Int64.self, capacity: steps.count) { active in
-            dynamics.stepGroup(inputs: inputs, inputStride: inputStride, steps: steps.count,
-                               potential: memory.potential(node, lane: lane, count: count),
-                               spikes: { memory.spikes(node, lane: lane, g: $0) }, active: active.baseAddress!,
-                               kernels: context.kernels)
-            for (g, step) in steps.enumerated() {
-                context.spiked(memory.spikes(node, lane: lane, g: g), stage, lane: lane, step: step)
-                context.tally.add(.neuronUpdates, dynamics.count, stage, lane: lane, step: step)
-                context.tally.add(.activeNeuronUpdates, Int(active[g]), stage, lane: lane, step: step)
-            }
-        }
-    }
-
     func step(_ context: StepContext, lane: Int, step: Int, g: Int) {
         let node = stage.node, count = stage.outputCount
         let memory = context.memory

@@ -62,10 +62,6 @@ final class SampleWorker {
                     weighted.run(context, steps: steps, lanes: laneCount, slotsPerGroup: schedule.slotsPerLane)
                     continue
                 }
-                if case .population(let population) = stepper, steps.count > 1, population.stepsInGroups(context) {
-                    for lane in 0..<laneCount { population.stepGroup(context, lane: lane, steps: steps) }
-                    continue
-                }
                 for lane in 0..<laneCount {
                     for step in steps {
                         let g = step &- groupStart

@@ -91,64 +91,6 @@ import Testing
             }
         }
     }
-
-    @Test("the group kernel of every instruction set matches the scalar spec step after step", arguments: variants)
-    func groupMatchesSpec(variant: Variant) {
-        var generator = SplitMix(seed: 0x2E)
-        let awkward: [Float] = [0, -0.0, .nan, .infinity, -.infinity, 1, 0.5, 0.25, -1]
-        for count in [1, 7, 8, 15, 16, 17, 33, 257] {
-            for steps in [1, 2, 3, 8] {
-                func values(_ number: Int, _ scale: Float) -> [Float] {
-                    (0..<number).map { _ in
-                        generator.next() % 7 == 0 ? awkward[Int(generator.next() % UInt64(awkward.count))]
-                                                  : Float(Int(generator.next() % 64) - 16) / 32 * scale
-                    }
-                }
-                // Step g's input at g · stride, with unread padding between steps.
-                let stride = count + 3
-                let v0 = values(count, 1), x = values(stride * steps, 0.5), gain = values(count, 2)
-                let theta = (0..<count).map { _ in Float(Int(generator.next() % 8) + 1) / 4 }
-                let reset = (0..<count).map { _ in Float(Int(generator.next() % 5)) / 8 }
-                var expectedV = v0
-                let expected = (0..<steps).map { g in
-                    Self.reference(variant, v: &expectedV, x: Array(x[(g * stride)..<(g * stride + count)]), gain: gain,
-                                   theta: theta, reset: reset)
-                }
-                for set in KernelInstructionSet.supported {
-                    let kernels = Kernels(set)
-                    var v = v0
-                    let lists = (0..<steps).map { _ in SpikeList(elements: count) }
-                    for list in lists { list.append(Int32(count)) }  // replaced, not appended to
-                    var active = [Int64](repeating: -1, count: steps)
-                    gain.withUnsafeBufferPointer { gain in
-                        theta.withUnsafeBufferPointer { theta in
-                            reset.withUnsafeBufferPointer { reset in
-                                let parameters = IntegrateAndFireParameters(
-                                    gain: variant.perNeuronGain ? gain.baseAddress : nil,
-                                    threshold: variant.perNeuronThreshold ? theta.baseAddress : nil,
-                                    resetValue: variant.perNeuronReset ? reset.baseAddress : nil,
-                                    sharedThreshold: theta[0], sharedReset: reset[0], subtract: variant.subtract,
-                                    strict: variant.strict)
-                                x.withUnsafeBufferPointer { x in
-                                    v.withUnsafeMutableBufferPointer { v in
-                                        active.withUnsafeMutableBufferPointer { active in
-                                            kernels.integrateAndFire(parameters, potential: v.baseAddress!, inputs: x.baseAddress!,
-                                                                     inputStride: stride, count: count, steps: steps,
-                                                                     spikes: { lists[$0] }, active: active.baseAddress!)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    let context = "\(set.rawValue), \(count) neurons, \(steps) steps"
-                    #expect(lists.map { Array($0.buffer) } == expected.map(\.spikes), "\(context)")
-                    #expect(active.map { Int($0) } == expected.map(\.active), "\(context)")
-                    #expect(v.map(\.bitPattern) == expectedV.map(\.bitPattern), "\(context)")
-                }
-            }
-        }
-    }
 }
 
 /// SplitMix64 (the Poisson encoder's mix over a counter): a fixed sequence, so a failure reproduces.

@@ -90,17 +90,6 @@ typedef int64_t (*NCIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *
 /// The integrate-and-fire kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa);
 
-/// `steps` steps (at most 8) of the same IF neurons as NCIntegrateAndFireKernel, one after the other: step g's input
-/// at x + g · inputStride, its firing neurons listed ascending at spikes[g] (room for count + 16), their number in
-/// listed[g] and the number of neurons with x != 0 in activeUpdates[g]. Each block of neurons keeps its potential in
-/// a register across the group. Bit-identical to `steps` calls of the one-step kernel, on every instruction set.
-typedef void (*NCIntegrateAndFireGroupKernel)(const NCIntegrateAndFireParameters *parameters, float *v, const float *x,
-                                              int64_t inputStride, int64_t count, int64_t steps, int32_t *const *spikes,
-                                              int64_t *listed, int64_t *activeUpdates);
-
-/// The group integrate-and-fire kernel compiled for `isa`, or NULL when this CPU cannot run it.
-NCIntegrateAndFireGroupKernel nc_integrate_and_fire_group_kernel(NCInstructionSet isa);
-
 /// One input element of a sparse convolution over a group of steps (see nc_group_scatter_kernel): its synapse list
 /// entries first ..< end, where tap (0, 0) of its position lands in the output (`origin`, added to each entry's
 /// offset), and bit g set when it was active at step g of the group.
