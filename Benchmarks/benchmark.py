@@ -49,23 +49,41 @@ TARGETS = {"sparse_ratio": 12.0, "dense_ratio": 2.5, "thread_scaling": 1.8,
            "tracing_overhead": {"raster": 0.25, "spikes": 0.50}, "memory_factor": 1.5, "memory_extra_mb": 256}
 
 
+def process_tree(pid):
+    """pid and its descendants still running, from /proc/PID/task/TID/children."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            pass
+    return found
+
+
 def run_measured(cmd):
     """Runs cmd; returns (stdout, wall seconds, the child's peak resident memory in MB) or exits with its output.
 
-    Peak memory is VmHWM from /proc/PID/status, polled while the child runs: it describes the program's own address
-    space. (wait4's ru_maxrss would also count the pages of this Python process the child shared until exec.)"""
+    Peak memory is VmHWM from /proc/PID/status, polled while the child runs, of the child and of every process it
+    started: `neurocost` forks a worker that does the work while the process started here only supervises it, so
+    the child's own figure alone would miss the run. The largest of them is reported. (wait4's ru_maxrss would also
+    count the pages of this Python process the child shared until exec.)"""
     start = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
         peak_kb = 0
         while proc.poll() is None:
-            try:
-                with open(f"/proc/{proc.pid}/status") as status:
-                    for line in status:
-                        if line.startswith("VmHWM:"):
-                            peak_kb = max(peak_kb, int(line.split()[1]))
-            except (OSError, ValueError):
-                pass
+            for pid in process_tree(proc.pid):
+                try:
+                    with open(f"/proc/{pid}/status") as status:
+                        for line in status:
+                            if line.startswith("VmHWM:"):
+                                peak_kb = max(peak_kb, int(line.split()[1]))
+                except (OSError, ValueError):
+                    pass
             time.sleep(0.01)
         wall = time.perf_counter() - start
         out.seek(0)
