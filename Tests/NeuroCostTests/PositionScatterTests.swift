@@ -27,21 +27,9 @@ import Testing
                          Shape(inputChannels: 64, outputChannels: 128, size: 13, stride: 2, padding: 0),
                          Shape(inputChannels: 48, outputChannels: 64, size: 20, stride: 1, padding: 1)]
 
-    /// SplitMix64, so the case is the same on every run.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("bit-identical to the scalar convolution in its documented order, under every instruction set", arguments: shapes)
     func matchesScalarConvolution(shape: Shape) throws {
-        var random = Generator(state: 16)
+        var random = SplitMix(seed: 16)
         let kernel = 3, taps = kernel * kernel
         let inC = shape.inputChannels, outC = shape.outputChannels, size = shape.size
         let outSize = (size + 2 * shape.padding - kernel) / shape.stride + 1
@@ -112,7 +100,7 @@ import Testing
     @Test("the transpose to (C, H, W) moves every value exactly, under every instruction set",
           arguments: [(1, 1), (16, 16), (37, 72), (1_024, 64), (4, 512), (25, 8)])
     func transposeIsExact(positions: Int, channels: Int) {
-        var random = Generator(state: UInt64(positions * 1_000 + channels))
+        var random = SplitMix(seed: UInt64(positions * 1_000 + channels))
         let source = (0..<(positions * channels)).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next())) }
         for set in KernelInstructionSet.supported {
             var destination = [Float](repeating: 0, count: source.count)

@@ -173,14 +173,8 @@ enum SimulationFixtures {
         guard case .weighted(.convolution(let convolution), let bias, _, _) = stage.kind,
               case .sparsePositionClasses(let lists, _) = convolution.weights else { return }
         let inputs = stage.inputCount, outputs = stage.outputCount, steps = 6
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {  // SplitMix64
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SplitMix(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> UInt64 { generator.next() }
         for set in KernelInstructionSet.supported {
             let kernels = Kernels(set)
             let group = GroupScatter(lists: lists, inputCount: inputs, inputPlane: convolution.inputHeight * convolution.inputWidth,
