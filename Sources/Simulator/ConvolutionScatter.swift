@@ -273,12 +273,10 @@ struct ConvolutionScatter: Sendable {
     @inline(__always)
     static func scatterListed(_ lists: PositionClassLists, channel: Int, position: Int, scale: Float,
                               into output: UnsafeMutablePointer<Float>) {
-        let info = lists.positions[position]
-        let list = Int(info[0]) &+ channel
-        let origin = output + Int(info[1])
+        let (first, end, originOffset) = lists.list(channel: channel, position: position)
+        let origin = output + originOffset
         let offsets = lists.offsets.pointer, weights = lists.weights.pointer
-        var entry = Int(lists.starts[list])
-        let end = Int(lists.starts[list &+ 1])
+        var entry = first
         while entry < end {  // lists are padded to even lengths
             origin[Int(offsets[entry])] += scale * weights[entry]
             origin[Int(offsets[entry &+ 1])] += scale * weights[entry &+ 1]

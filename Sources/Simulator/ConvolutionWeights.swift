@@ -45,4 +45,13 @@ struct PositionClassLists: Sendable {
     /// Per input position: its class's first list (class × input channels), and where tap (0, 0) would land
     /// (possibly outside the output), side by side so that a spike needs one load for both.
     let positions: ImmutableBuffer<SIMD2<Int32>>
+
+    /// Input element (`channel`, `position` in its plane): its list's entries `first ..< end`, and the output offset
+    /// its entries are relative to.
+    @inline(__always)
+    func list(channel: Int, position: Int) -> (first: Int, end: Int, origin: Int) {
+        let info = positions[position]
+        let list = Int(info[0]) &+ channel
+        return (Int(starts[list]), Int(starts[list &+ 1]), Int(info[1]))
+    }
 }

@@ -76,6 +76,7 @@ final class GroupScatter {
     /// Input element `element` has value `value` at the group's step `g` (set once per element and step).
     @inline(__always)
     func set(element: Int, step g: Int, value: Float) {
+        assert(element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         values[element &* Self.width &+ g] = value
         masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
     }
@@ -87,12 +88,13 @@ final class GroupScatter {
         let lane = accumulator + g
         for spike in spikes {
             let input = Int(spike)
+            assert(input >= 0 && input < inputCount, "spike \(input) of \(inputCount) inputs")
             let channel = input / inputPlane
-            let info = lists.positions[input &- channel &* inputPlane]
-            let list = Int(info[0]) &+ channel
-            let origin = Int(info[1])
-            for entry in Int(lists.starts[list])..<Int(lists.starts[list &+ 1]) {
-                lane[(origin &+ Int(offsets[entry])) &* Self.width] += weights[entry]
+            let (first, end, origin) = lists.list(channel: channel, position: input &- channel &* inputPlane)
+            for entry in first..<end {
+                let target = origin &+ Int(offsets[entry])
+                assert(target >= 0 && target < outputCount, "target \(target) of \(outputCount) outputs")
+                lane[target &* Self.width] += weights[entry]
             }
         }
     }
@@ -110,10 +112,10 @@ final class GroupScatter {
                 let mask = UInt32(truncatingIfNeeded: packed >> (byte &* 8)) & 0xFF
                 packed &= ~(UInt64(0xFF) << (byte &* 8))
                 let element = word &* 8 &+ byte
+                assert(element < inputCount, "element \(element) of \(inputCount) inputs")
                 let channel = element / inputPlane
-                let info = lists.positions[element &- channel &* inputPlane]
-                let list = Int(info[0]) &+ channel
-                sources[count] = NCGroupSource(first: lists.starts[list], end: lists.starts[list &+ 1], origin: info[1], mask: mask)
+                let (first, end, origin) = lists.list(channel: channel, position: element &- channel &* inputPlane)
+                sources[count] = NCGroupSource(first: Int32(first), end: Int32(end), origin: Int32(origin), mask: mask)
                 UnsafeMutableRawPointer(sourceValues + count &* width).storeBytes(
                     of: UnsafeRawPointer(values + element &* width).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                 count &+= 1

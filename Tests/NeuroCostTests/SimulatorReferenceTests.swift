@@ -37,8 +37,8 @@ enum SimulationFixtures {
         var mismatches: [String] = []
     }
 
-    private func compare(case name: String, schedule: Schedule? = nil,
-                         instructionSet: KernelInstructionSet? = nil) throws -> (Comparison, exact: Bool) {
+    /// Case `name`'s expected results and its plan, with the options the reference simulator used.
+    private func casePlan(_ name: String) throws -> (expected: [String: Any], plan: SimulationPlan) {
         let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
         let optionsJSON = try expected.object("options")
         let options = SimulationOptions(
@@ -49,18 +49,23 @@ enum SimulationFixtures {
             dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
             seed: UInt64(try optionsJSON.int("seed")))
         let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
-        var plan = try SimulationPlan(network: network, options: options)
+        return (expected, try SimulationPlan(network: network, options: options))
+    }
+
+    private func compare(case name: String, schedule: Schedule? = nil,
+                         instructionSet: KernelInstructionSet? = nil) throws -> (Comparison, exact: Bool) {
+        var (expected, plan) = try casePlan(name)
         plan.stepsPerGroup = schedule?.stepsPerGroup
         plan.lanes = schedule?.lanes
         plan.instructionSet = instructionSet
-        let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"), preferSpikes: options.encoding == .spikes)
+        let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"), preferSpikes: plan.options.encoding == .spikes)
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 2, recordSteps: true)
 
         var comparison = Comparison()
         let expectedLayers = (expected["layers"] as? [String]) ?? []
         #expect(Set(result.layerNames) == Set(expectedLayers), "\(name): layers")
         let counts = try expected.object("counts")
-        let steps = options.timesteps
+        let steps = plan.options.timesteps
         for (layer, layerName) in result.layerNames.enumerated() {
             guard let layerCounts = counts[layerName] as? [String: Any] else { continue }
             for metric in CountMetric.allCases {
@@ -138,17 +143,7 @@ enum SimulationFixtures {
     func groupScatterCovered() throws {
         var identity = 0, pooled = 0
         for name in Self.exactCases {
-            let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
-            let optionsJSON = try expected.object("options")
-            let options = SimulationOptions(
-                timesteps: try optionsJSON.int("timesteps"),
-                encoding: InputEncoding(rawValue: try optionsJSON.string("encoding"))!,
-                reset: ResetMode(rawValue: try optionsJSON.string("reset"))!,
-                thresholdComparison: ThresholdComparison(rawValue: try optionsJSON.string("threshold_compare"))!,
-                dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
-                seed: UInt64(try optionsJSON.int("seed")))
-            let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
-            let plan = try SimulationPlan(network: network, options: options)
+            let plan = try casePlan(name).plan
             guard WorkerSchedule(plan: plan).stepsPerGroup > 1 else { continue }
             for stage in plan.stages where GroupScatter.applies(to: stage) {
                 if stage.projections.allSatisfy(\.route.isIdentity) { identity += 1 } else { pooled += 1 }
