@@ -270,6 +270,10 @@ def main():
                  "pytorch_batch": pt["batch"], "pytorch_batch_sweep": pt["batch_sweep_images_per_s"],
                  "neurocost_1_thread": engine_row(one, n, synops)}
         entry["ratio"] = entry["neurocost"]["images_per_s"] / entry["pytorch"]["images_per_s"]
+        # The measure: NeuroCost's whole process (start-up, simulation, pricing, results file) against
+        # PyTorch's timed loop alone (its interpreter start, `import torch` and NIR loading are left out, which
+        # favours PyTorch), best run of each.
+        entry["ratio_whole_process"] = (n / nc["wall_seconds"]) / entry["pytorch"]["images_per_s"]
         entry["thread_scaling"] = entry["neurocost"]["images_per_s"] / entry["neurocost_1_thread"]["images_per_s"]
         entry["memory_budget_mb"] = TARGETS["memory_factor"] * entry["weight_bytes"] / 2**20 + TARGETS["memory_extra_mb"]
         if network["workload"] == "A" and network["variant"] == "sparse":
@@ -356,7 +360,7 @@ def print_report(report):
     print(f"\n{m['cpu']}, {m['cores']} cores; {m['swift']}; PyTorch {m['torch']}; {report['threads']} threads")
     print(f"NeuroCost: {m['build']}; kernels: {m['kernels']}")
     header = (f"{'workload':<10} {'engine':<10} {'images/s':>9} {'synops/s':>10} {'updates/s':>10} "
-              f"{'peak MB':>8} {'ratio':>7}")
+              f"{'peak MB':>8} {'ratio':>7} {'whole process':>14}")
     print(header)
     print("-" * len(header))
     for w in report["workloads"]:
@@ -365,9 +369,11 @@ def print_report(report):
         for engine in ("neurocost", "pytorch"):
             e = w[engine]
             ratio = f"{w['ratio']:.2f}x" if engine == "neurocost" else ""
+            whole = (f"{w['images'] / e['wall_seconds']:.1f}/s {w['ratio_whole_process']:.2f}x"
+                     if engine == "neurocost" else "")
             name = "NeuroCost" if engine == "neurocost" else f"PyTorch/{w['pytorch_batch']}"
             print(f"{label:<10} {name:<10} {e['images_per_s']:>9.1f} "
-                  f"{e['synops_per_s']:>10.3g} {updates * e['images_per_s']:>10.3g} {e['peak_rss_mb']:>8.0f} {ratio:>7}")
+                  f"{e['synops_per_s']:>10.3g} {updates * e['images_per_s']:>10.3g} {e['peak_rss_mb']:>8.0f} {ratio:>7} {whole:>14}")
     print("\nper workload: firing, counts, threads, memory")
     for w in report["workloads"]:
         print(f"{w['workload']} {w['variant']:<7} T = {w['timesteps']:>2}, {w['images']} images, "
@@ -395,8 +401,9 @@ def print_report(report):
     print("\ntargets")
     for w in report["workloads"]:
         goal = TARGETS["sparse_ratio"] if w["variant"] == "sparse" else TARGETS["dense_ratio"]
-        print(f"  {w['workload']} {w['variant']:<6} NeuroCost/PyTorch {w['ratio']:6.2f}x  (>= {goal:g}x: "
-              f"{'met' if w['ratio'] >= goal else 'NOT met'}); threads {w['thread_scaling']:.2f}x "
+        print(f"  {w['workload']} {w['variant']:<6} NeuroCost/PyTorch {w['ratio']:6.2f}x simulation, "
+              f"{w['ratio_whole_process']:6.2f}x whole process (>= {goal:g}x: "
+              f"{'met' if w['ratio'] >= goal else 'NOT met'}, {'met' if w['ratio_whole_process'] >= goal else 'NOT met'}); threads {w['thread_scaling']:.2f}x "
               f"({'met' if w['thread_scaling'] >= TARGETS['thread_scaling'] else 'NOT met'}); memory "
               f"{'met' if w['neurocost']['peak_rss_mb'] <= w['memory_budget_mb'] else 'NOT met'}")
         for kind, t in w.get("tracing", {}).items():
