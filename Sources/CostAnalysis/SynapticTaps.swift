@@ -53,22 +53,29 @@ public enum SynapticTaps {
 
         // nonZeroOutputs[c][tap]: output channels of c's group with a non-zero weight at this tap.
         var nonZeroOutputs = [Int](repeating: 0, count: channels * tapsPerChannel)
-        // Weight index ((outChannel · perGroupIn + local) · taps + tap): only the non-zeros are visited.
-        // Weight index ((outChannel · perGroupIn + local) · taps + tap): one output channel's weights are a row whose
-        // non-zero flags add to its group's counts, a loop the compiler vectorises (a per-weight index walk was a
-        // visible part of a dense VGG-16's start-up).
+        // Weight index ((outChannel · perGroupIn + local) · taps + tap). A dense weight: one output channel's weights
+        // are a row whose non-zero flags add to its group's counts, a loop the compiler vectorises (a per-weight index
+        // walk was a visible part of a dense VGG-16's start-up).
         let weightsPerOutputChannel = perGroupIn * tapsPerChannel
-        nonZeroOutputs.withUnsafeMutableBufferPointer { counts in
-            func addRows<Value: BinaryFloatingPoint>(_ weights: UnsafeBufferPointer<Value>) {
-                for outChannel in 0..<conv.outputChannels {
-                    let row = weights.baseAddress! + outChannel &* weightsPerOutputChannel
-                    let target = counts.baseAddress! + (outChannel / perGroupOut) &* weightsPerOutputChannel
-                    for index in 0..<weightsPerOutputChannel { target[index] &+= row[index] != 0 ? 1 : 0 }
-                }
+        if conv.weight.keepsNonZeroList {
+            // A pruned weight: its non-zeros are listed, and reading the dense array would touch every page of it.
+            conv.weight.forEachNonZero { index, _ in
+                let outChannel = index / weightsPerOutputChannel
+                nonZeroOutputs[(outChannel / perGroupOut) * weightsPerOutputChannel + index % weightsPerOutputChannel] += 1
             }
-            switch conv.weight.storage {
-            case .float32(let values): values.withUnsafeBufferPointer { addRows($0) }
-            case .float64(let values): values.withUnsafeBufferPointer { addRows($0) }
+        } else {
+            nonZeroOutputs.withUnsafeMutableBufferPointer { counts in
+                func addRows<Value: BinaryFloatingPoint>(_ weights: UnsafeBufferPointer<Value>) {
+                    for outChannel in 0..<conv.outputChannels {
+                        let row = weights.baseAddress! + outChannel &* weightsPerOutputChannel
+                        let target = counts.baseAddress! + (outChannel / perGroupOut) &* weightsPerOutputChannel
+                        for index in 0..<weightsPerOutputChannel { target[index] &+= row[index] != 0 ? 1 : 0 }
+                    }
+                }
+                switch conv.weight.storage {
+                case .float32(let values): values.withUnsafeBufferPointer { addRows($0) }
+                case .float64(let values): values.withUnsafeBufferPointer { addRows($0) }
+                }
             }
         }
 
