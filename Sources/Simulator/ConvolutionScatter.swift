@@ -152,35 +152,44 @@ struct ConvolutionScatter: Sendable {
         }
         let rowDilation = twoDimensional ? conv.dilation[0] : 0
         let columnDilation = conv.dilation[axis]
+        // Each input channel's entries over every tap, in the memory order of the writes, sorted once: a class's
+        // list is the subsequence of the taps that land there, so one sort serves every class (sorting each class's
+        // list again was a large part of this loop). Offsets are distinct (one input position reaches an output
+        // element through at most one (output channel, tap)), so the order is the same whichever sort makes it.
+        var channelStarts = [Int](repeating: 0, count: conv.inputChannels + 1)
+        var ordered: [(offset: Int32, weight: Float, tap: Int32)] = []
+        ordered.reserveCapacity(nonZeros)
+        for channel in 0..<conv.inputChannels {
+            let first = ordered.count
+            for tap in 0..<taps {
+                let shift = -((tap / kernelWidth) * rowDilation * outputWidth + (tap % kernelWidth) * columnDilation)
+                let row = channel * taps + tap
+                for entry in Int(starts[row])..<Int(starts[row + 1]) {
+                    ordered.append((Int32(shift + Int(channels[entry]) * outputPlane), values[entry], Int32(tap)))
+                }
+            }
+            if ordered.count - first <= Self.insertionSortLimit {
+                Self.insertionSort(&ordered, first..<ordered.count)
+            } else {
+                ordered[first...].sort { $0.offset < $1.offset }
+            }
+            channelStarts[channel + 1] = ordered.count
+        }
         var entryStarts: [Int32] = [0], offsets: [Int32] = [], flatWeights: [Float] = []
         entryStarts.reserveCapacity(masks.count * conv.inputChannels + 1)
-        // One buffer for every list: a fresh array per (class, input channel) was most of this loop's time.
-        var entries: [(offset: Int32, weight: Float)] = []
         for mask in masks {
             for channel in 0..<conv.inputChannels {
-                entries.removeAll(keepingCapacity: true)
-                for tap in 0..<taps where mask[tap] {
-                    let shift = -((tap / kernelWidth) * rowDilation * outputWidth + (tap % kernelWidth) * columnDilation)
-                    let row = channel * taps + tap
-                    for entry in Int(starts[row])..<Int(starts[row + 1]) {
-                        entries.append((Int32(shift + Int(channels[entry]) * outputPlane), values[entry]))
-                    }
-                }
-                // Memory order of the writes. Offsets are distinct (one input position reaches an output element
-                // through at most one (output channel, tap)), so any sort gives this order; at 99% sparsity a list
-                // holds about six entries, which an insertion sort orders without the general sort's set-up.
-                if entries.count <= Self.insertionSortLimit {
-                    Self.insertionSort(&entries)
-                } else {
-                    entries.sort { $0.offset < $1.offset }
+                let listStart = offsets.count
+                for entry in ordered[channelStarts[channel]..<channelStarts[channel + 1]] where mask[Int(entry.tap)] {
+                    offsets.append(entry.offset)
+                    flatWeights.append(entry.weight)
                 }
                 // Padded to an even length with a zero weight onto the list's first target, so the scatter loop
                 // (two entries a turn) has no remainder: adding a (±)0 product changes no value. Pairs, not
                 // fours: at 99% sparsity a list holds about six entries, and padding to four wasted 1.5 of them.
-                if entries.count % 2 != 0 { entries.append((entries[0].offset, 0)) }
-                for entry in entries {
-                    offsets.append(entry.offset)
-                    flatWeights.append(entry.weight)
+                if (offsets.count - listStart) % 2 != 0 {
+                    offsets.append(offsets[listStart])
+                    flatWeights.append(0)
                 }
                 entryStarts.append(Int32(offsets.count))
             }
@@ -194,13 +203,13 @@ struct ConvolutionScatter: Sendable {
     /// Lists up to this long are ordered by insertion.
     static let insertionSortLimit = 32
 
-    /// Orders a short list by offset in place.
-    private static func insertionSort(_ entries: inout [(offset: Int32, weight: Float)]) {
-        guard entries.count > 1 else { return }
-        for next in 1..<entries.count {
+    /// Orders a short run of entries by offset in place.
+    private static func insertionSort(_ entries: inout [(offset: Int32, weight: Float, tap: Int32)], _ run: Range<Int>) {
+        guard run.count > 1 else { return }
+        for next in (run.lowerBound + 1)..<run.upperBound {
             let item = entries[next]
             var slot = next
-            while slot > 0 && entries[slot - 1].offset > item.offset {
+            while slot > run.lowerBound && entries[slot - 1].offset > item.offset {
                 entries[slot] = entries[slot - 1]
                 slot -= 1
             }
