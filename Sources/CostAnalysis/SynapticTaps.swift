@@ -106,15 +106,21 @@ public enum SynapticTaps {
                 }
             }
         } else {
+            // Landing is separable: per input row, the kernel rows that land are summed once into one count per
+            // kernel column, and each position of the row adds the columns that land (a third of the work of
+            // summing every tap at every position, which planning pays for each convolution several times).
             let height = spatial[0], width = spatial[1], kh = kernel[0], kw = kernel[1]
+            var columnCounts = [Int](repeating: 0, count: kw)
             for channel in 0..<channels {
                 for y in 0..<height {
+                    for dx in 0..<kw { columnCounts[dx] = 0 }
+                    for dy in 0..<kh where lands[0][y * kh + dy] {
+                        let row = (channel * kh + dy) * kw
+                        for dx in 0..<kw { columnCounts[dx] += nonZeroOutputs[row + dx] }
+                    }
                     for x in 0..<width {
                         var sum = 0
-                        for dy in 0..<kh where lands[0][y * kh + dy] {
-                            let row = (channel * kh + dy) * kw
-                            for dx in 0..<kw where lands[1][x * kw + dx] { sum += nonZeroOutputs[row + dx] }
-                        }
+                        for dx in 0..<kw where lands[1][x * kw + dx] { sum += columnCounts[dx] }
                         taps[(channel * height + y) * width + x] = sum
                     }
                 }
