@@ -53,22 +53,29 @@ public enum SynapticTaps {
 
         // nonZeroOutputs[c][tap]: output channels of c's group with a non-zero weight at this tap.
         var nonZeroOutputs = [Int](repeating: 0, count: channels * tapsPerChannel)
-        // Weight index ((outChannel · perGroupIn + local) · taps + tap): only the non-zeros are visited.
-        // Weight index ((outChannel · perGroupIn + local) · taps + tap): one output channel's weights are a row whose
-        // non-zero flags add to its group's counts, a loop the compiler vectorises (a per-weight index walk was a
-        // visible part of a dense VGG-16's start-up).
+        // Weight index ((outChannel · perGroupIn + local) · taps + tap). A dense weight: one output channel's weights
+        // are a row whose non-zero flags add to its group's counts, a loop the compiler vectorises (a per-weight index
+        // walk was a visible part of a dense VGG-16's start-up).
         let weightsPerOutputChannel = perGroupIn * tapsPerChannel
-        nonZeroOutputs.withUnsafeMutableBufferPointer { counts in
-            func addRows<Value: BinaryFloatingPoint>(_ weights: UnsafeBufferPointer<Value>) {
-                for outChannel in 0..<conv.outputChannels {
-                    let row = weights.baseAddress! + outChannel &* weightsPerOutputChannel
-                    let target = counts.baseAddress! + (outChannel / perGroupOut) &* weightsPerOutputChannel
-                    for index in 0..<weightsPerOutputChannel { target[index] &+= row[index] != 0 ? 1 : 0 }
-                }
+        if conv.weight.keepsNonZeroList {
+            // A pruned weight: its non-zeros are listed, and reading the dense array would touch every page of it.
+            conv.weight.forEachNonZero { index, _ in
+                let outChannel = index / weightsPerOutputChannel
+                nonZeroOutputs[(outChannel / perGroupOut) * weightsPerOutputChannel + index % weightsPerOutputChannel] += 1
             }
-            switch conv.weight.storage {
-            case .float32(let values): values.withUnsafeBufferPointer { addRows($0) }
-            case .float64(let values): values.withUnsafeBufferPointer { addRows($0) }
+        } else {
+            nonZeroOutputs.withUnsafeMutableBufferPointer { counts in
+                func addRows<Value: BinaryFloatingPoint>(_ weights: UnsafeBufferPointer<Value>) {
+                    for outChannel in 0..<conv.outputChannels {
+                        let row = weights.baseAddress! + outChannel &* weightsPerOutputChannel
+                        let target = counts.baseAddress! + (outChannel / perGroupOut) &* weightsPerOutputChannel
+                        for index in 0..<weightsPerOutputChannel { target[index] &+= row[index] != 0 ? 1 : 0 }
+                    }
+                }
+                switch conv.weight.storage {
+                case .float32(let values): values.withUnsafeBufferPointer { addRows($0) }
+                case .float64(let values): values.withUnsafeBufferPointer { addRows($0) }
+                }
             }
         }
 
@@ -99,15 +106,21 @@ public enum SynapticTaps {
                 }
             }
         } else {
+            // Landing is separable: per input row, the kernel rows that land are summed once into one count per
+            // kernel column, and each position of the row adds the columns that land (a third of the work of
+            // summing every tap at every position, which planning pays for each convolution several times).
             let height = spatial[0], width = spatial[1], kh = kernel[0], kw = kernel[1]
+            var columnCounts = [Int](repeating: 0, count: kw)
             for channel in 0..<channels {
                 for y in 0..<height {
+                    for dx in 0..<kw { columnCounts[dx] = 0 }
+                    for dy in 0..<kh where lands[0][y * kh + dy] {
+                        let row = (channel * kh + dy) * kw
+                        for dx in 0..<kw { columnCounts[dx] += nonZeroOutputs[row + dx] }
+                    }
                     for x in 0..<width {
                         var sum = 0
-                        for dy in 0..<kh where lands[0][y * kh + dy] {
-                            let row = (channel * kh + dy) * kw
-                            for dx in 0..<kw where lands[1][x * kw + dx] { sum += nonZeroOutputs[row + dx] }
-                        }
+                        for dx in 0..<kw where lands[1][x * kw + dx] { sum += columnCounts[dx] }
                         taps[(channel * height + y) * width + x] = sum
                     }
                 }

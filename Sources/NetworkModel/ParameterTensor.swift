@@ -14,15 +14,34 @@ public struct ParameterTensor: Sendable, Equatable {
     public let nonZeroCount: Int
     /// The flat index of the first NaN or infinite value, if any (found in that same pass).
     public let firstNonFiniteIndex: Int?
-    /// The flat indices of the non-zero values, ascending, for a large tensor that is mostly zeros (else nil).
+    /// The non-zero values and their flat indices, ascending, for a large tensor that is mostly zeros (else nil).
     /// Found in that same pass, so that `forEachNonZero`, which planning runs several times over every weight,
-    /// walks the 155 k non-zeros of a pruned VGG-16 instead of reading its 61 MB of values again each time.
-    @usableFromInline let nonZeroIndices: [Int32]?
+    /// walks the 155 k non-zeros of a pruned VGG-16 in two compact arrays instead of reading its 61 MB of values
+    /// again each time (reading each non-zero from the dense array costs a cache miss per value).
+    @usableFromInline let nonZeros: NonZeroList?
+
+    /// A sparse tensor's non-zeros in row-major order, at the tensor's precision.
+    @usableFromInline enum NonZeroList: Sendable, Equatable {
+        case float32(indices: [Int32], values: [Float])
+        case float64(indices: [Int32], values: [Double])
+    }
+
+    /// The flat indices of the non-zero values when the tensor keeps them (see `nonZeros`).
+    var nonZeroIndices: [Int32]? {
+        switch nonZeros {
+        case .float32(let indices, _), .float64(let indices, _): return indices
+        case nil: return nil
+        }
+    }
+
+    /// Whether the tensor keeps a list of its non-zeros, so that `forEachNonZero` visits only them (a large tensor
+    /// of which at most one value in `indexedDensityDivisor` is non-zero); else it scans every value.
+    public var keepsNonZeroList: Bool { nonZeros != nil }
 
     /// Tensors of fewer values are scanned directly: an index list would save nothing measurable.
     static let smallestIndexedCount = 1 << 12
-    /// An index list is kept while at most one value in `indexedDensityDivisor` is non-zero (4 bytes per index,
-    /// so at most half a byte per value on top of the values themselves).
+    /// An index list is kept while at most one value in `indexedDensityDivisor` is non-zero (4 bytes per index and
+    /// a copy of the value, so at most 1 (float32) or 1.5 (float64) bytes per value on top of the values themselves).
     static let indexedDensityDivisor = 8
 
     /// Creates a tensor; the value count must equal the product of the shape (1 for rank 0).
@@ -59,16 +78,16 @@ public struct ParameterTensor: Sendable, Equatable {
     init(uncheckedShape shape: [Int], storage: Storage) {
         self.shape = shape
         self.storage = storage
-        let census: (nonZeros: Int, firstNonFinite: Int?, indices: [Int32]?)
         switch storage {
         case .float32(let values):
-            census = values.withUnsafeBufferPointer { Self.census(of: $0) }
+            let census = values.withUnsafeBufferPointer { Self.census(of: $0) }
+            (nonZeroCount, firstNonFiniteIndex) = (census.0, census.1)
+            nonZeros = census.2.map { NonZeroList.float32(indices: $0.indices, values: $0.values) }
         case .float64(let values):
-            census = values.withUnsafeBufferPointer { Self.census(of: $0) }
+            let census = values.withUnsafeBufferPointer { Self.census(of: $0) }
+            (nonZeroCount, firstNonFiniteIndex) = (census.0, census.1)
+            nonZeros = census.2.map { NonZeroList.float64(indices: $0.indices, values: $0.values) }
         }
-        nonZeroCount = census.nonZeros
-        firstNonFiniteIndex = census.firstNonFinite
-        nonZeroIndices = census.indices
     }
 
     /// Whether a tensor of `count` values gets an index list if it proves sparse enough.
@@ -76,23 +95,27 @@ public struct ParameterTensor: Sendable, Equatable {
         count >= smallestIndexedCount && count <= Int(Int32.max)
     }
 
-    /// Appends the indices of a block's non-zero values while the tensor still looks sparse enough to index;
+    /// Appends a block's non-zero values and their indices while the tensor still looks sparse enough to index;
     /// gives up (returns false) once more than one value in `indexedDensityDivisor` seen so far is non-zero.
     /// The block has just been counted, so it is read again from the cache, not from memory.
-    private static func collect(_ block: Range<Int>, nonZerosSoFar: Int, into indices: inout [Int32],
-                                scan: (Range<Int>, (Int) -> Void) -> Void) -> Bool {
+    private static func collect<Value>(_ block: Range<Int>, nonZerosSoFar: Int,
+                                       into list: inout (indices: [Int32], values: [Value]),
+                                       scan: (Range<Int>, (Int, Value) -> Void) -> Void) -> Bool {
         guard nonZerosSoFar <= block.upperBound / indexedDensityDivisor else { return false }
-        scan(block) { index in indices.append(Int32(truncatingIfNeeded: index)) }
+        scan(block) { index, value in
+            list.indices.append(Int32(truncatingIfNeeded: index))
+            list.values.append(value)
+        }
         return true
     }
 
     /// Non-zero values and the first non-finite one, from the bit patterns in one pass: a value is zero when its
     /// bits other than the sign are, and not finite when its exponent bits are all ones. Blocks of 4096 values are
     /// branch-free (the compiler vectorises them); only a block holding a non-finite value is searched again.
-    private static func census(of values: UnsafeBufferPointer<Float>) -> (Int, Int?, [Int32]?) {
+    private static func census(of values: UnsafeBufferPointer<Float>) -> (Int, Int?, (indices: [Int32], values: [Float])?) {
         let exponent: UInt32 = 0x7f80_0000
         guard let base = values.baseAddress else { return (0, nil, nil) }
-        var indices: [Int32]? = indexable(values.count) ? [] : nil
+        var list: (indices: [Int32], values: [Float])? = indexable(values.count) ? ([], []) : nil
         var nonZeros = 0
         var firstNonFinite: Int?
         var start = 0
@@ -108,25 +131,27 @@ public struct ParameterTensor: Sendable, Equatable {
                 index &+= 1
             }
             nonZeros &+= Int(blockNonZeros)
-            if blockNonZeros != 0, indices != nil,
-               !collect(start..<end, nonZerosSoFar: nonZeros, into: &indices!, scan: { block, found in
-                   forEachNonZero(in: UnsafeBufferPointer(rebasing: values[block])) { offset, _ in found(block.lowerBound &+ offset) }
+            if blockNonZeros != 0, list != nil,
+               !collect(start..<end, nonZerosSoFar: nonZeros, into: &list!, scan: { block, found in
+                   forEachNonZero(in: UnsafeBufferPointer(rebasing: values[block])) { offset, value in
+                       found(block.lowerBound &+ offset, value)
+                   }
                }) {
-                indices = nil
+                list = nil
             }
             if nonFinite != 0, firstNonFinite == nil {
                 firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
             }
             start = end
         }
-        return (nonZeros, firstNonFinite, indices)
+        return (nonZeros, firstNonFinite, list)
     }
 
     /// The same for float64 values.
-    private static func census(of values: UnsafeBufferPointer<Double>) -> (Int, Int?, [Int32]?) {
+    private static func census(of values: UnsafeBufferPointer<Double>) -> (Int, Int?, (indices: [Int32], values: [Double])?) {
         let exponent: UInt64 = 0x7ff0_0000_0000_0000
         guard let base = values.baseAddress else { return (0, nil, nil) }
-        var indices: [Int32]? = indexable(values.count) ? [] : nil
+        var list: (indices: [Int32], values: [Double])? = indexable(values.count) ? ([], []) : nil
         var nonZeros = 0
         var firstNonFinite: Int?
         var start = 0
@@ -142,18 +167,20 @@ public struct ParameterTensor: Sendable, Equatable {
                 index &+= 1
             }
             nonZeros &+= Int(blockNonZeros)
-            if blockNonZeros != 0, indices != nil,
-               !collect(start..<end, nonZerosSoFar: nonZeros, into: &indices!, scan: { block, found in
-                   forEachNonZero(in: UnsafeBufferPointer(rebasing: values[block])) { offset, _ in found(block.lowerBound &+ offset) }
+            if blockNonZeros != 0, list != nil,
+               !collect(start..<end, nonZerosSoFar: nonZeros, into: &list!, scan: { block, found in
+                   forEachNonZero(in: UnsafeBufferPointer(rebasing: values[block])) { offset, value in
+                       found(block.lowerBound &+ offset, value)
+                   }
                }) {
-                indices = nil
+                list = nil
             }
             if nonFinite != 0, firstNonFinite == nil {
                 firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
             }
             start = end
         }
-        return (nonZeros, firstNonFinite, indices)
+        return (nonZeros, firstNonFinite, list)
     }
 
     /// Number of stored values.
@@ -200,18 +227,15 @@ public struct ParameterTensor: Sendable, Equatable {
     /// reads every weight of them (a VGG-16 holds 15 million).
     @inlinable
     public func forEachNonZero(_ body: (Int, Double) throws -> Void) rethrows {
-        if let nonZeroIndices {
-            switch storage {
-            case .float32(let values):
-                try values.withUnsafeBufferPointer { buffer in
-                    for index in nonZeroIndices { try body(Int(index), Double(buffer[Int(index)])) }
-                }
-            case .float64(let values):
-                try values.withUnsafeBufferPointer { buffer in
-                    for index in nonZeroIndices { try body(Int(index), buffer[Int(index)]) }
-                }
-            }
+        switch nonZeros {
+        case .float32(let indices, let values):
+            for position in indices.indices { try body(Int(indices[position]), Double(values[position])) }
             return
+        case .float64(let indices, let values):
+            for position in indices.indices { try body(Int(indices[position]), values[position]) }
+            return
+        case nil:
+            break
         }
         switch storage {
         case .float32(let values):

@@ -111,6 +111,7 @@ struct RunCommand: ParsableCommand {
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
         let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
         let threads = try ThreadLimit.resolve(self.threads)
+        let digests = InputDigests(networkFile: network, dataFile: data)
         let document = try safety.readNetwork(network, threads: threads)
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
@@ -139,11 +140,13 @@ struct RunCommand: ParsableCommand {
                 CommandOutput.note("profile '\(key)' cannot price this run, so it is skipped (recorded in \(out)): \(reason)")
             }
         }
-        let provenance = try RunProvenance(networkFile: network, dataFile: data, neurocostVersion: NeuroCostVersion.string)
+        let inputDigests = try digests.digests()
+        let provenance = RunProvenance(networkFile: network, networkSHA256: inputDigests.network, dataFile: data,
+                                       neurocostVersion: NeuroCostVersion.string)
         let file = try RunResultsFile(path: out, overwrite: force, plan: plan, provenance: provenance, sampleOffset: range.lowerBound,
                                       plannedSamples: range.count, traces: traces)
         defer { file.close() }
-        try file.recordShard(index: shard?.index ?? 0, count: shard?.count ?? 1, dataSHA256: try RunProvenance.sha256(ofFile: data))
+        try file.recordShard(index: shard?.index ?? 0, count: shard?.count ?? 1, dataSHA256: inputDigests.data)
         let progress = ProgressDisplay(total: range.count, enabled: !quiet && !json)
         let started = ContinuousClock.now
         InterruptFlag.install()

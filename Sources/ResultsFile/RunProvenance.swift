@@ -16,6 +16,15 @@ public struct RunProvenance: Sendable {
         networkSHA256 = try Self.sha256(ofFile: networkFile)
     }
 
+    /// Provenance with the network file's SHA-256 already computed (`sha256(ofFile:)`), for a caller that hashes
+    /// the file while it does other work.
+    public init(networkFile: String, networkSHA256: String, dataFile: String, neurocostVersion: String) {
+        self.networkFile = networkFile
+        self.networkSHA256 = networkSHA256
+        self.dataFile = dataFile
+        self.neurocostVersion = neurocostVersion
+    }
+
     /// Hex SHA-256 of a file, read in blocks.
     public static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {

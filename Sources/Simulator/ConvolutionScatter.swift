@@ -63,9 +63,9 @@ struct ConvolutionScatter: Sendable {
         inputChannels = conv.inputChannels
         inputChannelsPerGroup = perGroupIn
         outputChannelsPerGroup = perGroupOut
-        let weightValues = conv.weight.floatValues
         let density = Double(conv.weight.nonZeroCount) / Double(max(conv.weight.count, 1))
         if density > WeightedKernel.denseStorageDensity {
+            let weightValues = conv.weight.floatValues
             let taps = taps
             if perGroupIn == conv.inputChannels && conv.outputChannels % 8 == 0 {
                 weights = .denseTapTiles(arena.store(count: conv.inputChannels * taps * perGroupOut) { dense in
@@ -96,20 +96,21 @@ struct ConvolutionScatter: Sendable {
         }
         var starts = [Int32](repeating: 0, count: conv.inputChannels * taps + 1)
         // The Float values decide (a float64 weight too small for Float is a zero here, as everywhere in the engine).
-        conv.weight.forEachNonZero { index, _ in if weightValues[index] != 0 { starts[row(ofWeight: index) + 1] += 1 } }
+        // The value handed over is the stored one widened to Double, so narrowing it gives the engine's Float
+        // without reading the dense array again (a cache miss per non-zero).
+        conv.weight.forEachNonZero { index, value in if Float(value) != 0 { starts[row(ofWeight: index) + 1] += 1 } }
         for index in 0..<(conv.inputChannels * taps) { starts[index + 1] += starts[index] }
         let nonZeros = Int(starts[conv.inputChannels * taps])
         var channels = [Int32](repeating: 0, count: nonZeros), values = [Float](repeating: 0, count: nonZeros)
         var cursor = Array(starts.dropLast())
-        weightValues.withUnsafeBufferPointer { weightValues in
-            conv.weight.forEachNonZero { index, _ in
-                guard weightValues[index] != 0 else { return }
-                let row = row(ofWeight: index)
-                let entry = Int(cursor[row])
-                cursor[row] += 1
-                channels[entry] = Int32(index / weightsPerOutputChannel)
-                values[entry] = weightValues[index]
-            }
+        conv.weight.forEachNonZero { index, value in
+            let weight = Float(value)
+            guard weight != 0 else { return }
+            let row = row(ofWeight: index)
+            let entry = Int(cursor[row])
+            cursor[row] += 1
+            channels[entry] = Int32(index / weightsPerOutputChannel)
+            values[entry] = weight
         }
         let tapLists = SparseTapLists(starts: arena.store(starts), channels: arena.store(channels), weights: arena.store(values))
 
@@ -151,24 +152,45 @@ struct ConvolutionScatter: Sendable {
         }
         let rowDilation = twoDimensional ? conv.dilation[0] : 0
         let columnDilation = conv.dilation[axis]
+        // Each input channel's entries over every tap, in the memory order of the writes, sorted once: a class's
+        // list is the subsequence of the taps that land there, so one sort serves every class (sorting each class's
+        // list again was a large part of this loop). Offsets are distinct (one input position reaches an output
+        // element through at most one (output channel, tap)), so the order is the same whichever sort makes it.
+        var channelStarts = [Int](repeating: 0, count: conv.inputChannels + 1)
+        var ordered: [(offset: Int32, weight: Float, tap: Int32)] = []
+        ordered.reserveCapacity(nonZeros)
+        for channel in 0..<conv.inputChannels {
+            let first = ordered.count
+            for tap in 0..<taps {
+                let shift = -((tap / kernelWidth) * rowDilation * outputWidth + (tap % kernelWidth) * columnDilation)
+                let row = channel * taps + tap
+                for entry in Int(starts[row])..<Int(starts[row + 1]) {
+                    ordered.append((Int32(shift + Int(channels[entry]) * outputPlane), values[entry], Int32(tap)))
+                }
+            }
+            if ordered.count - first <= Self.insertionSortLimit {
+                Self.insertionSort(&ordered, first..<ordered.count)
+            } else {
+                ordered[first...].sort { $0.offset < $1.offset }
+            }
+            channelStarts[channel + 1] = ordered.count
+        }
         var entryStarts: [Int32] = [0], offsets: [Int32] = [], flatWeights: [Float] = []
+        entryStarts.reserveCapacity(masks.count * conv.inputChannels + 1)
         for mask in masks {
             for channel in 0..<conv.inputChannels {
-                var entries: [(offset: Int32, weight: Float)] = []
-                for tap in 0..<taps where mask[tap] {
-                    let shift = -((tap / kernelWidth) * rowDilation * outputWidth + (tap % kernelWidth) * columnDilation)
-                    let row = channel * taps + tap
-                    for entry in Int(starts[row])..<Int(starts[row + 1]) {
-                        entries.append((Int32(shift + Int(channels[entry]) * outputPlane), values[entry]))
-                    }
+                let listStart = offsets.count
+                for entry in ordered[channelStarts[channel]..<channelStarts[channel + 1]] where mask[Int(entry.tap)] {
+                    offsets.append(entry.offset)
+                    flatWeights.append(entry.weight)
                 }
-                entries.sort { $0.offset < $1.offset }  // memory order of the writes
                 // Padded to an even length with a zero weight onto the list's first target, so the scatter loop
                 // (two entries a turn) has no remainder: adding a (±)0 product changes no value. Pairs, not
                 // fours: at 99% sparsity a list holds about six entries, and padding to four wasted 1.5 of them.
-                while entries.count % 2 != 0 { entries.append((entries[0].offset, 0)) }
-                offsets += entries.map(\.offset)
-                flatWeights += entries.map(\.weight)
+                if (offsets.count - listStart) % 2 != 0 {
+                    offsets.append(offsets[listStart])
+                    flatWeights.append(0)
+                }
                 entryStarts.append(Int32(offsets.count))
             }
         }
@@ -176,6 +198,23 @@ struct ConvolutionScatter: Sendable {
             starts: arena.store(entryStarts), offsets: arena.store(offsets), weights: arena.store(flatWeights),
             positions: arena.store(zip(classes, origins).map { SIMD2(Int32($0) * Int32(conv.inputChannels), $1) }))
         weights = .sparsePositionClasses(classLists, taps: tapLists)
+    }
+
+    /// Lists up to this long are ordered by insertion.
+    static let insertionSortLimit = 32
+
+    /// Orders a short run of entries by offset in place.
+    private static func insertionSort(_ entries: inout [(offset: Int32, weight: Float, tap: Int32)], _ run: Range<Int>) {
+        guard run.count > 1 else { return }
+        for next in (run.lowerBound + 1)..<run.upperBound {
+            let item = entries[next]
+            var slot = next
+            while slot > run.lowerBound && entries[slot - 1].offset > item.offset {
+                entries[slot] = entries[slot - 1]
+                slot -= 1
+            }
+            entries[slot] = item
+        }
     }
 
     /// Lays out an ungrouped dense weight (out, in, taps) as tap-major tiles of `outputTile` output channels (see
