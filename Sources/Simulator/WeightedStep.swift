@@ -105,6 +105,7 @@ final class WeightedStep {
                 var macs = 0
                 var synops = 0
                 var counted: (operations: Int, binary: Bool)?
+                var sealed = false
                 if let analogInput = context.analogInput(stage, lane: lane, g: g) {
                     for element in 0..<stage.inputCount {
                         let value = analogInput[element]
@@ -121,7 +122,11 @@ final class WeightedStep {
                 for projection in stage.projections where projection.carriesSpikes {
                     let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
                     if let active {
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
+                        if case .identitySpikes = censusSource, active.sealListed(spikes, slot: slot) {
+                            sealed = true
+                        } else {
+                            projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
+                        }
                     } else if let merged {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
                     } else {
@@ -143,7 +148,7 @@ final class WeightedStep {
                     if census != nil, summingCensus == nil, case .merged = censusSource { counted = merged.census(taps: taps.pointer) }
                     convolution.scatter(merged, into: target)
                 }
-                active?.seal(slot: slot)
+                if !sealed { active?.seal(slot: slot) }
                 if stage.isStaticPerSample { cachedMACs[lane] = macs }
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
