@@ -9,7 +9,6 @@
 #include "CKernels.h"
 #include "KernelDispatch.h"
 
-#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
