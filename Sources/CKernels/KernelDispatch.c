@@ -65,6 +65,19 @@ NCTransposeKernel nc_transpose_kernel(NCInstructionSet isa) {
     return nc_transpose_generic;  // AVX2's gathers are slow on several CPUs; NEON has none
 }
 
+NCScaledRowKernel nc_scaled_row_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_scaled_row_add_avx2;
+    case NCInstructionSetAVX512: return nc_scaled_row_add_avx512;
+#elif defined(__aarch64__)
+    case NCInstructionSetNEON: return nc_scaled_row_add_neon;
+#endif
+    default: return nc_scaled_row_add_generic;
+    }
+}
+
 NCIntegrateAndFireKernel nc_integrate_and_fire_kernel(NCInstructionSet isa) {
     if (!nc_isa_supported(isa)) return NULL;
     switch (isa) {

@@ -44,4 +44,13 @@ void nc_group_drain_generic(float *, float *, int64_t, int64_t, int64_t, const f
 void nc_group_drain_avx2(float *, float *, int64_t, int64_t, int64_t, const float *);
 #endif
 
+// ScaledRowKernels.c
+void nc_scaled_row_add_generic(float *, const float *, float, int64_t);
+#if defined(__x86_64__)
+void nc_scaled_row_add_avx2(float *, const float *, float, int64_t);
+void nc_scaled_row_add_avx512(float *, const float *, float, int64_t);
+#elif defined(__aarch64__)
+void nc_scaled_row_add_neon(float *, const float *, float, int64_t);
+#endif
+
 #endif

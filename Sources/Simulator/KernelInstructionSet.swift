@@ -54,6 +54,8 @@ struct Kernels {
     let groupScatter: NCGroupScatterKernel
     /// See `nc_group_drain_kernel` in CKernels.h.
     let groupDrain: NCGroupDrainKernel
+    /// See `nc_scaled_row_kernel` in CKernels.h.
+    let scaledRow: NCScaledRowKernel
     /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
 
@@ -66,6 +68,7 @@ struct Kernels {
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
         groupScatter = nc_group_scatter_kernel(chosen.cValue)!
         groupDrain = nc_group_drain_kernel(chosen.cValue)!
+        scaledRow = nc_scaled_row_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).

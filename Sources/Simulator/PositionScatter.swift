@@ -87,6 +87,43 @@ final class ActiveInputs {
         values[slot] += amount
     }
 
+    /// `slot`'s lists straight from a spike list through an identity route, when nothing else was added to the slot:
+    /// the lists `add` (value 1 per spike) and then `seal` would build, without the per-element sums, flags and
+    /// division by the plane that a list with repeats or a pool's factors needs. A strictly ascending list (what the
+    /// populations emit) reaches each element once, in channel-major order, so the channel is followed along the
+    /// list. Returns false, leaving the slot to `add` and `seal`, when the list is not strictly ascending, reaches
+    /// past the input, or something was already added to the slot.
+    func sealListed(_ spikes: UnsafeBufferPointer<Int32>, slot: Int) -> Bool {
+        guard touchedCount == 0 else { return false }
+        let total = channels &* positions
+        var previous = -1, channel = 0, channelStart = 0
+        for index in 0..<spikes.count {
+            let element = Int(spikes[index])
+            guard element > previous, element < total else { return false }
+            previous = element
+            while element &- channelStart >= positions {
+                channel &+= 1
+                channelStart &+= positions
+            }
+            touchedPositions[index] = Int32(truncatingIfNeeded: element &- channelStart)
+            touchedChannels[index] = Int32(truncatingIfNeeded: channel)
+        }
+        let starts = starts(slot), entryChannels = channels(slot), entryValues = values(slot)
+        starts.update(repeating: 0, count: positions + 1)
+        for index in 0..<spikes.count { starts[Int(touchedPositions[index]) &+ 1] &+= 1 }
+        for position in 0..<positions { starts[position &+ 1] &+= starts[position] }
+        cursor.update(from: starts, count: positions)
+        for index in 0..<spikes.count {
+            let position = Int(touchedPositions[index])
+            let entry = Int(cursor[position])
+            cursor[position] &+= 1
+            entryChannels[entry] = touchedChannels[index]
+            entryValues[entry] = 1
+        }
+        allUnit[slot] = true
+        return true
+    }
+
     /// Groups what was added by position (counting sort, stable) into `slot`'s lists and clears it for the next.
     func seal(slot: Int) {
         let starts = starts(slot), entryChannels = channels(slot), entryValues = values(slot)

@@ -34,6 +34,10 @@ final class WeightedStep {
     /// over the group (see `GroupScatter`), nil otherwise.
     private let groupScatter: GroupScatter?
 
+    /// Dense matrices fed only by spikes, in groups of several slots: each weight row read once per group (see
+    /// `MatrixGroupInputs`), nil otherwise.
+    private let matrixGroup: MatrixGroupInputs?
+
     init(stage: Stage, kernel: WeightedKernel, bias: ImmutableBuffer<Float>?, biasAdds: Int, taps: ImmutableBuffer<Int32>,
          plan: SimulationPlan, lanes: Int, stepsPerGroup: Int) {
         self.stage = stage
@@ -45,6 +49,12 @@ final class WeightedStep {
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
         groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
+        if case .denseMatrix = kernel, !stage.isStaticPerSample, !stage.projections.isEmpty,
+           stage.projections.allSatisfy(\.carriesSpikes), lanes * stepsPerGroup <= MatrixGroupInputs.maximumSlots {
+            matrixGroup = MatrixGroupInputs(inputs: stage.inputCount, slots: lanes * stepsPerGroup)
+        } else {
+            matrixGroup = nil
+        }
         if stage.projections.count == 1, stage.projections[0].carriesSpikes, stage.projections[0].route.isIdentity {
             censusSource = .identitySpikes
         } else if !stage.projections.isEmpty, stage.projections.allSatisfy(\.carriesSpikes) {
@@ -105,6 +115,7 @@ final class WeightedStep {
                 var macs = 0
                 var synops = 0
                 var counted: (operations: Int, binary: Bool)?
+                var sealed = false
                 if let analogInput = context.analogInput(stage, lane: lane, g: g) {
                     for element in 0..<stage.inputCount {
                         let value = analogInput[element]
@@ -121,9 +132,17 @@ final class WeightedStep {
                 for projection in stage.projections where projection.carriesSpikes {
                     let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
                     if let active {
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
+                        if case .identitySpikes = censusSource, active.sealListed(spikes, slot: slot) {
+                            sealed = true
+                        } else {
+                            projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
+                        }
                     } else if let merged {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
+                    } else if let matrixGroup, slot < matrixGroup.slots {
+                        projection.route.forEachTarget(ofEach: spikes) { input, factor in
+                            matrixGroup.add(slot: slot, element: input, amount: factor)
+                        }
                     } else {
                         kernel.scatter(spikes: spikes, route: projection.route, into: target)
                     }
@@ -143,7 +162,7 @@ final class WeightedStep {
                     if census != nil, summingCensus == nil, case .merged = censusSource { counted = merged.census(taps: taps.pointer) }
                     convolution.scatter(merged, into: target)
                 }
-                active?.seal(slot: slot)
+                if !sealed { active?.seal(slot: slot) }
                 if stage.isStaticPerSample { cachedMACs[lane] = macs }
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
@@ -155,6 +174,10 @@ final class WeightedStep {
             }
         }
         guard !computedSlots.isEmpty else { return }
+        if let matrixGroup, case .denseMatrix(let transposed, let outputs) = kernel {
+            matrixGroup.scatter(rows: transposed.pointer, outputs: outputs, into: memory.outputs[node]!, slotStride: count,
+                                kernels: context.kernels)
+        }
         if let active, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
             convolution.scatter(byPosition: active, tiles: tiles, slots: computedSlots, into: channelsLast!, slotStride: count,
                                 kernels: context.kernels)

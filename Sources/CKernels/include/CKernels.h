@@ -64,6 +64,12 @@ typedef void (*NCTransposeKernel)(const float *source, int64_t positions, int64_
 /// The transpose kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCTransposeKernel nc_transpose_kernel(NCInstructionSet isa);
 
+/// output[j] += scale * row[j] for j in 0..<count, each product rounded and then added (no fused multiply-add).
+typedef void (*NCScaledRowKernel)(float *output, const float *row, float scale, int64_t count);
+
+/// The scaled-row kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCScaledRowKernel nc_scaled_row_kernel(NCInstructionSet isa);
+
 /// Parameters of the plain integrate-and-fire step (the arrays have one value per neuron).
 typedef struct {
     /// r per neuron, or NULL when every r is 1 (v + x, not v + 1·x: the same bits, one operation fewer).
