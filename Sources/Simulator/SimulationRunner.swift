@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import SampleData
 
 /// Runs a plan over samples of a data file: samples are read in blocks, each block is simulated in parallel
@@ -84,13 +85,19 @@ public enum SimulationRunner {
             }
             // Each worker writes only the rows of its own samples; the box lets the threads share the buffers.
             let sink = BlockResults(samples: block.count, steps: steps, layers: layers, tracing: !traces.isEmpty)
+            // Workers take the block's samples a run (`lanes` samples) at a time as they free up, rather than a
+            // fixed share: a thread that the trace writer (or anything else) preempts, or that drew costlier
+            // samples, would otherwise keep the other waiting at the end of every block. Each sample's results
+            // go to its own row, so which worker ran it changes nothing.
+            let nextSample = SampleDispenser()
             values.withUnsafeBufferPointer { valueBuffer in
                 let shared = SharedPointer(valueBuffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: threadCount) { workerIndex in
                     let worker = workers.workers[workerIndex]
-                    let mine = Array(stride(from: workerIndex, to: block.count, by: threadCount))
-                    for first in stride(from: 0, to: mine.count, by: worker.lanes) {
-                        let locals = mine[first..<min(first + worker.lanes, mine.count)]
+                    while true {
+                        let first = nextSample.take(worker.lanes)
+                        guard first < block.count else { break }
+                        let locals = first..<min(first + worker.lanes, block.count)
                         worker.run(samples: locals.map {
                             SampleWorker.Sample(values: shared.pointer + $0 * elementsPerSample, index: block.lowerBound + $0)
                         })
@@ -212,6 +219,16 @@ private struct SampleBlockReader {
         }
         let elements = dataset.sampleElementCount
         return values[((block.lowerBound - read.lowerBound) * elements)..<((block.upperBound - read.lowerBound) * elements)]
+    }
+}
+
+/// Hands out a block's sample indices to the worker threads, `count` at a time, each index once.
+private final class SampleDispenser: Sendable {
+    private let next = Atomic<Int>(0)
+
+    /// The first of the next `count` indices (past the block's end once all are taken).
+    func take(_ count: Int) -> Int {
+        next.wrappingAdd(count, ordering: .relaxed).oldValue
     }
 }
 
