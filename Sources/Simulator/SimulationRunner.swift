@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import SampleData
 
 /// Runs a plan over samples of a data file: samples are read in blocks, each block is simulated in parallel
@@ -67,25 +68,36 @@ public enum SimulationRunner {
         let elementsPerSample = dataset.sampleElementCount
 
         let traceWriter = onTraces.map(BackgroundTraceWriter.init)
+        // Data is read in blocks of about `blockSize` samples even when traces make the simulated blocks smaller:
+        // a compressed data file's chunks span many samples, and reading 8 at a time decompressed each chunk
+        // again for every block, on the calling thread while the workers waited.
+        var reader = SampleBlockReader(dataset: dataset, samples: samples,
+                                       samplesPerRead: samplesPerBlock * max(1, blockSize / samplesPerBlock))
         var blockStart = samples.lowerBound
         var failure: String?
         var interrupted = false
         blocks: while blockStart < samples.upperBound {
           do {
             let block = blockStart..<min(blockStart + samplesPerBlock, samples.upperBound)
-            let values = try dataset.read(block)
+            let values = try reader.values(of: block)
             if plan.options.encoding == .spikes, let bad = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' must hold 0/1 spikes under spikes encoding; sample \(block.lowerBound + bad / elementsPerSample) has \(values[bad])")
+                throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' must hold 0/1 spikes under spikes encoding; sample \(block.lowerBound + (bad - values.startIndex) / elementsPerSample) has \(values[bad])")
             }
             // Each worker writes only the rows of its own samples; the box lets the threads share the buffers.
             let sink = BlockResults(samples: block.count, steps: steps, layers: layers, tracing: !traces.isEmpty)
+            // Workers take the block's samples a run (`lanes` samples) at a time as they free up, rather than a
+            // fixed share: a thread that the trace writer (or anything else) preempts, or that drew costlier
+            // samples, would otherwise keep the other waiting at the end of every block. Each sample's results
+            // go to its own row, so which worker ran it changes nothing.
+            let nextSample = SampleDispenser()
             values.withUnsafeBufferPointer { valueBuffer in
                 let shared = SharedPointer(valueBuffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: threadCount) { workerIndex in
                     let worker = workers.workers[workerIndex]
-                    let mine = Array(stride(from: workerIndex, to: block.count, by: threadCount))
-                    for first in stride(from: 0, to: mine.count, by: worker.lanes) {
-                        let locals = mine[first..<min(first + worker.lanes, mine.count)]
+                    while true {
+                        let first = nextSample.take(worker.lanes)
+                        guard first < block.count else { break }
+                        let locals = first..<min(first + worker.lanes, block.count)
                         worker.run(samples: locals.map {
                             SampleWorker.Sample(values: shared.pointer + $0 * elementsPerSample, index: block.lowerBound + $0)
                         })
@@ -172,6 +184,51 @@ private final class BackgroundTraceWriter: @unchecked Sendable {
             self.failure = nil
             throw failure
         }
+    }
+}
+
+/// Reads a run's samples `samplesPerRead` at a time and hands out the values of the smaller blocks within them.
+private struct SampleBlockReader {
+    let dataset: SampleDataset
+    let samples: Range<Int>
+    let samplesPerRead: Int
+    private var read: Range<Int> = 0..<0
+    private var values: [Float] = []
+
+    init(dataset: SampleDataset, samples: Range<Int>, samplesPerRead: Int) {
+        self.dataset = dataset
+        self.samples = samples
+        self.samplesPerRead = samplesPerRead
+    }
+
+    /// The values of samples `block`: from the current read when it holds them, else from a new read starting
+    /// at the block (the runner's blocks divide a read evenly, so each read serves several blocks).
+    mutating func values(of block: Range<Int>) throws(SampleDataError) -> ArraySlice<Float> {
+        if !(read.contains(block.lowerBound) && block.upperBound <= read.upperBound) {
+            let next = block.lowerBound..<min(block.lowerBound + max(samplesPerRead, block.count), samples.upperBound)
+            values = []  // the previous read's memory goes before the next one's is taken
+            do {
+                values = try dataset.read(next)
+                read = next
+            } catch {
+                // Unreadable data further on must not cost the samples before it: the block alone, as before.
+                guard next.count > block.count else { throw error }
+                values = try dataset.read(block)
+                read = block
+            }
+        }
+        let elements = dataset.sampleElementCount
+        return values[((block.lowerBound - read.lowerBound) * elements)..<((block.upperBound - read.lowerBound) * elements)]
+    }
+}
+
+/// Hands out a block's sample indices to the worker threads, `count` at a time, each index once.
+private final class SampleDispenser: Sendable {
+    private let next = Atomic<Int>(0)
+
+    /// The first of the next `count` indices (past the block's end once all are taken).
+    func take(_ count: Int) -> Int {
+        next.wrappingAdd(count, ordering: .relaxed).oldValue
     }
 }
 
