@@ -15,11 +15,15 @@ internal import CKernels
 final class GroupScatter {
     /// Steps per group at most: the lanes of one 256-bit register.
     static let width = 8
-    /// Layers with more outputs scatter step by step: the accumulator (32 bytes per output) must stay a small part of
-    /// the per-core cache, or its misses cost more than the visits saved. Measured on workload A (99%-sparse VGG-16,
-    /// CPU time of the whole process against step by step, paired runs on a loaded machine, about ±5%): every layer
-    /// 1.17×, up to 32768 outputs 0.98×, up to 16384 0.95×, up to 4096 (a 128 kB accumulator) 0.92×; B 0.92×.
-    static let maximumOutputs = 4096
+    /// Layers with more outputs scatter step by step: each group also drains the whole accumulator (32 bytes per
+    /// output, read, rewritten with the bias, and written out per step), which the large layers' few active sources
+    /// do not pay back. Measured with unit spikes marked rather than stored (CPU time of the whole process, median
+    /// of paired runs on a loaded machine, A 256 and B 64 images, 2 threads): up to 16384 outputs against up to
+    /// 4096, A 0.90× (0.89-0.99), B 1.03× (0.94-1.25); up to 32768 against 16384, A 1.00×, B 1.05×; every layer,
+    /// B 1.17-1.24× against up to 4096. Cutting the large layers' accumulator into bands of output rows that stay
+    /// in the per-core cache (so that each output's terms keep their order) did not help either: A 0.95× (1 MB
+    /// bands) to 1.86× (64 kB) against the unbanded accumulator, the cost of visiting sources once per band.
+    static let maximumOutputs = 16384
 
     /// Whether a node scatters its groups source by source: a sparse stride-1 convolution whose inputs vary per step,
     /// all spike projections, either merged per element (`MergedInputs`, when a route is not the identity) or one
