@@ -18,9 +18,10 @@
 
 void nc_group_scatter_generic(float *accumulator, const NCGroupSource *sources, const float *values, int64_t sourceCount,
                               const int32_t *offsets, const float *weights) {
+    static const float ones[8] = {1, 1, 1, 1, 1, 1, 1, 1};
     for (int64_t s = 0; s < sourceCount; s++) {
         const NCGroupSource source = sources[s];
-        const float *value = values + 8 * s;
+        const float *value = values ? values + 8 * s : ones;
         for (int32_t entry = source.first; entry < source.end; entry++) {
             float *target = accumulator + 8 * ((int64_t)source.origin + offsets[entry]);
             const float w = weights[entry];
@@ -36,6 +37,20 @@ __attribute__((target("avx2")))
 void nc_group_scatter_avx2(float *accumulator, const NCGroupSource *sources, const float *values, int64_t sourceCount,
                            const int32_t *offsets, const float *weights) {
     const __m256i bits = _mm256_set_epi32(128, 64, 32, 16, 8, 4, 2, 1);
+    if (!values) {  // unit values: 1 · w is w exactly, so the weight is added as it is
+        for (int64_t s = 0; s < sourceCount; s++) {
+            const NCGroupSource source = sources[s];
+            const __m256 active = _mm256_castsi256_ps(
+                _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int32_t)source.mask), bits), bits));
+            for (int32_t entry = source.first; entry < source.end; entry++) {
+                float *target = accumulator + 8 * ((int64_t)source.origin + offsets[entry]);
+                const __m256 sum = _mm256_loadu_ps(target);
+                const __m256 added = _mm256_add_ps(sum, _mm256_broadcast_ss(weights + entry));
+                _mm256_storeu_ps(target, _mm256_blendv_ps(sum, added, active));
+            }
+        }
+        return;
+    }
     for (int64_t s = 0; s < sourceCount; s++) {
         const NCGroupSource source = sources[s];
         const __m256 value = _mm256_loadu_ps(values + 8 * s);

@@ -9,15 +9,21 @@ internal import CKernels
 /// order. Inputs merged through a pool are summed per element in arrival order as before, then scattered in
 /// ascending element order rather than the merge's first-arrival order: the same terms, possibly rounded
 /// differently on arbitrary floats, exactly the same on the power-of-two weights of the reference tests and the
-/// benchmarks. Per worker and node, allocated once; the accumulator starts (and is left after `drain`) at the bias.
+/// benchmarks. Spikes through an identity route are marked, not stored: their value is 1 and the kernel adds the
+/// weight itself (1 · w = w exactly). Per worker and node, allocated once; the accumulator starts (and is left after
+/// `drain`) at the bias.
 final class GroupScatter {
     /// Steps per group at most: the lanes of one 256-bit register.
     static let width = 8
-    /// Layers with more outputs scatter step by step: the accumulator (32 bytes per output) must stay a small part of
-    /// the per-core cache, or its misses cost more than the visits saved. Measured on workload A (99%-sparse VGG-16,
-    /// CPU time of the whole process against step by step, paired runs on a loaded machine, about ±5%): every layer
-    /// 1.17×, up to 32768 outputs 0.98×, up to 16384 0.95×, up to 4096 (a 128 kB accumulator) 0.92×; B 0.92×.
-    static let maximumOutputs = 4096
+    /// Layers with more outputs scatter step by step: each group also drains the whole accumulator (32 bytes per
+    /// output, read, rewritten with the bias, and written out per step), which the large layers' few active sources
+    /// do not pay back. Measured with unit spikes marked rather than stored (CPU time of the whole process, median
+    /// of paired runs on a loaded machine, A 256 and B 64 images, 2 threads): up to 16384 outputs against up to
+    /// 4096, A 0.90× (0.89-0.99), B 1.03× (0.94-1.25); up to 32768 against 16384, A 1.00×, B 1.05×; every layer,
+    /// B 1.17-1.24× against up to 4096. Cutting the large layers' accumulator into bands of output rows that stay
+    /// in the per-core cache (so that each output's terms keep their order) did not help either: A 0.95× (1 MB
+    /// bands) to 1.86× (64 kB) against the unbanded accumulator, the cost of visiting sources once per band.
+    static let maximumOutputs = 16384
 
     /// Whether a node scatters its groups source by source: a sparse stride-1 convolution whose inputs vary per step,
     /// all spike projections, either merged per element (`MergedInputs`, when a route is not the identity) or one
@@ -44,8 +50,13 @@ final class GroupScatter {
     /// The group's active elements, ascending, and their values side by side (the kernel's input).
     private let sources: UnsafeMutablePointer<NCGroupSource>
     private let sourceValues: UnsafeMutablePointer<Float>
+    /// Whether every input is a spike through an identity route (value 1: `mark`), so no values are stored or read.
+    let unitValues: Bool
 
-    init(lists: PositionClassLists, inputCount: Int, inputPlane: Int, outputCount: Int, bias: ImmutableBuffer<Float>?) {
+    /// `unitValues`: inputs are only ever `mark`ed (value 1), never `set`.
+    init(lists: PositionClassLists, inputCount: Int, inputPlane: Int, outputCount: Int, bias: ImmutableBuffer<Float>?,
+         unitValues: Bool) {
+        self.unitValues = unitValues
         self.lists = lists
         self.inputCount = inputCount
         self.inputPlane = inputPlane
@@ -56,13 +67,14 @@ final class GroupScatter {
         for element in 0..<outputCount {
             (accumulator + element * width).initialize(repeating: bias.map { $0[element] } ?? 0, count: width)
         }
-        values = .allocate(capacity: max(inputCount, 1) * width)
-        values.initialize(repeating: 0, count: max(inputCount, 1) * width)
+        let valueCount = unitValues ? 1 : max(inputCount, 1) * width
+        values = .allocate(capacity: valueCount)
+        values.initialize(repeating: 0, count: valueCount)
         maskWords = (inputCount + 7) / 8
         masks = .allocate(capacity: max(maskWords, 1) * 8)
         masks.initialize(repeating: 0, count: max(maskWords, 1) * 8)
         sources = .allocate(capacity: max(inputCount, 1))
-        sourceValues = .allocate(capacity: max(inputCount, 1) * width)
+        sourceValues = .allocate(capacity: unitValues ? 1 : max(inputCount, 1) * width)
     }
 
     deinit {
@@ -76,8 +88,15 @@ final class GroupScatter {
     /// Input element `element` has value `value` at the group's step `g` (set once per element and step).
     @inline(__always)
     func set(element: Int, step g: Int, value: Float) {
-        assert(element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
+        assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         values[element &* Self.width &+ g] = value
+        masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
+    }
+
+    /// Input element `element` spiked once at the group's step `g` (value 1; `unitValues` scatters only).
+    @inline(__always)
+    func mark(element: Int, step g: Int) {
+        assert(unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
     }
 
@@ -116,13 +135,15 @@ final class GroupScatter {
                 let channel = element / inputPlane
                 let (first, end, origin) = lists.list(channel: channel, position: element &- channel &* inputPlane)
                 sources[count] = NCGroupSource(first: Int32(first), end: Int32(end), origin: Int32(origin), mask: mask)
-                UnsafeMutableRawPointer(sourceValues + count &* width).storeBytes(
-                    of: UnsafeRawPointer(values + element &* width).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                if !unitValues {
+                    UnsafeMutableRawPointer(sourceValues + count &* width).storeBytes(
+                        of: UnsafeRawPointer(values + element &* width).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                }
                 count &+= 1
             }
         }
         guard count > 0 else { return }
-        kernel(accumulator, sources, sourceValues, Int64(count), lists.offsets.pointer, lists.weights.pointer)
+        kernel(accumulator, sources, unitValues ? nil : sourceValues, Int64(count), lists.offsets.pointer, lists.weights.pointer)
     }
 
     /// Writes the group's `steps` sums to `output` (step g at `output + g · count`) and restarts at the bias.

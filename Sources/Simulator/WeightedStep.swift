@@ -69,8 +69,11 @@ final class WeightedStep {
         guard (2...GroupScatter.width).contains(stepsPerGroup), GroupScatter.applies(to: stage),
               case .convolution(let convolution) = kernel, case .sparsePositionClasses(let lists, _) = convolution.weights
         else { return nil }
+        // One identity projection: each input is a spike list's listing, value 1 (`runGrouped` marks them).
+        let unitValues = stage.projections.count == 1 && stage.projections[0].route.isIdentity
         return GroupScatter(lists: lists, inputCount: stage.inputCount,
-                            inputPlane: convolution.inputHeight * convolution.inputWidth, outputCount: stage.outputCount, bias: bias)
+                            inputPlane: convolution.inputHeight * convolution.inputWidth, outputCount: stage.outputCount, bias: bias,
+                            unitValues: unitValues)
     }
 
     func run(_ context: StepContext, steps: Range<Int>, lanes laneCount: Int, slotsPerGroup: Int) {
@@ -214,7 +217,7 @@ final class WeightedStep {
                     }
                     // The one identity projection: a strictly ascending list goes into the group as it is.
                     if let listed = InputCensus.countListed(spikes, taps: taps.pointer), listed.binary {
-                        for spike in spikes { group.set(element: Int(spike), step: g, value: 1) }
+                        for spike in spikes { group.mark(element: Int(spike), step: g) }
                         counted = listed
                     } else {
                         group.scatterStep(spikes: spikes, step: g)

@@ -173,7 +173,7 @@ enum SimulationFixtures {
         for set in KernelInstructionSet.supported {
             let kernels = Kernels(set)
             let group = GroupScatter(lists: lists, inputCount: inputs, inputPlane: convolution.inputHeight * convolution.inputWidth,
-                                     outputCount: outputs, bias: bias)
+                                     outputCount: outputs, bias: bias, unitValues: false)
             for _ in 0..<2 {
                 var expected = [Float](repeating: 0, count: steps * outputs)
                 for g in 0..<steps {

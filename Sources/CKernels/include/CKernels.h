@@ -108,7 +108,8 @@ typedef struct {
 
 /// For each source s in order and each entry e of its list in order, for each lane g in 0..<8 whose mask bit is set:
 ///   accumulator[8 · (origin + offsets[e]) + g] += values[8 · s + g] · weights[e]
-/// (product rounded, then the sum; other lanes untouched). Bit-identical on every instruction set.
+/// (product rounded, then the sum; other lanes untouched). `values` NULL: every value is 1 (spikes through an identity
+/// route), and 1 · w = w exactly, so the weight is added as it is. Bit-identical on every instruction set.
 typedef void (*NCGroupScatterKernel)(float *accumulator, const NCGroupSource *sources, const float *values,
                                      int64_t sourceCount, const int32_t *offsets, const float *weights);
 

@@ -1,0 +1,96 @@
+import NetworkModel
+@testable import Simulator
+import Testing
+
+/// The group scatter against the step-by-step scatter, bit for bit, under every instruction set this CPU runs, on
+/// ordinary float weights and values (where a reordered or fused sum shows), over shapes the reference networks do
+/// not have: borders (position classes), a taller kernel with uneven padding, dilation; inputs as values (`set`, a
+/// pool's merged sums) and as unit spikes (`mark`, an identity route: the kernel adds the weight without the
+/// multiplication), spike lists with repeats in one step, and two groups in a row (the drain restarts at the bias).
+@Suite struct GroupScatterShapeTests {
+    struct Shape: Sendable, CustomTestStringConvertible {
+        var inputChannels: Int, outputChannels: Int
+        var height: Int, width: Int
+        var kernel: (height: Int, width: Int)
+        var padding: (rows: Int, columns: Int)
+        var dilation = 1
+        var testDescription: String {
+            "\(inputChannels) → \(outputChannels) channels on \(height) × \(width), kernel \(kernel.height) × \(kernel.width), "
+                + "padding \(padding.rows), \(padding.columns), dilation \(dilation)"
+        }
+    }
+
+    static let shapes = [Shape(inputChannels: 12, outputChannels: 20, height: 11, width: 7, kernel: (3, 3), padding: (1, 1)),
+                         Shape(inputChannels: 8, outputChannels: 18, height: 10, width: 5, kernel: (5, 3), padding: (2, 1)),
+                         Shape(inputChannels: 8, outputChannels: 12, height: 12, width: 6, kernel: (3, 3), padding: (2, 2),
+                               dilation: 2)]
+
+    @Test("a group scatter gives every step the step-by-step sums, bit for bit, for values and unit spikes, on every instruction set",
+          arguments: shapes)
+    func matchesStepByStep(shape: Shape) throws {
+        var random = SplitMix(seed: 0x5EED_0003)
+        let inC = shape.inputChannels, outC = shape.outputChannels
+        let (kH, kW) = shape.kernel
+        let weights = (0..<(outC * inC * kH * kW)).map { _ -> Float in
+            // About 5% non-zero (stored as position-class lists), ordinary floats.
+            Float.random(in: 0..<1, using: &random) < 0.05 ? Float.random(in: -1...1, using: &random) : 0
+        }
+        let conv = ConvolutionParameters(
+            weight: try ParameterTensor(shape: [outC, inC, kH, kW], float32: weights), bias: nil, stride: [1, 1],
+            padding: .explicit([shape.padding.rows, shape.padding.columns]), dilation: [shape.dilation, shape.dilation],
+            groups: 1, declaredInputSpatialShape: nil)
+        let outputSpatial = conv.outputSpatialShape(inputSpatialShape: [shape.height, shape.width])
+        let arena = BufferArena()
+        let convolution = ConvolutionScatter(conv, inputShape: [inC, shape.height, shape.width],
+                                             outputShape: [outC] + outputSpatial, arena: arena)
+        guard case .sparsePositionClasses(let lists, _) = convolution.weights else {
+            Issue.record("\(shape): not stored as position-class lists")
+            return
+        }
+        let inputs = inC * shape.height * shape.width, outputs = outC * outputSpatial[0] * outputSpatial[1]
+        let bias = arena.store((0..<outputs).map { _ in Float.random(in: -1...1, using: &random) })
+        let steps = 7
+        for set in KernelInstructionSet.supported {
+            let kernels = Kernels(set)
+            for unitValues in [false, true] {
+                let group = GroupScatter(lists: lists, inputCount: inputs, inputPlane: shape.height * shape.width,
+                                         outputCount: outputs, bias: bias, unitValues: unitValues)
+                for round in 0..<2 {
+                    var expected = [Float](repeating: 0, count: steps * outputs)
+                    for g in 0..<steps {
+                        var target = (0..<outputs).map { bias[$0] }
+                        target.withUnsafeMutableBufferPointer { target in
+                            if g == 3 && round == 0 {  // a spike list with repeats: one unit per listing, straight into lane g
+                                var spikes: [Int32] = []
+                                for element in 0..<inputs where random.next() % 6 == 0 {
+                                    spikes += Array(repeating: Int32(element), count: 1 + Int(random.next() % 3))
+                                }
+                                for spike in spikes { convolution.scatter(input: Int(spike), scale: 1, into: target.baseAddress!) }
+                                spikes.withUnsafeBufferPointer { group.scatterStep(spikes: $0, step: g) }
+                            } else if unitValues {  // spikes listed once each, ascending: value 1
+                                for element in 0..<inputs where random.next() % 4 == 0 {
+                                    convolution.scatter(input: element, scale: 1, into: target.baseAddress!)
+                                    group.mark(element: element, step: g)
+                                }
+                            } else {  // values on ordinary floats, ascending elements, about a quarter active
+                                for element in 0..<inputs where random.next() % 4 == 0 {
+                                    let value = Float(Int(random.next() % 2001) - 1000) / 333
+                                    if value == 0 { continue }
+                                    convolution.scatter(input: element, scale: value, into: target.baseAddress!)
+                                    group.set(element: element, step: g, value: value)
+                                }
+                            }
+                        }
+                        expected.replaceSubrange(g * outputs..<(g + 1) * outputs, with: target)
+                    }
+                    group.scatter(kernel: kernels.groupScatter)
+                    var actual = [Float](repeating: .nan, count: steps * outputs)
+                    actual.withUnsafeMutableBufferPointer { group.drain(into: $0.baseAddress!, steps: steps, kernel: kernels.groupDrain) }
+                    let differing = zip(actual, expected).filter { $0.bitPattern != $1.bitPattern }.count
+                    let context = "\(set), unit values \(unitValues), group \(round)"
+                    #expect(differing == 0, "\(context): \(differing) of \(actual.count) differ")
+                }
+            }
+        }
+    }
+}
