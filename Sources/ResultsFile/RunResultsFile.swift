@@ -73,8 +73,11 @@ public final class RunResultsFile {
                 try group.setAttribute("shape", plan.network.outputShapes[node].map { Int64($0) })
                 try group.setAttribute("neurons", Int64(neurons))
                 try group.setAttribute("bitorder", string: "little")
-                // About 1 MiB per chunk, whole samples, uncompressed: appending is a plain copy.
-                let samplesPerChunk = max(1, (1 << 20) / max(options.timesteps * rowBytes, 1))
+                // About 1 MiB per chunk, whole samples, uncompressed: appending is a plain copy. A whole number
+                // of chunks per simulated block, so that no flush writes a partly filled chunk to be rewritten.
+                let samplesPerChunk = traces.potentials.isEmpty
+                    ? RasterBlocking.samplesPerChunk(plan: plan, nodes: traces.spikingNodes, node: node)
+                    : max(1, (1 << 20) / max(options.timesteps * rowBytes, 1))
                 let bits = try group.createDataset("bits", of: UInt8.self, shape: [0, options.timesteps, rowBytes],
                                                    maxShape: [nil, options.timesteps, rowBytes],
                                                    chunks: [samplesPerChunk, options.timesteps, rowBytes])

@@ -51,12 +51,11 @@ public enum SimulationRunner {
                                                  countsSpikesPerNeuron: countSpikesPerNeuron)
         let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan, monitoring: monitoring) })
         // Traces are held per block until written: smaller blocks keep that memory small. Rasters have a known
-        // size, so their blocks hold about 16 MiB (fewer barriers between blocks); event lists stay at a few samples.
-        let rasterBytesPerSample = traces.spikeFormat == .raster
-            ? traces.spikingNodes.reduce(0) { $0 + plan.options.timesteps * ((plan.stages[$1].outputCount + 7) / 8) } : 0
+        // size, so their blocks hold tens of MiB, sized to fill the results file's chunks exactly (RasterBlocking);
+        // event lists stay at a few samples.
         let samplesPerBlock = traces.isEmpty ? blockSize
-            : traces.potentials.isEmpty && rasterBytesPerSample > 0
-                ? min(blockSize, max(2 * threadCount, 8, (16 << 20) / rasterBytesPerSample))
+            : traces.potentials.isEmpty && traces.spikeFormat == .raster && !traces.spikingNodes.isEmpty
+                ? RasterBlocking.samplesPerBlock(plan: plan, nodes: traces.spikingNodes)
                 : max(2 * threadCount, 8)
         var completed = 0
         var probedInputs: [Int: [Float]] = [:]
