@@ -154,8 +154,9 @@ struct ConvolutionScatter: Sendable {
         let columnDilation = conv.dilation[axis]
         // Each input channel's entries over every tap, in the memory order of the writes, sorted once: a class's
         // list is the subsequence of the taps that land there, so one sort serves every class (sorting each class's
-        // list again was a large part of this loop). Offsets are distinct (one input position reaches an output
-        // element through at most one (output channel, tap)), so the order is the same whichever sort makes it.
+        // list again was a large part of this loop). Within a class the offsets are distinct (one input position reaches
+        // an output element through at most one (output channel, tap) that lands), so its order is the same whichever
+        // sort makes it; taps whose offsets coincide never land together.
         var channelStarts = [Int](repeating: 0, count: conv.inputChannels + 1)
         var ordered: [(offset: Int32, weight: Float, tap: Int32)] = []
         ordered.reserveCapacity(nonZeros)

@@ -108,11 +108,8 @@ final class ActiveInputs {
             touchedPositions[index] = Int32(truncatingIfNeeded: element &- channelStart)
             touchedChannels[index] = Int32(truncatingIfNeeded: channel)
         }
-        let starts = starts(slot), entryChannels = channels(slot), entryValues = values(slot)
-        starts.update(repeating: 0, count: positions + 1)
-        for index in 0..<spikes.count { starts[Int(touchedPositions[index]) &+ 1] &+= 1 }
-        for position in 0..<positions { starts[position &+ 1] &+= starts[position] }
-        cursor.update(from: starts, count: positions)
+        countPositions(spikes.count, slot: slot)
+        let entryChannels = channels(slot), entryValues = values(slot)
         for index in 0..<spikes.count {
             let position = Int(touchedPositions[index])
             let entry = Int(cursor[position])
@@ -124,13 +121,20 @@ final class ActiveInputs {
         return true
     }
 
-    /// Groups what was added by position (counting sort, stable) into `slot`'s lists and clears it for the next.
-    func seal(slot: Int) {
-        let starts = starts(slot), entryChannels = channels(slot), entryValues = values(slot)
+    /// The counting sort's first half for `slot`: its `starts` from the positions of the first `count` touched
+    /// entries, and `cursor` at each position's first entry.
+    private func countPositions(_ count: Int, slot: Int) {
+        let starts = starts(slot)
         starts.update(repeating: 0, count: positions + 1)
-        for index in 0..<touchedCount { starts[Int(touchedPositions[index]) &+ 1] &+= 1 }
+        for index in 0..<count { starts[Int(touchedPositions[index]) &+ 1] &+= 1 }
         for position in 0..<positions { starts[position &+ 1] &+= starts[position] }
         cursor.update(from: starts, count: positions)
+    }
+
+    /// Groups what was added by position (counting sort, stable) into `slot`'s lists and clears it for the next.
+    func seal(slot: Int) {
+        countPositions(touchedCount, slot: slot)
+        let entryChannels = channels(slot), entryValues = values(slot)
         var unit = true
         for index in 0..<touchedCount {
             let position = Int(touchedPositions[index]), element = Int(touchedElements[index])
