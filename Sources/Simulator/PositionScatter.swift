@@ -177,15 +177,8 @@ extension ConvolutionScatter {
     /// the per-position cost — loading and storing the row, the mispredicted loop exit — then dominates.)
     /// Full tiles go through `kernels.positionPlaneTile64`, the C kernel of the worker's instruction set.
     /// `tiles` are this convolution's `denseTapTiles`.
-    ///
-    /// Each block's channels-last outputs start from `bias` (channels-last, or zeros when nil) just before its
-    /// scatter, and are transposed to (C, H, W) into `transposed` (same slot stride) right after it: the block's rows
-    /// stay in the second-level cache from the first write to the last read. Starting and transposing every slot of
-    /// the group apart from the scatter (4 MB on a VGG's first layers for 16 slots) sent them out to the third level
-    /// between the passes.
-    func scatter(byPosition active: ActiveInputs, tiles: ImmutableBuffer<Float>, slots: [Int], bias: UnsafePointer<Float>?,
-                 into output: UnsafeMutablePointer<Float>, slotStride: Int, transposed: UnsafeMutablePointer<Float>,
-                 kernels: Kernels) {
+    func scatter(byPosition active: ActiveInputs, tiles: ImmutableBuffer<Float>, slots: [Int], into output: UnsafeMutablePointer<Float>,
+                 slotStride: Int, kernels: Kernels) {
         let planeKernel = kernels.positionPlaneTile64
         let outChannels = outputChannels, inChannels = inputChannels
         let weights = tiles.pointer
@@ -196,14 +189,6 @@ extension ConvolutionScatter {
         while blockStart < slots.count {
             let slotBlock = slots[blockStart..<min(blockStart &+ slotsPerBlock, slots.count)]
             blockStart &+= slotsPerBlock
-            for slot in slotBlock {
-                let slotOutput = output + slot &* slotStride
-                if let bias {
-                    slotOutput.update(from: bias, count: slotStride)
-                } else {
-                    slotOutput.update(repeating: 0, count: slotStride)
-                }
-            }
             for ky in 0..<kernelHeight {
                 var firstTap = 0
                 while firstTap < kernelWidth {
@@ -238,10 +223,6 @@ extension ConvolutionScatter {
                     }
                     firstTap &+= taps
                 }
-            }
-            for slot in slotBlock {
-                kernels.transpose(output + slot &* slotStride, positions: outputPlane, channels: outChannels,
-                                  into: transposed + slot &* slotStride)
             }
         }
     }

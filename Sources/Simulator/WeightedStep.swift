@@ -97,12 +97,6 @@ final class WeightedStep {
         case .summed: summingCensus = census
         }
         computedSlots.removeAll(keepingCapacity: true)
-        // A dense convolution scattered by position starts, fills and transposes its outputs block by block in
-        // `scatter(byPosition:)`, while they are in cache.
-        var byPosition: (convolution: ConvolutionScatter, tiles: ImmutableBuffer<Float>)?
-        if active != nil, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
-            byPosition = (convolution, tiles)
-        }
         for lane in 0..<laneCount {
             for step in steps {
                 tally.add(.biasAdds, biasAdds, stage, lane: lane, step: step)
@@ -116,12 +110,10 @@ final class WeightedStep {
                 let slot = lane &* slotsPerLane &+ g  // = the offset of output(node, lane, g) in units of `count`
                 computedSlots.append(slot)
                 let target = (channelsLast ?? memory.outputs[node]!) + slot &* count
-                if byPosition == nil {
-                    if let bias {
-                        target.update(from: bias.pointer, count: count)  // the plan stores it in the target's layout
-                    } else {
-                        target.update(repeating: 0, count: count)
-                    }
+                if let bias {
+                    target.update(from: bias.pointer, count: count)  // the plan stores it in the target's layout
+                } else {
+                    target.update(repeating: 0, count: count)
                 }
                 var macs = 0
                 var synops = 0
@@ -189,11 +181,11 @@ final class WeightedStep {
             matrixGroup.scatter(rows: transposed.pointer, outputs: outputs, into: memory.outputs[node]!, slotStride: count,
                                 kernels: context.kernels)
         }
-        if let active, let byPosition {
-            byPosition.convolution.scatter(byPosition: active, tiles: byPosition.tiles, slots: computedSlots,
-                                           bias: bias.map { UnsafePointer($0.pointer) }, into: channelsLast!, slotStride: count,
-                                           transposed: memory.outputs[node]!, kernels: context.kernels)
-        } else if let channelsLast {
+        if let active, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
+            convolution.scatter(byPosition: active, tiles: tiles, slots: computedSlots, into: channelsLast!, slotStride: count,
+                                kernels: context.kernels)
+        }
+        if let channelsLast {
             let plane = count / channelCount
             for slot in computedSlots {
                 context.kernels.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,

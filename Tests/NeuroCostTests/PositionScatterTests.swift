@@ -65,10 +65,9 @@ import Testing
         }
 
         let slotStride = outC * outPositions
-        // The outputs start from a channels-last bias, the same in every slot, or from zeros.
-        let bias = (0..<slotStride).map { _ in Float.random(in: -2...2, using: &random) }
-        let startsFromBias = Array(repeating: bias, count: slots).flatMap { $0 }
-        let startsFromZeros = [Float](repeating: 0, count: slots * slotStride)
+        let initial = (0..<(slots * slotStride)).map { _ in Float.random(in: -2...2, using: &random) }
+        let expected = Self.reference(additions: additions, initial: initial, weights: weights, shape: shape,
+                                      outSize: outSize, slotStride: slotStride)
         if shape.severalSlotBlocks {
             #expect(ConvolutionScatter.slotBlockBytes / (slotStride * 4) < slots, "the slots must go in several blocks")
         }
@@ -76,45 +75,23 @@ import Testing
         let sets = KernelInstructionSet.supported
         #expect(sets.contains(.generic))
         for set in sets {
-            for (initial, startBias) in [(startsFromBias, Optional(bias)), (startsFromZeros, nil)] {
-                let expected = Self.reference(additions: additions, initial: initial, weights: weights, shape: shape,
-                                              outSize: outSize, slotStride: slotStride)
-                let active = ActiveInputs(channels: inC, positions: positions, slots: slots)
-                for slot in 0..<slots {
-                    for addition in additions[slot] { active.add(element: addition.element, amount: addition.amount) }
-                    active.seal(slot: slot)
-                    #expect(active.unitValues(slot) == (slot % 2 == 0), "slot \(slot)")
-                }
-                // Garbage in both buffers: the scatter must start every slot itself and transpose all of it.
-                let output = UnsafeMutablePointer<Float>.allocate(capacity: initial.count)
-                defer { output.deallocate() }
-                output.initialize(repeating: .nan, count: initial.count)
-                let transposed = UnsafeMutablePointer<Float>.allocate(capacity: initial.count)
-                defer { transposed.deallocate() }
-                transposed.initialize(repeating: .nan, count: initial.count)
-                let biasPointer = startBias.map { values -> UnsafeMutablePointer<Float> in
-                    let pointer = UnsafeMutablePointer<Float>.allocate(capacity: values.count)
-                    pointer.initialize(from: values, count: values.count)
-                    return pointer
-                }
-                defer { biasPointer?.deallocate() }
-                scatter.scatter(byPosition: active, tiles: tiles, slots: Array(0..<slots), bias: biasPointer.map { UnsafePointer($0) },
-                                into: output, slotStride: slotStride, transposed: transposed, kernels: Kernels(set))
-                var differing = 0, first: String?
-                for slot in 0..<slots {
-                    for position in 0..<outPositions {
-                        for channel in 0..<outC {
-                            let want = expected[slot * slotStride + position * outC + channel]
-                            let got = transposed[slot * slotStride + channel * outPositions + position]
-                            if got.bitPattern != want.bitPattern {
-                                differing += 1
-                                if first == nil { first = "slot \(slot), position \(position), channel \(channel): \(got) vs \(want)" }
-                            }
-                        }
-                    }
-                }
-                #expect(differing == 0, "\(set.rawValue) kernels, \(startBias == nil ? "zeros" : "bias"): \(differing) of \(initial.count) differ, first \(first ?? "")")
+            let active = ActiveInputs(channels: inC, positions: positions, slots: slots)
+            for slot in 0..<slots {
+                for addition in additions[slot] { active.add(element: addition.element, amount: addition.amount) }
+                active.seal(slot: slot)
+                #expect(active.unitValues(slot) == (slot % 2 == 0), "slot \(slot)")
             }
+            let output = UnsafeMutablePointer<Float>.allocate(capacity: initial.count)
+            defer { output.deallocate() }
+            output.initialize(from: initial, count: initial.count)
+            scatter.scatter(byPosition: active, tiles: tiles, slots: Array(0..<slots), into: output, slotStride: slotStride,
+                            kernels: Kernels(set))
+            var differing = 0, first: String?
+            for index in 0..<initial.count where output[index].bitPattern != expected[index].bitPattern {
+                differing += 1
+                if first == nil { first = "element \(index): \(output[index]) vs \(expected[index])" }
+            }
+            #expect(differing == 0, "\(set.rawValue) kernels: \(differing) of \(initial.count) differ, first \(first ?? "")")
         }
     }
 
