@@ -142,9 +142,11 @@ public struct SimulationPlan: Sendable {
         var layerNodes: [Int] = []
         var stages: [Stage] = []
         var isStatic = [Bool](repeating: false, count: network.nodes.count)
+        let populations = PopulationBuilds(network: network, options: options, annView: annView, recurrentTargets: recurrentTargets)
         let weighted = WeightedLayouts(network: network)
-        // The weighted nodes' layouts live in arenas of their own (built concurrently); the plan's arena keeps them.
-        _ = arena.store(weighted.arenas)
+        // The weighted nodes' layouts and the populations live in arenas of their own (built concurrently); the
+        // plan's arena keeps them.
+        _ = arena.store(weighted.arenas + [populations.arena])
         for index in network.nodes.indices {
             let node = network.nodes[index]
             let inputShape = network.inputShapes[index]
@@ -194,12 +196,8 @@ public struct SimulationPlan: Sendable {
                     biasAdds = tensor.nonZeroCount * repeatCount
                 }
                 kind = .weighted(kernel: kernel, bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
-            case .neuron(let neurons):
-                let rule = annView
-                    ? NeuronRule(update: .euler, reset: .subtract, spikeFunction: .single, comparison: .gt)
-                    : try NeuronRule.resolve(model: neurons.model, options: options, hasRecurrentInput: recurrentTargets.contains(index),
-                                             node: node.name)
-                let dynamics = try PopulationDynamics(neurons, shape: outputShape, rule: rule, options: options, node: node.name, arena: arena)
+            case .neuron:
+                let dynamics = try populations.population(of: index)
                 if annView {
                     let thresholds = dynamics.threshold
                     kind = .rectifier(inverseThreshold: arena.store((0..<thresholds.count).map { 1 / thresholds[$0] }))
