@@ -42,11 +42,21 @@ struct PopulationDynamics: Sendable {
                 return tensor.doubleValues
             }
         }
+        /// A field only ever used in float32, straight into the arena: a tensor of the population's shape as
+        /// `floatValues` gives it (the same values as `field` rounded to float32, without the float64 copy), a
+        /// missing one as its default, anything else through `field`.
+        func floatField(_ name: String, default fallback: Float) throws(SimulationError) -> ImmutableBuffer<Float> {
+            guard let tensor = neurons.fields[name] else {
+                return arena.store(count: population) { if fallback != 0 { $0.initialize(repeating: fallback) } }
+            }
+            if tensor.shape == shape { return arena.store(tensor.floatValues) }
+            return arena.store(try field(name, default: Double(fallback)).map { Float($0) })
+        }
         let r = try field("r", default: 1)
         let weightIn = try field("w_in", default: 1)
-        threshold = arena.store(try field("v_threshold", default: .infinity).map { Float($0) })
-        resetPotential = arena.store(try field("v_reset", default: 0).map { Float($0) })
-        leakPotential = arena.store(try field("v_leak", default: 0).map { Float($0) })
+        threshold = try floatField("v_threshold", default: .infinity)
+        resetPotential = try floatField("v_reset", default: 0)
+        leakPotential = try floatField("v_leak", default: 0)
         let membraneField = model == .leakyIntegrator || model == .leakyIntegrateAndFire ? "tau" : "tau_mem"
         let isLeaky = model != .integrator && model != .integrateAndFire
         let isCurrentBased = model == .currentBasedLeakyIntegrator || model == .currentBasedLeakyIntegrateAndFire

@@ -33,20 +33,35 @@ struct SignalRoute: Sendable {
         default:
             return self
         }
-        // The pool's own map: pool input element -> pooled positions whose window holds it.
+        // The pool's own map, pool input element -> pooled positions whose window holds it, as one CSR built in
+        // two passes over the windows (a list per input element cost an allocation per element of a large layer).
         let poolInputs = inputShape.reduce(1, *)
-        var windowsOfInput = Array(repeating: [Int32](), count: poolInputs)
+        var windowStarts = [Int32](repeating: 0, count: poolInputs + 1)
+        SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, _ in
+            windowStarts[input + 1] += 1
+        }
+        for input in 0..<poolInputs { windowStarts[input + 1] += windowStarts[input] }
+        var windows = [Int32](repeating: 0, count: Int(windowStarts[poolInputs]))
+        var filled = Array(windowStarts.dropLast())
         SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, output in
-            windowsOfInput[input].append(Int32(output))
+            windows[Int(filled[input])] = Int32(output)
+            filled[input] += 1
+        }
+        // The composed route's size, to fill it without growing.
+        var total = 0
+        for element in 0..<producerCount {
+            forEachTarget(of: element) { middle, _ in total += Int(windowStarts[middle + 1] - windowStarts[middle]) }
         }
         var offsets: [Int32] = [0]
         var targets: [Int32] = []
         var factors: [Float] = []
         offsets.reserveCapacity(producerCount + 1)
+        targets.reserveCapacity(total)
+        factors.reserveCapacity(total)
         for element in 0..<producerCount {
             forEachTarget(of: element) { middle, middleFactor in
-                for output in windowsOfInput[middle] {
-                    targets.append(output)
+                for window in Int(windowStarts[middle])..<Int(windowStarts[middle + 1]) {
+                    targets.append(windows[window])
                     factors.append(middleFactor * factor)
                 }
             }

@@ -142,9 +142,11 @@ public struct SimulationPlan: Sendable {
         var layerNodes: [Int] = []
         var stages: [Stage] = []
         var isStatic = [Bool](repeating: false, count: network.nodes.count)
+        let prebuilt = PopulationsAndRoutes(network: network, options: options, annView: annView, recurrentTargets: recurrentTargets)
         let weighted = WeightedLayouts(network: network)
-        // The weighted nodes' layouts live in arenas of their own (built concurrently); the plan's arena keeps them.
-        _ = arena.store(weighted.arenas)
+        // The weighted nodes' layouts, the populations and the routes live in arenas of their own (built
+        // concurrently); the plan's arena keeps them.
+        _ = arena.store(weighted.arenas + [prebuilt.arena])
         for index in network.nodes.indices {
             let node = network.nodes[index]
             let inputShape = network.inputShapes[index]
@@ -194,12 +196,8 @@ public struct SimulationPlan: Sendable {
                     biasAdds = tensor.nonZeroCount * repeatCount
                 }
                 kind = .weighted(kernel: kernel, bias: bias, nonZeroBiasAdds: biasAdds, taps: arena.store(taps.map { Int32($0) }))
-            case .neuron(let neurons):
-                let rule = annView
-                    ? NeuronRule(update: .euler, reset: .subtract, spikeFunction: .single, comparison: .gt)
-                    : try NeuronRule.resolve(model: neurons.model, options: options, hasRecurrentInput: recurrentTargets.contains(index),
-                                             node: node.name)
-                let dynamics = try PopulationDynamics(neurons, shape: outputShape, rule: rule, options: options, node: node.name, arena: arena)
+            case .neuron:
+                let dynamics = try prebuilt.population(of: index)
                 if annView {
                     let thresholds = dynamics.threshold
                     kind = .rectifier(inverseThreshold: arena.store((0..<thresholds.count).map { 1 / thresholds[$0] }))
@@ -211,7 +209,7 @@ public struct SimulationPlan: Sendable {
                 kind = .threshold(arena.store(values.map { Float($0) }))
             }
             let projections = isLayer || { switch kind { case .output, .delay: return true; default: return false } }()
-                ? try Self.projections(into: index, network: network, carriesSpikes: carriesSpikes, kind: kind, arena: arena)
+                ? try Self.projections(into: index, network: network, carriesSpikes: carriesSpikes, kind: kind, prebuilt: prebuilt, arena: arena)
                 : []
             if case .delay(let steps, let span, _) = kind, !projections.isEmpty,
                projections.allSatisfy({ $0.carriesSpikes && $0.route.isIdentity }) {
@@ -241,14 +239,32 @@ public struct SimulationPlan: Sendable {
 
     /// Every path into `consumer` from a producer, walking back through routing nodes.
     private static func projections(into consumer: Int, network: Network, carriesSpikes: (Int) -> Bool,
-                                    kind: StageKind, arena: BufferArena) throws(SimulationError) -> [Projection] {
+                                    kind: StageKind, prebuilt: PopulationsAndRoutes, arena: BufferArena) throws(SimulationError) -> [Projection] {
         let consumerTaps: (Int) -> Int
         switch kind {
         case .weighted(_, _, _, let taps): consumerTaps = { Int(taps[$0]) }
         case .population, .threshold: consumerTaps = { _ in 1 }
         default: consumerTaps = { _ in 0 }
         }
-        // Collect (producer, routing chain from producer to consumer) pairs.
+        return try paths(into: consumer, network: network).map { path in
+            let producerCount = network.outputShapes[path.producer].reduce(1, *)
+            let route = prebuilt.route(from: path.producer, through: path.chain)
+                ?? Self.route(from: path.producer, through: path.chain, network: network, arena: arena)
+            let spikes = carriesSpikes(path.producer)
+            var synops: [Int] = []
+            if spikes {
+                synops = (0..<producerCount).map { element in
+                    var total = 0
+                    route.forEachTarget(of: element) { target, _ in total += consumerTaps(target) }
+                    return total
+                }
+            }
+            return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: arena.store(synops))
+        }
+    }
+
+    /// The (producer, routing chain from producer to consumer) pairs of every path into `consumer`.
+    static func paths(into consumer: Int, network: Network) throws(SimulationError) -> [(producer: Int, chain: [Int])] {
         var paths: [(producer: Int, chain: [Int])] = []
         func walk(_ node: Int, chain: [Int], recurrent: Bool) throws(SimulationError) {
             for edge in network.incomingEdges(of: node) {
@@ -269,23 +285,17 @@ public struct SimulationPlan: Sendable {
             }
         }
         try walk(consumer, chain: [], recurrent: false)
-        return paths.map { path in
-            let producerCount = network.outputShapes[path.producer].reduce(1, *)
-            var route = SignalRoute.identity(count: producerCount)
-            for routingNode in path.chain {
-                route = route.through(network.nodes[routingNode], inputShape: network.inputShapes[routingNode],
-                                      outputShape: network.outputShapes[routingNode], producerCount: producerCount, arena: arena)
-            }
-            let spikes = carriesSpikes(path.producer)
-            var synops: [Int] = []
-            if spikes {
-                synops = (0..<producerCount).map { element in
-                    var total = 0
-                    route.forEachTarget(of: element) { target, _ in total += consumerTaps(target) }
-                    return total
-                }
-            }
-            return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: arena.store(synops))
+        return paths
+    }
+
+    /// How `producer`'s elements reach the end of the routing `chain`.
+    static func route(from producer: Int, through chain: [Int], network: Network, arena: BufferArena) -> SignalRoute {
+        let producerCount = network.outputShapes[producer].reduce(1, *)
+        var route = SignalRoute.identity(count: producerCount)
+        for routingNode in chain {
+            route = route.through(network.nodes[routingNode], inputShape: network.inputShapes[routingNode],
+                                  outputShape: network.outputShapes[routingNode], producerCount: producerCount, arena: arena)
         }
+        return route
     }
 }

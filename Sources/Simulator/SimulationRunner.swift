@@ -49,7 +49,15 @@ public enum SimulationRunner {
         let monitoring = SampleWorker.Monitoring(tracedNodes: traces.spikingNodes, traceFormat: traces.spikeFormat,
                                                  recordedPotentials: traces.potentials, probedNodes: probedNodes,
                                                  countsSpikesPerNeuron: countSpikesPerNeuron)
-        let workers = WorkerPool((0..<threadCount).map { _ in SampleWorker(plan: plan, monitoring: monitoring) })
+        // A run with fewer samples than threads × lanes would leave threads idle while one worker runs its lanes
+        // (two samples on two threads: one worker would take both); such runs use fewer lanes. Counts do not
+        // depend on lanes.
+        var plan = plan
+        if plan.lanes == nil {
+            let samplesPerThread = (samples.count + threadCount - 1) / threadCount
+            if WorkerSchedule(plan: plan).lanes > samplesPerThread { plan.lanes = max(1, samplesPerThread) }
+        }
+        let workers = WorkerPool(count: threadCount) { [plan] in SampleWorker(plan: plan, monitoring: monitoring) }
         // Traces are held per block until written: smaller blocks keep that memory small. Rasters have a known
         // size, so their blocks hold tens of MiB, sized to fill the results file's chunks exactly (RasterBlocking);
         // event lists stay at a few samples.
@@ -234,7 +242,20 @@ private final class SampleDispenser: Sendable {
 /// The per-thread workers; thread `i` only ever touches `workers[i]`.
 private final class WorkerPool: @unchecked Sendable {
     let workers: [SampleWorker]
-    init(_ workers: [SampleWorker]) { self.workers = workers }
+
+    /// Makes `count` workers on as many threads at once: a worker's set-up is mostly the first touch of its
+    /// working memory (page faults and zeroing), which is a large part of a short run.
+    init(count: Int, make: @Sendable () -> SampleWorker) {
+        let made = UnsafeMutableBufferPointer<SampleWorker?>.allocate(capacity: count)
+        made.initialize(repeating: nil)
+        defer {
+            _ = made.deinitialize()
+            made.deallocate()
+        }
+        nonisolated(unsafe) let slots = made  // each iteration writes only its own slot
+        DispatchQueue.concurrentPerform(iterations: count) { slots[$0] = make() }
+        workers = made.map { $0! }
+    }
 }
 
 /// A read-only pointer handed to worker threads (the block's values do not change while they run).
