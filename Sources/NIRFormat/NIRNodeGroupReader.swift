@@ -58,10 +58,36 @@ struct NIRNodeGroupReader {
         do {
             let shape = try set.shape
             try commitMemory(for: shape, field: field)
+            // A tensor large enough to keep its non-zero list is asked for its non-zeros alone: a pruned weight is
+            // then never made dense (inflating, placing and scanning 61 MB for a pruned VGG-16 was most of reading).
+            let limit = ShapeArithmetic.elementCount(shape).flatMap { ParameterTensor.nonZeroListLimit(count: $0) }
             switch try set.elementType {
             case .float(bytes: 4):
-                return try ParameterTensor(shape: shape, float32: set.read(as: Float.self, decoding: .fastest,
-                                                                          threads: session.options.threads))
+                guard let limit else {
+                    return try ParameterTensor(shape: shape, float32: set.read(as: Float.self, decoding: .fastest,
+                                                                              threads: session.options.threads))
+                }
+                switch try set.readMostlyZero(as: Float.self, decoding: .fastest, threads: session.options.threads,
+                                              sparseLimit: limit) {
+                case .dense(let values):
+                    return try ParameterTensor(shape: shape, float32: values)
+                case .sparse(let indices, let values, let negativeZeros, _):
+                    return try ParameterTensor(shape: shape, nonZeroIndices: indices, float32: values,
+                                               negativeZeros: negativeZeros)
+                }
+            case .float(bytes: 8):
+                guard let limit else {
+                    return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
+                                                                              threads: session.options.threads))
+                }
+                switch try set.readMostlyZero(as: Double.self, decoding: .fastest, threads: session.options.threads,
+                                              sparseLimit: limit) {
+                case .dense(let values):
+                    return try ParameterTensor(shape: shape, float64: values)
+                case .sparse(let indices, let values, let negativeZeros, _):
+                    return try ParameterTensor(shape: shape, nonZeroIndices: indices, float64: values,
+                                               negativeZeros: negativeZeros)
+                }
             case .float, .signedInteger, .unsignedInteger:
                 return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
                                                                           threads: session.options.threads))
