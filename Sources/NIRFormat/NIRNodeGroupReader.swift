@@ -19,8 +19,10 @@ struct NIRNodeGroupReader {
         guard group.exists(field) else { throw error(field, "missing required dataset") }
         do {
             try requireHardLink(field)
-            guard try group.kind(of: field) == .dataset else { throw error(field, "expected a dataset, found a group") }
+            // One open that also checks the kind (a separate kind check opened the object a second time).
             return try group.openDataset(field)
+        } catch let hdf5 as HDF5Error where hdf5.message == "is a group, not a dataset" {
+            throw error(field, "expected a dataset, found a group")
         } catch let nir as NIRError {
             throw nir
         } catch {
