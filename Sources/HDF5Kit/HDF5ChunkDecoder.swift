@@ -181,6 +181,8 @@ struct HDF5ChunkDecoder {
     private func layout(memoryType: hid_t?, elementSize: Int) throws -> Layout? {
         // A file open for writing may hold chunks only in libhdf5's cache: its own pipeline reads those.
         guard chdf5_is_read_only(dataset) == 1 else { return nil }
+        // Contiguous storage (it has an address) needs no look at the creation properties, a whole copy each time.
+        guard H5Dget_offset(dataset) == haddr_t.max else { return nil }
         let chunkShape: [hsize_t]? = try withTemporaryIdentifier(
             H5Dget_create_plist(dataset), kind: .propertyList, context: context,
             failure: "cannot read creation properties") { properties in
