@@ -270,4 +270,305 @@ static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const 
     return job.failed;
 }
 
+/* ---- Reading a mostly-zero dataset straight into its stored values and their indices ----
+
+   A pruned network's weights are mostly zeros: materialising them dense (61 MB for a VGG-16) costs page faults, a
+   zero fill, placing every chunk and a second pass to find the non-zeros. Here each chunk is inflated into a small
+   scratch buffer (it stays in cache) and only its non-zero elements (bits other than the sign not all zero, so NaN
+   is kept) are listed, with their flat row-major indices; negative zeros (pruning multiplies negative weights by a
+   zero mask) are marked in a bitmap, so that the caller can restore the array bit for bit. Within a chunk the list
+   comes out ascending (a chunk is a box of the array); across chunks it is put in order by a radix sort. */
+
+/* The entries one decoding thread found, chunk after chunk. */
+typedef struct {
+    uint32_t *indices;
+    uint64_t *bits;
+    size_t count;
+    size_t capacity;
+} chdf5_sparse_list;
+
+typedef struct {
+    chdf5_chunk_job base; /* array is unused */
+    size_t max_entries;   /* more non-zero entries than this: the dataset is too dense, stop */
+    uint64_t *negative_zeros; /* one bit per element (atomic OR: chunks may share a word) */
+    int any_negative_zero;    /* atomic */
+    size_t entries;       /* found so far, over all threads (atomic) */
+    int too_dense;        /* atomic */
+    chdf5_sparse_list lists[16];
+    size_t next_list;
+    size_t *chunk_list;  /* per chunk: the list that holds its entries, */
+    size_t *chunk_start; /* where they start in it, */
+    size_t *chunk_count; /* and how many there are */
+} chdf5_sparse_job;
+
+static inline int chdf5_sparse_append(chdf5_sparse_list *list, uint32_t index, uint64_t bits) {
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? list->capacity * 2 : 4096;
+        uint32_t *indices = (uint32_t *)realloc(list->indices, capacity * sizeof *indices);
+        if (!indices) return -1;
+        list->indices = indices;
+        uint64_t *bits_array = (uint64_t *)realloc(list->bits, capacity * sizeof *bits_array);
+        if (!bits_array) return -1;
+        list->bits = bits_array;
+        list->capacity = capacity;
+    }
+    list->indices[list->count] = index;
+    list->bits[list->count] = bits;
+    list->count++;
+    return 0;
+}
+
+/* Lists one element of a decoded chunk (its local index `local`, bits not all zero) when it lies inside the array:
+   non-zeros into `list`, negative zeros into the bitmap. Only hits get here (rare in a mostly-zero chunk), so the
+   coordinates are found by division. */
+static inline int chdf5_sparse_hit(size_t local, uint64_t bits, uint64_t magnitude, int rank, const hsize_t *dims,
+                                   const hsize_t *origin, const size_t *chunk_stride, const size_t *array_stride,
+                                   chdf5_sparse_list *list, uint64_t *negative_zeros, int *any_negative_zero) {
+    size_t flat = 0;
+    for (int axis = 0; axis < rank; axis++) {
+        size_t coordinate = local / chunk_stride[axis];
+        local -= coordinate * chunk_stride[axis];
+        size_t position = (size_t)origin[axis] + coordinate;
+        if (position >= (size_t)dims[axis]) return 0; /* the padding of an edge chunk */
+        flat += position * array_stride[axis];
+    }
+    if (bits & magnitude) return chdf5_sparse_append(list, (uint32_t)flat, bits);
+    __atomic_fetch_or(&negative_zeros[flat / 64], (uint64_t)1 << (flat % 64), __ATOMIC_RELAXED);
+    *any_negative_zero = 1;
+    return 0;
+}
+
+/* Lists the decoded chunk's elements whose bits are not all zero and that lie inside the array. The chunk is tested
+   32 bytes at a time (most of a pruned weight's chunk is zeros); only a block with a set bit is looked into. */
+static inline int chdf5_sparse_scan(const unsigned char *chunk, size_t chunk_elements, size_t element_size, int rank,
+                                    const hsize_t *dims, const hsize_t *chunk_dims, const hsize_t *origin,
+                                    chdf5_sparse_list *list, uint64_t *negative_zeros, int *any_negative_zero) {
+    const uint64_t magnitude = element_size == 4 ? 0x7fffffffull : 0x7fffffffffffffffull;
+    size_t chunk_stride[CHDF5_MAX_RANK], array_stride[CHDF5_MAX_RANK];
+    size_t chunk_step = 1, array_step = 1;
+    for (int axis = rank - 1; axis >= 0; axis--) {
+        chunk_stride[axis] = chunk_step;
+        array_stride[axis] = array_step;
+        chunk_step *= (size_t)chunk_dims[axis];
+        array_step *= (size_t)dims[axis];
+    }
+    const size_t bytes = chunk_elements * element_size;
+    size_t offset = 0;
+    while (offset < bytes) {
+        size_t block = bytes - offset < 32 ? bytes - offset : 32;
+        uint64_t any = 0;
+        if (block == 32) {
+            uint64_t words[4];
+            memcpy(words, chunk + offset, 32);
+            any = words[0] | words[1] | words[2] | words[3];
+        } else {
+            for (size_t byte = 0; byte < block; byte++) any |= chunk[offset + byte];
+        }
+        if (any) {
+            for (size_t at = offset; at < offset + block; at += element_size) {
+                uint64_t bits = 0;
+                if (element_size == 4) { uint32_t word; memcpy(&word, chunk + at, 4); bits = word; }
+                else { memcpy(&bits, chunk + at, 8); }
+                if (bits && chdf5_sparse_hit(at / element_size, bits, magnitude, rank, dims, origin, chunk_stride,
+                                             array_stride, list, negative_zeros, any_negative_zero) != 0) return -1;
+            }
+        }
+        offset += block;
+    }
+    return 0;
+}
+
+static inline void *chdf5_sparse_worker(void *argument) {
+    chdf5_sparse_job *sparse = (chdf5_sparse_job *)argument;
+    chdf5_chunk_job *job = &sparse->base;
+    size_t chunk_elements = 1;
+    for (int axis = 0; axis < job->rank; axis++) chunk_elements *= (size_t)job->chunk_dims[axis];
+    size_t chunk_bytes = chunk_elements * job->element_size;
+    pthread_mutex_lock(&job->lock);
+    chdf5_sparse_list *list = &sparse->lists[sparse->next_list++];
+    pthread_mutex_unlock(&job->lock);
+    size_t list_index = (size_t)(list - sparse->lists);
+    unsigned char *scratch = (unsigned char *)malloc(chunk_bytes);
+    void *decompressor = job->libdeflate ? job->libdeflate->alloc() : NULL;
+    int failed = !scratch || (job->libdeflate && !decompressor);
+    for (;;) {
+        pthread_mutex_lock(&job->lock);
+        size_t chunk = job->next++;
+        if (failed && chunk < job->failed) job->failed = chunk;
+        int stop = chunk >= job->chunk_count || job->failed < job->chunk_count
+            || __atomic_load_n(&sparse->too_dense, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&job->lock);
+        if (stop || failed) break;
+        const hsize_t *origin = job->origins + chunk * (size_t)job->rank;
+        size_t before = list->count;
+        int negative_zero = 0;
+        if (chdf5_inflate_exact(job->libdeflate, decompressor, job->compressed + job->starts[chunk], job->sizes[chunk],
+                                scratch, chunk_bytes) != 0
+            || chdf5_sparse_scan(scratch, chunk_elements, job->element_size, job->rank, job->dims, job->chunk_dims,
+                                 origin, list, sparse->negative_zeros, &negative_zero) != 0) {
+            failed = 1;
+            pthread_mutex_lock(&job->lock);
+            if (chunk < job->failed) job->failed = chunk;
+            pthread_mutex_unlock(&job->lock);
+            break;
+        }
+        if (negative_zero) __atomic_store_n(&sparse->any_negative_zero, 1, __ATOMIC_RELAXED);
+        size_t found = list->count - before;
+        sparse->chunk_list[chunk] = list_index;
+        sparse->chunk_start[chunk] = before;
+        sparse->chunk_count[chunk] = found;
+        if (__atomic_add_fetch(&sparse->entries, found, __ATOMIC_RELAXED) > sparse->max_entries) {
+            __atomic_store_n(&sparse->too_dense, 1, __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    free(scratch);
+    if (decompressor) job->libdeflate->release(decompressor);
+    return NULL;
+}
+
+/* The outcome of a sparse decode; release it with chdf5_sparse_result_free. */
+typedef struct {
+    uint32_t *indices;      /* ascending flat row-major indices of the non-zero elements */
+    unsigned char *values;  /* their values, element_size bytes each, as stored */
+    size_t count;
+    uint64_t *negative_zeros; /* bit i of word i / 64: element i is a negative zero; NULL when there is none */
+    size_t failed;          /* the first chunk that failed (damaged, wrong size, no memory), or chunk_count */
+    int too_dense;          /* more than max_entries stored elements: nothing else is set */
+    int out_of_memory;      /* every chunk decoded, but gathering them failed */
+} chdf5_sparse_result;
+
+static inline void chdf5_sparse_result_free(chdf5_sparse_result *result) {
+    free(result->indices);
+    free(result->values);
+    free(result->negative_zeros);
+    result->indices = NULL;
+    result->values = NULL;
+    result->negative_zeros = NULL;
+}
+
+/* Sorts (index, bits) pairs by index, 11 bits a pass from the least significant (indices are distinct). Small
+   digits keep the counts in the L1 cache: a layer lists tens of thousands of entries, not millions. */
+static inline int chdf5_sparse_sort(uint32_t *indices, uint64_t *bits, size_t count) {
+    int sorted = 1;
+    uint32_t largest = 0;
+    for (size_t item = 0; item < count; item++) {
+        if (item && indices[item] <= indices[item - 1]) sorted = 0;
+        if (indices[item] > largest) largest = indices[item];
+    }
+    if (sorted) return 0;
+    enum { digit_bits = 11, digits = 1 << digit_bits };
+    uint32_t *index_swap = (uint32_t *)malloc(count * sizeof *index_swap);
+    uint64_t *bits_swap = (uint64_t *)malloc(count * sizeof *bits_swap);
+    if (!index_swap || !bits_swap) { free(index_swap); free(bits_swap); return -1; }
+    size_t counts[digits];
+    for (int shift = 0; shift < 32 && (largest >> shift) != 0; shift += digit_bits) {
+        memset(counts, 0, sizeof counts);
+        for (size_t item = 0; item < count; item++) counts[(indices[item] >> shift) & (digits - 1)]++;
+        size_t total = 0;
+        for (size_t digit = 0; digit < digits; digit++) { size_t here = counts[digit]; counts[digit] = total; total += here; }
+        for (size_t item = 0; item < count; item++) {
+            size_t to = counts[(indices[item] >> shift) & (digits - 1)]++;
+            index_swap[to] = indices[item];
+            bits_swap[to] = bits[item];
+        }
+        memcpy(indices, index_swap, count * sizeof *indices);
+        memcpy(bits, bits_swap, count * sizeof *bits);
+    }
+    free(index_swap);
+    free(bits_swap);
+    return 0;
+}
+
+/* Inflates every chunk on up to `threads` threads and keeps the stored elements whose bits are not all zero, at
+   most `max_entries` of them. The array must hold fewer than 2^32 elements; element_size is 4 or 8. */
+static inline chdf5_sparse_result chdf5_decode_chunks_sparse(const unsigned char *compressed, const size_t *starts,
+                                                             const size_t *sizes, const hsize_t *origins,
+                                                             size_t chunk_count, int rank, const hsize_t *dims,
+                                                             const hsize_t *chunk_dims, size_t element_size,
+                                                             size_t max_entries, int threads, int use_libdeflate) {
+    chdf5_sparse_result result;
+    memset(&result, 0, sizeof result);
+    if (rank < 1 || rank > CHDF5_MAX_RANK || (element_size != 4 && element_size != 8)) return result;
+    chdf5_sparse_job job;
+    memset(&job, 0, sizeof job);
+    job.base.compressed = compressed;
+    job.base.starts = starts;
+    job.base.sizes = sizes;
+    job.base.origins = origins;
+    job.base.chunk_count = chunk_count;
+    job.base.rank = rank;
+    job.base.dims = dims;
+    job.base.chunk_dims = chunk_dims;
+    job.base.element_size = element_size;
+    job.base.libdeflate = use_libdeflate && chdf5_libdeflate_available() ? chdf5_libdeflate() : NULL;
+    job.base.failed = chunk_count;
+    job.max_entries = max_entries;
+    job.chunk_list = (size_t *)calloc(chunk_count ? chunk_count : 1, sizeof(size_t));
+    job.chunk_start = (size_t *)calloc(chunk_count ? chunk_count : 1, sizeof(size_t));
+    job.chunk_count = (size_t *)calloc(chunk_count ? chunk_count : 1, sizeof(size_t));
+    size_t elements = 1;
+    for (int axis = 0; axis < rank; axis++) elements *= (size_t)dims[axis];
+    /* calloc of a large block maps zero pages: only the words a negative zero lands in are ever touched. */
+    job.negative_zeros = (uint64_t *)calloc(elements / 64 + 1, sizeof(uint64_t));
+    if (!job.chunk_list || !job.chunk_start || !job.chunk_count || !job.negative_zeros) {
+        free(job.chunk_list); free(job.chunk_start); free(job.chunk_count); free(job.negative_zeros);
+        result.failed = chunk_count;
+        result.out_of_memory = 1;
+        return result;
+    }
+    pthread_mutex_init(&job.base.lock, NULL);
+    if (threads > 16) threads = 16;
+    if ((size_t)threads > chunk_count) threads = (int)chunk_count;
+    if (threads < 1) threads = 1;
+    pthread_t helpers[16];
+    int started = 0;
+    for (int helper = 1; helper < threads; helper++) {
+        if (pthread_create(&helpers[started], NULL, chdf5_sparse_worker, &job) == 0) started++;
+    }
+    chdf5_sparse_worker(&job);
+    for (int helper = 0; helper < started; helper++) pthread_join(helpers[helper], NULL);
+    pthread_mutex_destroy(&job.base.lock);
+    result.failed = job.base.failed;
+    result.too_dense = job.too_dense && job.base.failed == chunk_count;
+    if (result.failed == chunk_count && !result.too_dense) {
+        /* Gathered chunk by chunk in grid order, then sorted into row-major order. */
+        size_t total = job.entries;
+        uint32_t *indices = (uint32_t *)malloc((total ? total : 1) * sizeof *indices);
+        uint64_t *bits = (uint64_t *)malloc((total ? total : 1) * sizeof *bits);
+        unsigned char *values = (unsigned char *)malloc((total ? total : 1) * element_size);
+        if (!indices || !bits || !values) {
+            free(indices); free(bits); free(values);
+            result.out_of_memory = 1;
+        } else {
+            size_t at = 0;
+            for (size_t chunk = 0; chunk < chunk_count; chunk++) {
+                const chdf5_sparse_list *list = &job.lists[job.chunk_list[chunk]];
+                size_t start = job.chunk_start[chunk], found = job.chunk_count[chunk];
+                if (!found) continue;
+                memcpy(indices + at, list->indices + start, found * sizeof *indices);
+                memcpy(bits + at, list->bits + start, found * sizeof *bits);
+                at += found;
+            }
+            if (chdf5_sparse_sort(indices, bits, total) != 0) {
+                free(indices); free(values);
+                result.out_of_memory = 1;
+            } else {
+                for (size_t item = 0; item < total; item++) {
+                    if (element_size == 4) { uint32_t word = (uint32_t)bits[item]; memcpy(values + item * 4, &word, 4); }
+                    else memcpy(values + item * 8, &bits[item], 8);
+                }
+                result.indices = indices;
+                result.values = values;
+                result.count = total;
+                if (job.any_negative_zero) { result.negative_zeros = job.negative_zeros; job.negative_zeros = NULL; }
+            }
+            free(bits);
+        }
+    }
+    for (int list = 0; list < 16; list++) { free(job.lists[list].indices); free(job.lists[list].bits); }
+    free(job.chunk_list); free(job.chunk_start); free(job.chunk_count); free(job.negative_zeros);
+    return result;
+}
+
 #endif /* CHDF5_CHUNKS_H */

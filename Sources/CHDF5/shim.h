@@ -253,6 +253,9 @@ static inline int chdf5_check_numeric_type(hid_t type) {
    libhdf5 1.10 copies the shape's worth of bytes whatever the header holds. 0 = consistent or not compact,
    -1 = damaged. */
 static inline int chdf5_check_compact_storage(hid_t dataset, size_t element_count) {
+    /* Contiguous storage with its bytes placed has an address (and asks for no copy of the creation properties,
+       which libhdf5 makes whole on every H5Dget_create_plist: a network's small integer fields are contiguous). */
+    if (H5Dget_offset(dataset) != HADDR_UNDEF) return 0;
     hid_t creation = H5Dget_create_plist(dataset);
     if (creation < 0) return -1;
     H5D_layout_t layout = H5Pget_layout(creation);
@@ -273,6 +276,7 @@ static inline int chdf5_check_compact_storage(hid_t dataset, size_t element_coun
    0 = consistent, not chunked, too many chunks to check, or a file open for writing; -1 = damaged. */
 static inline int chdf5_check_chunks(hid_t dataset, hsize_t max_chunks) {
     if (!chdf5_is_read_only(dataset)) return 0;
+    if (H5Dget_offset(dataset) != HADDR_UNDEF) return 0; /* contiguous, placed: no chunks (see above) */
     hid_t creation = H5Dget_create_plist(dataset);
     if (creation < 0) return -1;
     int result = 0;

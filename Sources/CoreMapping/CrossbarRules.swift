@@ -11,18 +11,22 @@ enum CrossbarRules {
         for node in network.nodes {
             guard let weight = node.kind.weight else { continue }
             let rows = max(weight.shape.first ?? 1, 1)
-            let perRow = weight.count / rows
-            var worst = 0
-            for row in 0..<rows where worst <= allowed {
-                var values = Set<Double>()
-                for index in (row * perRow)..<((row + 1) * perRow) {
-                    let value = weight.value(at: index)
-                    if value != 0 { values.insert(value) }
-                    if values.count > allowed { break }
+            let perRow = max(weight.count / rows, 1)
+            // Distinct non-zero values per row, over the non-zeros in row-major order (a pruned weight keeps only
+            // those; asking for every value by index would search its list for each).
+            var row = -1
+            var values = Set<Double>()
+            var tooMany = false
+            weight.forEachNonZero { index, value in
+                guard !tooMany else { return }
+                if index / perRow != row {
+                    row = index / perRow
+                    values.removeAll(keepingCapacity: true)
                 }
-                worst = max(worst, values.count)
+                values.insert(value)
+                if values.count > allowed { tooMany = true }
             }
-            if worst > allowed { realValued.append(node.name) }
+            if tooMany { realValued.append(node.name) }
         }
         guard !realValued.isEmpty else { return nil }
         return "\(realValued.joined(separator: ", ")): output units need more than \(allowed) distinct weight values, but a "

@@ -82,10 +82,26 @@ public final class HDF5Dataset: HDF5Object {
         let transfer = try transfer
         let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
         if let values = try decoder.read(as: T.self, decoding: decoding, threads: threads ?? Int.max,
-                                         verify: transfer.verifyBeforeRead) {
+                                         verify: transfer.verifyBeforeChunkDecoding) {
             return values
         }
         return try transfer.readNumbers(as: T.self)
+    }
+
+    /// The whole dataset, as `read(as:decoding:threads:)` reads it, except that a deflate-chunked floating-point
+    /// dataset (`T` Float or Double, no conversion) with at
+    /// most `sparseLimit` non-zero elements (and any number of zeros) comes back `.sparse`: HDF5Kit's decoder inflates
+    /// it chunk by chunk into a small buffer and keeps only those elements, so the dense array is never made (a pruned
+    /// network's weights are mostly zeros). Anything else comes back `.dense`, with the same values a plain read gives.
+    public func readMostlyZero<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int? = nil,
+                                               sparseLimit: Int) throws -> HDF5StoredValues<T> {
+        let transfer = try transfer
+        let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
+        if let values = try decoder.read(as: T.self, decoding: decoding, threads: threads ?? Int.max,
+                                         sparseLimit: sparseLimit, verify: transfer.verifyBeforeChunkDecoding) {
+            return values
+        }
+        return .dense(try transfer.readNumbers(as: T.self))
     }
 
     /// Makes libhdf5 parse everything it would parse to read this dataset, without keeping (or, where HDF5Kit's

@@ -19,9 +19,9 @@ enum WeightedKernel: Sendable {
         switch node.kind {
         case .affine(let weight, _), .linear(let weight):
             let outputs = weight.shape[0], inputs = weight.shape[1]
-            let values = weight.floatValues
             let density = Double(weight.nonZeroCount) / Double(max(weight.count, 1))
             if density > Self.denseStorageDensity {
+                let values = weight.floatValues
                 let transposed = arena.store(count: inputs * outputs) { transposed in
                     values.withUnsafeBufferPointer { values in
                         // In blocks of 32 × 32 so that both the reads and the writes stay in cache.
@@ -40,19 +40,22 @@ enum WeightedKernel: Sendable {
                 self = .denseMatrix(transposed: transposed, outputs: outputs)
             } else {
                 // Columns of rows in ascending order, by a counting sort over the non-zeros in memory (row-major)
-                // order: a column-by-column walk strides through the whole matrix for every column.
+                // order: a column-by-column walk strides through the whole matrix for every column. The Float values
+                // decide (a float64 weight too small for Float is a zero here), narrowed from the value handed over,
+                // so that a pruned weight kept as its non-zeros is never made dense.
                 var starts = [Int32](repeating: 0, count: inputs + 1)
-                weight.forEachNonZero { index, _ in if values[index] != 0 { starts[index % inputs + 1] += 1 } }
+                weight.forEachNonZero { index, value in if Float(value) != 0 { starts[index % inputs + 1] += 1 } }
                 for column in 0..<inputs { starts[column + 1] += starts[column] }
                 var cursor = Array(starts.dropLast())
                 var rows = [Int32](repeating: 0, count: Int(starts[inputs])), nonZeros = [Float](repeating: 0, count: Int(starts[inputs]))
-                weight.forEachNonZero { index, _ in
-                    guard values[index] != 0 else { return }
+                weight.forEachNonZero { index, value in
+                    let narrowed = Float(value)
+                    guard narrowed != 0 else { return }
                     let column = index % inputs
                     let entry = Int(cursor[column])
                     cursor[column] += 1
                     rows[entry] = Int32(index / inputs)
-                    nonZeros[entry] = values[index]
+                    nonZeros[entry] = narrowed
                 }
                 self = .sparseMatrix(columnStarts: arena.store(starts), rows: arena.store(rows), values: arena.store(nonZeros))
             }

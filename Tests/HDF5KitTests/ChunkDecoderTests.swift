@@ -46,6 +46,130 @@ struct ChunkDecoderTests {
         }
     }
 
+    /// The dense array a `readMostlyZero` result stands for, as bit patterns.
+    static func denseBits(_ values: HDF5StoredValues<Float>) -> [UInt32] {
+        switch values {
+        case .dense(let dense): return dense.map(\.bitPattern)
+        case .sparse(let indices, let listed, let negativeZeros, let count):
+            var bits = [UInt32](repeating: 0, count: count)
+            for index in 0..<count where (negativeZeros?[index / 64] ?? 0) >> UInt64(index % 64) & 1 == 1 {
+                bits[index] = (-0.0 as Float).bitPattern
+            }
+            for (position, index) in indices.enumerated() { bits[Int(index)] = listed[position].bitPattern }
+            return bits
+        }
+    }
+
+    @Test("a mostly-zero array read as its non-zeros gives libhdf5's values bit for bit", arguments: layouts.indices)
+    func mostlyZeroReadsAgreeWithLibrary(layout: Int) throws {
+        let (shape, chunks) = Self.layouts[layout]
+        let count = shape.reduce(1, *)
+        // One value in 13 non-zero, negative zeros among the zeros (a pruning mask times negative weights), a NaN,
+        // the largest float, and the last value set so that edge chunks matter.
+        var floats = [Float](repeating: 0, count: count)
+        for index in stride(from: 0, to: count, by: 13) { floats[index] = Float(index % 977) / 8 - 40 }
+        for index in stride(from: 5, to: count, by: 7) where floats[index] == 0 { floats[index] = -0.0 }
+        floats[count / 3] = .nan
+        floats[count - 1] = .greatestFiniteMagnitude
+        let nonZeros = floats.filter { $0 != 0 || $0.isNaN }.count
+        let allZero = [Float](repeating: 0, count: count)
+        try withTemporaryHDF5Path { path in
+            do {
+                let file = try HDF5File(path: path, mode: .truncate)
+                try file.writeDataset("f", floats, shape: shape, chunks: chunks, deflateLevel: 4)
+                try file.writeDataset("z", allZero, shape: shape, chunks: chunks, deflateLevel: 4)
+            }
+            let file = try HDF5File(path: path, mode: .readOnly)
+            let expected = try file.openDataset("f").read(as: Float.self, decoding: .library).map(\.bitPattern)
+            #expect(expected == floats.map(\.bitPattern))
+            for decoding in [HDF5ChunkDecoding.fastest, .zlib] {
+                let roomy = try file.openDataset("f").readMostlyZero(as: Float.self, decoding: decoding, sparseLimit: nonZeros)
+                #expect(Self.denseBits(roomy) == expected, "\(shape) in \(chunks), \(decoding)")
+                if case .sparse(let indices, _, let negativeZeros, _) = roomy {
+                    #expect(indices.count == nonZeros)
+                    #expect(zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 })
+                    #expect(negativeZeros != nil)
+                }
+                // One non-zero too many for the limit: the same values, dense.
+                let tight = try file.openDataset("f").readMostlyZero(as: Float.self, decoding: decoding, sparseLimit: nonZeros - 1)
+                guard case .dense(let dense) = tight else { Issue.record("over the limit, yet sparse"); continue }
+                #expect(dense.map(\.bitPattern) == expected)
+                // All zeros: nothing listed, no negative zeros.
+                let zeros = try file.openDataset("z").readMostlyZero(as: Float.self, decoding: decoding, sparseLimit: 0)
+                #expect(Self.denseBits(zeros) == allZero.map(\.bitPattern))
+                if case .sparse(let indices, _, let negativeZeros, _) = zeros {
+                    #expect(indices.isEmpty && negativeZeros == nil)
+                }
+            }
+            // The library's pipeline only ever gives the dense array.
+            guard case .dense = try file.openDataset("f").readMostlyZero(as: Float.self, decoding: .library,
+                                                                          sparseLimit: count) else {
+                Issue.record("libhdf5's pipeline gave a sparse result")
+                return
+            }
+        }
+    }
+
+    @Test("a pruned weight comes back as its non-zeros, in row-major order, whatever the chunking")
+    func prunedWeightIsReadSparse() throws {
+        let shape = [256, 128, 3, 3], count = 256 * 128 * 9
+        var floats = [Float](repeating: 0, count: count)
+        var state: UInt64 = 12_345
+        for index in 0..<count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            if state >> 58 == 0 { floats[index] = Float(Int(state >> 40 & 0xffff) - 32_768) / 4096 }
+        }
+        let nonZeros = floats.filter { $0 != 0 }.count
+        try withTemporaryHDF5Path { path in
+            let chunkings = [[64, 128, 1, 1], [32, 32, 2, 2], [256, 128, 3, 3], [7, 128, 3, 3]]
+            do {
+                let file = try HDF5File(path: path, mode: .truncate)
+                for (index, chunks) in chunkings.enumerated() {
+                    try file.writeDataset("w\(index)", floats, shape: shape, chunks: chunks, deflateLevel: 4)
+                }
+            }
+            let file = try HDF5File(path: path, mode: .readOnly)
+            for index in chunkings.indices {
+                let read = try file.openDataset("w\(index)").readMostlyZero(as: Float.self, decoding: .fastest,
+                                                                             threads: 2, sparseLimit: count / 8)
+                guard case .sparse(let indices, let values, let negativeZeros, let total) = read else {
+                    Issue.record("\(chunkings[index]): read dense")
+                    continue
+                }
+                #expect(total == count && negativeZeros == nil && indices.count == nonZeros)
+                let expected = floats.indices.filter { floats[$0] != 0 }
+                #expect(indices.map { Int($0) } == expected, "\(chunkings[index])")
+                #expect(values.map(\.bitPattern) == expected.map { floats[$0].bitPattern }, "\(chunkings[index])")
+            }
+        }
+    }
+
+    @Test("a damaged chunk is an error naming the chunk when read as non-zeros too")
+    func damagedChunkIsNamedInSparseReads() throws {
+        var values = [Float](repeating: 0, count: 64 * 64)
+        for index in stride(from: 0, to: values.count, by: 50) { values[index] = Float(index) }
+        try withTemporaryHDF5Path { path in
+            do {
+                let file = try HDF5File(path: path, mode: .truncate)
+                try file.writeDataset("w", values, shape: [64, 64], chunks: [32, 64], deflateLevel: 4)
+            }
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let streams = zlibStreamOffsets(in: bytes)
+            try #require(streams.count == 2, "expected two zlib streams, found \(streams)")
+            for offset in (streams[1] + 8)..<(streams[1] + 24) { bytes[offset] ^= 0x5a }
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let dataset = try HDF5File(path: path, mode: .readOnly).openDataset("w")
+            for decoding in [HDF5ChunkDecoding.fastest, .zlib] {
+                #expect {
+                    _ = try dataset.readMostlyZero(as: Float.self, decoding: decoding, sparseLimit: values.count)
+                } throws: { error in
+                    let message = "\(error)"
+                    return message.contains(path) && message.contains("/w") && message.contains("damaged chunk at (32, 0)")
+                }
+            }
+        }
+    }
+
     @Test("a damaged chunk is an error naming the chunk, whichever decoder reads it")
     func damagedChunkIsNamed() throws {
         let values = (0..<(64 * 64)).map { Float($0 % 31) }

@@ -63,6 +63,39 @@ struct FileCheckTests {
         }
     }
 
+    /// The chunk decoder reads chunks by their grid coordinates without the check's walk of every index entry:
+    /// the same damage must still end a read in an error naming the file (never a crash or other values).
+    @Test("damage in the chunk index ends a read in an error", arguments: ["address", "size", "signature"])
+    func damagedChunkIndexFailsTheRead(damage: String) throws {
+        try withTemporaryHDF5Path { path in
+            try writeSample(path)
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let tree = try #require(chunkTreeOffset(in: bytes), "no chunk B-tree found")
+            let firstKey = tree + 24
+            let firstChild = firstKey + 8 + 3 * 8
+            switch damage {
+            case "address":
+                for index in 0..<8 { bytes[firstChild + index] = index == 5 ? 0x10 : 0 }
+            case "size":
+                for index in 0..<4 { bytes[firstKey + index] = 0xff }
+            default:
+                bytes[tree] = UInt8(ascii: "X")
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let dataset = try HDF5File(path: path, mode: .readOnly).openDataset("w")
+            #expect {
+                _ = try dataset.read(as: Float.self)
+            } throws: { error in
+                "\(error)".contains(path)
+            }
+            #expect {
+                _ = try dataset.readMostlyZero(as: Float.self, decoding: .fastest, sparseLimit: 64 * 64)
+            } throws: { error in
+                "\(error)".contains(path)
+            }
+        }
+    }
+
     @Test("a corrupt deflate stream is left to the real read, which names the chunk")
     func corruptStreamIsLeftToTheRead() throws {
         try withTemporaryHDF5Path { path in

@@ -68,4 +68,79 @@ import Testing
         #expect(found == Self.plainNonZeros(values).map(\.0))
         #expect(found.contains(15_000))
     }
+
+    /// The non-zeros (and negative-zero bitmap) of float32 values, as a reader of a file hands them over.
+    static func list(of values: [Float]) -> (indices: [Int32], values: [Float], negativeZeros: [UInt64]?) {
+        var indices: [Int32] = [], listed: [Float] = []
+        var bitmap = [UInt64](repeating: 0, count: (values.count + 63) / 64)
+        for (index, value) in values.enumerated() {
+            if value != 0 || value.isNaN {
+                indices.append(Int32(index))
+                listed.append(value)
+            } else if value.sign == .minus {
+                bitmap[index / 64] |= 1 << UInt64(index % 64)
+            }
+        }
+        return (indices, listed, bitmap.contains { $0 != 0 } ? bitmap : nil)
+    }
+
+    @Test(arguments: [(70_000, 1_000), (70_000, 9), (70_000, 3), (5_000, 100), (100, 10)])
+    func aTensorMadeFromItsNonZerosIsTheTensorMadeFromItsValues(count: Int, every: Int) throws {
+        var values = Self.sparseValues(count: count, every: every, seed: UInt64(count + every)).map { Float($0) }
+        values[count / 2] = .infinity
+        let dense = try ParameterTensor(shape: [count], float32: values)
+        let list = Self.list(of: values)
+        let listed = try ParameterTensor(shape: [count], nonZeroIndices: list.indices, float32: list.values,
+                                         negativeZeros: list.negativeZeros)
+        #expect(listed == dense)
+        #expect(listed.keepsNonZeroList == dense.keepsNonZeroList)
+        // A tensor that keeps its list holds nothing else; its dense values come back bit for bit.
+        #expect(listed.holdsDenseValues == !listed.keepsNonZeroList)
+        #expect(dense.holdsDenseValues == !dense.keepsNonZeroList)
+        for tensor in [listed, dense] {
+            guard case .float32(let stored) = tensor.storage else { Issue.record("not float32"); continue }
+            #expect(stored.map(\.bitPattern) == values.map(\.bitPattern))
+            #expect(tensor.nonZeroCount == values.filter { $0 != 0 }.count)
+            #expect(tensor.firstNonFiniteIndex == count / 2)
+            #expect(Self.visited(tensor).map(\.0) == Self.plainNonZeros(values.map(Double.init)).map(\.0))
+            for index in [0, 1, count / 2, count - 1] + list.indices.prefix(20).map({ Int($0) }) {
+                #expect(tensor.value(at: index).bitPattern == Double(values[index]).bitPattern)
+            }
+            #expect(tensor.firstIndex { $0 > 100 } == values.firstIndex { $0 > 100 })
+            #expect(tensor.firstIndex { $0 == 0 } == values.firstIndex { $0 == 0 })
+            #expect(tensor.firstIndex { $0.sign == .minus && $0 == 0 } == values.firstIndex { $0.sign == .minus && $0 == 0 })
+        }
+    }
+
+    @Test func aFloat64TensorMadeFromItsNonZerosIsTheSame() throws {
+        let values = Self.sparseValues(count: 50_000, every: 300, seed: 11)
+        var indices: [Int32] = [], listed: [Double] = []
+        for (index, value) in values.enumerated() where value != 0 {
+            indices.append(Int32(index))
+            listed.append(value)
+        }
+        // The negative zeros left out: the tensor equals the values (a negative zero equals zero), its bits are +0.
+        let tensor = try ParameterTensor(shape: [500, 100], nonZeroIndices: indices, float64: listed, negativeZeros: nil)
+        #expect(tensor == (try ParameterTensor(shape: [500, 100], float64: values)))
+        #expect(tensor.isDoublePrecision && !tensor.holdsDenseValues && tensor.count == 50_000)
+        #expect(tensor.doubleValues == values)
+    }
+
+    @Test func aMalformedNonZeroListIsRefused() throws {
+        #expect(throws: NetworkError.self) {
+            try ParameterTensor(shape: [10_000], nonZeroIndices: [5, 3], float32: [1, 2], negativeZeros: nil)
+        }
+        #expect(throws: NetworkError.self) {
+            try ParameterTensor(shape: [10_000], nonZeroIndices: [10_000], float32: [1], negativeZeros: nil)
+        }
+        #expect(throws: NetworkError.self) {
+            try ParameterTensor(shape: [10_000], nonZeroIndices: [1, 2], float32: [1], negativeZeros: nil)
+        }
+        #expect(throws: NetworkError.self) {
+            try ParameterTensor(shape: [10_000], nonZeroIndices: [1], float32: [0], negativeZeros: nil)
+        }
+        #expect(throws: NetworkError.self) {
+            try ParameterTensor(shape: [10_000], nonZeroIndices: [1], float32: [1], negativeZeros: [0])
+        }
+    }
 }
