@@ -32,7 +32,13 @@ final class WeightedStep {
 
     /// Sparse stride-1 convolutions fed only by spikes, in groups of several steps: scattered source by source
     /// over the group (see `GroupScatter`), nil otherwise.
-    private let groupScatter: GroupScatter?
+    let groupScatter: GroupScatter?
+
+    /// The plain IF population this node's group drain steps (see `GroupFiring`), set by the worker; nil: the drain
+    /// writes the per-step sums out.
+    var groupFiring: GroupFiring? {
+        willSet { precondition(newValue == nil || groupScatter != nil, "only a group scatter's drain can step a population") }
+    }
 
     /// Dense matrices fed only by spikes, in groups of several slots: each weight row read once per group (see
     /// `MatrixGroupInputs`), nil otherwise.
@@ -240,7 +246,11 @@ final class WeightedStep {
                 }
             }
             group.scatter(kernel: context.kernels.groupScatter)
-            group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
+            if let groupFiring {
+                groupFiring.drain(group, context: context, lane: lane, steps: steps.count)
+            } else {
+                group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
+            }
         }
     }
 }
