@@ -1,14 +1,17 @@
 internal import CKernels
 
-/// A plain IF population stepped inside the group drain of the convolution that feeds it (`GroupScatter.drainFiring`):
-/// the drain holds each neuron's inputs for the group's steps in one register, so the population is stepped there and
-/// the per-step inputs are never written to memory and read back (at 99% sparsity that stream was most of the IF
-/// pass's cost). Same operations per neuron and step as the step-by-step pass, so potentials, spike lists and counts
-/// are bit-identical. The population's own turn in the schedule then only reports what the drain produced
-/// (`report`). Per worker and population, allocated once.
+/// A plain IF population stepped by the convolution that feeds it, as soon as that node has its input: inside the group
+/// drain (`GroupScatter.drainFiring`), which holds each neuron's inputs for the group's steps in one register, so the
+/// per-step inputs are never written to memory and read back (at 99% sparsity that stream was most of the IF pass's
+/// cost); or, for convolutions scattered step by step, right after each step's scatter (`fire`), while that step's
+/// input is still in the per-core cache, with one input buffer per lane instead of one per step. Same operations per
+/// neuron and step as the population's own pass, so potentials, spike lists and counts are bit-identical. The
+/// population's own turn in the schedule then only reports what was produced (`report`). Per worker and population,
+/// allocated once.
 final class GroupFiring {
     /// The population's stage.
     let stage: Stage
+    private let integrateAndFire: IntegrateAndFireParameters
     private let parameters: UnsafeMutablePointer<NCIntegrateAndFireParameters>
     /// Scratch for one lane's group: step g's spike list storage, spike count and active updates.
     private let spikeLists: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
@@ -39,7 +42,8 @@ final class GroupFiring {
         self.stage = stage
         self.schedule = schedule
         parameters = .allocate(capacity: 1)
-        parameters.initialize(to: dynamics.integrateAndFireParameters.cValue)
+        integrateAndFire = dynamics.integrateAndFireParameters
+        parameters.initialize(to: integrateAndFire.cValue)
         spikeLists = .allocate(capacity: GroupScatter.width)
         spikeLists.initialize(repeating: nil, count: GroupScatter.width)
         listed = .allocate(capacity: GroupScatter.width)
@@ -69,6 +73,15 @@ final class GroupFiring {
                           spikes: spikeLists, listed: listed, activeUpdates: activeUpdates + schedule.slot(lane: lane, g: 0),
                           kernel: context.kernels.groupDrainFire)
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(listed[g]) }
+    }
+
+    /// Steps the population (lane `lane`, the group's step `g`) with `input`, its summed input of that step.
+    @inline(__always)
+    func fire(input: UnsafePointer<Float>, context: StepContext, lane: Int, g: Int) {
+        let memory = context.memory, node = stage.node
+        let active = context.kernels.integrateAndFire(integrateAndFire, potential: memory.potential(node, lane: lane, count: stage.outputCount),
+                                                      input: input, count: stage.outputCount, spikes: memory.spikes(node, lane: lane, g: g))
+        activeUpdates[schedule.slot(lane: lane, g: g)] = Int64(active)
     }
 
     /// The population's turn at step `step` (the group's `g`): the counts and monitors of the spikes `drain` listed.

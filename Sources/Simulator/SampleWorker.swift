@@ -6,7 +6,7 @@ final class SampleWorker {
     let schedule: WorkerSchedule
     private let memory: WorkingMemory
     private let steppers: [NodeStepper]
-    /// Per node: the population its producer's group drain steps (only its counts and monitors are left to its turn).
+    /// Per node: the population its producer steps (`GroupFiring`; only its counts and monitors are left to its turn).
     private let groupFirings: [GroupFiring?]
     private let context: StepContext
     /// Per lane, counts and predictions of its sample.
@@ -40,7 +40,7 @@ final class SampleWorker {
         steppers = plan.stages.map { [schedule] in NodeStepper($0, plan: plan, schedule: schedule) }
         var firings: [GroupFiring?] = Array(repeating: nil, count: plan.stages.count)
         for stepper in steppers {
-            guard case .weighted(let weighted) = stepper, weighted.groupScatter != nil,
+            guard case .weighted(let weighted) = stepper, weighted.groupScatter != nil || weighted.firesStepByStep,
                   let (population, dynamics) = GroupFiring.population(
                     fedBy: weighted.stage, plan: plan, probedNodes: monitoring.probedNodes,
                     recordedPotentials: Set(monitoring.recordedPotentials.keys))

@@ -37,7 +37,16 @@ final class WeightedStep {
     /// The plain IF population this node's group drain steps (see `GroupFiring`), set by the worker; nil: the drain
     /// writes the per-step sums out.
     var groupFiring: GroupFiring? {
-        willSet { precondition(newValue == nil || groupScatter != nil, "only a group scatter's drain can step a population") }
+        willSet { precondition(newValue == nil || groupScatter != nil || firesStepByStep, "this node cannot step its population") }
+    }
+
+    /// Whether the population it feeds can be stepped right after each step's scatter (`GroupFiring.fire`): a sparse
+    /// convolution scattered step by step, whose output for a step is complete at the end of that step's iteration
+    /// (no group-wide pass follows: position scatter, matrix group, channels-last transpose).
+    var firesStepByStep: Bool {
+        guard groupScatter == nil, !stage.isStaticPerSample, matrixGroup == nil, !kernel.writesChannelsLast,
+              case .convolution(let convolution) = kernel, case .sparsePositionClasses = convolution.weights else { return false }
+        return true
     }
 
     /// Dense matrices fed only by spikes, in groups of several slots: each weight row read once per group (see
@@ -115,7 +124,9 @@ final class WeightedStep {
                 let g = step &- steps.lowerBound
                 let slot = lane &* slotsPerLane &+ g  // = the offset of output(node, lane, g) in units of `count`
                 computedSlots.append(slot)
-                let target = (channelsLast ?? memory.outputs[node]!) + slot &* count
+                // Stepping the population here, every step of the lane reuses the lane's first slot: one buffer
+                // that stays in the per-core cache from the scatter to the IF step.
+                let target = (channelsLast ?? memory.outputs[node]!) + (groupFiring == nil ? slot : slot &- g) &* count
                 if let bias {
                     target.update(from: bias.pointer, count: count)  // the plan stores it in the target's layout
                 } else {
@@ -172,6 +183,7 @@ final class WeightedStep {
                     convolution.scatter(merged, into: target)
                 }
                 if !sealed { active?.seal(slot: slot) }
+                groupFiring?.fire(input: target, context: context, lane: lane, g: g)
                 if stage.isStaticPerSample { cachedMACs[lane] = macs }
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)

@@ -102,45 +102,52 @@ import Testing
         #expect(fused.map(\.bitPattern) == drained.map(\.bitPattern), "\(context): accumulator after the drain")
     }
 
-    /// The exact reference cases must step some population in a group drain, or their agreement with numpy (under
-    /// every instruction set and schedule, `SimulatorReferenceTests`) would not check it.
-    @Test("the exact cases step IF populations in a group drain")
+    /// The exact reference cases must step some population in its producer (in the group drain with the engine's
+    /// schedule, after each step's scatter with groups of one step), or their agreement with numpy (under every
+    /// instruction set and schedule, `SimulatorReferenceTests`) would not check it.
+    @Test("the exact cases step IF populations in their producers")
     func fusedPathCovered() throws {
-        var fused = 0
+        var inDrain = 0, stepByStep = 0
         for name in SimulatorReferenceTests.exactCases {
             let (plan, _) = try Self.plan(name)
             guard WorkerSchedule(plan: plan).stepsPerGroup > 1 else { continue }
-            fused += plan.stages.filter { stage in
-                Self.population(fedBy: stage, plan: plan, probedNodes: []) != nil
-            }.count
+            for stage in plan.stages where Self.population(fedBy: stage, plan: plan) != nil {
+                if GroupScatter.applies(to: stage) { inDrain += 1 } else { stepByStep += 1 }
+            }
         }
-        #expect(fused > 0)
+        #expect(inDrain > 0)
+        #expect(inDrain + stepByStep > 0)
     }
 
     /// Probing a population's input (threshold calibration) turns the fusion off for it: the counts and predictions
-    /// must not change, on every instruction set.
-    @Test("counts and predictions with and without the fused drain are equal")
+    /// must not change, on every instruction set, with the engine's schedule (group drain) and with groups of one step
+    /// (every sparse convolution scattered step by step).
+    @Test("counts and predictions with and without the population stepped by its producer are equal")
     func fusedEqualsUnfused() throws {
         var checked = 0
         for name in SimulatorReferenceTests.exactCases {
             var (plan, dataset) = try Self.plan(name)
             guard WorkerSchedule(plan: plan).stepsPerGroup > 1 else { continue }
-            let populations = Set(plan.stages.compactMap { Self.population(fedBy: $0, plan: plan, probedNodes: [])?.node })
+            let populations = Set(plan.stages.compactMap { Self.population(fedBy: $0, plan: plan)?.node })
             guard !populations.isEmpty else { continue }
-            for set in KernelInstructionSet.supported {
-                plan.instructionSet = set
-                let fused = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true)
-                let unfused = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true,
-                                                       probedNodes: populations)
-                #expect(fused.predictionsByStep == unfused.predictionsByStep, "\(name), \(set.rawValue)")
-                for metric in CountMetric.allCases {
-                    for sample in 0..<fused.counts.sampleCount {
-                        for step in 0..<plan.options.timesteps {
-                            for layer in 0..<fused.layerNames.count {
-                                let a = fused.counts.value(metric, sample: sample, step: step, layer: layer)
-                                let b = unfused.counts.value(metric, sample: sample, step: step, layer: layer)
-                                #expect(a == b, "\(name), \(set.rawValue): \(metric.rawValue) sample \(sample) step \(step) layer \(layer)")
-                                checked += 1
+            for stepsPerGroup in [nil, 1] {
+                plan.stepsPerGroup = stepsPerGroup
+                for set in KernelInstructionSet.supported {
+                    plan.instructionSet = set
+                    let context = "\(name), \(set.rawValue), groups of \(stepsPerGroup.map(String.init) ?? "the engine's choice")"
+                    let fused = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true)
+                    let unfused = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true,
+                                                           probedNodes: populations)
+                    #expect(fused.predictionsByStep == unfused.predictionsByStep, "\(context)")
+                    for metric in CountMetric.allCases {
+                        for sample in 0..<fused.counts.sampleCount {
+                            for step in 0..<plan.options.timesteps {
+                                for layer in 0..<fused.layerNames.count {
+                                    let a = fused.counts.value(metric, sample: sample, step: step, layer: layer)
+                                    let b = unfused.counts.value(metric, sample: sample, step: step, layer: layer)
+                                    #expect(a == b, "\(context): \(metric.rawValue) sample \(sample) step \(step) layer \(layer)")
+                                    checked += 1
+                                }
                             }
                         }
                     }
@@ -150,10 +157,12 @@ import Testing
         #expect(checked > 0)
     }
 
-    /// The population `stage`'s group drain steps, when the worker scatters `stage` by group.
-    private static func population(fedBy stage: Stage, plan: SimulationPlan, probedNodes: Set<Int>) -> Stage? {
-        guard GroupScatter.applies(to: stage) else { return nil }
-        return GroupFiring.population(fedBy: stage, plan: plan, probedNodes: probedNodes, recordedPotentials: [])?.0
+    /// The population a sparse convolution `stage` could step (in its group drain or after each step's scatter).
+    private static func population(fedBy stage: Stage, plan: SimulationPlan) -> Stage? {
+        guard case .weighted(.convolution(let convolution), _, _, _) = stage.kind, case .sparsePositionClasses = convolution.weights,
+              !stage.isStaticPerSample
+        else { return nil }
+        return GroupFiring.population(fedBy: stage, plan: plan, probedNodes: [], recordedPotentials: [])?.0
     }
 
     private static func plan(_ name: String) throws -> (SimulationPlan, SampleDataset) {
