@@ -20,9 +20,9 @@ final class GroupFiring {
     private let activeUpdates: UnsafeMutablePointer<Int64>
     private let schedule: WorkerSchedule
 
-    /// The population fed by weighted node `producer` if it can be stepped in that node's group drain (when the producer
-    /// scatters by group, `WeightedStep.groupScatter`), else nil: the producer's only consumer is a plain IF population (single spike, reset
-    /// by value or subtraction, one step per step) whose only input is the producer's output as it is, and nothing
+    /// The population fed by weighted node `producer` if the producer can step it (when it scatters by group, or
+    /// step by step: `WeightedStep.firesStepByStep`), else nil: the producer's only consumer is a plain IF population
+    /// (single spike, reset by value or subtraction) whose only input is the producer's output as it is, and nothing
     /// reads that input or the potential per step (threshold calibration probes, recorded potentials).
     static func population(fedBy producer: Stage, plan: SimulationPlan, probedNodes: Set<Int>,
                            recordedPotentials: Set<Int>) -> (Stage, PopulationDynamics)? {
@@ -69,9 +69,9 @@ final class GroupFiring {
             precondition(spikes.capacity >= stage.outputCount + SpikeList.slack, "a spike list too small for the population")
             spikeLists[g] = spikes.indices
         }
-        group.drainFiring(steps: steps, parameters: parameters, potential: memory.potential(node, lane: lane, count: stage.outputCount),
-                          spikes: spikeLists, listed: listed, activeUpdates: activeUpdates + schedule.slot(lane: lane, g: 0),
-                          kernel: context.kernels.groupDrainFire)
+        let potential = memory.potential(node, lane: lane, count: stage.outputCount)
+        group.drainFiring(steps: steps, parameters: parameters, potential: potential, spikes: spikeLists, listed: listed,
+                          activeUpdates: activeUpdates + schedule.slot(lane: lane, g: 0), kernel: context.kernels.groupDrainFire)
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(listed[g]) }
     }
 
@@ -79,8 +79,9 @@ final class GroupFiring {
     @inline(__always)
     func fire(input: UnsafePointer<Float>, context: StepContext, lane: Int, g: Int) {
         let memory = context.memory, node = stage.node
-        let active = context.kernels.integrateAndFire(integrateAndFire, potential: memory.potential(node, lane: lane, count: stage.outputCount),
-                                                      input: input, count: stage.outputCount, spikes: memory.spikes(node, lane: lane, g: g))
+        let count = stage.outputCount
+        let active = context.kernels.integrateAndFire(integrateAndFire, potential: memory.potential(node, lane: lane, count: count),
+                                                      input: input, count: count, spikes: memory.spikes(node, lane: lane, g: g))
         activeUpdates[schedule.slot(lane: lane, g: g)] = Int64(active)
     }
 

@@ -34,8 +34,8 @@ final class WeightedStep {
     /// over the group (see `GroupScatter`), nil otherwise.
     let groupScatter: GroupScatter?
 
-    /// The plain IF population this node's group drain steps (see `GroupFiring`), set by the worker; nil: the drain
-    /// writes the per-step sums out.
+    /// The plain IF population this node steps (see `GroupFiring`) in its group drain or after each step's scatter,
+    /// set by the worker; nil: the per-step sums are written out for the consumers.
     var groupFiring: GroupFiring? {
         willSet { precondition(newValue == nil || groupScatter != nil || firesStepByStep, "this node cannot step its population") }
     }
