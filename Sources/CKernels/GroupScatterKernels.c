@@ -11,6 +11,7 @@
 
 #include "CKernels.h"
 #include "KernelDispatch.h"
+#include "GroupLanes.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -91,26 +92,10 @@ void nc_group_drain_avx2(float *accumulator, float *output, int64_t count, int64
     int64_t element = 0;
     for (; element + 8 <= count; element += 8) {
         float *block = accumulator + 8 * element;
-        __m256 r0 = _mm256_loadu_ps(block), r1 = _mm256_loadu_ps(block + 8), r2 = _mm256_loadu_ps(block + 16),
-               r3 = _mm256_loadu_ps(block + 24), r4 = _mm256_loadu_ps(block + 32), r5 = _mm256_loadu_ps(block + 40),
-               r6 = _mm256_loadu_ps(block + 48), r7 = _mm256_loadu_ps(block + 56);
-        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-               t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-               t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
-               u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
-               u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
-               u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-        __m256 columns[8] = {
-            _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
-            _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
-            _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
-            _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31),
-        };
+        __m256 columns[8];
+        nc_group_lanes_transpose8(block, columns);
         for (int64_t g = 0; g < steps; g++) _mm256_storeu_ps(output + g * outputStride + element, columns[g]);
-        for (int lane = 0; lane < 8; lane++) {
-            _mm256_storeu_ps(block + 8 * lane, _mm256_set1_ps(bias ? bias[element + lane] : 0.0f));
-        }
+        nc_group_lanes_restart8(block, bias ? bias + element : NULL);
     }
     group_drain_from(element, accumulator, output, count, steps, outputStride, bias);
 }

@@ -10,6 +10,7 @@
 
 #include "CKernels.h"
 #include "KernelDispatch.h"
+#include "GroupLanes.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -17,10 +18,9 @@
 #include <arm_neon.h>
 #endif
 
-/// One neuron, the reference form every vector variant matches (also their tail).
-static inline int if_neuron(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t index,
-                            int32_t *spikes, int64_t *listed) {
-    float drive = x[index];
+/// One neuron with drive `drive`, the reference form every vector variant matches (also their tail).
+static inline int if_neuron_driven(const NCIntegrateAndFireParameters *p, float *v, float drive, int64_t index,
+                                   int32_t *spikes, int64_t *listed) {
     float gain = p->gain ? p->gain[index] : 1.0f;
     float potential = p->gain ? v[index] + gain * drive : v[index] + drive;
     float theta = p->threshold ? p->threshold[index] : p->sharedThreshold;
@@ -31,6 +31,11 @@ static inline int if_neuron(const NCIntegrateAndFireParameters *p, float *v, con
     }
     v[index] = potential;
     return drive != 0.0f;
+}
+
+static inline int if_neuron(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t index,
+                            int32_t *spikes, int64_t *listed) {
+    return if_neuron_driven(p, v, x[index], index, spikes, listed);
 }
 
 int64_t nc_integrate_and_fire_generic(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t count,
@@ -152,5 +157,122 @@ int64_t nc_integrate_and_fire_neon(const NCIntegrateAndFireParameters *p, float 
     for (; index < count; index++) active += if_neuron(p, v, x, index, spikes, &listed);
     *activeUpdates = active;
     return listed;
+}
+#endif
+
+// The IF step fused into a group scatter's drain (see nc_group_drain_fire_kernel): each element's `steps` inputs are
+// read from its accumulator lanes and the neuron is stepped through them in registers, so the per-step inputs are
+// never written out and read back. Per neuron and step the operations are those of the kernels above, in the same
+// order; each step's spikes are listed in ascending neuron order, as a step-by-step pass lists them.
+
+/// Elements [element, count): the reference form, and the vector variants' tail.
+static void group_drain_fire_from(int64_t element, float *accumulator, int64_t count, int64_t steps, const float *bias,
+                                  const NCIntegrateAndFireParameters *p, float *v, int32_t *const *spikes,
+                                  int64_t *listed, int64_t *active) {
+    for (; element < count; element++) {
+        float *lanes = accumulator + 8 * element;
+        for (int64_t g = 0; g < steps; g++) active[g] += if_neuron_driven(p, v, lanes[g], element, spikes[g], &listed[g]);
+        const float start = bias ? bias[element] : 0.0f;
+        for (int lane = 0; lane < 8; lane++) lanes[lane] = start;
+    }
+}
+
+void nc_group_drain_fire_generic(float *accumulator, int64_t count, int64_t steps, const float *bias,
+                                 const NCIntegrateAndFireParameters *p, float *v, int32_t *const *spikes,
+                                 int64_t *listed, int64_t *activeUpdates) {
+    for (int64_t g = 0; g < steps; g++) listed[g] = activeUpdates[g] = 0;
+    group_drain_fire_from(0, accumulator, count, steps, bias, p, v, spikes, listed, activeUpdates);
+}
+
+#if defined(__x86_64__)
+/// Eight neurons at a time: their accumulator block transposed in registers (rows become steps), then stepped.
+__attribute__((target("avx2,popcnt")))
+void nc_group_drain_fire_avx2(float *accumulator, int64_t count, int64_t steps, const float *bias,
+                              const NCIntegrateAndFireParameters *p, float *v, int32_t *const *spikes,
+                              int64_t *listed, int64_t *activeUpdates) {
+    prepare_compaction8();
+    const __m256 sharedTheta = _mm256_set1_ps(p->sharedThreshold), sharedReset = _mm256_set1_ps(p->sharedReset);
+    const __m256 zero = _mm256_setzero_ps();
+    int64_t spikeCounts[8] = {0}, active[8] = {0};
+    int64_t element = 0;
+    for (; element + 8 <= count; element += 8) {
+        float *block = accumulator + 8 * element;
+        __m256 drives[8];
+        nc_group_lanes_transpose8(block, drives);
+        nc_group_lanes_restart8(block, bias ? bias + element : NULL);
+        const __m256 gain = p->gain ? _mm256_loadu_ps(p->gain + element) : zero;
+        const __m256 theta = p->threshold ? _mm256_loadu_ps(p->threshold + element) : sharedTheta;
+        const __m256 resetTo = p->resetValue ? _mm256_loadu_ps(p->resetValue + element) : sharedReset;
+        const __m256i indices = _mm256_set1_epi32((int32_t)element);
+        __m256 potential = _mm256_loadu_ps(v + element);
+        for (int64_t g = 0; g < steps; g++) {
+            const __m256 drive = drives[g];
+            potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
+            const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                           : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+            active[g] += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
+            const int mask = _mm256_movemask_ps(fires);
+            if (mask) {
+                const __m256 after = p->subtract ? _mm256_sub_ps(potential, theta) : resetTo;
+                potential = _mm256_blendv_ps(potential, after, fires);
+                const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
+                _mm256_storeu_si256((__m256i *)(spikes[g] + spikeCounts[g]), _mm256_add_epi32(lanes, indices));
+                spikeCounts[g] += __builtin_popcount((unsigned)mask);
+            }
+        }
+        _mm256_storeu_ps(v + element, potential);
+    }
+    for (int64_t g = 0; g < steps; g++) {
+        listed[g] = spikeCounts[g];
+        activeUpdates[g] = active[g];
+    }
+    group_drain_fire_from(element, accumulator, count, steps, bias, p, v, spikes, listed, activeUpdates);
+}
+
+/// Sixteen neurons at a time: two accumulator blocks transposed, joined into 512-bit steps, stepped, and each step's
+/// firing lanes compressed in a register.
+__attribute__((target("avx2,avx512f,popcnt")))
+void nc_group_drain_fire_avx512(float *accumulator, int64_t count, int64_t steps, const float *bias,
+                                const NCIntegrateAndFireParameters *p, float *v, int32_t *const *spikes,
+                                int64_t *listed, int64_t *activeUpdates) {
+    const __m512 sharedTheta = _mm512_set1_ps(p->sharedThreshold), sharedReset = _mm512_set1_ps(p->sharedReset);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i laneNumbers = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int64_t spikeCounts[8] = {0}, active[8] = {0};
+    int64_t element = 0;
+    for (; element + 16 <= count; element += 16) {
+        float *block = accumulator + 8 * element;
+        __m256 low[8], high[8];
+        nc_group_lanes_transpose8(block, low);
+        nc_group_lanes_transpose8(block + 64, high);
+        nc_group_lanes_restart8(block, bias ? bias + element : NULL);
+        nc_group_lanes_restart8(block + 64, bias ? bias + element + 8 : NULL);
+        const __m512 gain = p->gain ? _mm512_loadu_ps(p->gain + element) : zero;
+        const __m512 theta = p->threshold ? _mm512_loadu_ps(p->threshold + element) : sharedTheta;
+        const __m512 resetTo = p->resetValue ? _mm512_loadu_ps(p->resetValue + element) : sharedReset;
+        const __m512i indices = _mm512_add_epi32(laneNumbers, _mm512_set1_epi32((int32_t)element));
+        __m512 potential = _mm512_loadu_ps(v + element);
+        for (int64_t g = 0; g < steps; g++) {
+            const __m512 drive = _mm512_castpd_ps(_mm512_insertf64x4(
+                _mm512_castpd256_pd512(_mm256_castps_pd(low[g])), _mm256_castps_pd(high[g]), 1));
+            potential = p->gain ? _mm512_add_ps(potential, _mm512_mul_ps(gain, drive)) : _mm512_add_ps(potential, drive);
+            const __mmask16 fires = p->strict ? _mm512_cmp_ps_mask(potential, theta, _CMP_GT_OQ)
+                                              : _mm512_cmp_ps_mask(potential, theta, _CMP_GE_OQ);
+            active[g] += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ));
+            if (fires) {
+                const __m512 after = p->subtract ? _mm512_sub_ps(potential, theta) : resetTo;
+                potential = _mm512_mask_blend_ps(fires, potential, after);
+                // Compressed in a register, then stored whole (a compressing store to memory is microcoded on some CPUs).
+                _mm512_storeu_si512((void *)(spikes[g] + spikeCounts[g]), _mm512_maskz_compress_epi32(fires, indices));
+                spikeCounts[g] += __builtin_popcount((unsigned)fires);
+            }
+        }
+        _mm512_storeu_ps(v + element, potential);
+    }
+    for (int64_t g = 0; g < steps; g++) {
+        listed[g] = spikeCounts[g];
+        activeUpdates[g] = active[g];
+    }
+    group_drain_fire_from(element, accumulator, count, steps, bias, p, v, spikes, listed, activeUpdates);
 }
 #endif

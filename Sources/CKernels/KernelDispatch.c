@@ -113,6 +113,17 @@ NCGroupDrainKernel nc_group_drain_kernel(NCInstructionSet isa) {
     }
 }
 
+NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_drain_fire_avx2;
+    case NCInstructionSetAVX512: return nc_group_drain_fire_avx512;
+#endif
+    default: return nc_group_drain_fire_generic;
+    }
+}
+
 /// -1 until first asked.
 static _Atomic int current_isa = -1;
 

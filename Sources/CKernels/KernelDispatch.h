@@ -53,4 +53,14 @@ void nc_scaled_row_add_avx512(float *, const float *, float, int64_t);
 void nc_scaled_row_add_neon(float *, const float *, float, int64_t);
 #endif
 
+// IntegrateAndFireKernels.c: the IF step fused into the group drain
+void nc_group_drain_fire_generic(float *, int64_t, int64_t, const float *, const NCIntegrateAndFireParameters *, float *,
+                                 int32_t *const *, int64_t *, int64_t *);
+#if defined(__x86_64__)
+void nc_group_drain_fire_avx2(float *, int64_t, int64_t, const float *, const NCIntegrateAndFireParameters *, float *,
+                              int32_t *const *, int64_t *, int64_t *);
+void nc_group_drain_fire_avx512(float *, int64_t, int64_t, const float *, const NCIntegrateAndFireParameters *, float *,
+                                int32_t *const *, int64_t *, int64_t *);
+#endif
+
 #endif

@@ -151,4 +151,15 @@ final class GroupScatter {
         precondition(steps <= Self.width)
         kernel(accumulator, output, Int64(outputCount), Int64(steps), Int64(outputCount), bias?.pointer)
     }
+
+    /// `drain` fused with the IF step of the population it feeds (see `GroupFiring`): steps the plain IF neurons with
+    /// potentials `potential` through the group's `steps` sums; step g's spikes go to `spikes[g]` (room for
+    /// `outputCount` + `SpikeList.slack`), their number to `listed[g]`, its active updates to `activeUpdates[g]`. The
+    /// sums are never written out. Restarts at the bias.
+    func drainFiring(steps: Int, parameters: UnsafePointer<NCIntegrateAndFireParameters>, potential: UnsafeMutablePointer<Float>,
+                     spikes: UnsafePointer<UnsafeMutablePointer<Int32>?>, listed: UnsafeMutablePointer<Int64>,
+                     activeUpdates: UnsafeMutablePointer<Int64>, kernel: NCGroupDrainFireKernel) {
+        precondition(steps <= Self.width)
+        kernel(accumulator, Int64(outputCount), Int64(steps), bias?.pointer, parameters, potential, spikes, listed, activeUpdates)
+    }
 }

@@ -58,6 +58,8 @@ struct Kernels {
     let scaledRow: NCScaledRowKernel
     /// See `nc_integrate_and_fire_kernel` in CKernels.h; called through `integrateAndFire(_:potential:input:count:spikes:)`.
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
+    /// See `nc_group_drain_fire_kernel` in CKernels.h.
+    let groupDrainFire: NCGroupDrainFireKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -69,6 +71,7 @@ struct Kernels {
         groupScatter = nc_group_scatter_kernel(chosen.cValue)!
         groupDrain = nc_group_drain_kernel(chosen.cValue)!
         scaledRow = nc_scaled_row_kernel(chosen.cValue)!
+        groupDrainFire = nc_group_drain_fire_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
@@ -84,10 +87,7 @@ struct Kernels {
     func integrateAndFire(_ parameters: IntegrateAndFireParameters, potential: UnsafeMutablePointer<Float>,
                           input: UnsafePointer<Float>, count: Int, spikes: SpikeList) -> Int {
         precondition(spikes.capacity >= count + SpikeList.slack, "a spike list too small for the population")
-        var c = NCIntegrateAndFireParameters(
-            gain: parameters.gain, threshold: parameters.threshold, resetValue: parameters.resetValue,
-            sharedThreshold: parameters.sharedThreshold, sharedReset: parameters.sharedReset,
-            subtract: parameters.subtract ? 1 : 0, strict: parameters.strict ? 1 : 0)
+        var c = parameters.cValue
         var active: Int64 = 0
         spikes.count = Int(integrateAndFireKernel(&c, potential, input, Int64(count), spikes.indices, &active))
         return Int(active)
@@ -109,4 +109,10 @@ struct IntegrateAndFireParameters {
     var subtract: Bool
     /// Fire when v > θ, else when v ≥ θ.
     var strict: Bool
+
+    /// The kernels' form.
+    var cValue: NCIntegrateAndFireParameters {
+        NCIntegrateAndFireParameters(gain: gain, threshold: threshold, resetValue: resetValue, sharedThreshold: sharedThreshold,
+                                     sharedReset: sharedReset, subtract: subtract ? 1 : 0, strict: strict ? 1 : 0)
+    }
 }

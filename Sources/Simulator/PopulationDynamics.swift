@@ -280,13 +280,23 @@ struct PopulationDynamics: Sendable {
     private func stepIntegrateAndFire(input: UnsafePointer<Float>, potential v: UnsafeMutablePointer<Float>,
                                       reset: ResetMode, comparison: ThresholdComparison, spikes: SpikeList,
                                       kernels: Kernels) -> StepCounts {
-        let parameters = IntegrateAndFireParameters(
+        let parameters = integrateAndFireParameters(reset: reset, comparison: comparison)
+        let active = kernels.integrateAndFire(parameters, potential: v, input: input, count: count, spikes: spikes)
+        return StepCounts(spikes: spikes.count, activeUpdates: active)
+    }
+
+    /// The plain IF kernels' parameters of this population (`rule.isPlainIntegrateAndFire`).
+    var integrateAndFireParameters: IntegrateAndFireParameters {
+        integrateAndFireParameters(reset: rule.reset == .subtract ? .subtract : .value, comparison: rule.comparison)
+    }
+
+    @inline(__always)
+    private func integrateAndFireParameters(reset: ResetMode, comparison: ThresholdComparison) -> IntegrateAndFireParameters {
+        IntegrateAndFireParameters(
             gain: unitGain ? nil : UnsafePointer(gain.pointer),
             threshold: sharedThreshold == nil ? UnsafePointer(threshold.pointer) : nil,
             resetValue: sharedReset == nil ? UnsafePointer(resetPotential.pointer) : nil,
             sharedThreshold: sharedThreshold ?? 0, sharedReset: sharedReset ?? 0,
             subtract: reset == .subtract, strict: comparison == .gt)
-        let active = kernels.integrateAndFire(parameters, potential: v, input: input, count: count, spikes: spikes)
-        return StepCounts(spikes: spikes.count, activeUpdates: active)
     }
 }

@@ -6,6 +6,8 @@ final class SampleWorker {
     let schedule: WorkerSchedule
     private let memory: WorkingMemory
     private let steppers: [NodeStepper]
+    /// Per node: the population its producer steps (`GroupFiring`; only its counts and monitors are left to its turn).
+    private let groupFirings: [GroupFiring?]
     private let context: StepContext
     /// Per lane, counts and predictions of its sample.
     let tally: SampleTally
@@ -36,6 +38,18 @@ final class SampleWorker {
         context = StepContext(plan: plan, memory: memory, tally: tally, spikeMonitor: spikeMonitor, stateMonitor: stateMonitor,
                               probe: probe, kernels: Kernels(plan.instructionSet))
         steppers = plan.stages.map { [schedule] in NodeStepper($0, plan: plan, schedule: schedule) }
+        var firings: [GroupFiring?] = Array(repeating: nil, count: plan.stages.count)
+        for stepper in steppers {
+            guard case .weighted(let weighted) = stepper, weighted.groupScatter != nil || weighted.firesStepByStep,
+                  let (population, dynamics) = GroupFiring.population(
+                    fedBy: weighted.stage, plan: plan, probedNodes: monitoring.probedNodes,
+                    recordedPotentials: Set(monitoring.recordedPotentials.keys))
+            else { continue }
+            let firing = GroupFiring(stage: population, dynamics: dynamics, schedule: schedule)
+            weighted.groupFiring = firing
+            firings[population.node] = firing
+        }
+        groupFirings = firings
     }
 
     /// One sample handed to `run`: its values (T slices first under `spikes` encoding) and its position in the data
@@ -57,9 +71,15 @@ final class SampleWorker {
         }
         for groupStart in schedule.groups {
             let steps = schedule.group(startingAt: groupStart)
-            for stepper in steppers {
+            for (node, stepper) in steppers.enumerated() {
                 if case .weighted(let weighted) = stepper {
                     weighted.run(context, steps: steps, lanes: laneCount, slotsPerGroup: schedule.slotsPerLane)
+                    continue
+                }
+                if let firing = groupFirings[node] {
+                    for lane in 0..<laneCount {
+                        for step in steps { firing.report(context, lane: lane, step: step, g: step &- groupStart) }
+                    }
                     continue
                 }
                 for lane in 0..<laneCount {

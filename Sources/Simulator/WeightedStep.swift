@@ -32,7 +32,22 @@ final class WeightedStep {
 
     /// Sparse stride-1 convolutions fed only by spikes, in groups of several steps: scattered source by source
     /// over the group (see `GroupScatter`), nil otherwise.
-    private let groupScatter: GroupScatter?
+    let groupScatter: GroupScatter?
+
+    /// The plain IF population this node steps (see `GroupFiring`) in its group drain or after each step's scatter,
+    /// set by the worker; nil: the per-step sums are written out for the consumers.
+    var groupFiring: GroupFiring? {
+        willSet { precondition(newValue == nil || groupScatter != nil || firesStepByStep, "this node cannot step its population") }
+    }
+
+    /// Whether the population it feeds can be stepped right after each step's scatter (`GroupFiring.fire`): a sparse
+    /// convolution scattered step by step, whose output for a step is complete at the end of that step's iteration
+    /// (no group-wide pass follows: position scatter, matrix group, channels-last transpose).
+    var firesStepByStep: Bool {
+        guard groupScatter == nil, !stage.isStaticPerSample, matrixGroup == nil, !kernel.writesChannelsLast,
+              case .convolution(let convolution) = kernel, case .sparsePositionClasses = convolution.weights else { return false }
+        return true
+    }
 
     /// Dense matrices fed only by spikes, in groups of several slots: each weight row read once per group (see
     /// `MatrixGroupInputs`), nil otherwise.
@@ -109,7 +124,9 @@ final class WeightedStep {
                 let g = step &- steps.lowerBound
                 let slot = lane &* slotsPerLane &+ g  // = the offset of output(node, lane, g) in units of `count`
                 computedSlots.append(slot)
-                let target = (channelsLast ?? memory.outputs[node]!) + slot &* count
+                // Stepping the population here, every step of the lane reuses the lane's first slot: one buffer
+                // that stays in the per-core cache from the scatter to the IF step.
+                let target = (channelsLast ?? memory.outputs[node]!) + (groupFiring == nil ? slot : slot &- g) &* count
                 if let bias {
                     target.update(from: bias.pointer, count: count)  // the plan stores it in the target's layout
                 } else {
@@ -166,6 +183,7 @@ final class WeightedStep {
                     convolution.scatter(merged, into: target)
                 }
                 if !sealed { active?.seal(slot: slot) }
+                groupFiring?.fire(input: target, context: context, lane: lane, g: g)
                 if stage.isStaticPerSample { cachedMACs[lane] = macs }
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
@@ -240,7 +258,11 @@ final class WeightedStep {
                 }
             }
             group.scatter(kernel: context.kernels.groupScatter)
-            group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
+            if let groupFiring {
+                groupFiring.drain(group, context: context, lane: lane, steps: steps.count)
+            } else {
+                group.drain(into: memory.output(node, lane: lane, g: 0), steps: steps.count, kernel: context.kernels.groupDrain)
+            }
         }
     }
 }

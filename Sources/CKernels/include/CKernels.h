@@ -124,4 +124,17 @@ typedef void (*NCGroupDrainKernel)(float *accumulator, float *output, int64_t co
 /// The group drain kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCGroupDrainKernel nc_group_drain_kernel(NCInstructionSet isa);
 
+/// A group drain that steps a plain IF population instead of writing the per-step inputs: for each element i (in
+/// order) and each step g < steps, the input x = accumulator[8 · i + g] goes through one IF step of neuron i exactly
+/// as nc_integrate_and_fire_kernel steps it (v ← v + r·x, fire, reset), so the result is bit-identical to
+/// nc_group_drain_kernel followed by that kernel once per step. Step g's firing neurons are listed ascending in
+/// spikes[g] (room for count + 16), its length in listed[g], and its number of neurons with x != 0 in
+/// activeUpdates[g]. The accumulator restarts at the bias as in nc_group_drain_kernel.
+typedef void (*NCGroupDrainFireKernel)(float *accumulator, int64_t count, int64_t steps, const float *bias,
+                                       const NCIntegrateAndFireParameters *parameters, float *v,
+                                       int32_t *const *spikes, int64_t *listed, int64_t *activeUpdates);
+
+/// The IF group drain kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa);
+
 #endif
