@@ -156,3 +156,15 @@ NCInstructionSet nc_isa_current(void) {
     }
     return (NCInstructionSet)isa;
 }
+
+NCPackedPositionPlaneKernel nc_packed_position_plane_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_position_plane_packed_tile64_avx2;
+    case NCInstructionSetAVX512: return nc_position_plane_packed_tile64_avx512;
+#endif
+    case NCInstructionSetGeneric: return nc_position_plane_packed_tile64_generic;
+    default: return NULL;  // NEON: not measured; the float rows and their kernel serve
+    }
+}

@@ -13,6 +13,11 @@ void nc_position_plane_tile64_avx512(const NCPositionPlaneArguments *);
 #elif defined(__aarch64__)
 void nc_position_plane_tile64_neon(const NCPositionPlaneArguments *);
 #endif
+void nc_position_plane_packed_tile64_generic(const NCPositionPlaneArguments *, const uint32_t *);
+#if defined(__x86_64__)
+void nc_position_plane_packed_tile64_avx2(const NCPositionPlaneArguments *, const uint32_t *);
+void nc_position_plane_packed_tile64_avx512(const NCPositionPlaneArguments *, const uint32_t *);
+#endif
 
 // TransposeKernels.c
 void nc_transpose_generic(const float *, int64_t, int64_t, float *);

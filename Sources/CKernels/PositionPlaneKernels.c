@@ -263,3 +263,145 @@ void nc_position_plane_tile64_neon(const NCPositionPlaneArguments *a) {
 #undef ONE_TAP
 }
 #endif
+
+// ---- Packed rows: the same kernels over weights stored as the upper halves of their float32 bit patterns.
+//
+// When every weight of a layer has zero low 16 bits (it is exactly a bfloat16: 8 significant bits, as weights
+// quantized to 8-bit levels with a power-of-two scale are), the layer's rows can be kept in half the bytes and
+// widened back by a shift or a mask: the widened float has the weight's exact bit pattern, so every product, sum
+// and spike is bit-identical to the float rows. A row of 64 channels is 32 words; word j of each half (j in
+// 0..<16) holds channel j of that half's 32 in its low 16 bits and channel j + 16 in its high 16 bits, so one
+// shift (channels j) and one mask (channels j + 16) widen 32 weights held in one 512-bit load.
+
+/// Tap kx's packed tile: `tapStride / 2` words after tap kx − 1's.
+#define EACH_PACKED_TAP_IN_TURN(a, packed, ONE_TAP)                                                                    \
+    do {                                                                                                               \
+        for (int64_t kx_ = 0; kx_ < (a)->taps; kx_++) {                                                                \
+            const uint32_t *tile_ = (packed) + kx_ * ((a)->tapStride / 2);                                             \
+            const int32_t *columns_ = (a)->landingColumns + kx_;                                                       \
+            FOR_EACH_ACTIVE_POSITION(a, ONE_TAP_AT_COLUMN);                                                            \
+        }                                                                                                              \
+    } while (0)
+
+/// Eight 32-bit words in the baseline vector registers.
+typedef uint32_t NCWord8 __attribute__((vector_size(32)));
+
+void nc_position_plane_packed_tile64_generic(const NCPositionPlaneArguments *a, const uint32_t *packed) {
+    const float *values = a->values;
+    const int32_t *channels = a->channels;
+    const int unit = a->unitValues != 0;
+    const NCWord8 high = {0xFFFF0000u, 0xFFFF0000u, 0xFFFF0000u, 0xFFFF0000u,
+                          0xFFFF0000u, 0xFFFF0000u, 0xFFFF0000u, 0xFFFF0000u};
+    // Channels k..k+7 (low halves) and k+16..k+23 (high halves) of word block `words`; a vector cast reinterprets
+    // the bits.
+#define WIDEN(words, low, upper)                                                                                       \
+    do {                                                                                                               \
+        NCWord8 w_; memcpy(&w_, (words), sizeof w_);                                                                   \
+        low = (NCFloat8)(w_ << 16); upper = (NCFloat8)(w_ & high);                                                     \
+    } while (0)
+#define ONE_TAP(target, tile, first, end)                                                                              \
+    do {                                                                                                               \
+        NCFloat8 a0 = LOAD8(target), a1 = LOAD8(target + 8), a2 = LOAD8(target + 16), a3 = LOAD8(target + 24);        \
+        NCFloat8 a4 = LOAD8(target + 32), a5 = LOAD8(target + 40), a6 = LOAD8(target + 48), a7 = LOAD8(target + 56);  \
+        for (int32_t e = first; e < end; e++) {                                                                        \
+            const uint32_t *w = tile + (int64_t)channels[e] * 32;                                                      \
+            NCFloat8 w0, w1, w2, w3, w4, w5, w6, w7;                                                                   \
+            WIDEN(w, w0, w2); WIDEN(w + 8, w1, w3); WIDEN(w + 16, w4, w6); WIDEN(w + 24, w5, w7);                      \
+            if (unit) {                                                                                                \
+                a0 = a0 + w0; a1 = a1 + w1; a2 = a2 + w2; a3 = a3 + w3;                                                \
+                a4 = a4 + w4; a5 = a5 + w5; a6 = a6 + w6; a7 = a7 + w7;                                                \
+            } else {                                                                                                   \
+                float v = values[e];                                                                                   \
+                NCFloat8 s = {v, v, v, v, v, v, v, v};                                                                 \
+                a0 = a0 + s * w0; a1 = a1 + s * w1; a2 = a2 + s * w2; a3 = a3 + s * w3;                                \
+                a4 = a4 + s * w4; a5 = a5 + s * w5; a6 = a6 + s * w6; a7 = a7 + s * w7;                                \
+            }                                                                                                          \
+        }                                                                                                              \
+        STORE8(target, a0); STORE8(target + 8, a1); STORE8(target + 16, a2); STORE8(target + 24, a3);                 \
+        STORE8(target + 32, a4); STORE8(target + 40, a5); STORE8(target + 48, a6); STORE8(target + 56, a7);           \
+    } while (0)
+    EACH_PACKED_TAP_IN_TURN(a, packed, ONE_TAP);
+#undef ONE_TAP
+#undef WIDEN
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+void nc_position_plane_packed_tile64_avx2(const NCPositionPlaneArguments *a, const uint32_t *packed) {
+    const float *values = a->values;
+    const int32_t *channels = a->channels;
+    const int unit = a->unitValues != 0;
+    const __m256i high = _mm256_set1_epi32((int)0xFFFF0000u);
+#define LOW(words) _mm256_castsi256_ps(_mm256_slli_epi32(words, 16))
+#define HIGH(words) _mm256_castsi256_ps(_mm256_and_si256(words, high))
+#define ONE_TAP(target, tile, first, end)                                                                              \
+    do {                                                                                                               \
+        __m256 a0 = _mm256_loadu_ps(target), a1 = _mm256_loadu_ps(target + 8);                                        \
+        __m256 a2 = _mm256_loadu_ps(target + 16), a3 = _mm256_loadu_ps(target + 24);                                  \
+        __m256 a4 = _mm256_loadu_ps(target + 32), a5 = _mm256_loadu_ps(target + 40);                                  \
+        __m256 a6 = _mm256_loadu_ps(target + 48), a7 = _mm256_loadu_ps(target + 56);                                  \
+        for (int32_t e = first; e < end; e++) {                                                                        \
+            const uint32_t *w = tile + (int64_t)channels[e] * 32;                                                      \
+            __m256i u0 = _mm256_loadu_si256((const __m256i *)w), u1 = _mm256_loadu_si256((const __m256i *)(w + 8));   \
+            __m256i u2 = _mm256_loadu_si256((const __m256i *)(w + 16)), u3 = _mm256_loadu_si256((const __m256i *)(w + 24)); \
+            if (unit) {                                                                                                \
+                a0 = _mm256_add_ps(a0, LOW(u0)); a1 = _mm256_add_ps(a1, LOW(u1));                                      \
+                a2 = _mm256_add_ps(a2, HIGH(u0)); a3 = _mm256_add_ps(a3, HIGH(u1));                                    \
+                a4 = _mm256_add_ps(a4, LOW(u2)); a5 = _mm256_add_ps(a5, LOW(u3));                                      \
+                a6 = _mm256_add_ps(a6, HIGH(u2)); a7 = _mm256_add_ps(a7, HIGH(u3));                                    \
+            } else {                                                                                                   \
+                __m256 s = _mm256_set1_ps(values[e]);                                                                  \
+                a0 = _mm256_add_ps(a0, _mm256_mul_ps(s, LOW(u0))); a1 = _mm256_add_ps(a1, _mm256_mul_ps(s, LOW(u1)));  \
+                a2 = _mm256_add_ps(a2, _mm256_mul_ps(s, HIGH(u0))); a3 = _mm256_add_ps(a3, _mm256_mul_ps(s, HIGH(u1))); \
+                a4 = _mm256_add_ps(a4, _mm256_mul_ps(s, LOW(u2))); a5 = _mm256_add_ps(a5, _mm256_mul_ps(s, LOW(u3)));  \
+                a6 = _mm256_add_ps(a6, _mm256_mul_ps(s, HIGH(u2))); a7 = _mm256_add_ps(a7, _mm256_mul_ps(s, HIGH(u3))); \
+            }                                                                                                          \
+        }                                                                                                              \
+        _mm256_storeu_ps(target, a0); _mm256_storeu_ps(target + 8, a1);                                                \
+        _mm256_storeu_ps(target + 16, a2); _mm256_storeu_ps(target + 24, a3);                                          \
+        _mm256_storeu_ps(target + 32, a4); _mm256_storeu_ps(target + 40, a5);                                          \
+        _mm256_storeu_ps(target + 48, a6); _mm256_storeu_ps(target + 56, a7);                                          \
+    } while (0)
+    EACH_PACKED_TAP_IN_TURN(a, packed, ONE_TAP);
+#undef ONE_TAP
+#undef LOW
+#undef HIGH
+}
+
+__attribute__((target("avx512f")))
+void nc_position_plane_packed_tile64_avx512(const NCPositionPlaneArguments *a, const uint32_t *packed) {
+    const float *values = a->values;
+    const int32_t *channels = a->channels;
+    const int unit = a->unitValues != 0;
+    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+#define LOW(words) _mm512_castsi512_ps(_mm512_slli_epi32(words, 16))
+#define HIGH(words) _mm512_castsi512_ps(_mm512_and_si512(words, high))
+#define ONE_TAP(target, tile, first, end)                                                                              \
+    do {                                                                                                               \
+        __m512 a0 = _mm512_loadu_ps(target), a1 = _mm512_loadu_ps(target + 16);                                       \
+        __m512 a2 = _mm512_loadu_ps(target + 32), a3 = _mm512_loadu_ps(target + 48);                                  \
+        if (unit) {                                                                                                    \
+            for (int32_t e = first; e < end; e++) {                                                                    \
+                const uint32_t *w = tile + (int64_t)channels[e] * 32;                                                  \
+                __m512i u0 = _mm512_loadu_si512(w), u1 = _mm512_loadu_si512(w + 16);                                   \
+                a0 = _mm512_add_ps(a0, LOW(u0)); a1 = _mm512_add_ps(a1, HIGH(u0));                                     \
+                a2 = _mm512_add_ps(a2, LOW(u1)); a3 = _mm512_add_ps(a3, HIGH(u1));                                     \
+            }                                                                                                          \
+        } else {                                                                                                       \
+            for (int32_t e = first; e < end; e++) {                                                                    \
+                const uint32_t *w = tile + (int64_t)channels[e] * 32;                                                  \
+                __m512i u0 = _mm512_loadu_si512(w), u1 = _mm512_loadu_si512(w + 16);                                   \
+                __m512 s = _mm512_set1_ps(values[e]);                                                                  \
+                a0 = _mm512_add_ps(a0, _mm512_mul_ps(s, LOW(u0))); a1 = _mm512_add_ps(a1, _mm512_mul_ps(s, HIGH(u0)));  \
+                a2 = _mm512_add_ps(a2, _mm512_mul_ps(s, LOW(u1))); a3 = _mm512_add_ps(a3, _mm512_mul_ps(s, HIGH(u1)));  \
+            }                                                                                                          \
+        }                                                                                                              \
+        _mm512_storeu_ps(target, a0); _mm512_storeu_ps(target + 16, a1);                                               \
+        _mm512_storeu_ps(target + 32, a2); _mm512_storeu_ps(target + 48, a3);                                          \
+    } while (0)
+    EACH_PACKED_TAP_IN_TURN(a, packed, ONE_TAP);
+#undef ONE_TAP
+#undef LOW
+#undef HIGH
+}
+#endif

@@ -16,6 +16,8 @@ struct ConvolutionScatter: Sendable {
     let inputChannels: Int
     /// The weights, in the layout chosen for this node.
     let weights: ConvolutionWeights
+    /// `denseTapTiles` again in half the bytes, when that is exact and the layer large enough to gain from it.
+    private(set) var packedTiles: PackedTapTiles? = nil
     /// More classes than this (large kernels with large dilation) would multiply the lists' memory: use per-tap lists.
     static let maximumPositionClasses = 16
     /// Output channels per weight tile of `denseTapTiles` (eight 8-wide registers).
@@ -71,6 +73,9 @@ struct ConvolutionScatter: Sendable {
                 weights = .denseTapTiles(arena.store(count: conv.inputChannels * taps * perGroupOut) { dense in
                     Self.tileByPosition(weightValues, into: dense, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps)
                 })
+                if case .denseTapTiles(let tiles) = weights {
+                    packedTiles = PackedTapTiles(tiles: tiles, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps, arena: arena)
+                }
                 return
             }
             weights = .denseTapRows(arena.store(count: conv.inputChannels * taps * perGroupOut) { dense in

@@ -48,6 +48,8 @@ struct Kernels {
     let instructionSet: KernelInstructionSet
     /// See `nc_position_plane_kernel` in CKernels.h.
     let positionPlaneTile64: NCPositionPlaneKernel
+    /// See `nc_packed_position_plane_kernel` in CKernels.h; nil where the instruction set has none.
+    let packedPositionPlaneTile64: NCPackedPositionPlaneKernel?
     /// See `nc_transpose_kernel` in CKernels.h; called through `transpose(_:positions:channels:into:)`.
     private let transposeKernel: NCTransposeKernel
     /// See `nc_group_scatter_kernel` in CKernels.h.
@@ -66,6 +68,7 @@ struct Kernels {
         let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
         instructionSet = chosen
         positionPlaneTile64 = nc_position_plane_kernel(chosen.cValue)!
+        packedPositionPlaneTile64 = nc_packed_position_plane_kernel(chosen.cValue)
         transposeKernel = nc_transpose_kernel(chosen.cValue)!
         integrateAndFireKernel = nc_integrate_and_fire_kernel(chosen.cValue)!
         groupScatter = nc_group_scatter_kernel(chosen.cValue)!

@@ -175,11 +175,14 @@ extension ConvolutionScatter {
     /// rather than once per step and position. (Splitting the tile by blocks of input channels, to keep each block
     /// in the first-level cache, measured slower: at 12.5% activity a block holds a few entries per position, and
     /// the per-position cost — loading and storing the row, the mispredicted loop exit — then dominates.)
-    /// Full tiles go through `kernels.positionPlaneTile64`, the C kernel of the worker's instruction set.
-    /// `tiles` are this convolution's `denseTapTiles`.
+    /// Full tiles go through `kernels.positionPlaneTile64`, the C kernel of the worker's instruction set, or through
+    /// `kernels.packedPositionPlaneTile64` over `packedTiles` when the layer has them (the same bits from half the
+    /// bytes; see `PackedTapTiles`). `tiles` are this convolution's `denseTapTiles`.
     func scatter(byPosition active: ActiveInputs, tiles: ImmutableBuffer<Float>, slots: [Int], into output: UnsafeMutablePointer<Float>,
                  slotStride: Int, kernels: Kernels) {
         let planeKernel = kernels.positionPlaneTile64
+        let packedKernel = packedTiles == nil ? nil : kernels.packedPositionPlaneTile64
+        let packedWords = packedTiles?.words.pointer
         let outChannels = outputChannels, inChannels = inputChannels
         let weights = tiles.pointer
         let tapStride = inChannels &* outChannels
@@ -210,7 +213,12 @@ extension ConvolutionScatter {
                                     tiles: tapWeights + tileStart &* inChannels, tapStride: Int64(tapStride), taps: Int64(taps),
                                     channels: active.channels(slot), values: active.values(slot),
                                     unitValues: active.unitValues(slot) ? 1 : 0)
-                                planeKernel(&arguments)
+                                if let packedKernel, let packedWords {
+                                    // Packed words sit at half the float index of the rows they hold.
+                                    packedKernel(&arguments, packedWords + ((ky &* kernelWidth &+ firstTap) &* tapStride &+ tileStart &* inChannels) / 2)
+                                } else {
+                                    planeKernel(&arguments)
+                                }
                             } else {
                                 for tap in 0..<taps {
                                     scatterNarrowTile(width: width, tile: tapWeights + tap &* tapStride + tileStart &* inChannels,

@@ -58,6 +58,17 @@ typedef void (*NCPositionPlaneKernel)(const NCPositionPlaneArguments *arguments)
 /// The position-plane kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCPositionPlaneKernel nc_position_plane_kernel(NCInstructionSet isa);
 
+/// The position-plane kernel over packed rows: as NCPositionPlaneKernel, but `arguments->tiles` is not read; the
+/// weights come from `packedTiles`, tap (ky, k0)'s tile, each 64-channel row 32 words (word j of each 16-word half:
+/// bits of channel j of that half's 32 in the low 16 bits, of channel j + 16 in the high 16; each weight's float32
+/// bit pattern is its 16 bits followed by 16 zeros), tap (ky, kx)'s tile `tapStride / 2 · (kx − k0)` words on.
+/// The widened weights are the float32 weights bit for bit, so the output is the float kernel's bit for bit.
+typedef void (*NCPackedPositionPlaneKernel)(const NCPositionPlaneArguments *arguments, const uint32_t *packedTiles);
+
+/// The packed position-plane kernel compiled for `isa`, or NULL when this CPU cannot run it or the instruction set
+/// has none (the engine then keeps the float rows).
+NCPackedPositionPlaneKernel nc_packed_position_plane_kernel(NCInstructionSet isa);
+
 /// (positions, channels) → (channels, positions): destination[c * positions + p] = source[p * channels + c].
 typedef void (*NCTransposeKernel)(const float *source, int64_t positions, int64_t channels, float *destination);
 
