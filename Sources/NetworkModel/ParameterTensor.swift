@@ -171,30 +171,24 @@ public struct ParameterTensor: Sendable, Equatable {
     /// in `indexedDensityDivisor` so far non-zero), and whether `negativeZeros` marks any value.
     private static func listCensus(_ list: NonZeroList, count: Int, negativeZeros: [UInt64]?)
         throws(NetworkError) -> (nonZeros: Int, firstNonFinite: Int?, keepsList: Bool, anyNegativeZero: Bool) {
-        let indices: [Int32]
-        var firstNonFinite: Int?
-        var allNonZero = true
-        switch list {
-        case .float32(let listed, let values):
+        // The values' checks, at either precision: every value non-zero, and the first non-finite one's index.
+        func valueCensus<Value: BinaryFloatingPoint>(_ listed: [Int32], _ values: [Value]) throws(NetworkError) -> Int? {
             guard listed.count == values.count else {
                 throw NetworkError("a non-zero list of \(listed.count) indices has \(values.count) values")
             }
-            indices = listed
+            var firstNonFinite: Int?
             for (position, value) in values.enumerated() {
-                if value == 0 { allNonZero = false }
+                if value == 0 { throw NetworkError("a non-zero list holds a zero value") }
                 if firstNonFinite == nil, !value.isFinite { firstNonFinite = Int(listed[position]) }
             }
-        case .float64(let listed, let values):
-            guard listed.count == values.count else {
-                throw NetworkError("a non-zero list of \(listed.count) indices has \(values.count) values")
-            }
-            indices = listed
-            for (position, value) in values.enumerated() {
-                if value == 0 { allNonZero = false }
-                if firstNonFinite == nil, !value.isFinite { firstNonFinite = Int(listed[position]) }
-            }
+            return firstNonFinite
         }
-        guard allNonZero else { throw NetworkError("a non-zero list holds a zero value") }
+        let indices: [Int32]
+        let firstNonFinite: Int?
+        switch list {
+        case .float32(let listed, let values): (indices, firstNonFinite) = (listed, try valueCensus(listed, values))
+        case .float64(let listed, let values): (indices, firstNonFinite) = (listed, try valueCensus(listed, values))
+        }
         var previous = -1
         for index in indices {
             guard Int(index) > previous, Int(index) < count else {
