@@ -103,19 +103,29 @@ struct ConvolutionScatter: Sendable {
         // The Float values decide (a float64 weight too small for Float is a zero here, as everywhere in the engine).
         // The value handed over is the stored one widened to Double, so narrowing it gives the engine's Float
         // without reading the dense array again (a cache miss per non-zero).
-        conv.weight.forEachNonZero { index, value in if Float(value) != 0 { starts[row(ofWeight: index) + 1] += 1 } }
+        // Written through buffer pointers: an array captured by the per-non-zero closure is checked for uniqueness on
+        // every write.
+        starts.withUnsafeMutableBufferPointer { starts in
+            conv.weight.forEachNonZero { index, value in if Float(value) != 0 { starts[row(ofWeight: index) + 1] += 1 } }
+        }
         for index in 0..<(conv.inputChannels * taps) { starts[index + 1] += starts[index] }
         let nonZeros = Int(starts[conv.inputChannels * taps])
         var channels = [Int32](repeating: 0, count: nonZeros), values = [Float](repeating: 0, count: nonZeros)
         var cursor = Array(starts.dropLast())
-        conv.weight.forEachNonZero { index, value in
-            let weight = Float(value)
-            guard weight != 0 else { return }
-            let row = row(ofWeight: index)
-            let entry = Int(cursor[row])
-            cursor[row] += 1
-            channels[entry] = Int32(index / weightsPerOutputChannel)
-            values[entry] = weight
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            channels.withUnsafeMutableBufferPointer { channels in
+                values.withUnsafeMutableBufferPointer { values in
+                    conv.weight.forEachNonZero { index, value in
+                        let weight = Float(value)
+                        guard weight != 0 else { return }
+                        let row = row(ofWeight: index)
+                        let entry = Int(cursor[row])
+                        cursor[row] += 1
+                        channels[entry] = Int32(index / weightsPerOutputChannel)
+                        values[entry] = weight
+                    }
+                }
+            }
         }
         let tapLists = SparseTapLists(starts: arena.store(starts), channels: arena.store(channels), weights: arena.store(values))
 
@@ -171,15 +181,17 @@ struct ConvolutionScatter: Sendable {
         let shiftsWithinPlane = -(shifts.min() ?? 0) < outputPlane
         let channelStarts = (0...conv.inputChannels).map { Int(starts[$0 * taps]) }
         var ordered = [(offset: Int32, weight: Float, tap: Int32)](repeating: (0, 0, 0), count: nonZeros)
+        var channelCursor = channelStarts
         ordered.withUnsafeMutableBufferPointer { ordered in
-            var cursor = channelStarts
-            conv.weight.forEachNonZero { index, value in
-                let weight = Float(value)
-                guard weight != 0 else { return }
-                let outChannel = index / weightsPerOutputChannel, withinChannel = index % weightsPerOutputChannel
-                let channel = (outChannel / perGroupOut) * perGroupIn + withinChannel / taps, tap = withinChannel % taps
-                ordered[cursor[channel]] = (Int32(shifts[tap] + outChannel * outPlane), weight, Int32(tap))
-                cursor[channel] += 1
+            channelCursor.withUnsafeMutableBufferPointer { cursor in
+                conv.weight.forEachNonZero { index, value in
+                    let weight = Float(value)
+                    guard weight != 0 else { return }
+                    let outChannel = index / weightsPerOutputChannel, withinChannel = index % weightsPerOutputChannel
+                    let channel = (outChannel / perGroupOut) * perGroupIn + withinChannel / taps, tap = withinChannel % taps
+                    ordered[cursor[channel]] = (Int32(shifts[tap] + outChannel * outPlane), weight, Int32(tap))
+                    cursor[channel] += 1
+                }
             }
         }
         for channel in 0..<conv.inputChannels {
@@ -190,16 +202,17 @@ struct ConvolutionScatter: Sendable {
                 ordered[run].sort { $0.offset < $1.offset }
             }
         }
+        let inputChannels = conv.inputChannels  // a computed property of another module: read once, not per list
         // Every list's length is known from the per-tap counts, so the flat arrays are sized once and written in place.
-        let listCount = masks.count * conv.inputChannels
+        let listCount = masks.count * inputChannels
         var entryStarts = [Int32](repeating: 0, count: listCount + 1)
         for (index, mask) in masks.enumerated() {
-            for channel in 0..<conv.inputChannels {
+            for channel in 0..<inputChannels {
                 var length = 0
                 for tap in 0..<taps where mask[tap] {
                     length += Int(starts[channel * taps + tap + 1] - starts[channel * taps + tap])
                 }
-                let list = index * conv.inputChannels + channel
+                let list = index * inputChannels + channel
                 entryStarts[list + 1] = entryStarts[list] + Int32(length + length % 2)
             }
         }
@@ -208,8 +221,8 @@ struct ConvolutionScatter: Sendable {
         offsets.withUnsafeMutableBufferPointer { offsets in
             flatWeights.withUnsafeMutableBufferPointer { flatWeights in
                 for (index, mask) in masks.enumerated() {
-                    for channel in 0..<conv.inputChannels {
-                        let listStart = Int(entryStarts[index * conv.inputChannels + channel])
+                    for channel in 0..<inputChannels {
+                        let listStart = Int(entryStarts[index * inputChannels + channel])
                         var next = listStart
                         for entry in ordered[channelStarts[channel]..<channelStarts[channel + 1]] where mask[Int(entry.tap)] {
                             offsets[next] = entry.offset
@@ -229,7 +242,7 @@ struct ConvolutionScatter: Sendable {
         }
         let classLists = PositionClassLists(
             starts: arena.store(entryStarts), offsets: arena.store(offsets), weights: arena.store(flatWeights),
-            positions: arena.store(zip(classes, origins).map { SIMD2(Int32($0) * Int32(conv.inputChannels), $1) }))
+            positions: arena.store(zip(classes, origins).map { SIMD2(Int32($0) * Int32(inputChannels), $1) }))
         weights = .sparsePositionClasses(classLists, taps: tapLists)
     }
 
