@@ -86,21 +86,9 @@ struct HDF5ChunkDecoder {
                                               _ compressed: [UInt8], limit: Int, threads: Int32,
                                               useLibdeflate: Int32) throws -> HDF5StoredValues<T>? {
         let rank = layout.shape.count
-        var result = compressed.withUnsafeBufferPointer { bytes in
-            chunks.starts.withUnsafeBufferPointer { starts in
-                chunks.sizes.withUnsafeBufferPointer { sizes in
-                    chunks.origins.withUnsafeBufferPointer { origins in
-                        layout.shape.withUnsafeBufferPointer { shape in
-                            layout.chunkShape.withUnsafeBufferPointer { chunkShape in
-                                chdf5_decode_chunks_sparse(bytes.baseAddress, starts.baseAddress, sizes.baseAddress,
-                                                           origins.baseAddress, chunks.count, Int32(rank),
-                                                           shape.baseAddress, chunkShape.baseAddress,
-                                                           MemoryLayout<T>.size, max(0, limit), threads, useLibdeflate)
-                            }
-                        }
-                    }
-                }
-            }
+        var result = Self.withChunkPointers(compressed, chunks, layout) { c in
+            chdf5_decode_chunks_sparse(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape,
+                                       c.chunkShape, MemoryLayout<T>.size, max(0, limit), threads, useLibdeflate)
         }
         defer { chdf5_sparse_result_free(&result) }
         guard result.failed == chunks.count else { throw damagedChunk(result.failed, chunks, layout) }
@@ -133,24 +121,43 @@ struct HDF5ChunkDecoder {
                                              _ compressed: [UInt8], threads: Int32, useLibdeflate: Int32) throws -> [T] {
         let rank = layout.shape.count
         return try [T](unsafeUninitializedCapacity: layout.elementCount) { buffer, initializedCount in
-            let failed = compressed.withUnsafeBufferPointer { bytes in
-                chunks.starts.withUnsafeBufferPointer { starts in
-                    chunks.sizes.withUnsafeBufferPointer { sizes in
-                        chunks.origins.withUnsafeBufferPointer { origins in
-                            layout.shape.withUnsafeBufferPointer { shape in
-                                layout.chunkShape.withUnsafeBufferPointer { chunkShape in
-                                    chdf5_decode_chunks(bytes.baseAddress, starts.baseAddress, sizes.baseAddress,
-                                                        origins.baseAddress, chunks.count, Int32(rank), shape.baseAddress,
-                                                        chunkShape.baseAddress, MemoryLayout<T>.size,
-                                                        UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate)
-                                }
+            let failed = Self.withChunkPointers(compressed, chunks, layout) { c in
+                chdf5_decode_chunks(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape, c.chunkShape,
+                                    MemoryLayout<T>.size, UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate)
+            }
+            guard failed == chunks.count else { throw damagedChunk(failed, chunks, layout) }
+            initializedCount = layout.elementCount
+        }
+    }
+
+    /// The base addresses the C decoders take: the raw chunks, each chunk's start, size and origin, the array's
+    /// shape and the chunk shape.
+    private struct ChunkPointers {
+        let bytes: UnsafePointer<UInt8>?
+        let starts: UnsafePointer<Int>?
+        let sizes: UnsafePointer<Int>?
+        let origins: UnsafePointer<hsize_t>?
+        let shape: UnsafePointer<hsize_t>?
+        let chunkShape: UnsafePointer<hsize_t>?
+    }
+
+    /// Calls `body` with the decoders' pointers, valid for the call only.
+    private static func withChunkPointers<R>(_ compressed: [UInt8], _ chunks: ChunkList, _ layout: Layout,
+                                             _ body: (ChunkPointers) -> R) -> R {
+        compressed.withUnsafeBufferPointer { bytes in
+            chunks.starts.withUnsafeBufferPointer { starts in
+                chunks.sizes.withUnsafeBufferPointer { sizes in
+                    chunks.origins.withUnsafeBufferPointer { origins in
+                        layout.shape.withUnsafeBufferPointer { shape in
+                            layout.chunkShape.withUnsafeBufferPointer { chunkShape in
+                                body(ChunkPointers(bytes: bytes.baseAddress, starts: starts.baseAddress,
+                                                   sizes: sizes.baseAddress, origins: origins.baseAddress,
+                                                   shape: shape.baseAddress, chunkShape: chunkShape.baseAddress))
                             }
                         }
                     }
                 }
             }
-            guard failed == chunks.count else { throw damagedChunk(failed, chunks, layout) }
-            initializedCount = layout.elementCount
         }
     }
 

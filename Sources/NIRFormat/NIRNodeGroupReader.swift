@@ -65,31 +65,13 @@ struct NIRNodeGroupReader {
             let limit = ShapeArithmetic.elementCount(shape).flatMap { ParameterTensor.nonZeroListLimit(count: $0) }
             switch try set.elementType {
             case .float(bytes: 4):
-                guard let limit else {
-                    return try ParameterTensor(shape: shape, float32: set.read(as: Float.self, decoding: .fastest,
-                                                                              threads: session.options.threads))
-                }
-                switch try set.readMostlyZero(as: Float.self, decoding: .fastest, threads: session.options.threads,
-                                              sparseLimit: limit) {
-                case .dense(let values):
-                    return try ParameterTensor(shape: shape, float32: values)
-                case .sparse(let indices, let values, let negativeZeros, _):
-                    return try ParameterTensor(shape: shape, nonZeroIndices: indices, float32: values,
-                                               negativeZeros: negativeZeros)
-                }
+                return try read(set, as: Float.self, sparseLimit: limit,
+                                dense: { try ParameterTensor(shape: shape, float32: $0) },
+                                sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float32: $1, negativeZeros: $2) })
             case .float(bytes: 8):
-                guard let limit else {
-                    return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
-                                                                              threads: session.options.threads))
-                }
-                switch try set.readMostlyZero(as: Double.self, decoding: .fastest, threads: session.options.threads,
-                                              sparseLimit: limit) {
-                case .dense(let values):
-                    return try ParameterTensor(shape: shape, float64: values)
-                case .sparse(let indices, let values, let negativeZeros, _):
-                    return try ParameterTensor(shape: shape, nonZeroIndices: indices, float64: values,
-                                               negativeZeros: negativeZeros)
-                }
+                return try read(set, as: Double.self, sparseLimit: limit,
+                                dense: { try ParameterTensor(shape: shape, float64: $0) },
+                                sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float64: $1, negativeZeros: $2) })
             case .float, .signedInteger, .unsignedInteger:
                 return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
                                                                           threads: session.options.threads))
@@ -181,6 +163,20 @@ struct NIRNodeGroupReader {
         do { kind = try group.linkKind(of: member) } catch { throw self.error(member, "cannot read the link: \(error)") }
         guard kind == .hard else {
             throw error(member, "is \(kind.description); NIR files hold only plain groups and datasets")
+        }
+    }
+
+    /// A float dataset read dense, or, when `sparseLimit` is given, as its non-zeros if it has at most that many.
+    private func read<T: HDF5Numeric>(_ set: HDF5Dataset, as type: T.Type, sparseLimit: Int?,
+                                      dense: ([T]) throws -> ParameterTensor,
+                                      sparse: ([Int32], [T], [UInt64]?) throws -> ParameterTensor) throws -> ParameterTensor {
+        guard let sparseLimit else {
+            return try dense(set.read(as: T.self, decoding: .fastest, threads: session.options.threads))
+        }
+        switch try set.readMostlyZero(as: T.self, decoding: .fastest, threads: session.options.threads,
+                                      sparseLimit: sparseLimit) {
+        case .dense(let values): return try dense(values)
+        case .sparse(let indices, let values, let negativeZeros, _): return try sparse(indices, values, negativeZeros)
         }
     }
 

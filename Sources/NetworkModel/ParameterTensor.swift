@@ -308,11 +308,7 @@ public struct ParameterTensor: Sendable, Equatable {
                 list = nil
             }
             if blockStored != blockNonZeros, list != nil {
-                // Negative zeros: noted so that a tensor that keeps only its list gives back the file's bits.
-                if negativeZeros == nil { negativeZeros = [UInt64](repeating: 0, count: (values.count + 63) / 64) }
-                for position in start..<end where base[position] == 0 && base[position].sign == .minus {
-                    negativeZeros![position / 64] |= 1 << UInt64(position % 64)
-                }
+                markNegativeZeros(values, in: start..<end, into: &negativeZeros)
             }
             if nonFinite != 0, firstNonFinite == nil {
                 firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
@@ -320,6 +316,16 @@ public struct ParameterTensor: Sendable, Equatable {
             start = end
         }
         return (nonZeros, firstNonFinite, list.map { ($0.indices, $0.values, negativeZeros) })
+    }
+
+    /// Sets the bits of `range`'s negative zeros in `negativeZeros` (made on first use, one bit per value), so that a
+    /// tensor that keeps only its list gives back the file's bits.
+    private static func markNegativeZeros<Value: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<Value>, in range: Range<Int>,
+                                                                      into negativeZeros: inout [UInt64]?) {
+        if negativeZeros == nil { negativeZeros = [UInt64](repeating: 0, count: (values.count + 63) / 64) }
+        for position in range where values[position] == 0 && values[position].sign == .minus {
+            negativeZeros![position / 64] |= 1 << UInt64(position % 64)
+        }
     }
 
     /// The same for float64 values.
@@ -355,11 +361,7 @@ public struct ParameterTensor: Sendable, Equatable {
                 list = nil
             }
             if blockStored != blockNonZeros, list != nil {
-                // Negative zeros: noted so that a tensor that keeps only its list gives back the file's bits.
-                if negativeZeros == nil { negativeZeros = [UInt64](repeating: 0, count: (values.count + 63) / 64) }
-                for position in start..<end where base[position] == 0 && base[position].sign == .minus {
-                    negativeZeros![position / 64] |= 1 << UInt64(position % 64)
-                }
+                markNegativeZeros(values, in: start..<end, into: &negativeZeros)
             }
             if nonFinite != 0, firstNonFinite == nil {
                 firstNonFinite = (start..<end).first { base[$0].bitPattern & exponent == exponent }
