@@ -166,18 +166,9 @@ import Testing
     }
 
     private static func plan(_ name: String) throws -> (SimulationPlan, SampleDataset) {
-        let expected = try SimulationFixtures.exactJSON(SimulationFixtures.file("\(name).sim.json"))
-        let optionsJSON = try expected.object("options")
-        let options = SimulationOptions(
-            timesteps: try optionsJSON.int("timesteps"),
-            encoding: InputEncoding(rawValue: try optionsJSON.string("encoding"))!,
-            reset: ResetMode(rawValue: try optionsJSON.string("reset"))!,
-            thresholdComparison: ThresholdComparison(rawValue: try optionsJSON.string("threshold_compare"))!,
-            dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
-            seed: UInt64(try optionsJSON.int("seed")))
-        let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
-        let plan = try SimulationPlan(network: network, options: options)
-        let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"), preferSpikes: options.encoding == .spikes)
+        let plan = try SimulationFixtures.casePlan(name).plan
+        let dataset = try SampleDataset(path: SimulationFixtures.file("\(name).data.h5"),
+                                        preferSpikes: plan.options.encoding == .spikes)
         return (plan, dataset)
     }
 }

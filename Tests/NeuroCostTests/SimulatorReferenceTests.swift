@@ -12,6 +12,21 @@ enum SimulationFixtures {
         try directory.get().appendingPathComponent(name).path
     }
 
+    /// Case `name`'s expected results and its plan, with the options the reference simulator used.
+    static func casePlan(_ name: String) throws -> (expected: [String: Any], plan: SimulationPlan) {
+        let expected = try exactJSON(file("\(name).sim.json"))
+        let optionsJSON = try expected.object("options")
+        let options = SimulationOptions(
+            timesteps: try optionsJSON.int("timesteps"),
+            encoding: InputEncoding(rawValue: try optionsJSON.string("encoding"))!,
+            reset: ResetMode(rawValue: try optionsJSON.string("reset"))!,
+            thresholdComparison: ThresholdComparison(rawValue: try optionsJSON.string("threshold_compare"))!,
+            dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
+            seed: UInt64(try optionsJSON.int("seed")))
+        let network = try NIRReader.read(path: file("\(name).nir")).network
+        return (expected, try SimulationPlan(network: network, options: options))
+    }
+
     /// A case's `.sim.json`, numbers parsed exactly.
     static func exactJSON(_ path: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -37,24 +52,9 @@ enum SimulationFixtures {
         var mismatches: [String] = []
     }
 
-    /// Case `name`'s expected results and its plan, with the options the reference simulator used.
-    private func casePlan(_ name: String) throws -> (expected: [String: Any], plan: SimulationPlan) {
-        let expected = try exactJSON(SimulationFixtures.file("\(name).sim.json"))
-        let optionsJSON = try expected.object("options")
-        let options = SimulationOptions(
-            timesteps: try optionsJSON.int("timesteps"),
-            encoding: InputEncoding(rawValue: try optionsJSON.string("encoding"))!,
-            reset: ResetMode(rawValue: try optionsJSON.string("reset"))!,
-            thresholdComparison: ThresholdComparison(rawValue: try optionsJSON.string("threshold_compare"))!,
-            dt: (optionsJSON["dt"] as! NSNumber).doubleValue,
-            seed: UInt64(try optionsJSON.int("seed")))
-        let network = try NIRReader.read(path: SimulationFixtures.file("\(name).nir")).network
-        return (expected, try SimulationPlan(network: network, options: options))
-    }
-
     private func compare(case name: String, schedule: Schedule? = nil,
                          instructionSet: KernelInstructionSet? = nil) throws -> (Comparison, exact: Bool) {
-        var (expected, plan) = try casePlan(name)
+        var (expected, plan) = try SimulationFixtures.casePlan(name)
         plan.stepsPerGroup = schedule?.stepsPerGroup
         plan.lanes = schedule?.lanes
         plan.instructionSet = instructionSet
@@ -143,7 +143,7 @@ enum SimulationFixtures {
     func groupScatterCovered() throws {
         var identity = 0, pooled = 0
         for name in Self.exactCases {
-            let plan = try casePlan(name).plan
+            let plan = try SimulationFixtures.casePlan(name).plan
             guard WorkerSchedule(plan: plan).stepsPerGroup > 1 else { continue }
             for stage in plan.stages where GroupScatter.applies(to: stage) {
                 if stage.projections.allSatisfy(\.route.isIdentity) { identity += 1 } else { pooled += 1 }
