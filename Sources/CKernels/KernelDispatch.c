@@ -95,8 +95,9 @@ NCGroupScatterKernel nc_group_scatter_kernel(NCInstructionSet isa) {
     if (!nc_isa_supported(isa)) return NULL;
     switch (isa) {
 #if defined(__x86_64__)
-    case NCInstructionSetAVX2:
-    case NCInstructionSetAVX512: return nc_group_scatter_avx2;  // 8 lanes: one 256-bit register
+    case NCInstructionSetAVX2: return nc_group_scatter_avx2;  // 8 lanes: one 256-bit register
+    case NCInstructionSetAVX512:  // opmasks on 256-bit registers need AVX-512VL besides the foundation
+        return __builtin_cpu_supports("avx512vl") ? nc_group_scatter_avx512 : nc_group_scatter_avx2;
 #endif
     default: return nc_group_scatter_generic;
     }

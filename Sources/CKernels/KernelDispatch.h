@@ -43,6 +43,7 @@ int64_t nc_integrate_and_fire_neon(const NCIntegrateAndFireParameters *, float *
 void nc_group_scatter_generic(float *, const NCGroupSource *, const float *, int64_t, const int32_t *, const float *);
 #if defined(__x86_64__)
 void nc_group_scatter_avx2(float *, const NCGroupSource *, const float *, int64_t, const int32_t *, const float *);
+void nc_group_scatter_avx512(float *, const NCGroupSource *, const float *, int64_t, const int32_t *, const float *);
 #endif
 void nc_group_drain_generic(float *, float *, int64_t, int64_t, int64_t, const float *);
 #if defined(__x86_64__)

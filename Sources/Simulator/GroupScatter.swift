@@ -52,6 +52,10 @@ final class GroupScatter {
     private let sourceValues: UnsafeMutablePointer<Float>
     /// Whether every input is a spike through an identity route (value 1: `mark`), so no values are stored or read.
     let unitValues: Bool
+    /// The elements `add` reached at the current step, each once, in first-arrival order (the step's census), and
+    /// one more entry: an element already listed is written past the end (branch-free, as in `MergedInputs`).
+    private let stepElements: UnsafeMutablePointer<Int32>
+    private var stepElementCount = 0
 
     /// `unitValues`: inputs are only ever `mark`ed (value 1), never `set`.
     init(lists: PositionClassLists, inputCount: Int, inputPlane: Int, outputCount: Int, bias: ImmutableBuffer<Float>?,
@@ -75,6 +79,7 @@ final class GroupScatter {
         masks.initialize(repeating: 0, count: max(maskWords, 1) * 8)
         sources = .allocate(capacity: max(inputCount, 1))
         sourceValues = .allocate(capacity: unitValues ? 1 : max(inputCount, 1) * width)
+        stepElements = .allocate(capacity: unitValues ? 1 : inputCount + 1)
     }
 
     deinit {
@@ -83,6 +88,7 @@ final class GroupScatter {
         masks.deallocate()
         sources.deallocate()
         sourceValues.deallocate()
+        stepElements.deallocate()
     }
 
     /// Input element `element` has value `value` at the group's step `g` (set once per element and step).
@@ -93,11 +99,75 @@ final class GroupScatter {
         masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
     }
 
+    /// Adds `amount` to input element `element`'s value at the group's step `g` (several spikes routed to one
+    /// element, e.g. through a pool, are summed per element before the scatter). The first amount of a step is
+    /// added to 0, later ones in arrival order: the sums `MergedInputs` forms, without its separate pass to hand
+    /// them over. Branch-free: whether an element is new is a coin toss the branch predictor loses.
+    @inline(__always)
+    func add(element: Int, step g: Int, amount: Float) {
+        assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
+        let bit = UInt8(truncatingIfNeeded: 1 << g)
+        let mask = masks[element]
+        let isNew = mask & bit == 0
+        let value = values + (element &* Self.width &+ g)
+        value.pointee = (isNew ? 0 : value.pointee) + amount
+        masks[element] = mask | bit
+        stepElements[stepElementCount] = Int32(truncatingIfNeeded: element)
+        stepElementCount &+= isNew ? 1 : 0
+    }
+
+    /// NeuroBench's census (see `InputCensus`) of the values `add`ed at step `g`: the non-zero weights (`taps` per
+    /// element) met by the non-zero elements, and whether every non-zero element is −1 or 1. Ends the step.
+    func stepCensus(step g: Int, taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool) {
+        var operations = 0
+        var binary = true
+        for index in 0..<stepElementCount {
+            let element = Int(stepElements[index])
+            let value = values[element &* Self.width &+ g]
+            if value != 0 {
+                operations &+= Int(taps[element])
+                if value != 1 && value != -1 { binary = false }
+            }
+        }
+        stepElementCount = 0
+        return (operations, binary)
+    }
+
+    /// Ends a step of `add`s without a census.
+    func endStep() { stepElementCount = 0 }
+
     /// Input element `element` spiked once at the group's step `g` (value 1; `unitValues` scatters only).
     @inline(__always)
     func mark(element: Int, step g: Int) {
         assert(unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
+    }
+
+    /// Marks step `g`'s spikes (one identity projection, value 1 each) in the same walk that sums their synaptic
+    /// operations (`synopsPerSpike`) and NeuroBench's census (`taps` per element: every element is listed once, so
+    /// the input is binary): one pass over the list instead of three. Nil, with nothing marked, unless the list is
+    /// strictly ascending (a repeat's summed value would round differently from repeated adds: `scatterStep`).
+    @inline(__always)
+    func markListed(_ spikes: UnsafeBufferPointer<Int32>, step g: Int, synopsPerSpike: UnsafePointer<Int>,
+                    taps: UnsafePointer<Int32>) -> (synops: Int, operations: Int)? {
+        assert(unitValues && g >= 0 && g < Self.width, "step \(g)")
+        let bit = UInt8(truncatingIfNeeded: 1 << g)
+        var synops = 0, operations = 0
+        var previous: Int32 = -1
+        for (index, spike) in spikes.enumerated() {
+            guard spike > previous else {
+                // Bit g is only ever set by this step's list: clearing it for the ones walked undoes the marks.
+                for marked in spikes[..<index] { masks[Int(marked)] &= ~bit }
+                return nil
+            }
+            let element = Int(spike)
+            assert(element < inputCount, "spike \(element) of \(inputCount) inputs")
+            masks[element] |= bit
+            synops &+= synopsPerSpike[element]
+            operations &+= Int(taps[element])
+            previous = spike
+        }
+        return (synops, operations)
     }
 
     /// Scatters step `g`'s spikes (identity route, one unit each, repeats included) straight into lane `g`, one
@@ -122,6 +192,8 @@ final class GroupScatter {
     func scatter(kernel: NCGroupScatterKernel) {
         let width = Self.width
         var count = 0
+        // Elements come ascending: the channel is followed, divided out only when an element leaves it.
+        var channel = 0, channelStart = 0, channelEnd = inputPlane
         for word in 0..<maskWords {
             var packed = UnsafeRawPointer(masks + word &* 8).loadUnaligned(as: UInt64.self)
             if packed == 0 { continue }
@@ -132,8 +204,12 @@ final class GroupScatter {
                 packed &= ~(UInt64(0xFF) << (byte &* 8))
                 let element = word &* 8 &+ byte
                 assert(element < inputCount, "element \(element) of \(inputCount) inputs")
-                let channel = element / inputPlane
-                let (first, end, origin) = lists.list(channel: channel, position: element &- channel &* inputPlane)
+                if element >= channelEnd {
+                    channel = element / inputPlane
+                    channelStart = channel &* inputPlane
+                    channelEnd = channelStart &+ inputPlane
+                }
+                let (first, end, origin) = lists.list(channel: channel, position: element &- channelStart)
                 sources[count] = NCGroupSource(first: Int32(first), end: Int32(end), origin: Int32(origin), mask: mask)
                 if !unitValues {
                     UnsafeMutableRawPointer(sourceValues + count &* width).storeBytes(

@@ -217,7 +217,6 @@ final class WeightedStep {
     private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int) {
         let node = stage.node
         let memory = context.memory, tally = context.tally
-        let merged = memory.mergedInputs[node]
         let census = memory.censuses[node]
         for lane in 0..<laneCount {
             for step in steps {
@@ -228,16 +227,17 @@ final class WeightedStep {
                 for projection in stage.projections {
                     let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
                     let perSpike = projection.synopsPerSpike.pointer
-                    for spike in spikes { synops &+= perSpike[Int(spike)] }
-                    if let merged {
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
+                    if !group.unitValues {  // summed per element in the group's values
+                        for spike in spikes { synops &+= perSpike[Int(spike)] }
+                        projection.route.forEachTarget(ofEach: spikes) { input, factor in group.add(element: input, step: g, amount: factor) }
                         continue
                     }
                     // The one identity projection: a strictly ascending list goes into the group as it is.
-                    if let listed = InputCensus.countListed(spikes, taps: taps.pointer), listed.binary {
-                        for spike in spikes { group.mark(element: Int(spike), step: g) }
-                        counted = listed
+                    if let listed = group.markListed(spikes, step: g, synopsPerSpike: perSpike, taps: taps.pointer) {
+                        synops &+= listed.synops
+                        counted = (listed.operations, true)
                     } else {
+                        for spike in spikes { synops &+= perSpike[Int(spike)] }
                         group.scatterStep(spikes: spikes, step: g)
                         if let census {
                             counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
@@ -247,9 +247,8 @@ final class WeightedStep {
                         }
                     }
                 }
-                if let merged {
-                    if census != nil { counted = merged.census(taps: taps.pointer) }
-                    merged.drain { input, value in group.set(element: input, step: g, value: value) }
+                if !group.unitValues {
+                    if census != nil { counted = group.stepCensus(step: g, taps: taps.pointer) } else { group.endStep() }
                 }
                 tally.add(.macs, 0, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
