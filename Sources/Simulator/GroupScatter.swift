@@ -50,14 +50,11 @@ final class GroupScatter {
     /// The group's active elements, ascending, and their values side by side (the kernel's input).
     private let sources: UnsafeMutablePointer<NCGroupSource>
     private let sourceValues: UnsafeMutablePointer<Float>
-    /// Whether every input is a spike through an identity route (value 1: `mark`), so no values are stored or read.
+    /// Whether every input is a spike through an identity route (value 1: `markListed`), so no values are stored or
+    /// read.
     let unitValues: Bool
-    /// The elements `add` reached at the current step, each once, in first-arrival order (the step's census), and
-    /// one more entry: an element already listed is written past the end (branch-free, as in `MergedInputs`).
-    private let stepElements: UnsafeMutablePointer<Int32>
-    private var stepElementCount = 0
 
-    /// `unitValues`: inputs are only ever `mark`ed (value 1), never `set`.
+    /// `unitValues`: inputs are only ever marked (`markListed`, value 1), never `set`.
     init(lists: PositionClassLists, inputCount: Int, inputPlane: Int, outputCount: Int, bias: ImmutableBuffer<Float>?,
          unitValues: Bool) {
         self.unitValues = unitValues
@@ -79,7 +76,6 @@ final class GroupScatter {
         masks.initialize(repeating: 0, count: max(maskWords, 1) * 8)
         sources = .allocate(capacity: max(inputCount, 1))
         sourceValues = .allocate(capacity: unitValues ? 1 : max(inputCount, 1) * width)
-        stepElements = .allocate(capacity: unitValues ? 1 : inputCount + 1)
     }
 
     deinit {
@@ -88,7 +84,6 @@ final class GroupScatter {
         masks.deallocate()
         sources.deallocate()
         sourceValues.deallocate()
-        stepElements.deallocate()
     }
 
     /// Input element `element` has value `value` at the group's step `g` (set once per element and step).
@@ -96,50 +91,6 @@ final class GroupScatter {
     func set(element: Int, step g: Int, value: Float) {
         assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         values[element &* Self.width &+ g] = value
-        masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
-    }
-
-    /// Adds `amount` to input element `element`'s value at the group's step `g` (several spikes routed to one
-    /// element, e.g. through a pool, are summed per element before the scatter). The first amount of a step is
-    /// added to 0, later ones in arrival order: the sums `MergedInputs` forms, without its separate pass to hand
-    /// them over. Branch-free: whether an element is new is a coin toss the branch predictor loses.
-    @inline(__always)
-    func add(element: Int, step g: Int, amount: Float) {
-        assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
-        let bit = UInt8(truncatingIfNeeded: 1 << g)
-        let mask = masks[element]
-        let isNew = mask & bit == 0
-        let value = values + (element &* Self.width &+ g)
-        value.pointee = (isNew ? 0 : value.pointee) + amount
-        masks[element] = mask | bit
-        stepElements[stepElementCount] = Int32(truncatingIfNeeded: element)
-        stepElementCount &+= isNew ? 1 : 0
-    }
-
-    /// NeuroBench's census (see `InputCensus`) of the values `add`ed at step `g`: the non-zero weights (`taps` per
-    /// element) met by the non-zero elements, and whether every non-zero element is −1 or 1. Ends the step.
-    func stepCensus(step g: Int, taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool) {
-        var operations = 0
-        var binary = true
-        for index in 0..<stepElementCount {
-            let element = Int(stepElements[index])
-            let value = values[element &* Self.width &+ g]
-            if value != 0 {
-                operations &+= Int(taps[element])
-                if value != 1 && value != -1 { binary = false }
-            }
-        }
-        stepElementCount = 0
-        return (operations, binary)
-    }
-
-    /// Ends a step of `add`s without a census.
-    func endStep() { stepElementCount = 0 }
-
-    /// Input element `element` spiked once at the group's step `g` (value 1; `unitValues` scatters only).
-    @inline(__always)
-    func mark(element: Int, step g: Int) {
-        assert(unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
     }
 

@@ -21,14 +21,21 @@ final class MergedInputs {
         elements.deallocate()
     }
 
-    /// Branch-free: the element is always written at the end of the list, which only grows when it is new
-    /// (whether a pooled element is new is a coin toss the branch predictor loses).
+    /// Adds every element a step's spikes reach through `route`, in the route's order. Branch-free: the element is
+    /// always written at the end of the list, which only grows when it is new (whether a pooled element is new is a
+    /// coin toss the branch predictor loses). The list length is held in a register: as a stored property it was
+    /// loaded and stored for every element, a chain of store-to-load forwards.
     @inline(__always)
-    func add(element: Int, amount: Float) {
-        elements[count] = Int32(truncatingIfNeeded: element)
-        count &+= touched[element] ? 0 : 1
-        touched[element] = true
-        values[element] += amount
+    func add(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute) {
+        let values = values, touched = touched, elements = elements
+        var listed = count
+        route.forEachTarget(ofEach: spikes) { element, amount in
+            elements[listed] = Int32(truncatingIfNeeded: element)
+            listed &+= touched[element] ? 0 : 1
+            touched[element] = true
+            values[element] += amount
+        }
+        count = listed
     }
 
     /// NeuroBench's census of the summed values added since the last drain (see `InputCensus`): the non-zero weights

@@ -158,7 +158,7 @@ final class WeightedStep {
                             projection.route.forEachTarget(ofEach: spikes) { input, factor in active.add(element: input, amount: factor) }
                         }
                     } else if let merged {
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in merged.add(element: input, amount: factor) }
+                        merged.add(spikes: spikes, route: projection.route)
                     } else if let matrixGroup, slot < matrixGroup.slots {
                         projection.route.forEachTarget(ofEach: spikes) { input, factor in
                             matrixGroup.add(slot: slot, element: input, amount: factor)
@@ -217,6 +217,7 @@ final class WeightedStep {
     private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int) {
         let node = stage.node
         let memory = context.memory, tally = context.tally
+        let merged = memory.mergedInputs[node]
         let census = memory.censuses[node]
         for lane in 0..<laneCount {
             for step in steps {
@@ -227,9 +228,9 @@ final class WeightedStep {
                 for projection in stage.projections {
                     let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
                     let perSpike = projection.synopsPerSpike.pointer
-                    if !group.unitValues {  // summed per element in the group's values
+                    if let merged {
                         for spike in spikes { synops &+= perSpike[Int(spike)] }
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in group.add(element: input, step: g, amount: factor) }
+                        merged.add(spikes: spikes, route: projection.route)
                         continue
                     }
                     // The one identity projection: a strictly ascending list goes into the group as it is.
@@ -247,8 +248,9 @@ final class WeightedStep {
                         }
                     }
                 }
-                if !group.unitValues {
-                    if census != nil { counted = group.stepCensus(step: g, taps: taps.pointer) } else { group.endStep() }
+                if let merged {
+                    if census != nil { counted = merged.census(taps: taps.pointer) }
+                    merged.drain { input, value in group.set(element: input, step: g, value: value) }
                 }
                 tally.add(.macs, 0, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)

@@ -5,8 +5,9 @@ import Testing
 /// The group scatter against the step-by-step scatter, bit for bit, under every instruction set this CPU runs, on
 /// ordinary float weights and values (where a reordered or fused sum shows), over shapes the reference networks do
 /// not have: borders (position classes), a taller kernel with uneven padding, dilation; inputs as values (`set`, a
-/// pool's merged sums) and as unit spikes (`mark`, an identity route: the kernel adds the weight without the
-/// multiplication), spike lists with repeats in one step, and two groups in a row (the drain restarts at the bias).
+/// pool's merged sums) and as unit spikes (`markListed`, an identity route: the kernel adds the weight without the
+/// multiplication; a list out of order is refused and leaves no mark; its synops and census against sums taken
+/// here), spike lists with repeats in one step, and two groups in a row (the drain restarts at the bias).
 @Suite struct GroupScatterShapeTests {
     struct Shape: Sendable, CustomTestStringConvertible {
         var inputChannels: Int, outputChannels: Int
@@ -50,6 +51,8 @@ import Testing
         let inputs = inC * shape.height * shape.width, outputs = outC * outputSpatial[0] * outputSpatial[1]
         let bias = arena.store((0..<outputs).map { _ in Float.random(in: -1...1, using: &random) })
         let steps = 7
+        let synopsPerSpike = (0..<inputs).map { _ in Int(random.next() % 50) }
+        let taps = (0..<inputs).map { _ in Int32(random.next() % 30) }
         for set in KernelInstructionSet.supported {
             let kernels = Kernels(set)
             for unitValues in [false, true] {
@@ -68,10 +71,19 @@ import Testing
                                 for spike in spikes { convolution.scatter(input: Int(spike), scale: 1, into: target.baseAddress!) }
                                 spikes.withUnsafeBufferPointer { group.scatterStep(spikes: $0, step: g) }
                             } else if unitValues {  // spikes listed once each, ascending: value 1
-                                for element in 0..<inputs where random.next() % 4 == 0 {
-                                    convolution.scatter(input: element, scale: 1, into: target.baseAddress!)
-                                    group.mark(element: element, step: g)
+                                let spikes = (0..<inputs).filter { _ in random.next() % 4 == 0 }.map { Int32($0) }
+                                if g == 5 && spikes.count >= 2 {  // out of order: refused, nothing marked
+                                    let refused = Array(spikes.reversed()).withUnsafeBufferPointer {
+                                        group.markListed($0, step: g, synopsPerSpike: synopsPerSpike, taps: taps)
+                                    }
+                                    #expect(refused == nil, "\(set), group \(round): a descending list was marked")
                                 }
+                                for spike in spikes { convolution.scatter(input: Int(spike), scale: 1, into: target.baseAddress!) }
+                                let counted = spikes.withUnsafeBufferPointer {
+                                    group.markListed($0, step: g, synopsPerSpike: synopsPerSpike, taps: taps)
+                                }
+                                #expect(counted?.synops == spikes.reduce(0) { $0 + synopsPerSpike[Int($1)] })
+                                #expect(counted?.operations == spikes.reduce(0) { $0 + Int(taps[Int($1)]) })
                             } else {  // values on ordinary floats, ascending elements, about a quarter active
                                 for element in 0..<inputs where random.next() % 4 == 0 {
                                     let value = Float(Int(random.next() % 2001) - 1000) / 333
