@@ -40,22 +40,28 @@ final class InputCensus {
 
     /// The census of a node whose only input is one spike list through an identity route, without summing: each
     /// listed element's value is its number of listings, so it counts once (`taps` operations) and is binary unless
-    /// listed twice. Spike lists are ascending, so repeats are adjacent; nil if this list is not (then sum as usual).
-    static func countListed(_ spikes: UnsafeBufferPointer<Int32>, taps: UnsafePointer<Int32>) -> (operations: Int, binary: Bool)? {
+    /// listed twice. Spike lists are ascending, so repeats are adjacent; the census is nil if this list is not (then
+    /// sum as usual). In the same walk, the synaptic operations of the spikes (`synopsPerSpike` per element; 0
+    /// without it): one pass over the list instead of two.
+    @inline(__always)
+    static func countListed(_ spikes: UnsafeBufferPointer<Int32>, taps: UnsafePointer<Int32>, synopsPerSpike: UnsafePointer<Int>?)
+        -> (synops: Int, census: (operations: Int, binary: Bool)?) {
+        var synops = 0
         var operations = 0
-        var repeats = false
+        var repeats = false, ordered = true
         var previous: Int32 = -1
         for spike in spikes {
+            if let synopsPerSpike { synops &+= synopsPerSpike[Int(spike)] }
             if spike > previous {
                 operations &+= Int(taps[Int(spike)])
             } else if spike == previous {
                 repeats = true
             } else {
-                return nil
+                ordered = false
             }
             previous = spike
         }
-        return (operations, !repeats)
+        return (synops, ordered ? (operations, !repeats) : nil)
     }
 
     /// The non-zero weights met by the non-zero elements (`taps` per element), and whether every non-zero element

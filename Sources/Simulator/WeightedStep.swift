@@ -167,15 +167,19 @@ final class WeightedStep {
                         kernel.scatter(spikes: spikes, route: projection.route, into: target)
                     }
                     let perSpike = projection.synopsPerSpike.pointer
-                    for spike in spikes { synops &+= perSpike[Int(spike)] }
-                    if let summingCensus {
-                        projection.route.forEachTarget(ofEach: spikes) { input, factor in summingCensus.add(input, factor) }
-                    } else if let census, case .identitySpikes = censusSource {
-                        counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
+                    if let census, case .identitySpikes = censusSource {
+                        let listed = InputCensus.countListed(spikes, taps: taps.pointer, synopsPerSpike: perSpike)
+                        synops &+= listed.synops
+                        counted = listed.census ?? {
                             // Not ascending (no producer lists so today): sum as usual.
                             projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) }
                             return census.drain(taps: taps.pointer)
                         }()
+                    } else {
+                        for spike in spikes { synops &+= perSpike[Int(spike)] }
+                        if let summingCensus {
+                            projection.route.forEachTarget(ofEach: spikes) { input, factor in summingCensus.add(input, factor) }
+                        }
                     }
                 }
                 if let merged, case .convolution(let convolution) = kernel {
@@ -241,7 +245,7 @@ final class WeightedStep {
                         for spike in spikes { synops &+= perSpike[Int(spike)] }
                         group.scatterStep(spikes: spikes, step: g)
                         if let census {
-                            counted = InputCensus.countListed(spikes, taps: taps.pointer) ?? {
+                            counted = InputCensus.countListed(spikes, taps: taps.pointer, synopsPerSpike: nil).census ?? {
                                 projection.route.forEachTarget(ofEach: spikes) { input, factor in census.add(input, factor) }
                                 return census.drain(taps: taps.pointer)
                             }()
