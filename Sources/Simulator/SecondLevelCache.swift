@@ -30,11 +30,10 @@ enum SecondLevelCache {
         #endif
         return sysfsBytes(cpuDirectory: "/sys/devices/system/cpu/cpu0/cache")
         #elseif canImport(Darwin)
-        var bytes: Int64 = 0, size = MemoryLayout<Int64>.size
         // Apple silicon: the performance cores' L2 (shared by a cluster; the closest to a core's share it reports).
-        for name in ["hw.perflevel0.l2cachesize", "hw.l2cachesize"]
-        where sysctlbyname(name, &bytes, &size, nil, 0) == 0 && bytes > 0 {
-            return Int(bytes)
+        for name in ["hw.perflevel0.l2cachesize", "hw.l2cachesize"] {
+            var bytes: Int64 = 0, size = MemoryLayout<Int64>.size
+            if sysctlbyname(name, &bytes, &size, nil, 0) == 0, bytes > 0 { return Int(bytes) }
         }
         return nil
         #else
@@ -71,12 +70,12 @@ enum SecondLevelCache {
         var buffer = [CChar](repeating: 0, count: 64)
         guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
         let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.trimmingSuffix()
+        return text.droppingTrailingWhitespace()
     }
 }
 
 private extension String {
-    func trimmingSuffix() -> String {
+    func droppingTrailingWhitespace() -> String {
         var text = Substring(self)
         while let last = text.last, last.isWhitespace { text = text.dropLast() }
         return String(text)
