@@ -26,7 +26,9 @@ struct ConvolutionScatter: Sendable {
     /// Whether `scatter` writes a channels-last (H·W, C) buffer that the caller transposes afterwards (dense layers).
     var writesChannelsLast: Bool { weights.writesChannelsLast }
 
-    init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int], arena: BufferArena) {
+    /// `packedRowsMinimumBytes`: dense tiles of at least this many bytes are also packed when exact (`PackedTapTiles`).
+    init(_ conv: ConvolutionParameters, inputShape: [Int], outputShape: [Int],
+         packedRowsMinimumBytes: Int = PackedTapTiles.defaultMinimumFloatBytes, arena: BufferArena) {
         let twoDimensional = conv.spatialRank == 2
         let kernel = conv.kernelShape
         kernelHeight = twoDimensional ? kernel[0] : 1
@@ -74,7 +76,8 @@ struct ConvolutionScatter: Sendable {
                     Self.tileByPosition(weightValues, into: dense, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps)
                 })
                 if case .denseTapTiles(let tiles) = weights {
-                    packedTiles = PackedTapTiles(tiles: tiles, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps, arena: arena)
+                    packedTiles = PackedTapTiles(tiles: tiles, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps,
+                                                  minimumFloatBytes: packedRowsMinimumBytes, arena: arena)
                 }
                 return
             }

@@ -10,19 +10,21 @@ struct PackedTapTiles: Sendable {
     /// `denseTapTiles`); words of a last tile narrower than 64 channels are unused (that tile takes the float path).
     let words: ImmutableBuffer<UInt32>
 
-    /// Layers whose float rows take fewer bytes keep only them. The rows' reads cost the kernel little while they
-    /// fit the second-level cache (2 MB per core on the Xeon measured), and widening costs two extra operations
-    /// per 32 weights: in isolation on VGG-16's layers the packed rows were 0.87-1.0x the float rows' speed on
-    /// layers of 64-128 channels (0.6-1.2 MB), 1.02-1.22x on 256-channel ones (2.4-4.7 MB) and 1.15-1.56x on
-    /// 512-channel ones (9.4 MB) (Benchmarks/RESULTS.md, "Dense simulation, round 5").
-    static let minimumFloatBytes = 2 * 1024 * 1024
+    /// Layers whose float rows take fewer bytes than this machine's per-core second-level cache keep only them. The
+    /// rows' reads cost the kernel little while they fit that cache, and widening costs two extra operations per 32
+    /// weights: in isolation on VGG-16's layers, on a Xeon with 2 MB of L2 per core, the packed rows were 0.87-1.0x
+    /// the float rows' speed on layers of 64-128 channels (0.6-1.2 MB), 1.02-1.22x on 256-channel ones (2.4-4.7 MB)
+    /// and 1.15-1.56x on 512-channel ones (9.4 MB) (Benchmarks/RESULTS.md, "Dense simulation, round 5"). A CPU with a
+    /// smaller L2 (1 MB on AMD Zen 4) packs more layers. Only speed depends on it, never a result.
+    static var defaultMinimumFloatBytes: Int { SecondLevelCache.bytesPerCore }
 
     /// The packed copy of `tiles` (`inputChannels` × `taps` × `outputChannels` floats, tiled as `denseTapTiles`), or
-    /// nil when a weight needs more than its high 16 bits or the float rows are smaller than `minimumFloatBytes`.
-    init?(tiles: ImmutableBuffer<Float>, inputChannels: Int, outputChannels: Int, taps: Int, arena: BufferArena) {
+    /// nil when a weight needs more than its high 16 bits or the float rows take fewer than `minimumFloatBytes`.
+    init?(tiles: ImmutableBuffer<Float>, inputChannels: Int, outputChannels: Int, taps: Int,
+          minimumFloatBytes: Int = defaultMinimumFloatBytes, arena: BufferArena) {
         let count = tiles.count
         precondition(count == inputChannels * outputChannels * taps, "tiles of \(count) floats for \(inputChannels) × \(outputChannels) × \(taps)")
-        guard count * MemoryLayout<Float>.size >= Self.minimumFloatBytes, Self.isExact(tiles) else { return nil }
+        guard count * MemoryLayout<Float>.size >= minimumFloatBytes, Self.isExact(tiles) else { return nil }
         let tile = ConvolutionScatter.outputTile
         let fullTiles = outputChannels / tile
         guard fullTiles > 0 else { return nil }

@@ -67,7 +67,7 @@ final class ActiveInputs {
     @inline(__always) func starts(_ slot: Int) -> UnsafeMutablePointer<Int32> { allStarts + slot &* (positions &+ 1) }
     @inline(__always) func channels(_ slot: Int) -> UnsafeMutablePointer<Int32> { allChannels + slot &* channels &* positions }
     @inline(__always) func values(_ slot: Int) -> UnsafeMutablePointer<Float> { allValues + slot &* channels &* positions }
-    /// Whether every value `seal(slot:)` stored for `slot` is exactly 1.
+    /// Whether every value of `slot`'s entries is exactly 1; then `values(slot)` may not hold them (`sealListed`).
     @inline(__always) func unitValues(_ slot: Int) -> Bool { allUnit[slot] }
 
     /// Adds `amount` to input element `element` (flat (C, H, W) index) of the slot being collected.
@@ -91,31 +91,39 @@ final class ActiveInputs {
     /// the lists `add` (value 1 per spike) and then `seal` would build, without the per-element sums, flags and
     /// division by the plane that a list with repeats or a pool's factors needs. A strictly ascending list (what the
     /// populations emit) reaches each element once, in channel-major order, so the channel is followed along the
-    /// list. Returns false, leaving the slot to `add` and `seal`, when the list is not strictly ascending, reaches
-    /// past the input, or something was already added to the slot.
+    /// list, twice: once to count the positions, once to place the channels (recomputing them is cheaper than
+    /// writing them out and reading them back). Its values are all 1 (`unitValues`), so none is stored: the kernels
+    /// read `values(slot)` only for slots that are not unit. Returns false, leaving the slot to `add` and `seal`
+    /// (which rebuild its `starts`), when the list is not strictly ascending, reaches past the input, or something
+    /// was already added to the slot.
     func sealListed(_ spikes: UnsafeBufferPointer<Int32>, slot: Int) -> Bool {
         guard touchedCount == 0 else { return false }
-        let total = channels &* positions
-        var previous = -1, channel = 0, channelStart = 0
+        let total = channels &* positions, plane = positions
+        let starts = starts(slot)
+        starts.update(repeating: 0, count: positions &+ 1)
+        var previous = -1, channelStart = 0
         for index in 0..<spikes.count {
             let element = Int(spikes[index])
             guard element > previous, element < total else { return false }
             previous = element
-            while element &- channelStart >= positions {
-                channel &+= 1
-                channelStart &+= positions
-            }
-            touchedPositions[index] = Int32(truncatingIfNeeded: element &- channelStart)
-            touchedChannels[index] = Int32(truncatingIfNeeded: channel)
+            while element &- channelStart >= plane { channelStart &+= plane }
+            starts[element &- channelStart &+ 1] &+= 1
         }
-        countPositions(spikes.count, slot: slot)
-        let entryChannels = channels(slot), entryValues = values(slot)
+        for position in 0..<positions { starts[position &+ 1] &+= starts[position] }
+        cursor.update(from: starts, count: positions)
+        let entryChannels = channels(slot)
+        var channel: Int32 = 0
+        channelStart = 0
         for index in 0..<spikes.count {
-            let position = Int(touchedPositions[index])
+            let element = Int(spikes[index])
+            while element &- channelStart >= plane {
+                channel &+= 1
+                channelStart &+= plane
+            }
+            let position = element &- channelStart
             let entry = Int(cursor[position])
             cursor[position] &+= 1
-            entryChannels[entry] = touchedChannels[index]
-            entryValues[entry] = 1
+            entryChannels[entry] = channel
         }
         allUnit[slot] = true
         return true
@@ -132,23 +140,35 @@ final class ActiveInputs {
     }
 
     /// Groups what was added by position (counting sort, stable) into `slot`'s lists and clears it for the next.
-    func seal(slot: Int) {
+    /// With `taps` (non-zero weights per input element, (C, H, W) order), also returns NeuroBench's census of the
+    /// summed inputs, which `InputCensus` would take from the same additions in the same order (so the same sums):
+    /// the taps of every non-zero element, and whether each was −1 or 1. Summing every routed input a second time
+    /// for the census alone had cost about as much as adding it here.
+    @discardableResult
+    func seal(slot: Int, census taps: UnsafePointer<Int32>? = nil) -> (operations: Int, binary: Bool) {
         countPositions(touchedCount, slot: slot)
         let entryChannels = channels(slot), entryValues = values(slot)
         var unit = true
+        var operations = 0, binary = true
         for index in 0..<touchedCount {
             let position = Int(touchedPositions[index]), element = Int(touchedElements[index])
             let entry = Int(cursor[position])
             cursor[position] &+= 1
             let value = values[element]
             unit = unit && value == 1
-            entryChannels[entry] = touchedChannels[index]
+            let channel = touchedChannels[index]
+            entryChannels[entry] = channel
             entryValues[entry] = value
             values[element] = 0
             touched[element] = false
+            if let taps, value != 0 {
+                operations &+= Int(taps[Int(channel) &* positions &+ position])
+                if value != 1 && value != -1 { binary = false }
+            }
         }
         allUnit[slot] = unit
         touchedCount = 0
+        return (operations, binary)
     }
 }
 
@@ -223,7 +243,8 @@ extension ConvolutionScatter {
                                 for tap in 0..<taps {
                                     scatterNarrowTile(width: width, tile: tapWeights + tap &* tapStride + tileStart &* inChannels,
                                                       ky: ky, kx: firstTap &+ tap, starts: active.starts(slot),
-                                                      channels: active.channels(slot), values: active.values(slot), into: slotOutput)
+                                                      channels: active.channels(slot),
+                                                      values: active.unitValues(slot) ? nil : active.values(slot), into: slotOutput)
                                 }
                             }
                         }
@@ -239,7 +260,7 @@ extension ConvolutionScatter {
     /// channels at a time, in the kernels' order.
     private func scatterNarrowTile(width: Int, tile: UnsafeMutablePointer<Float>, ky: Int, kx: Int,
                                    starts: UnsafeMutablePointer<Int32>,
-                                   channels: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>,
+                                   channels: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>?,
                                    into slotOutput: UnsafeMutablePointer<Float>) {
         let outChannels = outputChannels
         for y in 0..<inputHeight {
@@ -262,16 +283,22 @@ extension ConvolutionScatter {
         }
     }
 
-    /// Eight output channels of a narrower tile whose rows are `rowLength` long.
+    /// Eight output channels of a narrower tile whose rows are `rowLength` long; `values` nil: every value is 1, and
+    /// the rows are added as they are (1 · w = w, as the C kernels' unit path).
     @inline(__always)
     private static func accumulateEight(into target: UnsafeMutablePointer<Float>, from tile: UnsafeMutablePointer<Float>,
                                         rowLength: Int, entries: Range<Int>, channels: UnsafeMutablePointer<Int32>,
-                                        values: UnsafeMutablePointer<Float>) {
+                                        values: UnsafeMutablePointer<Float>?) {
         let destination = UnsafeMutableRawPointer(target)
         var sum = destination.loadUnaligned(as: SIMD8<Float>.self)
         for entry in entries {
             let source = UnsafeRawPointer(tile + Int(channels[entry]) &* rowLength)
-            sum += SIMD8<Float>(repeating: values[entry]) * source.loadUnaligned(as: SIMD8<Float>.self)
+            let row = source.loadUnaligned(as: SIMD8<Float>.self)
+            if let values {
+                sum += SIMD8<Float>(repeating: values[entry]) * row
+            } else {
+                sum += row
+            }
         }
         destination.storeBytes(of: sum, as: SIMD8<Float>.self)
     }

@@ -108,9 +108,11 @@ final class WeightedStep {
         let summingCensus: InputCensus?
         switch censusSource {
         case .identitySpikes: summingCensus = nil
-        case .merged: summingCensus = merged == nil ? census : nil
-        case .summed: summingCensus = census
+        case .merged: summingCensus = merged == nil && active == nil ? census : nil
+        case .summed: summingCensus = active == nil ? census : nil
         }
+        // A dense convolution's `ActiveInputs` sums every input per element, in the census's order: its seal counts.
+        let censusAtSeal = active != nil && census != nil && censusSource != .identitySpikes
         computedSlots.removeAll(keepingCapacity: true)
         for lane in 0..<laneCount {
             for step in steps {
@@ -186,7 +188,9 @@ final class WeightedStep {
                     if census != nil, summingCensus == nil, case .merged = censusSource { counted = merged.census(taps: taps.pointer) }
                     convolution.scatter(merged, into: target)
                 }
-                if !sealed { active?.seal(slot: slot) }
+                if !sealed, let active {
+                    if censusAtSeal { counted = active.seal(slot: slot, census: taps.pointer) } else { active.seal(slot: slot) }
+                }
                 groupFiring?.fire(input: target, context: context, lane: lane, g: g)
                 if stage.isStaticPerSample { cachedMACs[lane] = macs }
                 tally.add(.macs, macs, stage, lane: lane, step: step)

@@ -80,8 +80,8 @@ import Testing
             let entries = Int(added.starts(slot)[positions])
             #expect(Array(UnsafeBufferPointer(start: listed.channels(slot), count: entries))
                     == Array(UnsafeBufferPointer(start: added.channels(slot), count: entries)), "slot \(slot)")
-            #expect(Array(UnsafeBufferPointer(start: listed.values(slot), count: entries))
-                    == Array(UnsafeBufferPointer(start: added.values(slot), count: entries)), "slot \(slot)")
+            // The listed seal stores no values (the kernels skip them for unit slots); the added ones are all 1.
+            #expect(UnsafeBufferPointer(start: added.values(slot), count: entries).allSatisfy { $0 == 1 }, "slot \(slot)")
         }
         for refused: [Int32] in [[3, 2], [5, 5], [0, Int32(channels * positions)]] {
             refused.withUnsafeBufferPointer { #expect(!listed.sealListed($0, slot: 0), "\(refused)") }

@@ -6,8 +6,11 @@ import Testing
 /// and the layer is large enough, and then bit-identical, under every instruction set this CPU runs, to the scalar
 /// convolution in its documented order (`PositionScatterTests.reference`), which the float rows also match.
 @Suite struct PackedTapTilesTests {
+    /// The threshold these tests build with, whatever this machine's L2 (`PackedTapTiles.defaultMinimumFloatBytes`).
+    static let minimumBytes = 2 * 1024 * 1024
+
     /// 264 = four full tiles of 64 and a narrow one of 8 (which keeps the float path); 256 × 264 × 9 floats are
-    /// 2.4 MB, above `PackedTapTiles.minimumFloatBytes`. 48 input channels × 1,344 outputs (2.3 MB): three taps per
+    /// 2.4 MB, above `minimumBytes`. 48 input channels × 1,344 outputs (2.3 MB): three taps per
     /// call on AVX-512's float path.
     static let shapes = [PositionScatterTests.Shape(inputChannels: 256, outputChannels: 264, size: 5, stride: 1, padding: 1),
                          PositionScatterTests.Shape(inputChannels: 48, outputChannels: 1_344, size: 4, stride: 1, padding: 1)]
@@ -99,13 +102,67 @@ import Testing
     func smallLayerKeepsFloatRows() throws {
         var random = SplitMix(seed: 7)
         let shape = PositionScatterTests.Shape(inputChannels: 128, outputChannels: 128, size: 4, stride: 1, padding: 1)
-        #expect(128 * 128 * 9 * 4 < PackedTapTiles.minimumFloatBytes)
+        #expect(128 * 128 * 9 * 4 < Self.minimumBytes)
         let weights = Self.exactWeights(count: 128 * 128 * 9, random: &random)
         #expect(try Self.scatter(weights: weights, shape: shape).packedTiles == nil)
+        #expect(try Self.scatter(weights: weights, shape: shape, minimumBytes: 128 * 128 * 9 * 4).packedTiles != nil,
+                "a CPU with a smaller L2 packs it")
+    }
+
+    @Test("the threshold changes speed only: packed and float rows give the same bits under every instruction set",
+          arguments: [PositionScatterTests.Shape(inputChannels: 128, outputChannels: 136, size: 4, stride: 1, padding: 1),
+                      PositionScatterTests.Shape(inputChannels: 32, outputChannels: 192, size: 6, stride: 2, padding: 1)])
+    func thresholdNeverChangesResults(shape: PositionScatterTests.Shape) throws {
+        var random = SplitMix(seed: 8)
+        let kernel = 3, taps = kernel * kernel
+        let inC = shape.inputChannels, outC = shape.outputChannels, size = shape.size
+        let outSize = (size + 2 * shape.padding - kernel) / shape.stride + 1
+        let positions = size * size
+        var weights = Self.exactWeights(count: outC * inC * taps, random: &random)
+        weights.shuffle(using: &random)
+        let arena = BufferArena()
+        defer { withExtendedLifetime(arena) {} }
+        let packed = try Self.scatter(weights: weights, shape: shape, minimumBytes: 0, arena: arena)
+        let float = try Self.scatter(weights: weights, shape: shape, minimumBytes: .max, arena: arena)
+        #expect(packed.packedTiles != nil && float.packedTiles == nil)
+        guard case .denseTapTiles(let packedTiles) = packed.weights, case .denseTapTiles(let floatTiles) = float.weights else {
+            Issue.record("expected the dense tiled layout")
+            return
+        }
+        let slots = 4
+        var additions: [[(element: Int, amount: Float)]] = []
+        for slot in 0..<slots {
+            let fractions: [Float] = slot % 2 == 0 ? [1] : [0.25, 0.5, 1]
+            additions.append((0..<(inC * positions)).compactMap { element in
+                Double.random(in: 0..<1, using: &random) < 0.2 ? (element, fractions.randomElement(using: &random)!) : nil
+            })
+        }
+        let slotStride = outC * outSize * outSize
+        let initial = (0..<(slots * slotStride)).map { _ in Float.random(in: -2...2, using: &random) }
+        for set in KernelInstructionSet.supported {
+            let kernels = Kernels(set)
+            var results: [[UInt32]] = []
+            for (scatter, tiles) in [(packed, packedTiles), (float, floatTiles)] {
+                let active = ActiveInputs(channels: inC, positions: positions, slots: slots)
+                for slot in 0..<slots {
+                    for addition in additions[slot] { active.add(element: addition.element, amount: addition.amount) }
+                    active.seal(slot: slot)
+                }
+                var output = initial
+                output.withUnsafeMutableBufferPointer { output in
+                    scatter.scatter(byPosition: active, tiles: tiles, slots: Array(0..<slots), into: output.baseAddress!,
+                                    slotStride: slotStride, kernels: kernels)
+                }
+                results.append(output.map(\.bitPattern))
+            }
+            let differing = zip(results[0], results[1]).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(set.rawValue) kernels: \(differing) of \(initial.count) differ")
+            #expect(results[0] != initial.map(\.bitPattern), "the scatter added something")
+        }
     }
 
     /// The plan's buffers live in `arena`: keep it alive while the scatter is used.
-    static func scatter(weights: [Float], shape: PositionScatterTests.Shape,
+    static func scatter(weights: [Float], shape: PositionScatterTests.Shape, minimumBytes: Int = minimumBytes,
                         arena: BufferArena = BufferArena()) throws -> ConvolutionScatter {
         let kernel = 3, size = shape.size
         let outSize = (size + 2 * shape.padding - kernel) / shape.stride + 1
@@ -114,6 +171,7 @@ import Testing
             bias: nil, stride: [shape.stride, shape.stride], padding: .explicit([shape.padding, shape.padding]),
             dilation: [1, 1], groups: 1, declaredInputSpatialShape: [size, size])
         return ConvolutionScatter(conv, inputShape: [shape.inputChannels, size, size],
-                                  outputShape: [shape.outputChannels, outSize, outSize], arena: arena)
+                                  outputShape: [shape.outputChannels, outSize, outSize],
+                                  packedRowsMinimumBytes: minimumBytes, arena: arena)
     }
 }

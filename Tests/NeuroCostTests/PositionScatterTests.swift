@@ -7,7 +7,8 @@ import Testing
 /// ordinary (not power-of-two) float weights, so a product skipped, a sum reordered or a fused multiply-add would show.
 /// Sizes are chosen so every path is taken: a full and a narrow tile of output channels (72 = 64 + 8), planes large
 /// enough that slots go in several blocks, slots whose values are all 1 (the kernels' add-only path) and slots with
-/// a pool's fractions, elements reached twice and channels reached out of order, borders, stride 2.
+/// a pool's fractions, elements reached twice and channels reached out of order, slots sealed straight from a spike
+/// list (no values stored), borders, stride 2.
 @Suite struct PositionScatterTests {
     struct Shape: Sendable, CustomTestStringConvertible {
         var inputChannels: Int
@@ -77,8 +78,15 @@ import Testing
         for set in sets {
             let active = ActiveInputs(channels: inC, positions: positions, slots: slots)
             for slot in 0..<slots {
-                for addition in additions[slot] { active.add(element: addition.element, amount: addition.amount) }
-                active.seal(slot: slot)
+                if slot % 4 == 0 {
+                    // Unit values in ascending order, as a population's spike list: sealed from the list itself,
+                    // which stores no values (the kernels must not read them).
+                    let spikes = additions[slot].map { Int32($0.element) }
+                    spikes.withUnsafeBufferPointer { #expect(active.sealListed($0, slot: slot), "slot \(slot)") }
+                } else {
+                    for addition in additions[slot] { active.add(element: addition.element, amount: addition.amount) }
+                    active.seal(slot: slot)
+                }
                 #expect(active.unitValues(slot) == (slot % 2 == 0), "slot \(slot)")
             }
             let output = UnsafeMutablePointer<Float>.allocate(capacity: initial.count)
@@ -93,6 +101,38 @@ import Testing
             }
             #expect(differing == 0, "\(set.rawValue) kernels: \(differing) of \(initial.count) differ, first \(first ?? "")")
         }
+    }
+
+    /// The census a seal takes (`seal(slot:census:)`) is the one an `InputCensus` takes from the same additions:
+    /// elements reached several times, sums that cancel to zero (not counted), ±1 (binary) and fractions (not).
+    @Test("the seal's census equals InputCensus's over the same additions")
+    func sealCensusMatchesInputCensus() {
+        var random = SplitMix(seed: 17)
+        let channels = 12, positions = 30, elements = channels * positions
+        let taps = (0..<elements).map { _ in Int32(random.next() % 10) }
+        let active = ActiveInputs(channels: channels, positions: positions, slots: 6)
+        let census = InputCensus(elements: elements)
+        let amounts: [[Float]] = [[1], [1, -1], [0.25, 0.5, 1], [1, -1, 0.5, -0.5], [], [1]]
+        var binaries: [Bool] = []
+        for slot in 0..<6 {
+            // Slots 0, 1 and 5 reach each element at most once (±1 each: binary); the others repeat elements.
+            let distinct = Array((0..<elements).shuffled(using: &random).prefix(150))
+            var additions: [(Int, Float)] = (0..<(slot == 4 ? 0 : 150)).map { index in
+                ([0, 1, 5].contains(slot) ? distinct[index] : Int(random.next() % UInt64(elements)),
+                 amounts[slot].randomElement(using: &random)!)
+            }
+            if slot == 3 { additions += [(7, 0.5), (7, -0.5), (8, -1)] }  // a sum that cancels to zero, a −1
+            for (element, amount) in additions {
+                active.add(element: element, amount: amount)
+                census.add(element, amount)
+            }
+            let sealed = taps.withUnsafeBufferPointer { active.seal(slot: slot, census: $0.baseAddress!) }
+            let expected = taps.withUnsafeBufferPointer { census.drain(taps: $0.baseAddress!) }
+            #expect(sealed.operations == expected.operations && sealed.binary == expected.binary,
+                    "slot \(slot): \(sealed) vs \(expected)")
+            binaries.append(expected.binary)
+        }
+        #expect(binaries == [true, true, false, false, true, true], "the cases cover both outcomes")
     }
 
     /// The channels-last output goes to (C, H, W) through the instruction set's transpose: every value moved, none
