@@ -109,10 +109,21 @@ struct RunCommand: ParsableCommand {
         }
         let profileArguments = profiles.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
-        let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
-        let threads = try ThreadLimit.resolve(self.threads)
+        // The profiles (YAML parsing, milliseconds) load on another core while the network is read; their errors
+        // still come first, as when they loaded before it.
+        let profileNames = profiles.isEmpty ? [Self.defaultProfile] : profiles
+        let profileLoading = BackgroundTask { ProfileKeys.unique(try ProfileArguments.load(profileNames)) }
+        let threads: Int?
+        do {
+            threads = try ThreadLimit.resolve(self.threads)
+        } catch {
+            _ = try profileLoading.value()
+            throw error
+        }
         let digests = InputDigests(networkFile: network, dataFile: data)
-        let document = try safety.readNetwork(network, threads: threads)
+        let reading = Result { try safety.readNetwork(network, threads: threads) }
+        let hardware = try profileLoading.value()
+        let document = try reading.get()
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
         NeuronSemanticsOptions.warn(about: plan)
