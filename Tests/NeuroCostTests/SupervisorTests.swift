@@ -80,12 +80,12 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(60))
     }
 
-    @Test("a finished run's supervisor ends with the worker's status once its output and results file are complete")
+    @Test("a finished run's output and results file are complete when the command ends")
     func finishedRunEndsComplete() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("supervisor-finished-\(UUID().uuidString).h5").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        // The supervisor ends when the worker says it is done, without waiting for the worker's teardown: by then
-        // everything the run writes must be in place, which is what is read here as soon as the supervisor ends.
+        // The worker of a finished run leaves without exit handlers: by then everything the run writes must be in
+        // place, which is what is read here as soon as the command ends.
         let result = try ProcessRunner.run(binary, ["run", "--limit", "3", "--out", out, "--quiet"], in: RepositoryPaths.root)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.hasSuffix("--profile NAME (repeatable) chooses others\n"), "\(result.standardOutput)")
