@@ -180,15 +180,21 @@ struct RunCommand: ParsableCommand {
         let priced = RunPricer.price(result, plan: plan, keyed: hardware.filter { unavailable[$0.key] == nil }, weightFormat: weightFormat, memoryModel: memoryModel)
         let conventions = try Pricing.conventions(result, plan: plan)
         let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
+        // The tables are formatted on the other core (idle once the samples are simulated) while this one writes
+        // the results file; they are printed after it, as before.
+        let (network, out) = (network, out)
+        let rendering = json ? nil : BackgroundTask {
+            RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
+                              conventions: conventions)
+        }
         try file.finish(result, entries: entries, conventions: conventions)
         try file.commit()
-        if json {
+        guard let rendering else {  // nil exactly when the report is JSON
             for note in notes { CommandOutput.note(note) }
             print(try ReportJSON.text(ReportJSON.run(result, conventions: conventions, energy: entries)))
             return
         }
-        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
-                                        conventions: conventions)
+        var summary = try rendering.value()
         for note in notes { summary += "\nnote: \(note)" }
         if profiles.isEmpty { summary += "\npriced under the default profile \(Self.defaultProfile); --profile NAME (repeatable) chooses others" }
         for mapping in priced.compactMap(\.mapping) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }
