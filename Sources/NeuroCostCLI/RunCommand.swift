@@ -182,7 +182,7 @@ struct RunCommand: ParsableCommand {
         let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
         // The tables are formatted on the other core (idle once the samples are simulated) while this one writes
         // the results file; they are printed after it, as before.
-        let (network, out) = (network, out)
+        let (network, out) = (network, out)  // copies: the closure then does not capture the command
         let rendering = json ? nil : BackgroundTask {
             RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
                               conventions: conventions)
