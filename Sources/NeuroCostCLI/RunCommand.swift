@@ -141,8 +141,15 @@ struct RunCommand: ParsableCommand {
                                                          sampleElements: dataset.sampleElementCount, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                                          recordsPerSampleSteps: false),
                                what: "\(data): running \(range.count) samples for \(timesteps) steps")
+        // The simulation's workers are made on the other core (idle after planning) while the data is checked and
+        // the results file created; an error in the trace options is still reported after the data's.
+        let traceOptions = Result { try traceRequest(plan: plan) }
+        let countSpikesPerNeuron = hardware.contains { $0.profile.kind == .neuromorphic }
+        let workers = SimulationRunner.prepareWorkers(plan: plan, sampleCount: range.count, threads: threads,
+                                                      countSpikesPerNeuron: countSpikesPerNeuron,
+                                                      traces: (try? traceOptions.get()) ?? TraceRequest())
         try dataChecks.check(dataset, range: range, plan: plan, encoding: encoding)
-        let traces = try traceRequest(plan: plan)
+        let traces = try traceOptions.get()
         // Profiles that cannot price this run are known now, said once, and recorded; the others go on.
         var unavailable: [String: String] = [:]
         for (key, profile) in hardware {
@@ -162,9 +169,9 @@ struct RunCommand: ParsableCommand {
         let started = ContinuousClock.now
         InterruptFlag.install()
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: perStepCounts,
-                                              countSpikesPerNeuron: hardware.contains { $0.profile.kind == .neuromorphic },
+                                              countSpikesPerNeuron: countSpikesPerNeuron,
                                               traces: traces, onTraces: file.append, shouldStop: InterruptFlag.isSet,
-                                              partialResultOnError: true, progress: progress.update)
+                                              partialResultOnError: true, prepared: workers, progress: progress.update)
         progress.finish()
         let elapsed = ContinuousClock.now - started
         if let failure = result.failure {
