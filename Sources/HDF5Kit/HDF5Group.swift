@@ -95,6 +95,11 @@ public class HDF5Group: HDF5Object {
     /// when `"a"` is missing or is a dataset. Never throws and never prints.
     public func exists(_ relativePath: String) -> Bool {
         guard let groupIdentifier = try? handle.identifierForUse() else { return false }
+        if !relativePath.isEmpty, relativePath != ".", !relativePath.utf8.contains(UInt8(ascii: "/")) {
+            // A direct member (the common case): the same two checks as below, without building prefixes.
+            guard H5Lexists(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)) > 0 else { return false }
+            return H5Oexists_by_name(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)) > 0
+        }
         let isAbsolute = relativePath.hasPrefix("/")
         let components = relativePath.split(separator: "/").filter { $0 != "." }
         guard !components.isEmpty else { return isAbsolute || relativePath == "." }

@@ -58,6 +58,14 @@ enum ExitStatus: Int32, CaseIterable {
         do {
             var parsed = try command.parseAsRoot()
             try parsed.run()
+            if parsed is RunCommand {
+                // A finished run has closed every file it wrote (the results file is renamed into place) and
+                // those it read need no flushing: it leaves without exit handlers (libhdf5 closing its library,
+                // milliseconds of a short run). Other commands end the ordinary way, libhdf5 closing what they
+                // leave open.
+                fflush(nil)  // every output stream
+                _exit(ExitStatus.success.rawValue)
+            }
         } catch {
             guard let status = classify(error) else { command.exit(withError: error) }
             let message = command.fullMessage(for: error)

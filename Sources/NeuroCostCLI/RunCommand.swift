@@ -109,10 +109,21 @@ struct RunCommand: ParsableCommand {
         }
         let profileArguments = profiles.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
-        let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
-        let threads = try ThreadLimit.resolve(self.threads)
+        // The profiles (YAML parsing, milliseconds) load on another core while the network is read; their errors
+        // still come first, as when they loaded before it.
+        let profileNames = profiles.isEmpty ? [Self.defaultProfile] : profiles
+        let profileLoading = BackgroundTask { ProfileKeys.unique(try ProfileArguments.load(profileNames)) }
+        let threads: Int?
+        do {
+            threads = try ThreadLimit.resolve(self.threads)
+        } catch {
+            _ = try profileLoading.value()
+            throw error
+        }
         let digests = InputDigests(networkFile: network, dataFile: data)
-        let document = try safety.readNetwork(network, threads: threads)
+        let reading = Result { try safety.readNetwork(network, threads: threads) }
+        let hardware = try profileLoading.value()
+        let document = try reading.get()
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
         NeuronSemanticsOptions.warn(about: plan)
@@ -130,8 +141,15 @@ struct RunCommand: ParsableCommand {
                                                          sampleElements: dataset.sampleElementCount, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                                          recordsPerSampleSteps: false),
                                what: "\(data): running \(range.count) samples for \(timesteps) steps")
+        // The simulation's workers are made on the other core (idle after planning) while the data is checked and
+        // the results file created; an error in the trace options is still reported after the data's.
+        let traceOptions = Result { try traceRequest(plan: plan) }
+        let countSpikesPerNeuron = hardware.contains { $0.profile.kind == .neuromorphic }
+        let workers = SimulationRunner.prepareWorkers(plan: plan, sampleCount: range.count, threads: threads,
+                                                      countSpikesPerNeuron: countSpikesPerNeuron,
+                                                      traces: (try? traceOptions.get()) ?? TraceRequest())
         try dataChecks.check(dataset, range: range, plan: plan, encoding: encoding)
-        let traces = try traceRequest(plan: plan)
+        let traces = try traceOptions.get()
         // Profiles that cannot price this run are known now, said once, and recorded; the others go on.
         var unavailable: [String: String] = [:]
         for (key, profile) in hardware {
@@ -151,9 +169,9 @@ struct RunCommand: ParsableCommand {
         let started = ContinuousClock.now
         InterruptFlag.install()
         let result = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: perStepCounts,
-                                              countSpikesPerNeuron: hardware.contains { $0.profile.kind == .neuromorphic },
+                                              countSpikesPerNeuron: countSpikesPerNeuron,
                                               traces: traces, onTraces: file.append, shouldStop: InterruptFlag.isSet,
-                                              partialResultOnError: true, progress: progress.update)
+                                              partialResultOnError: true, prepared: workers, progress: progress.update)
         progress.finish()
         let elapsed = ContinuousClock.now - started
         if let failure = result.failure {
@@ -169,15 +187,21 @@ struct RunCommand: ParsableCommand {
         let priced = RunPricer.price(result, plan: plan, keyed: hardware.filter { unavailable[$0.key] == nil }, weightFormat: weightFormat, memoryModel: memoryModel)
         let conventions = try Pricing.conventions(result, plan: plan)
         let (entries, notes) = Pricing.entries(priced, conventions: conventions, unavailable: unavailable, order: hardware)
+        // The tables are formatted on the other core (idle once the samples are simulated) while this one writes
+        // the results file; they are printed after it, as before.
+        let (network, out) = (network, out)  // copies: the closure then does not capture the command
+        let rendering = json ? nil : BackgroundTask {
+            RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
+                              conventions: conventions)
+        }
         try file.finish(result, entries: entries, conventions: conventions)
         try file.commit()
-        if json {
+        guard let rendering else {  // nil exactly when the report is JSON
             for note in notes { CommandOutput.note(note) }
             print(try ReportJSON.text(ReportJSON.run(result, conventions: conventions, energy: entries)))
             return
         }
-        var summary = RunSummary.render(result: result, network: network, elapsed: elapsed, resultsFile: out, energy: entries,
-                                        conventions: conventions)
+        var summary = try rendering.value()
         for note in notes { summary += "\nnote: \(note)" }
         if profiles.isEmpty { summary += "\npriced under the default profile \(Self.defaultProfile); --profile NAME (repeatable) chooses others" }
         for mapping in priced.compactMap(\.mapping) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }

@@ -91,8 +91,15 @@ public enum FrameworkDetection {
                 warnings.append("node '\(name)': dt/τ reaches \(fastest) > 1 with dt = \(options.dt) s: the Euler step overshoots and the neurons oscillate (snntorch and SpikingJelly export with dt = 1e-4 s and norse writes τ·dt for τ: --framework snntorch|spikingjelly|norse, or set --dt)")
             }
             if options.framework == .nir, dynamics.model == .integrateAndFire || dynamics.model == .integrator {
-                let gains = (0..<dynamics.gain.count).map { Double(dynamics.gain[$0]) }
-                if let largest = gains.max(), largest > 10 || gains.contains(where: { abs($0 * options.dt - 1) < 1e-3 }) {
+                // One pass over the gains (one per neuron, millions in a large network), without a copy of them.
+                var largest: Double?
+                var nearInverseStep = false
+                for index in 0..<dynamics.gain.count {
+                    let gain = Double(dynamics.gain[index])
+                    if largest.map({ $0 < gain }) ?? true { largest = gain }  // as `max()` picks, NaN included
+                    if abs(gain * options.dt - 1) < 1e-3 { nearInverseStep = true }
+                }
+                if let largest, largest > 10 || nearInverseStep {
                     warnings.append("node '\(name)': \(dynamics.model.rawValue) with r = \(Float(largest)): under --framework nir every step adds r·x, a gain of \(Float(largest)); SpikingJelly writes IF as r = 1/dt, meant to be multiplied by dt (--framework spikingjelly)")
                 }
             }

@@ -40,24 +40,37 @@ public enum SimulationRunner {
                            traces: TraceRequest = TraceRequest(), onTraces: ((TraceBlock) throws -> Void)? = nil,
                            shouldStop: (() -> Bool)? = nil, partialResultOnError: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> RunResult {
+        try simulate(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: recordSteps,
+                     probedNodes: probedNodes, countSpikesPerNeuron: countSpikesPerNeuron, traces: traces, onTraces: onTraces,
+                     shouldStop: shouldStop, partialResultOnError: partialResultOnError, prepared: nil, progress: progress)
+    }
+
+    /// `run`, with the workers `prepareWorkers` started making for it (used when made for the same plan, sample
+    /// count, threads and monitoring; otherwise the run makes its own).
+    public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
+                           recordSteps: Bool = false, probedNodes: Set<Int> = [], countSpikesPerNeuron: Bool = false,
+                           traces: TraceRequest = TraceRequest(), onTraces: ((TraceBlock) throws -> Void)? = nil,
+                           shouldStop: (() -> Bool)? = nil, partialResultOnError: Bool = false,
+                           prepared: PreparedWorkers, progress: ((Int) -> Void)? = nil) throws -> RunResult {
+        try simulate(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: recordSteps,
+                     probedNodes: probedNodes, countSpikesPerNeuron: countSpikesPerNeuron, traces: traces, onTraces: onTraces,
+                     shouldStop: shouldStop, partialResultOnError: partialResultOnError, prepared: prepared, progress: progress)
+    }
+
+    private static func simulate(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>?, threads: Int?,
+                                 recordSteps: Bool, probedNodes: Set<Int>, countSpikesPerNeuron: Bool,
+                                 traces: TraceRequest, onTraces: ((TraceBlock) throws -> Void)?,
+                                 shouldStop: (() -> Bool)?, partialResultOnError: Bool,
+                                 prepared: PreparedWorkers?, progress: ((Int) -> Void)?) throws -> RunResult {
         try validate(dataset: dataset, plan: plan)
         let samples = range ?? 0..<dataset.sampleCount
         guard samples.lowerBound >= 0, samples.upperBound <= dataset.sampleCount else {
             throw SimulationError("\(dataset.path): samples \(samples.lowerBound)..<\(samples.upperBound) requested, the file has \(dataset.sampleCount)")
         }
-        let threadCount = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(samples.count, 1)))
-        let monitoring = SampleWorker.Monitoring(tracedNodes: traces.spikingNodes, traceFormat: traces.spikeFormat,
-                                                 recordedPotentials: traces.potentials, probedNodes: probedNodes,
-                                                 countsSpikesPerNeuron: countSpikesPerNeuron)
-        // A run with fewer samples than threads × lanes would leave threads idle while one worker runs its lanes
-        // (two samples on two threads: one worker would take both); such runs use fewer lanes. Counts do not
-        // depend on lanes.
-        var plan = plan
-        if plan.lanes == nil {
-            let samplesPerThread = (samples.count + threadCount - 1) / threadCount
-            if WorkerSchedule(plan: plan).lanes > samplesPerThread { plan.lanes = max(1, samplesPerThread) }
-        }
-        let workers = WorkerPool(count: threadCount) { [plan] in SampleWorker(plan: plan, monitoring: monitoring) }
+        let setup = WorkerSetup(plan: plan, sampleCount: samples.count, threads: threads, probedNodes: probedNodes,
+                                countSpikesPerNeuron: countSpikesPerNeuron, traces: traces)
+        let (threadCount, plan) = (setup.threadCount, setup.plan)
+        let workers = prepared.flatMap { $0.setup.matches(setup) ? $0.workers() : nil } ?? setup.makeWorkers()
         // Traces are held per block until written: smaller blocks keep that memory small. Rasters have a known
         // size, so their blocks hold tens of MiB, sized to fill the results file's chunks exactly (RasterBlocking);
         // event lists stay at a few samples.
@@ -236,6 +249,81 @@ private final class SampleDispenser: Sendable {
     /// The first of the next `count` indices (past the block's end once all are taken).
     func take(_ count: Int) -> Int {
         next.wrappingAdd(count, ordering: .relaxed).oldValue
+    }
+}
+
+extension SimulationRunner {
+    /// Starts making the workers of a run on other threads, for the caller to finish its own set-up meanwhile
+    /// (checking the data, creating the results file): a worker's set-up is mostly the first touch of its working
+    /// memory. Pass the result to `run` with the same plan, sample count, threads and monitoring; workers made for
+    /// anything else are not used there (`run` then makes its own).
+    public static func prepareWorkers(plan: SimulationPlan, sampleCount: Int, threads: Int? = nil, probedNodes: Set<Int> = [],
+                                      countSpikesPerNeuron: Bool = false, traces: TraceRequest = TraceRequest()) -> PreparedWorkers {
+        PreparedWorkers(WorkerSetup(plan: plan, sampleCount: sampleCount, threads: threads, probedNodes: probedNodes,
+                                    countSpikesPerNeuron: countSpikesPerNeuron, traces: traces))
+    }
+}
+
+/// Workers being made ahead of a run (`SimulationRunner.prepareWorkers`).
+public final class PreparedWorkers: @unchecked Sendable {
+    fileprivate let setup: WorkerSetup
+    // Written once by the making thread before it signals `made`; read only after `made` was waited on.
+    private var pool: WorkerPool?
+    private let made = DispatchSemaphore(value: 0)
+
+    fileprivate init(_ setup: WorkerSetup) {
+        self.setup = setup
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            pool = setup.makeWorkers()
+            made.signal()
+        }
+    }
+
+    fileprivate func workers() -> WorkerPool {
+        made.wait()
+        made.signal()  // later calls return at once
+        return pool!
+    }
+}
+
+/// How many workers a run has, and what they are made with.
+private struct WorkerSetup: @unchecked Sendable {
+    let threadCount: Int
+    let plan: SimulationPlan
+    let monitoring: SampleWorker.Monitoring
+
+    init(plan: SimulationPlan, sampleCount: Int, threads: Int?, probedNodes: Set<Int>, countSpikesPerNeuron: Bool,
+         traces: TraceRequest) {
+        threadCount = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(sampleCount, 1)))
+        monitoring = SampleWorker.Monitoring(tracedNodes: traces.spikingNodes, traceFormat: traces.spikeFormat,
+                                             recordedPotentials: traces.potentials, probedNodes: probedNodes,
+                                             countsSpikesPerNeuron: countSpikesPerNeuron)
+        // A run with fewer samples than threads × lanes would leave threads idle while one worker runs its lanes
+        // (two samples on two threads: one worker would take both); such runs use fewer lanes. Counts do not
+        // depend on lanes.
+        var plan = plan
+        if plan.lanes == nil {
+            let samplesPerThread = (sampleCount + threadCount - 1) / threadCount
+            if WorkerSchedule(plan: plan).lanes > samplesPerThread { plan.lanes = max(1, samplesPerThread) }
+        }
+        self.plan = plan
+    }
+
+    /// Whether workers made for `self` serve a run that needs `other`'s: the same plan (its buffers and settings),
+    /// thread count and monitoring.
+    func matches(_ other: WorkerSetup) -> Bool {
+        threadCount == other.threadCount && plan.arena === other.plan.arena && plan.lanes == other.plan.lanes
+            && plan.stepsPerGroup == other.plan.stepsPerGroup && plan.instructionSet == other.plan.instructionSet
+            && plan.options == other.plan.options
+            && monitoring.tracedNodes == other.monitoring.tracedNodes && monitoring.traceFormat == other.monitoring.traceFormat
+            && monitoring.recordedPotentials == other.monitoring.recordedPotentials
+            && monitoring.probedNodes == other.monitoring.probedNodes
+            && monitoring.countsSpikesPerNeuron == other.monitoring.countsSpikesPerNeuron
+    }
+
+    func makeWorkers() -> WorkerPool {
+        let (plan, monitoring) = (plan, monitoring)
+        return WorkerPool(count: threadCount) { SampleWorker(plan: plan, monitoring: monitoring) }
     }
 }
 

@@ -80,6 +80,20 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(60))
     }
 
+    @Test("a finished run's output and results file are complete when the command ends")
+    func finishedRunEndsComplete() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("supervisor-finished-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // The worker of a finished run leaves without exit handlers: by then everything the run writes must be in
+        // place, which is what is read here as soon as the command ends.
+        let result = try ProcessRunner.run(binary, ["run", "--limit", "3", "--out", out, "--quiet"], in: RepositoryPaths.root)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasSuffix("--profile NAME (repeatable) chooses others\n"), "\(result.standardOutput)")
+        #expect(FileManager.default.fileExists(atPath: out))
+        let file = try HDF5File(path: out, mode: .readOnly)
+        #expect(file.exists("counts/per_sample/synops") && file.exists("energy/horowitz-45nm-fp32/by_layer_picojoules"))
+    }
+
     @Test("standard output and the exit status pass through unchanged")
     func passesThrough() throws {
         let version = try ProcessRunner.run(binary, ["--version"])
