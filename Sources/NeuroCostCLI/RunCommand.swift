@@ -201,7 +201,7 @@ struct RunCommand: ParsableCommand {
             print(try ReportJSON.text(ReportJSON.run(result, conventions: conventions, energy: entries)))
             return
         }
-        var summary = try rendering.value()
+        var summary = rendering.value()
         for note in notes { summary += "\nnote: \(note)" }
         if profiles.isEmpty { summary += "\npriced under the default profile \(Self.defaultProfile); --profile NAME (repeatable) chooses others" }
         for mapping in priced.compactMap(\.mapping) { summary += "\n" + Pricing.describe(mapping).joined(separator: "\n") }

@@ -34,34 +34,14 @@ public enum SimulationRunner {
     ///     samples completed so far.
     ///   - partialResultOnError: when a block fails (bad data further into the file), return the samples completed
     ///     before it with `RunResult.failure` set, instead of throwing.
+    ///   - prepared: the workers `prepareWorkers` started making for this run; used when made for the same plan,
+    ///     sample count, threads and monitoring, otherwise the run makes its own.
     ///   - progress: called on the calling thread after each block with the number of samples done.
     public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
                            recordSteps: Bool = false, probedNodes: Set<Int> = [], countSpikesPerNeuron: Bool = false,
                            traces: TraceRequest = TraceRequest(), onTraces: ((TraceBlock) throws -> Void)? = nil,
                            shouldStop: (() -> Bool)? = nil, partialResultOnError: Bool = false,
-                           progress: ((Int) -> Void)? = nil) throws -> RunResult {
-        try simulate(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: recordSteps,
-                     probedNodes: probedNodes, countSpikesPerNeuron: countSpikesPerNeuron, traces: traces, onTraces: onTraces,
-                     shouldStop: shouldStop, partialResultOnError: partialResultOnError, prepared: nil, progress: progress)
-    }
-
-    /// `run`, with the workers `prepareWorkers` started making for it (used when made for the same plan, sample
-    /// count, threads and monitoring; otherwise the run makes its own).
-    public static func run(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>? = nil, threads: Int? = nil,
-                           recordSteps: Bool = false, probedNodes: Set<Int> = [], countSpikesPerNeuron: Bool = false,
-                           traces: TraceRequest = TraceRequest(), onTraces: ((TraceBlock) throws -> Void)? = nil,
-                           shouldStop: (() -> Bool)? = nil, partialResultOnError: Bool = false,
-                           prepared: PreparedWorkers, progress: ((Int) -> Void)? = nil) throws -> RunResult {
-        try simulate(plan: plan, dataset: dataset, range: range, threads: threads, recordSteps: recordSteps,
-                     probedNodes: probedNodes, countSpikesPerNeuron: countSpikesPerNeuron, traces: traces, onTraces: onTraces,
-                     shouldStop: shouldStop, partialResultOnError: partialResultOnError, prepared: prepared, progress: progress)
-    }
-
-    private static func simulate(plan: SimulationPlan, dataset: SampleDataset, range: Range<Int>?, threads: Int?,
-                                 recordSteps: Bool, probedNodes: Set<Int>, countSpikesPerNeuron: Bool,
-                                 traces: TraceRequest, onTraces: ((TraceBlock) throws -> Void)?,
-                                 shouldStop: (() -> Bool)?, partialResultOnError: Bool,
-                                 prepared: PreparedWorkers?, progress: ((Int) -> Void)?) throws -> RunResult {
+                           prepared: PreparedWorkers? = nil, progress: ((Int) -> Void)? = nil) throws -> RunResult {
         try validate(dataset: dataset, plan: plan)
         let samples = range ?? 0..<dataset.sampleCount
         guard samples.lowerBound >= 0, samples.upperBound <= dataset.sampleCount else {
@@ -265,25 +245,16 @@ extension SimulationRunner {
 }
 
 /// Workers being made ahead of a run (`SimulationRunner.prepareWorkers`).
-public final class PreparedWorkers: @unchecked Sendable {
+public final class PreparedWorkers: Sendable {
     fileprivate let setup: WorkerSetup
-    // Written once by the making thread before it signals `made`; read only after `made` was waited on.
-    private var pool: WorkerPool?
-    private let made = DispatchSemaphore(value: 0)
+    private let pool: BackgroundTask<WorkerPool, Never>
 
     fileprivate init(_ setup: WorkerSetup) {
         self.setup = setup
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            pool = setup.makeWorkers()
-            made.signal()
-        }
+        pool = BackgroundTask { setup.makeWorkers() }
     }
 
-    fileprivate func workers() -> WorkerPool {
-        made.wait()
-        made.signal()  // later calls return at once
-        return pool!
-    }
+    fileprivate func workers() -> WorkerPool { pool.value() }
 }
 
 /// How many workers a run has, and what they are made with.
