@@ -1,6 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The library's parts, re-exported by the `NeuroCost` umbrella. The tool, the fuzzer and the tests also name them
+/// as direct dependencies: SwiftPM's incremental builds recompile a target only when a module it declares changes,
+/// and a change inside a part (a stored layout, a signature) does not rewrite the umbrella's module, so without
+/// these edges an incremental build linked stale objects (a link error, or a silently wrong binary; clean builds
+/// were never affected; swiftlang/swift#89636, swiftlang/swift-package-manager#10483).
+let libraryParts: [Target.Dependency] = [
+    "NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion",
+    "EnergyLedger", "CoreMapping", "RunPricing", "HardwareProfiles",
+]
+
 let package = Package(
     name: "NeuroCost",
     products: [
@@ -50,19 +60,19 @@ let package = Package(
         // Hardware energy profiles: the profile format, the bundled YAML files and their loader.
         .target(name: "HardwareProfiles", dependencies: [.product(name: "Yams", package: "Yams")], resources: []),
         // Umbrella library re-exporting the parts.
-        .target(name: "NeuroCost", dependencies: ["NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion", "EnergyLedger", "CoreMapping", "RunPricing", "HardwareProfiles"]),
+        .target(name: "NeuroCost", dependencies: libraryParts),
         // The command-line tool, a thin layer over the library.
         .executableTarget(
             name: "NeuroCostCLI",
-            dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")] + libraryParts
         ),
         // A seeded mutation fuzzer over NIR, data and profile files, in-process and against the CLI (Fuzz/README.md).
         .executableTarget(
             name: "NeuroCostFuzz",
-            dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")] + libraryParts
         ),
         .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
-        .testTarget(name: "NeuroCostTests", dependencies: ["NeuroCost"], resources: []),
+        .testTarget(name: "NeuroCostTests", dependencies: ["NeuroCost"] + libraryParts, resources: []),
     ],
     swiftLanguageModes: [.v6]
 )
