@@ -35,12 +35,8 @@ import Testing
           arguments: shapes)
     func packedMatchesScalarConvolution(shape: PositionScatterTests.Shape) throws {
         var random = SplitMix(seed: 5)
-        let kernel = 3, taps = kernel * kernel
-        let inC = shape.inputChannels, outC = shape.outputChannels, size = shape.size
-        let outSize = (size + 2 * shape.padding - kernel) / shape.stride + 1
-        let positions = size * size
-        var weights = Self.exactWeights(count: outC * inC * taps, random: &random)
-        weights.shuffle(using: &random)
+        let layer = Layer(shape: shape, random: &random)
+        let (inC, outSize, positions, weights) = (shape.inputChannels, layer.outputSize, layer.positions, layer.weights)
         let arena = BufferArena()
         defer { withExtendedLifetime(arena) {} }
         let scatter = try Self.scatter(weights: weights, shape: shape, arena: arena)
@@ -60,7 +56,7 @@ import Testing
             }
             additions.append(list)
         }
-        let slotStride = outC * outSize * outSize
+        let slotStride = layer.slotStride
         let initial = (0..<(slots * slotStride)).map { _ in Float.random(in: -2...2, using: &random) }
         let expected = PositionScatterTests.reference(additions: additions, initial: initial, weights: weights, shape: shape,
                                                       outSize: outSize, slotStride: slotStride)
@@ -114,12 +110,8 @@ import Testing
                       PositionScatterTests.Shape(inputChannels: 32, outputChannels: 192, size: 6, stride: 2, padding: 1)])
     func thresholdNeverChangesResults(shape: PositionScatterTests.Shape) throws {
         var random = SplitMix(seed: 8)
-        let kernel = 3, taps = kernel * kernel
-        let inC = shape.inputChannels, outC = shape.outputChannels, size = shape.size
-        let outSize = (size + 2 * shape.padding - kernel) / shape.stride + 1
-        let positions = size * size
-        var weights = Self.exactWeights(count: outC * inC * taps, random: &random)
-        weights.shuffle(using: &random)
+        let layer = Layer(shape: shape, random: &random)
+        let (inC, positions, weights) = (shape.inputChannels, layer.positions, layer.weights)
         let arena = BufferArena()
         defer { withExtendedLifetime(arena) {} }
         let packed = try Self.scatter(weights: weights, shape: shape, minimumBytes: 0, arena: arena)
@@ -137,7 +129,7 @@ import Testing
                 Double.random(in: 0..<1, using: &random) < 0.2 ? (element, fractions.randomElement(using: &random)!) : nil
             })
         }
-        let slotStride = outC * outSize * outSize
+        let slotStride = layer.slotStride
         let initial = (0..<(slots * slotStride)).map { _ in Float.random(in: -2...2, using: &random) }
         for set in KernelInstructionSet.supported {
             let kernels = Kernels(set)
@@ -161,11 +153,30 @@ import Testing
         }
     }
 
+    /// A 3 × 3 convolution of `shape` with shuffled exact weights (`exactWeights`), and its sizes.
+    struct Layer {
+        let shape: PositionScatterTests.Shape
+        let weights: [Float]
+        var positions: Int { shape.size * shape.size }
+        var outputSize: Int { Layer.outputSize(shape) }
+        /// One slot's outputs.
+        var slotStride: Int { shape.outputChannels * outputSize * outputSize }
+
+        init(shape: PositionScatterTests.Shape, random: inout SplitMix) {
+            self.shape = shape
+            var weights = PackedTapTilesTests.exactWeights(count: shape.outputChannels * shape.inputChannels * 9, random: &random)
+            weights.shuffle(using: &random)
+            self.weights = weights
+        }
+
+        static func outputSize(_ shape: PositionScatterTests.Shape) -> Int { (shape.size + 2 * shape.padding - 3) / shape.stride + 1 }
+    }
+
     /// The plan's buffers live in `arena`: keep it alive while the scatter is used.
     static func scatter(weights: [Float], shape: PositionScatterTests.Shape, minimumBytes: Int = minimumBytes,
                         arena: BufferArena = BufferArena()) throws -> ConvolutionScatter {
         let kernel = 3, size = shape.size
-        let outSize = (size + 2 * shape.padding - kernel) / shape.stride + 1
+        let outSize = Layer.outputSize(shape)
         let conv = ConvolutionParameters(
             weight: try ParameterTensor(shape: [shape.outputChannels, shape.inputChannels, kernel, kernel], float32: weights),
             bias: nil, stride: [shape.stride, shape.stride], padding: .explicit([shape.padding, shape.padding]),
