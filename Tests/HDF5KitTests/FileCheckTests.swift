@@ -34,27 +34,33 @@ struct FileCheckTests {
         }
     }
 
+    /// Damages the sample file's chunk index in place: `"address"` moves the first chunk's address past the end of
+    /// the file, `"size"` makes its size key huge, anything else destroys the index node's signature.
+    private func damageChunkIndex(_ damage: String, ofFileAt path: String) throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let tree = try #require(chunkTreeOffset(in: bytes), "no chunk B-tree found")
+        // v1 B-tree node: signature, type, level, entries (2), two sibling addresses (8 each), then keys and
+        // children alternating; a rank-2 chunk key is size (4), filter mask (4) and three 8-byte offsets.
+        let firstKey = tree + 24
+        let firstChild = firstKey + 8 + 3 * 8
+        switch damage {
+        case "address":
+            for index in 0..<8 { bytes[firstChild + index] = index == 5 ? 0x10 : 0 }  // 2^40: far past the end
+        case "size":
+            for index in 0..<4 { bytes[firstKey + index] = 0xff }
+        default:
+            bytes[tree] = UInt8(ascii: "X")
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
     /// Damage in the chunk index: a chunk's address moved past the end of the file, its size key made huge, or
     /// the index node's signature destroyed. Each must end the walk with an error naming the file.
     @Test("damage in the chunk index is reported", arguments: ["address", "size", "signature"])
     func damagedChunkIndexIsReported(damage: String) throws {
         try withTemporaryHDF5Path { path in
             try writeSample(path)
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            let tree = try #require(chunkTreeOffset(in: bytes), "no chunk B-tree found")
-            // v1 B-tree node: signature, type, level, entries (2), two sibling addresses (8 each), then keys and
-            // children alternating; a rank-2 chunk key is size (4), filter mask (4) and three 8-byte offsets.
-            let firstKey = tree + 24
-            let firstChild = firstKey + 8 + 3 * 8
-            switch damage {
-            case "address":
-                for index in 0..<8 { bytes[firstChild + index] = index == 5 ? 0x10 : 0 }  // 2^40: far past the end
-            case "size":
-                for index in 0..<4 { bytes[firstKey + index] = 0xff }
-            default:
-                bytes[tree] = UInt8(ascii: "X")
-            }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try damageChunkIndex(damage, ofFileAt: path)
             #expect {
                 try HDF5FileCheck.walk(path: path, maxValueBytes: 1 << 20)
             } throws: { error in
@@ -69,19 +75,7 @@ struct FileCheckTests {
     func damagedChunkIndexFailsTheRead(damage: String) throws {
         try withTemporaryHDF5Path { path in
             try writeSample(path)
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            let tree = try #require(chunkTreeOffset(in: bytes), "no chunk B-tree found")
-            let firstKey = tree + 24
-            let firstChild = firstKey + 8 + 3 * 8
-            switch damage {
-            case "address":
-                for index in 0..<8 { bytes[firstChild + index] = index == 5 ? 0x10 : 0 }
-            case "size":
-                for index in 0..<4 { bytes[firstKey + index] = 0xff }
-            default:
-                bytes[tree] = UInt8(ascii: "X")
-            }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try damageChunkIndex(damage, ofFileAt: path)
             let dataset = try HDF5File(path: path, mode: .readOnly).openDataset("w")
             #expect {
                 _ = try dataset.read(as: Float.self)
