@@ -19,13 +19,19 @@ struct ChunkDecoderTests {
         ([12, 256], [8, 256]),
     ]
 
+    /// `count` floats, one in 13 non-zero (as pruned weights are), the rest positive zeros.
+    static func prunedFloats(count: Int) -> [Float] {
+        var floats = [Float](repeating: 0, count: count)
+        for index in stride(from: 0, to: count, by: 13) { floats[index] = Float(index % 977) / 8 - 40 }
+        return floats
+    }
+
     @Test("every decoder gives libhdf5's values", arguments: layouts.indices)
     func decodersAgreeWithLibrary(layout: Int) throws {
         let (shape, chunks) = Self.layouts[layout]
         let count = shape.reduce(1, *)
         // Mostly zeros with a few values, as pruned weights are, plus negative zero and extremes.
-        var floats = [Float](repeating: 0, count: count)
-        for index in stride(from: 0, to: count, by: 13) { floats[index] = Float(index % 977) / 8 - 40 }
+        var floats = Self.prunedFloats(count: count)
         floats[count / 2] = -0.0
         floats[count - 1] = .greatestFiniteMagnitude
         let doubles: [Double] = (0..<count).map { Double($0) * 0.37 - 11 }
@@ -66,8 +72,7 @@ struct ChunkDecoderTests {
         let count = shape.reduce(1, *)
         // One value in 13 non-zero, negative zeros among the zeros (a pruning mask times negative weights), a NaN,
         // the largest float, and the last value set so that edge chunks matter.
-        var floats = [Float](repeating: 0, count: count)
-        for index in stride(from: 0, to: count, by: 13) { floats[index] = Float(index % 977) / 8 - 40 }
+        var floats = Self.prunedFloats(count: count)
         for index in stride(from: 5, to: count, by: 7) where floats[index] == 0 { floats[index] = -0.0 }
         floats[count / 3] = .nan
         floats[count - 1] = .greatestFiniteMagnitude
