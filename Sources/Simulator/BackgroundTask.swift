@@ -1,7 +1,7 @@
 import Dispatch
 
 /// A value computed on another thread while the caller goes on with work that does not need it yet (start-up work
-/// overlapped across the cores: hardware profiles, a run's workers, the report's tables).
+/// overlapped across the cores: a run's workers, the report's tables).
 public final class BackgroundTask<Value: Sendable, Failure: Error>: @unchecked Sendable {
     // Written once by the computing thread before it signals `finished`; read only after `finished` was waited on.
     private var result: Result<Value, Failure>?
