@@ -23,8 +23,12 @@ struct InheritedLockTests {
 
     @Test("every file opened or created holds its descriptor close-on-exec")
     func descriptorsAreCloseOnExec() throws {
-        try withTemporaryHDF5Path { path in
-            for mode in [HDF5FileMode.createNew, .readWrite, .readOnly, .truncate] {
+        // Each mode opens its own file: a mode that locks (read-write, read-only) must not find the lock of the
+        // previous mode's open still held by a child that another test's thread spawned meanwhile, which is the
+        // very race this suite is about and made this test fail now and then on a loaded machine.
+        for mode in [HDF5FileMode.createNew, .readWrite, .readOnly, .truncate] {
+            try withTemporaryHDF5Path { path in
+                if mode != .createNew { try HDF5File(path: path, mode: .createNew).close() }
                 let file = try HDF5File(path: path, mode: mode)
                 let held = try Self.descriptors(of: path)
                 #expect(!held.isEmpty, "libhdf5 holds a descriptor for \(mode)")
