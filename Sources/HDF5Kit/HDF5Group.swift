@@ -170,6 +170,20 @@ public class HDF5Group: HDF5Object {
         return HDF5Dataset(handle: HDF5Handle(adopting: opened, kind: .dataset, context: context))
     }
 
+    /// Opens the object at `relativePath` if it is a dataset; nil when it is a group or another kind of object.
+    /// Throws, as `kind(of:)` does, when nothing is there. One open, where `kind(of:)` and then `openDataset` took two.
+    public func openDatasetIfDataset(_ relativePath: String) throws -> HDF5Dataset? {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(relativePath)
+        let opened = try openExisting(relativePath, in: groupIdentifier, context: context, missing: "no such object",
+                                      failure: "cannot open object")
+        guard H5Iget_type(opened) == H5I_DATASET else {
+            _ = H5Oclose(opened)
+            return nil
+        }
+        return HDF5Dataset(handle: HDF5Handle(adopting: opened, kind: .dataset, context: context))
+    }
+
     // MARK: - Creating datasets
 
     /// Creates a numeric dataset stored as little-endian `T`, filled with zeros.
