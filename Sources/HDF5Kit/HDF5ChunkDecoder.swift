@@ -87,8 +87,11 @@ struct HDF5ChunkDecoder {
         let (boundary, overflow) = ((rows.upperBound - 1) / chunkRows + 1).multipliedReportingOverflow(by: chunkRows)
         let end = overflow ? Int(whole.shape[0]) : min(Int(whole.shape[0]), boundary)
         let rowElements = whole.elementCount / Int(whole.shape[0])
-        let spanBytes = (end - first) * rowElements * MemoryLayout<T>.size
-        guard spanBytes <= max(2 * rows.count * rowElements * MemoryLayout<T>.size, Self.maxRowSpanBytes) else { return nil }
+        // Both products are at most the dataset's element count times 16: checked, as a damaged header can declare
+        // any shape.
+        let (spanBytes, spanOverflow) = ((end - first) * rowElements).multipliedReportingOverflow(by: MemoryLayout<T>.size)
+        let (askedBytes, askedOverflow) = (rows.count * rowElements).multipliedReportingOverflow(by: 2 * MemoryLayout<T>.size)
+        guard !spanOverflow, !askedOverflow, spanBytes <= max(askedBytes, Self.maxRowSpanBytes) else { return nil }
         var spanShape = whole.shape
         spanShape[0] = hsize_t(end - first)
         let span = Layout(shape: spanShape, chunkShape: whole.chunkShape, elementCount: (end - first) * rowElements,
