@@ -69,6 +69,58 @@ struct HDF5ChunkDecoder {
         return .dense(try decodeDense(as: T.self, layout, chunks, compressed, threads: threads, useLibdeflate: useLibdeflate))
     }
 
+    /// Rows `rows` along axis 0 (every other axis whole), row-major, from the raw chunks that hold them, inflated
+    /// here as `read` inflates a whole dataset; nil when the decoder does not read this dataset, or when those chunks
+    /// span far more rows than asked for (libhdf5 then reads them, one chunk at a time).
+    ///
+    /// A sample file's rows are read this way: libhdf5 inflates each chunk with zlib, several times slower than
+    /// libdeflate, and a run's first check of two samples inflated 24 chunks.
+    func readRows<T: HDF5Numeric>(_ rows: Range<Int>, as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int,
+                                  verify: () throws -> Void) throws -> [T]? {
+        guard decoding != .library, !rows.isEmpty, rows.lowerBound >= 0 else { return nil }
+        let memoryType = try T.verifiedMemoryType(context)
+        guard let whole = try layout(memoryType: memoryType, elementSize: MemoryLayout<T>.size),
+              rows.upperBound <= Int(whole.shape[0]) else { return nil }
+        // The chunks' rows: from the first chunk boundary at or before the rows to the next at or after them.
+        let chunkRows = Int(whole.chunkShape[0])
+        let first = rows.lowerBound / chunkRows * chunkRows
+        let (boundary, overflow) = ((rows.upperBound - 1) / chunkRows + 1).multipliedReportingOverflow(by: chunkRows)
+        let end = overflow ? Int(whole.shape[0]) : min(Int(whole.shape[0]), boundary)
+        let rowElements = whole.elementCount / Int(whole.shape[0])
+        // Both products are at most the dataset's element count times 16: checked, as a damaged header can declare
+        // any shape.
+        let (spanBytes, spanOverflow) = ((end - first) * rowElements).multipliedReportingOverflow(by: MemoryLayout<T>.size)
+        let (askedBytes, askedOverflow) = (rows.count * rowElements).multipliedReportingOverflow(by: 2 * MemoryLayout<T>.size)
+        guard !spanOverflow, !askedOverflow, spanBytes <= max(askedBytes, Self.maxRowSpanBytes) else { return nil }
+        var spanShape = whole.shape
+        spanShape[0] = hsize_t(end - first)
+        let span = Layout(shape: spanShape, chunkShape: whole.chunkShape, elementCount: (end - first) * rowElements,
+                          chunkBytes: whole.chunkBytes)
+        try verify()
+        guard let chunks = try locateChunks(span, firstRow: hsize_t(first)) else { return nil }
+        guard let compressed = try readRawChunks(chunks) else { return nil }
+        // The decoder places chunks by their origin in the array it fills: here the span, which starts at `first`.
+        var placed = chunks
+        for index in 0..<chunks.count { placed.origins[index * spanShape.count] -= hsize_t(first) }
+        let threads = Int32(clamping: max(1, min(threads, Int(chdf5_online_processors()))))
+        let useLibdeflate: Int32 = decoding == .fastest ? 1 : 0
+        let rank = spanShape.count
+        let spanValues = try [T](unsafeUninitializedCapacity: span.elementCount) { buffer, initializedCount in
+            let failed = Self.withChunkPointers(compressed, placed, span) { c in
+                chdf5_decode_chunks(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape, c.chunkShape,
+                                    MemoryLayout<T>.size, UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate)
+            }
+            guard failed == chunks.count else { throw damagedChunk(failed, chunks, span) }
+            initializedCount = span.elementCount
+        }
+        if first == rows.lowerBound && end == rows.upperBound { return spanValues }
+        let skipped = (rows.lowerBound - first) * rowElements
+        return Array(spanValues[skipped..<(skipped + rows.count * rowElements)])
+    }
+
+    /// The most bytes `readRows` inflates beyond twice the rows asked for (chunks of many rows).
+    static let maxRowSpanBytes = 32 << 20
+
     /// Whether a sparse decode is worth trying first: the array fits 32-bit indices, its elements are 4 or 8 bytes,
     /// and it compressed at least `sparseCompressionRatio` to one (a mostly-zero array compresses far better than
     /// that; float weights hardly compress, and trying them sparse would inflate their first chunks twice).
@@ -249,7 +301,10 @@ struct HDF5ChunkDecoder {
     /// Each chunk's size is asked of libhdf5 by its coordinates (`H5Dget_chunk_storage_size`, one B-tree search);
     /// `H5Dget_chunk_info_by_coord` of libhdf5 1.10 walks the whole index for every chunk instead, which made
     /// locating a dataset's chunks quadratic in their number (6 % of a pruned VGG-16's start-up instructions).
-    private func locateChunks(_ layout: Layout, stopAtUnwritten: Bool = true) throws -> ChunkList? {
+    ///
+    /// With `firstRow`, `layout` is the part of the dataset from that row on (a chunk boundary) and the origins are
+    /// the dataset's; the count check against the whole index is then left out.
+    private func locateChunks(_ layout: Layout, stopAtUnwritten: Bool = true, firstRow: hsize_t? = nil) throws -> ChunkList? {
         let rank = layout.shape.count
         let grid = layout.shape.indices.map { (layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0] }
         // Each chunk is looked up on its own; a grid of millions of tiny chunks is left to libhdf5's index walk.
@@ -265,6 +320,7 @@ struct HDF5ChunkDecoder {
         var origin = [hsize_t](repeating: 0, count: rank)
         while true {
             for axis in 0..<rank { origin[axis] = coordinate[axis] * layout.chunkShape[axis] }
+            origin[0] += firstRow ?? 0
             // libhdf5 leaves the size untouched when no chunk was ever allocated.
             var size: hsize_t = 0
             guard H5Dget_chunk_storage_size(dataset, origin, &size) >= 0 else {
@@ -293,6 +349,7 @@ struct HDF5ChunkDecoder {
             }
             if axis < 0 { break }
         }
+        if firstRow != nil { return list }
         // Every chunk the index holds must be one the grid found: a damaged index can hold entries off the grid,
         // outside the dataset or twice over (libhdf5 1.10 then reads past its buffers in its own pipeline). Where
         // each chunk lies in the file is checked when libhdf5 reads it (`H5Dread_chunk` refuses bytes past the end).

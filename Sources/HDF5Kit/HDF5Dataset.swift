@@ -146,6 +146,13 @@ public final class HDF5Dataset: HDF5Object {
         let rowShape = Array(currentShape.dropFirst())
         let count = try HDF5Dataspace.elementCount(of: [rows.count] + rowShape, context: context)
         guard count > 0 else { return [] }
+        // Rows of a deflate-chunked dataset are inflated with libdeflate (several times faster than libhdf5's zlib),
+        // on the calling thread: a sample reader calls this beside a simulation's workers.
+        let decoder = HDF5ChunkDecoder(dataset: datasetIdentifier, context: context)
+        if let values = try decoder.readRows(rows, as: T.self, decoding: .fastest, threads: 1,
+                                             verify: transfer.verifyBeforeChunkDecoding) {
+            return values
+        }
         try transfer.verifyBeforeRead()
         return try [T](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             try transfer.withStoredDataspace { fileDataspace in

@@ -74,21 +74,38 @@ struct HDF5ElementTransfer {
     /// `H5Tget_size` does not report for variable-length types (a disk reference is 16 bytes, the in-memory
     /// type 8 or 16): elements above `largestSmallElementBytes` keep the default too.
     private func withTransferProperties(memoryDatatype: hid_t, _ body: (hid_t) throws -> herr_t) throws -> herr_t {
-        let smallTransferBytes = 64 << 10
+        let smallTransferBytes = Self.smallTransferBytes
         let largestSmallElementBytes = 4 << 10
         let elementBytes = try withStoredDatatype { max(H5Tget_size($0), H5Tget_size(memoryDatatype)) }
         let count = try elementCount
         let (wanted, overflow) = count.multipliedReportingOverflow(by: elementBytes)
         guard elementBytes > 0, elementBytes <= largestSmallElementBytes, !overflow, wanted <= smallTransferBytes
         else { return try body(hid_t(H5P_DEFAULT)) }
+        if let shared = Self.smallBufferTransferProperties { return try body(shared) }
         return try withTemporaryIdentifier(H5Pcreate(chdf5_p_dataset_xfer()), kind: .propertyList, context: context,
                                            failure: "cannot create transfer properties") { properties in
-            // libhdf5 allocates the buffer itself when given no pointer.
-            try context.checkStatus(H5Pset_buffer(properties, smallTransferBytes, nil, nil),
+            try context.checkStatus(H5Pset_buffer(properties, Self.smallTransferBytes, nil, nil),
                                     "cannot size the conversion buffer")
             return try body(properties)
         }
     }
+
+    /// See `withTransferProperties`.
+    private static let smallTransferBytes = 64 << 10
+
+    /// The small-buffer transfer properties, made once for the process (nil if libhdf5 refused them; each transfer
+    /// then makes its own, and reports why). libhdf5 only reads a transfer's properties, and allocates the buffer
+    /// itself for each transfer when given no pointer, so one list serves every transfer; making and closing one per
+    /// transfer cost about 30 thousand instructions each, on the hundred small fields of a network.
+    private static let smallBufferTransferProperties: hid_t? = {
+        let properties = H5Pcreate(chdf5_p_dataset_xfer())
+        guard properties >= 0 else { return nil }
+        guard H5Pset_buffer(properties, smallTransferBytes, nil, nil) >= 0 else {
+            _ = H5Pclose(properties)
+            return nil
+        }
+        return properties
+    }()
 
     /// All elements as `T`, letting libhdf5 convert between integer and float types and widths.
     /// Enumerations (e.g. h5py's bool) are read as their integer base values.

@@ -40,6 +40,8 @@ public class HDF5Group: HDF5Object {
     public func linkKind(of name: String) throws -> HDF5LinkKind {
         let groupIdentifier = try handle.identifierForUse()
         let context = handle.context.child(name)
+        // One lookup when the link is there (the common case); why it failed is asked only after a failure.
+        if let kind = HDF5LinkKind(code: chdf5_link_kind(groupIdentifier, name)) { return kind }
         guard H5Lexists(groupIdentifier, name, hid_t(H5P_DEFAULT)) > 0 else { throw context.error("no such link") }
         guard let kind = HDF5LinkKind(code: chdf5_link_kind(groupIdentifier, name)) else {
             throw context.libraryError("cannot read link")
@@ -117,15 +119,27 @@ public class HDF5Group: HDF5Object {
     public func kind(of relativePath: String) throws -> HDF5ObjectKind {
         let groupIdentifier = try handle.identifierForUse()
         let context = handle.context.child(relativePath)
-        guard exists(relativePath) else { throw context.error("no such object") }
-        return try withTemporaryIdentifier(H5Oopen(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)), kind: .object,
-                                           context: context, failure: "cannot open object") { objectIdentifier in
-            switch H5Iget_type(objectIdentifier) {
-            case H5I_GROUP, H5I_FILE: .group
-            case H5I_DATASET: .dataset
-            default: .other
-            }
+        let opened = try openExisting(relativePath, in: groupIdentifier, context: context, missing: "no such object",
+                                      failure: "cannot open object")
+        defer { _ = H5Oclose(opened) }
+        return switch H5Iget_type(opened) {
+        case H5I_GROUP, H5I_FILE: .group
+        case H5I_DATASET: .dataset
+        default: .other
         }
+    }
+
+    /// Opens the object at `relativePath` with `H5Oopen`, first without checking that it exists: an open that
+    /// succeeds proves it does, and the existence checks (each a walk of the path) are made only after a failure,
+    /// to say `missing` rather than libhdf5's explanation. Reading a network opens a few hundred objects.
+    private func openExisting(_ relativePath: String, in groupIdentifier: hid_t, context: HDF5ObjectContext,
+                              missing: String, failure: String) throws(HDF5Error) -> hid_t {
+        if !relativePath.isEmpty {
+            let opened = H5Oopen(groupIdentifier, relativePath, hid_t(H5P_DEFAULT))
+            if opened >= 0 { return opened }
+        }
+        guard exists(relativePath) else { throw context.error(missing) }
+        return try context.checkID(H5Oopen(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)), failure)
     }
 
     /// Opens an existing group.
@@ -153,6 +167,20 @@ public class HDF5Group: HDF5Object {
     public func openDataset(_ relativePath: String) throws -> HDF5Dataset {
         let context = handle.context.child(relativePath)
         let opened = try openObject(.dataset, at: relativePath, context: context)
+        return HDF5Dataset(handle: HDF5Handle(adopting: opened, kind: .dataset, context: context))
+    }
+
+    /// Opens the object at `relativePath` if it is a dataset; nil when it is a group or another kind of object.
+    /// Throws, as `kind(of:)` does, when nothing is there. One open, where `kind(of:)` and then `openDataset` took two.
+    public func openDatasetIfDataset(_ relativePath: String) throws -> HDF5Dataset? {
+        let groupIdentifier = try handle.identifierForUse()
+        let context = handle.context.child(relativePath)
+        let opened = try openExisting(relativePath, in: groupIdentifier, context: context, missing: "no such object",
+                                      failure: "cannot open object")
+        guard H5Iget_type(opened) == H5I_DATASET else {
+            _ = H5Oclose(opened)
+            return nil
+        }
         return HDF5Dataset(handle: HDF5Handle(adopting: opened, kind: .dataset, context: context))
     }
 
@@ -271,15 +299,15 @@ public class HDF5Group: HDF5Object {
         if exists(name) { throw context.error("already exists") }
     }
 
-    /// Opens the object at `relativePath`, which must be a group or a dataset as `expected` says, with one walk of
-    /// its path and one open: the identifier `H5Oopen` gives is a group's or a dataset's own. (Checking the kind with
+    /// Opens the object at `relativePath`, which must be a group or a dataset as `expected` says, with one open
+    /// (see `openExisting`): the identifier `H5Oopen` gives is a group's or a dataset's own. (Checking the kind with
     /// an open of its own and then opening again made libhdf5 parse every object header twice, and walk its path
     /// twice more: a visible part of reading a network of a hundred datasets.)
     private func openObject(_ expected: HDF5ObjectKind, at relativePath: String, context: HDF5ObjectContext) throws -> hid_t {
         let groupIdentifier = try handle.identifierForUse()
         let noun = expected == .group ? "group" : "dataset"
-        guard exists(relativePath) else { throw context.error("no such \(noun)") }
-        let opened = try context.checkID(H5Oopen(groupIdentifier, relativePath, hid_t(H5P_DEFAULT)), "cannot open \(noun)")
+        let opened = try openExisting(relativePath, in: groupIdentifier, context: context, missing: "no such \(noun)",
+                                      failure: "cannot open \(noun)")
         let actual: HDF5ObjectKind
         switch H5Iget_type(opened) {
         case H5I_GROUP, H5I_FILE: actual = .group

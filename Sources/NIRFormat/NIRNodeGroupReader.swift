@@ -16,6 +16,9 @@ struct NIRNodeGroupReader {
     func has(_ field: String) -> Bool { group.exists(field) }
 
     private func dataset(_ field: String) throws(NIRError) -> HDF5Dataset {
+        // The common case in two lookups: the open succeeds, and the link it followed is a hard one. Anything else
+        // takes the checks below, in their order, so a bad file is reported as before.
+        if let set = try? group.openDataset(field), (try? group.linkKind(of: field)) == .hard { return set }
         guard group.exists(field) else { throw error(field, "missing required dataset") }
         do {
             try requireHardLink(field)

@@ -120,8 +120,8 @@ public enum ResultsDimensionScales {
             guard run.exists(path), try run.kind(of: path) == .group else { return }
             let group = try run.openGroup(path)
             var created: [Dimension: HDF5Dataset] = [:]
-            for name in try group.memberNames() where try group.kind(of: name) == .dataset && Dimension(rawValue: name) == nil {
-                let dataset = try group.openDataset(name)
+            for name in try group.memberNames() where Dimension(rawValue: name) == nil {
+                guard let dataset = try group.openDatasetIfDataset(name) else { continue }
                 let shape = try dataset.shape
                 guard let axes = dimensions(name, shape.count), axes.count == shape.count,
                       axes.allSatisfy({ values[$0] != nil }) else { continue }

@@ -20,6 +20,10 @@ public final class SampleDataset {
 
     private let file: HDF5File
     private let samples: HDF5Dataset
+    /// The last block `statistics` read, kept for the first `read` within it: a run checks its samples and then
+    /// reads the same ones to simulate them, and inflating them twice was a visible part of a short run's start.
+    /// Dropped by the first read it does not hold and by the read that reaches its end.
+    private var checkedBlock: (range: Range<Int>, values: [Float])?
 
     /// Samples read per block by `statistics`, and the most a caller should read at once.
     public static let rowsPerBlock = 256
@@ -79,6 +83,14 @@ public final class SampleDataset {
     /// Samples `range`, concatenated row-major as Float.
     public func read(_ range: Range<Int>) throws(SampleDataError) -> [Float] {
         do {
+            if let block = checkedBlock, block.range.lowerBound <= range.lowerBound,
+               range.upperBound <= block.range.upperBound {
+                if range.upperBound == block.range.upperBound { checkedBlock = nil }
+                if range == block.range { return block.values }
+                let start = (range.lowerBound - block.range.lowerBound) * sampleElementCount
+                return Array(block.values[start..<(start + range.count * sampleElementCount)])
+            }
+            checkedBlock = nil  // its memory goes before the next read's is taken
             // Runs while a previous block's traces may be written on another thread.
             return try HDF5Library.serialized { try samples.readRows(range, as: Float.self) }
         } catch {
@@ -101,6 +113,7 @@ public final class SampleDataset {
         while start < range.upperBound {
             let block = start..<min(start + Self.rowsPerBlock, range.upperBound)
             let values = try read(block)
+            defer { if block.upperBound == range.upperBound { checkedBlock = (block, values) } }
             for (offset, value) in values.enumerated() {
                 if value.isFinite {
                     statistics.minimum = min(statistics.minimum ?? value, value)

@@ -240,11 +240,13 @@ public struct SimulationPlan: Sendable {
     /// Every path into `consumer` from a producer, walking back through routing nodes.
     private static func projections(into consumer: Int, network: Network, carriesSpikes: (Int) -> Bool,
                                     kind: StageKind, prebuilt: PopulationsAndRoutes, arena: BufferArena) throws(SimulationError) -> [Projection] {
-        let consumerTaps: (Int) -> Int
+        // The synaptic taps of each consumer element: its own count for a weighted stage, one per neuron otherwise.
+        let consumerTaps: ImmutableBuffer<Int32>?
+        let tapsPerElement: Int
         switch kind {
-        case .weighted(_, _, _, let taps): consumerTaps = { Int(taps[$0]) }
-        case .population, .threshold: consumerTaps = { _ in 1 }
-        default: consumerTaps = { _ in 0 }
+        case .weighted(_, _, _, let taps): consumerTaps = taps; tapsPerElement = 0
+        case .population, .threshold: consumerTaps = nil; tapsPerElement = 1
+        default: consumerTaps = nil; tapsPerElement = 0
         }
         return try paths(into: consumer, network: network).map { path in
             let producerCount = network.outputShapes[path.producer].reduce(1, *)
@@ -253,10 +255,23 @@ public struct SimulationPlan: Sendable {
             let spikes = carriesSpikes(path.producer)
             var synops: [Int] = []
             if spikes {
-                synops = (0..<producerCount).map { element in
-                    var total = 0
-                    route.forEachTarget(of: element) { target, _ in total += consumerTaps(target) }
-                    return total
+                // Summed straight from the taps (a closure per target cost a call for each of a few hundred
+                // thousand elements).
+                synops = [Int](unsafeUninitializedCapacity: producerCount) { buffer, initializedCount in
+                    if let taps = consumerTaps?.pointer {
+                        for element in 0..<producerCount {
+                            var total = 0
+                            route.forEachTarget(of: element) { target, _ in total += Int(taps[target]) }
+                            buffer[element] = total
+                        }
+                    } else {
+                        for element in 0..<producerCount {
+                            var total = 0
+                            route.forEachTarget(of: element) { _, _ in total += tapsPerElement }
+                            buffer[element] = total
+                        }
+                    }
+                    initializedCount = producerCount
                 }
             }
             return Projection(producer: path.producer, carriesSpikes: spikes, route: route, synopsPerSpike: arena.store(synops))
