@@ -125,6 +125,18 @@ NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa) {
     }
 }
 
+NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_gather_avx2;
+    case NCInstructionSetAVX512:  // opmasks on 256-bit registers need AVX-512VL besides the foundation
+        return __builtin_cpu_supports("avx512vl") ? nc_group_gather_avx512 : nc_group_gather_avx2;
+#endif
+    default: return nc_group_gather_generic;
+    }
+}
+
 /// -1 until first asked.
 static _Atomic int current_isa = -1;
 

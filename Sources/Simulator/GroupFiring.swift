@@ -16,6 +16,10 @@ final class GroupFiring {
     /// Scratch for one lane's group: step g's spike list storage, spike count and active updates.
     private let spikeLists: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
     private let listed: UnsafeMutablePointer<Int64>
+    /// Scratch for `fireGathered`: each step's list start, entries listed so far, one chunk's active updates.
+    private let listStarts: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
+    private let totals: UnsafeMutablePointer<Int64>
+    private let chunkUpdates: UnsafeMutablePointer<Int64>
     /// Per slot (`WorkerSchedule.slot(lane:g:)`): the step's active updates, reported in the population's turn.
     private let activeUpdates: UnsafeMutablePointer<Int64>
     private let schedule: WorkerSchedule
@@ -48,6 +52,12 @@ final class GroupFiring {
         spikeLists.initialize(repeating: nil, count: GroupScatter.width)
         listed = .allocate(capacity: GroupScatter.width)
         listed.initialize(repeating: 0, count: GroupScatter.width)
+        listStarts = .allocate(capacity: GroupScatter.width)
+        listStarts.initialize(repeating: nil, count: GroupScatter.width)
+        totals = .allocate(capacity: GroupScatter.width)
+        totals.initialize(repeating: 0, count: GroupScatter.width)
+        chunkUpdates = .allocate(capacity: GroupScatter.width)
+        chunkUpdates.initialize(repeating: 0, count: GroupScatter.width)
         let slots = max(schedule.lanes * schedule.stepsPerGroup, 1)
         activeUpdates = .allocate(capacity: slots)
         activeUpdates.initialize(repeating: 0, count: slots)
@@ -57,6 +67,9 @@ final class GroupFiring {
         parameters.deallocate()
         spikeLists.deallocate()
         listed.deallocate()
+        listStarts.deallocate()
+        totals.deallocate()
+        chunkUpdates.deallocate()
         activeUpdates.deallocate()
     }
 
@@ -73,6 +86,45 @@ final class GroupFiring {
         group.drainFiring(steps: steps, parameters: parameters, potential: potential, spikes: spikeLists, listed: listed,
                           activeUpdates: activeUpdates + schedule.slot(lane: lane, g: 0), kernel: context.kernels.groupDrainFire)
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(listed[g]) }
+    }
+
+    /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes are
+    /// marked: one output channel at a time, gathered into the gather's accumulator and drained through the IF step
+    /// while it is in the per-core cache. Each channel's spikes are listed after the previous channels', so each
+    /// step's list stays ascending; potentials, lists and counts are those of the step-by-step pass.
+    func fireGathered(_ gather: GroupGather, context: StepContext, lane: Int, steps: Int) {
+        precondition(steps <= GroupScatter.width)
+        let memory = context.memory, node = stage.node
+        let plane = gather.outputRows * gather.outputColumns
+        precondition(gather.outputChannels * plane == stage.outputCount, "a gather of another shape")
+        let potential = memory.potential(node, lane: lane, count: stage.outputCount)
+        let updates = activeUpdates + schedule.slot(lane: lane, g: 0)
+        for g in 0..<steps {
+            let spikes = memory.spikes(node, lane: lane, g: g)
+            precondition(spikes.capacity >= stage.outputCount + SpikeList.slack, "a spike list too small for the population")
+            listStarts[g] = spikes.indices
+            totals[g] = 0
+            updates[g] = 0
+        }
+        let gatherKernel = context.kernels.groupGather, fireKernel = context.kernels.groupDrainFire
+        for channel in 0..<gather.outputChannels {
+            gather.gather(channel: channel, kernel: gatherKernel)
+            for g in 0..<steps { spikeLists[g] = listStarts[g]! + Int(totals[g]) }
+            // NULL bias: the accumulator's restart value is never read (the next gather overwrites every lane).
+            fireKernel(gather.accumulator, Int64(plane), Int64(steps), nil, parameters, potential + channel &* plane, spikeLists,
+                       listed, chunkUpdates)
+            let offset = Int32(channel &* plane)
+            for g in 0..<steps {
+                let added = Int(listed[g])
+                if added > 0 && offset != 0 {
+                    let written = spikeLists[g]!
+                    for index in 0..<added { written[index] &+= offset }
+                }
+                totals[g] &+= listed[g]
+                updates[g] &+= chunkUpdates[g]
+            }
+        }
+        for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(totals[g]) }
     }
 
     /// Steps the population (lane `lane`, the group's step `g`) with `input`, its summed input of that step.

@@ -62,6 +62,8 @@ struct Kernels {
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
     /// See `nc_group_drain_fire_kernel` in CKernels.h.
     let groupDrainFire: NCGroupDrainFireKernel
+    /// See `nc_group_gather_kernel` in CKernels.h.
+    let groupGather: NCGroupGatherKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -75,6 +77,7 @@ struct Kernels {
         groupDrain = nc_group_drain_kernel(chosen.cValue)!
         scaledRow = nc_scaled_row_kernel(chosen.cValue)!
         groupDrainFire = nc_group_drain_fire_kernel(chosen.cValue)!
+        groupGather = nc_group_gather_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
