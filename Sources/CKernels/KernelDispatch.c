@@ -130,8 +130,7 @@ NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa) {
     switch (isa) {
 #if defined(__x86_64__)
     case NCInstructionSetAVX2: return nc_group_gather_avx2;
-    case NCInstructionSetAVX512:  // opmasks on 256-bit registers need AVX-512VL besides the foundation
-        return __builtin_cpu_supports("avx512vl") ? nc_group_gather_avx512 : nc_group_gather_avx2;
+    case NCInstructionSetAVX512: return nc_group_gather_avx512;  // 512-bit registers and opmasks: the foundation
 #endif
     default: return nc_group_gather_generic;
     }

@@ -16,7 +16,9 @@ final class GroupFiring {
     /// Scratch for one lane's group: step g's spike list storage, spike count and active updates.
     private let spikeLists: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
     private let listed: UnsafeMutablePointer<Int64>
-    /// Scratch for `fireGathered`: each step's list start, entries listed so far, one chunk's active updates.
+    /// Scratch for `fireGathered`: one output channel's parameters, each step's list start, entries listed so far,
+    /// one channel's active updates.
+    private let chunkParameters: UnsafeMutablePointer<NCIntegrateAndFireParameters>
     private let listStarts: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
     private let totals: UnsafeMutablePointer<Int64>
     private let chunkUpdates: UnsafeMutablePointer<Int64>
@@ -52,6 +54,8 @@ final class GroupFiring {
         spikeLists.initialize(repeating: nil, count: GroupScatter.width)
         listed = .allocate(capacity: GroupScatter.width)
         listed.initialize(repeating: 0, count: GroupScatter.width)
+        chunkParameters = .allocate(capacity: 1)
+        chunkParameters.initialize(to: integrateAndFire.cValue)
         listStarts = .allocate(capacity: GroupScatter.width)
         listStarts.initialize(repeating: nil, count: GroupScatter.width)
         totals = .allocate(capacity: GroupScatter.width)
@@ -67,6 +71,7 @@ final class GroupFiring {
         parameters.deallocate()
         spikeLists.deallocate()
         listed.deallocate()
+        chunkParameters.deallocate()
         listStarts.deallocate()
         totals.deallocate()
         chunkUpdates.deallocate()
@@ -89,9 +94,10 @@ final class GroupFiring {
     }
 
     /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes are
-    /// marked: one output channel at a time, gathered into the gather's accumulator and drained through the IF step
-    /// while it is in the per-core cache. Each channel's spikes are listed after the previous channels', so each
-    /// step's list stays ascending; potentials, lists and counts are those of the step-by-step pass.
+    /// marked: one output channel at a time, gathered step-major into the gather's `sums` and stepped by the IF
+    /// kernel step after step while they are in the per-core cache. Each channel's spikes are listed after the
+    /// previous channels', so each step's list stays ascending; potentials, lists and counts are those of the
+    /// step-by-step pass (the same kernel on the same inputs, neuron by neuron).
     func fireGathered(_ gather: GroupGather, context: StepContext, lane: Int, steps: Int) {
         precondition(steps <= GroupScatter.width)
         let memory = context.memory, node = stage.node
@@ -106,21 +112,26 @@ final class GroupFiring {
             totals[g] = 0
             updates[g] = 0
         }
-        let gatherKernel = context.kernels.groupGather, fireKernel = context.kernels.groupDrainFire
+        let kernels = context.kernels
+        let whole = integrateAndFire.cValue
         for channel in 0..<gather.outputChannels {
-            gather.gather(channel: channel, kernel: gatherKernel)
-            for g in 0..<steps { spikeLists[g] = listStarts[g]! + Int(totals[g]) }
-            // NULL bias: the accumulator's restart value is never read (the next gather overwrites every lane).
-            fireKernel(gather.accumulator, Int64(plane), Int64(steps), nil, parameters, potential + channel &* plane, spikeLists,
-                       listed, chunkUpdates)
-            let offset = Int32(channel &* plane)
+            gather.gather(channel: channel, kernel: kernels.groupGather)
+            let first = channel &* plane
+            // The channel's per-neuron parameters, if any, from its first neuron.
+            var chunk = whole
+            chunk.gain = whole.gain.map { $0 + first }
+            chunk.threshold = whole.threshold.map { $0 + first }
+            chunk.resetValue = whole.resetValue.map { $0 + first }
+            chunkParameters.pointee = chunk
             for g in 0..<steps {
-                let added = Int(listed[g])
-                if added > 0 && offset != 0 {
-                    let written = spikeLists[g]!
-                    for index in 0..<added { written[index] &+= offset }
+                let written = listStarts[g]! + Int(totals[g])
+                let fired = kernels.integrateAndFire(chunkParameters, potential: potential + first, input: gather.sums + g &* plane,
+                                                     count: plane, spikes: written, active: chunkUpdates + g)
+                if first != 0 {
+                    let offset = Int32(first)
+                    for index in 0..<fired { written[index] &+= offset }
                 }
-                totals[g] &+= listed[g]
+                totals[g] &+= Int64(fired)
                 updates[g] &+= chunkUpdates[g]
             }
         }

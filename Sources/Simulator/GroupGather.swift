@@ -5,8 +5,9 @@ import NetworkModel
 /// output by output (`nc_group_gather_kernel`) instead of scattered spike by spike: each step's spikes are marked in
 /// a byte per input element (bit g: fired at step g) on a zero-bordered copy of every input plane, and each output
 /// element then visits its channel's non-zero weights, adding each weight in the lanes of the steps its source fired
-/// in. The sums stay in a register per output and go straight through the IF population the convolution steps
-/// (`GroupFiring.fireGathered`), a chunk of one output channel at a time, so nothing per step is written to memory.
+/// in. Neighbouring outputs of a row share registers, one per step, and each output channel's step-major sums go
+/// through the IF population the convolution steps (`GroupFiring.fireGathered`) while they are in the per-core
+/// cache: no per-step read-modify-write, bias copy or separate IF pass over the whole layer.
 ///
 /// Exactness: an output's non-zero weights in (input channel, kernel row, kernel column) order are its sources in
 /// ascending element order, the order in which the step-by-step scatter of an ascending spike list adds them, so
@@ -37,8 +38,8 @@ final class GroupGather {
     private let paddedWidth: Int
     /// The bias in the output's (C, H, W) layout, or nil (0).
     private let bias: ImmutableBuffer<Float>?
-    /// One output channel's [element][8 steps] sums.
-    let accumulator: UnsafeMutablePointer<Float>
+    /// One output channel's [8 steps][element] sums.
+    let sums: UnsafeMutablePointer<Float>
 
     /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: the gather costs about a
     /// third as much per (output, weight) visit as the step-by-step scatter per synaptic operation. Measured with perf
@@ -117,8 +118,8 @@ final class GroupGather {
         weights = .allocate(capacity: max(entryWeights.count, 1))
         weights.initialize(from: entryWeights, count: entryWeights.count)
         visitsPerGroup = entryDeltas.count * outputRows * outputColumns
-        accumulator = .allocate(capacity: max(outputRows * outputColumns, 1) * GroupScatter.width)
-        accumulator.initialize(repeating: 0, count: max(outputRows * outputColumns, 1) * GroupScatter.width)
+        sums = .allocate(capacity: max(outputRows * outputColumns, 1) * GroupScatter.width)
+        sums.initialize(repeating: 0, count: max(outputRows * outputColumns, 1) * GroupScatter.width)
     }
 
     deinit {
@@ -126,7 +127,7 @@ final class GroupGather {
         maskIndex.deallocate()
         deltas.deallocate()
         weights.deallocate()
-        accumulator.deallocate()
+        sums.deallocate()
     }
 
     /// Whether a group with `synops` synaptic operations is cheaper gathered than scattered step by step.
@@ -162,11 +163,11 @@ final class GroupGather {
         for spike in spikes { masks[Int(maskIndex[Int(spike)])] = 0 }
     }
 
-    /// Gathers output channel `channel`'s sums for the marked steps into `accumulator` ([element][8 steps]).
+    /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`).
     @inline(__always)
     func gather(channel: Int, kernel: NCGroupGatherKernel) {
         let first = entryStarts[channel], plane = outputRows * outputColumns
-        kernel(accumulator, masks, deltas + first, weights + first, Int64(entryStarts[channel + 1] - first),
+        kernel(sums, masks, deltas + first, weights + first, Int64(entryStarts[channel + 1] - first),
                bias.map { UnsafePointer($0.pointer + channel * plane) }, Int64(outputRows), Int64(outputColumns), Int64(paddedWidth))
     }
 }

@@ -98,6 +98,16 @@ struct Kernels {
         spikes.count = Int(integrateAndFireKernel(&c, potential, input, Int64(count), spikes.indices, &active))
         return Int(active)
     }
+
+    /// The IF kernel as it is (see `nc_integrate_and_fire_kernel`): `count` neurons from `potential`, the firing ones
+    /// listed at `spikes` (room for `count` + 16, indices from 0); returns how many fired, `active` the neurons whose
+    /// input was not zero.
+    @inline(__always)
+    func integrateAndFire(_ parameters: UnsafePointer<NCIntegrateAndFireParameters>, potential: UnsafeMutablePointer<Float>,
+                          input: UnsafePointer<Float>, count: Int, spikes: UnsafeMutablePointer<Int32>,
+                          active: UnsafeMutablePointer<Int64>) -> Int {
+        Int(integrateAndFireKernel(parameters, potential, input, Int64(count), spikes, active))
+    }
 }
 
 /// A plain IF population's parameters as the kernel reads them: per-neuron arrays, or nil where every neuron

@@ -12,7 +12,7 @@ import Testing
     @Test("the gather kernel equals its scalar specification, bit for bit, on every instruction set")
     func kernelMatchesSpecification() {
         var random = SplitMix(seed: 0x6A7E_0001)
-        for (rows, columns, paddedWidth) in [(1, 1, 3), (3, 5, 7), (4, 8, 10), (7, 9, 13), (2, 33, 35)] {
+        for (rows, columns, paddedWidth) in [(1, 1, 3), (3, 5, 7), (4, 8, 10), (7, 9, 13), (2, 16, 18), (3, 23, 25), (2, 33, 35)] {
             for entryCount in [0, 1, 2, 5, 13] {
                 let paddedRows = rows + 4
                 let masks = (0..<(paddedRows * paddedWidth + 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) & UInt8(truncatingIfNeeded: random.next()) }
@@ -29,13 +29,13 @@ import Testing
                     let expected = Self.specification(masks: masks, deltas: deltas, weights: weights, bias: withBias ? bias : nil,
                                                       rows: rows, columns: columns, paddedWidth: paddedWidth)
                     for set in KernelInstructionSet.supported {
-                        var accumulator = [Float](repeating: .nan, count: 8 * rows * columns)
+                        var sums = [Float](repeating: .nan, count: 8 * rows * columns)
                         masks.withUnsafeBufferPointer { masks in
                             deltas.withUnsafeBufferPointer { deltas in
                                 weights.withUnsafeBufferPointer { weights in
                                     bias.withUnsafeBufferPointer { bias in
-                                        accumulator.withUnsafeMutableBufferPointer { accumulator in
-                                            Kernels(set).groupGather(accumulator.baseAddress!, masks.baseAddress!, deltas.baseAddress,
+                                        sums.withUnsafeMutableBufferPointer { sums in
+                                            Kernels(set).groupGather(sums.baseAddress!, masks.baseAddress!, deltas.baseAddress,
                                                                      weights.baseAddress, Int64(entryCount),
                                                                      withBias ? bias.baseAddress : nil, Int64(rows), Int64(columns),
                                                                      Int64(paddedWidth))
@@ -44,7 +44,7 @@ import Testing
                                 }
                             }
                         }
-                        #expect(accumulator.map(\.bitPattern) == expected.map(\.bitPattern),
+                        #expect(sums.map(\.bitPattern) == expected.map(\.bitPattern),
                                 "\(set.rawValue), \(rows) × \(columns), \(entryCount) entries, bias \(withBias)")
                     }
                 }
@@ -64,7 +64,7 @@ import Testing
                     for entry in deltas.indices where masks[y * paddedWidth + x + Int(deltas[entry])] & (1 << lane) != 0 {
                         sum += weights[entry]
                     }
-                    result[8 * output + lane] = sum
+                    result[lane * rows * columns + output] = sum
                 }
             }
         }
