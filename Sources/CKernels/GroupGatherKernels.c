@@ -2,8 +2,9 @@
 // output channel visits that channel's non-zero weights in ascending source order (input channel, kernel row,
 // kernel column) and reads each source's 8-step activity byte from a zero-bordered plane of masks, adding the weight
 // at the steps the source spiked in. The vector variants hold 8 or 16 neighbouring outputs of a row, one register per
-// step, so the sums come out step-major (ready for the IF step) and nothing is read back from memory. Each lane receives the same terms in the same order as the step-by-step scatter of an ascending spike
-// list (sources ascending), so the sums agree bit for bit. Compiled per instruction set; every variant leaves the
+// step, so the sums come out step-major (ready for the IF step) and nothing is read back from memory. Each sum
+// receives the same terms in the same order as the step-by-step scatter of an ascending spike list (sources
+// ascending), so the sums agree bit for bit. Compiled per instruction set; every variant leaves the
 // inactive lanes untouched (no add of zero), so they agree bit for bit too.
 #pragma STDC FP_CONTRACT OFF
 #if defined(__clang__)

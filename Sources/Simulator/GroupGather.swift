@@ -41,11 +41,12 @@ final class GroupGather {
     /// One output channel's [8 steps][element] sums.
     let sums: UnsafeMutablePointer<Float>
 
-    /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: the gather costs about a
-    /// third as much per (output, weight) visit as the step-by-step scatter per synaptic operation. Measured with perf
-    /// on A sparse (256 images, AVX-512, conv2 and conv4 of the VGG-16): 0.56 ns per visit in the gather kernel
-    /// against 1.64 ns per synaptic operation in the scatter; the per-step passes the scatter also pays (bias copy,
-    /// IF step) cost about what the fused drain of a gathered group does.
+    /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: a visit cost about a third
+    /// of a scattered synaptic operation. Measured with perf on A sparse (256 images, AVX-512, conv2 and conv4 of
+    /// the VGG-16) with a first gather kernel (one output per register, lanes = steps): 0.56 ns per visit against
+    /// 1.64 ns per synaptic operation in the step-by-step scatter, whose per-step bias copy and IF pass cost about
+    /// what that version's IF drain did. Today's kernel (outputs across the register) took about half the time per
+    /// visit, so the switch at a third leans towards scattering.
     static let synopsPerVisit = 1.0 / 3.0
 
     /// The gather for `convolution` (node `stage`), or nil when it does not apply: 2-D, stride 1, one group,
