@@ -125,6 +125,17 @@ NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa) {
     }
 }
 
+NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_gather_avx2;
+    case NCInstructionSetAVX512: return nc_group_gather_avx512;  // 512-bit registers and opmasks: the foundation
+#endif
+    default: return nc_group_gather_generic;
+    }
+}
+
 /// -1 until first asked.
 static _Atomic int current_isa = -1;
 

@@ -69,4 +69,15 @@ void nc_group_drain_fire_avx512(float *, int64_t, int64_t, const float *, const 
                                 int32_t *const *, int64_t *, int64_t *);
 #endif
 
+
+// GroupGatherKernels.c
+void nc_group_gather_generic(float *, const uint8_t *, const int32_t *, const float *, int64_t, const float *, int64_t,
+                             int64_t, int64_t);
+#if defined(__x86_64__)
+void nc_group_gather_avx2(float *, const uint8_t *, const int32_t *, const float *, int64_t, const float *, int64_t,
+                          int64_t, int64_t);
+void nc_group_gather_avx512(float *, const uint8_t *, const int32_t *, const float *, int64_t, const float *, int64_t,
+                            int64_t, int64_t);
+#endif
+
 #endif

@@ -62,6 +62,8 @@ struct Kernels {
     private let integrateAndFireKernel: NCIntegrateAndFireKernel
     /// See `nc_group_drain_fire_kernel` in CKernels.h.
     let groupDrainFire: NCGroupDrainFireKernel
+    /// See `nc_group_gather_kernel` in CKernels.h.
+    let groupGather: NCGroupGatherKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -75,6 +77,7 @@ struct Kernels {
         groupDrain = nc_group_drain_kernel(chosen.cValue)!
         scaledRow = nc_scaled_row_kernel(chosen.cValue)!
         groupDrainFire = nc_group_drain_fire_kernel(chosen.cValue)!
+        groupGather = nc_group_gather_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
@@ -94,6 +97,16 @@ struct Kernels {
         var active: Int64 = 0
         spikes.count = Int(integrateAndFireKernel(&c, potential, input, Int64(count), spikes.indices, &active))
         return Int(active)
+    }
+
+    /// The IF kernel as it is (see `nc_integrate_and_fire_kernel`): `count` neurons from `potential`, the firing ones
+    /// listed at `spikes` (room for `count` + 16, indices from 0); returns how many fired, `active` the neurons whose
+    /// input was not zero.
+    @inline(__always)
+    func integrateAndFire(_ parameters: UnsafePointer<NCIntegrateAndFireParameters>, potential: UnsafeMutablePointer<Float>,
+                          input: UnsafePointer<Float>, count: Int, spikes: UnsafeMutablePointer<Int32>,
+                          active: UnsafeMutablePointer<Int64>) -> Int {
+        Int(integrateAndFireKernel(parameters, potential, input, Int64(count), spikes, active))
     }
 }
 

@@ -57,6 +57,10 @@ public struct SimulationPlan: Sendable {
     /// The instruction set of the hot kernels, nil for the process's choice (`KernelInstructionSet.current`).
     /// Results do not depend on it; tests run every exact case under each set the CPU supports.
     var instructionSet: KernelInstructionSet?
+    /// Whether sparse convolutions gather a group output by output (`GroupGather`): nil for the engine's choice (the
+    /// layers the group scatter does not take, by each group's activity), true for every layer the gather can take,
+    /// false for none. Results do not depend on it either; tests force both.
+    var gathersGroups: Bool?
     /// Weighted nodes feeding a recurrent edge whose output at "step −1" is not zero but the node's response to a
     /// zero input (its bias, in the output layout): snntorch's `RLeaky`/`RSynaptic` add `recurrent(0)` at the first step.
     let recurrentStartValues: [(node: Int, values: ImmutableBuffer<Float>)]

@@ -49,6 +49,12 @@ final class WeightedStep {
         return true
     }
 
+    /// Large sparse convolutions scattered step by step, when they step their population (`groupFiring`): a group
+    /// with enough synaptic operations is gathered output by output instead (see `GroupGather`), nil otherwise.
+    private let groupGather: GroupGather?
+    /// Every group gathered, whatever its activity (`SimulationPlan.gathersGroups`, tests).
+    private let gathersAlways: Bool
+
     /// Dense matrices fed only by spikes, in groups of several slots: each weight row read once per group (see
     /// `MatrixGroupInputs`), nil otherwise.
     private let matrixGroup: MatrixGroupInputs?
@@ -63,7 +69,17 @@ final class WeightedStep {
         channelCount = kernel.writesChannelsLast ? plan.network.outputShapes[stage.node][0] : 1
         cachedMACs = Array(repeating: 0, count: lanes)
         cachedCensus = Array(repeating: (0, true), count: lanes)
-        groupScatter = Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
+        var gather: GroupGather?
+        if plan.gathersGroups != false, case .convolution(let convolution) = kernel,
+           case .sparsePositionClasses = convolution.weights, case .convolution(let parameters) = plan.network.nodes[stage.node].kind,
+           plan.gathersGroups == true || !GroupScatter.applies(to: stage) {
+            gather = GroupGather.make(stage: stage, convolution: parameters, inputShape: plan.network.inputShapes[stage.node],
+                                      outputShape: plan.network.outputShapes[stage.node], bias: bias, stepsPerGroup: stepsPerGroup)
+        }
+        groupGather = gather
+        gathersAlways = plan.gathersGroups == true
+        groupScatter = gather != nil ? nil
+            : Self.groupScatter(stage: stage, kernel: kernel, bias: bias, plan: plan, stepsPerGroup: stepsPerGroup)
         if case .denseMatrix = kernel, !stage.isStaticPerSample, !stage.projections.isEmpty,
            stage.projections.allSatisfy(\.carriesSpikes), lanes * stepsPerGroup <= MatrixGroupInputs.maximumSlots {
             matrixGroup = MatrixGroupInputs(inputs: stage.inputCount, slots: lanes * stepsPerGroup)
@@ -96,6 +112,19 @@ final class WeightedStep {
             runGrouped(context, scatter: groupScatter, steps: steps, lanes: laneCount)
             return
         }
+        if let groupGather, let groupFiring, firesStepByStep {
+            for lane in 0..<laneCount {
+                if !runGathered(context, gather: groupGather, firing: groupFiring, steps: steps, lane: lane) {
+                    runSteps(context, steps: steps, lanes: lane..<(lane + 1), slotsPerGroup: slotsPerGroup)
+                }
+            }
+            return
+        }
+        runSteps(context, steps: steps, lanes: 0..<laneCount, slotsPerGroup: slotsPerGroup)
+    }
+
+    /// `run` one step at a time for lanes `lanes`.
+    private func runSteps(_ context: StepContext, steps: Range<Int>, lanes: Range<Int>, slotsPerGroup: Int) {
         let node = stage.node
         let count = stage.outputCount
         let memory = context.memory, tally = context.tally
@@ -114,7 +143,7 @@ final class WeightedStep {
         // A dense convolution's `ActiveInputs` sums every input per element, in the census's order: its seal counts.
         let censusAtSeal = active != nil && census != nil && censusSource != .identitySpikes
         computedSlots.removeAll(keepingCapacity: true)
-        for lane in 0..<laneCount {
+        for lane in lanes {
             for step in steps {
                 tally.add(.biasAdds, biasAdds, stage, lane: lane, step: step)
                 if stage.isStaticPerSample && step > 0 {
@@ -218,6 +247,42 @@ final class WeightedStep {
                                           into: memory.outputs[node]! + slot &* count)
             }
         }
+    }
+
+    /// `run` for a gathered group (see `GroupGather`) of lane `lane`: marks each step's spikes while summing its
+    /// counts, then, when every list was ascending and the group's synaptic operations make gathering cheaper,
+    /// gathers and fires the population and tallies the counts. Otherwise undoes the marks and returns false, with
+    /// nothing tallied: the caller runs the lane step by step.
+    private func runGathered(_ context: StepContext, gather: GroupGather, firing: GroupFiring, steps: Range<Int>,
+                             lane: Int) -> Bool {
+        let memory = context.memory
+        let projection = stage.projections[0]
+        let perSpike = projection.synopsPerSpike.pointer
+        var counts: (synops: SIMD8<Int>, operations: SIMD8<Int>) = (.zero, .zero)
+        var marked = 0
+        for step in steps {
+            let g = step &- steps.lowerBound
+            guard let listed = gather.markListed(memory.spikes(projection.producer, lane: lane, g: g).buffer, step: g,
+                                                 synopsPerSpike: perSpike, taps: taps.pointer) else { break }
+            counts.synops[g] = listed.synops
+            counts.operations[g] = listed.operations
+            marked &+= 1
+        }
+        guard marked == steps.count, gathersAlways || gather.gathers(synops: counts.synops.wrappedSum()) else {
+            for g in 0..<marked { gather.clear(memory.spikes(projection.producer, lane: lane, g: g).buffer) }
+            return false
+        }
+        firing.fireGathered(gather, context: context, lane: lane, steps: steps.count)
+        for g in 0..<marked { gather.clear(memory.spikes(projection.producer, lane: lane, g: g).buffer) }
+        let tally = context.tally, census = memory.censuses[stage.node]
+        for step in steps {
+            let g = step &- steps.lowerBound
+            tally.add(.biasAdds, biasAdds, stage, lane: lane, step: step)
+            tally.add(.macs, 0, stage, lane: lane, step: step)
+            tally.add(.synops, counts.synops[g], stage, lane: lane, step: step)
+            if census != nil { tally.add(.neurobenchACs, counts.operations[g], stage, lane: lane, step: step) }
+        }
+        return true
     }
 
     /// `run` for a group scatter: per step, the counts and the step's inputs (merged, or the spike list itself);

@@ -148,4 +148,17 @@ typedef void (*NCGroupDrainFireKernel)(float *accumulator, int64_t count, int64_
 /// The IF group drain kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa);
 
+
+/// One output channel of a stride-1 convolution over a group of steps, gathered: for output o = y · columns + x of
+/// the channel's rows × columns, and each step g in 0..<8, sums[g · rows · columns + o] is bias[o] (0 when bias is
+/// NULL) plus, for each entry e in order where masks[y · paddedWidth + x + deltas[e]] has bit g set, weights[e]
+/// (each added in turn). `masks` is the channel's window origin on a zero-bordered plane of per-source activity
+/// bytes (bit g: the source spiked at step g). Bit-identical on every instruction set.
+typedef void (*NCGroupGatherKernel)(float *sums, const uint8_t *masks, const int32_t *deltas, const float *weights,
+                                    int64_t entryCount, const float *bias, int64_t rows, int64_t columns,
+                                    int64_t paddedWidth);
+
+/// The group gather kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa);
+
 #endif
