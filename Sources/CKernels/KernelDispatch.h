@@ -69,4 +69,14 @@ void nc_group_drain_fire_avx512(float *, int64_t, int64_t, const float *, const 
                                 int32_t *const *, int64_t *, int64_t *);
 #endif
 
+// IntegrateAndFireKernels.c, channels-last input
+int64_t nc_integrate_and_fire_channels_last_generic(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
+                                                    int64_t, int32_t *, int64_t *);
+#if defined(__x86_64__)
+int64_t nc_integrate_and_fire_channels_last_avx2(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
+                                                 int64_t, int32_t *, int64_t *);
+int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
+                                                   int64_t, int32_t *, int64_t *);
+#endif
+
 #endif

@@ -148,4 +148,16 @@ typedef void (*NCGroupDrainFireKernel)(float *accumulator, int64_t count, int64_
 /// The IF group drain kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa);
 
+/// One step of the IF neurons of a (channels, positions) population whose input is a dense convolution's channels-last
+/// output: exactly nc_transpose_kernel's transpose of x (positions, channels) followed by nc_integrate_and_fire_kernel
+/// over its positions · channels values (neuron c · positions + p takes x[p · channels + c]), without writing the
+/// transposed input. Bit-identical to that pair, and to itself on every instruction set. `spikes` needs room for
+/// positions · channels + 16 (the whole list is used as scratch while a tile of channels is stepped).
+typedef int64_t (*NCChannelsLastIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *parameters, float *v,
+                                                        const float *x, int64_t positions, int64_t channels,
+                                                        int32_t *spikes, int64_t *activeUpdates);
+
+/// The channels-last IF kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(NCInstructionSet isa);
+
 #endif
