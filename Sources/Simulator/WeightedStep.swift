@@ -38,7 +38,8 @@ final class WeightedStep {
     /// set by the worker; nil: the per-step sums are written out for the consumers.
     var groupFiring: GroupFiring? {
         willSet {
-            precondition(newValue == nil || groupScatter != nil || firesStepByStep || firesChannelsLast, "this node cannot step its population")
+            precondition(newValue == nil || groupScatter != nil || firesStepByStep || firesChannelsLast,
+                         "this node cannot step its population")
         }
     }
 
@@ -51,8 +52,8 @@ final class WeightedStep {
         return true
     }
 
-    /// Whether the population it feeds can be stepped from the channels-last output after the group's scatter, each
-    /// slot transposed as it is stepped (`GroupFiring.fire(channelsLastInput:...)`) instead of transposed to (C, H, W)
+    /// Whether the population it feeds can be stepped from the channels-last output after each block of slots is
+    /// scattered, each slot transposed as it is stepped (`GroupFiring.fire(channelsLastInput:...)`) instead of transposed to (C, H, W)
     /// and read back by the population's own pass: a dense convolution computed at every step.
     var firesChannelsLast: Bool { kernel.writesChannelsLast && !stage.isStaticPerSample }
 
@@ -135,7 +136,8 @@ final class WeightedStep {
                 computedSlots.append(slot)
                 // Stepping the population here, every step of the lane reuses the lane's first slot: one buffer
                 // that stays in the per-core cache from the scatter to the IF step.
-                let target = (channelsLast ?? memory.outputs[node]!) + (groupFiring == nil || channelsLast != nil ? slot : slot &- g) &* count
+                let reusesLaneSlot = groupFiring != nil && channelsLast == nil
+                let target = (channelsLast ?? memory.outputs[node]!) + (reusesLaneSlot ? slot &- g : slot) &* count
                 if let bias {
                     target.update(from: bias.pointer, count: count)  // the plan stores it in the target's layout
                 } else {

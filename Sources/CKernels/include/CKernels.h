@@ -152,7 +152,7 @@ NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa);
 /// output: exactly nc_transpose_kernel's transpose of x (positions, channels) followed by nc_integrate_and_fire_kernel
 /// over its positions · channels values (neuron c · positions + p takes x[p · channels + c]), without writing the
 /// transposed input. Bit-identical to that pair, and to itself on every instruction set. `spikes` needs room for
-/// positions · channels + 16 (the whole list is used as scratch while a tile of channels is stepped).
+/// positions · channels + 16 (whole vectors are stored past the last index).
 typedef int64_t (*NCChannelsLastIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *parameters, float *v,
                                                         const float *x, int64_t positions, int64_t channels,
                                                         int32_t *spikes, int64_t *activeUpdates);
