@@ -11,6 +11,7 @@
 #include "CKernels.h"
 #include "KernelDispatch.h"
 #include "GroupLanes.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -274,5 +275,219 @@ void nc_group_drain_fire_avx512(float *accumulator, int64_t count, int64_t steps
         activeUpdates[g] = active[g];
     }
     group_drain_fire_from(element, accumulator, count, steps, bias, p, v, spikes, listed, activeUpdates);
+}
+#endif
+
+// The IF step of a population fed straight from a dense convolution's channels-last output (see
+// nc_integrate_and_fire_channels_last_kernel): the transpose to (C, H, W) and the IF pass over its result in one pass,
+// so the transposed input is never written out and read back. Neuron c · positions + p takes x[p · channels + c];
+// each neuron's operations are those of the kernels above, so potentials, spikes and counts are theirs bit for bit.
+
+/// The reference form: channel by channel, position by position, so the neurons go in ascending order.
+int64_t nc_integrate_and_fire_channels_last_generic(const NCIntegrateAndFireParameters *p, float *v, const float *x,
+                                                    int64_t positions, int64_t channels, int32_t *spikes,
+                                                    int64_t *activeUpdates) {
+    int64_t listed = 0, active = 0;
+    for (int64_t channel = 0; channel < channels; channel++) {
+        for (int64_t position = 0; position < positions; position++) {
+            active += if_neuron_driven(p, v, x[position * channels + channel], channel * positions + position, spikes, &listed);
+        }
+    }
+    *activeUpdates = active;
+    return listed;
+}
+
+/// Channels in tiles of 16 and positions in blocks of 16 (the transpose's order, so each cache line of x is read
+/// once into L1 and used for 16 channels). Within a tile the channels are interleaved, so each (channel, block)'s
+/// firing lanes are kept as a 16-bit mask, and the tile's spikes are listed from the masks once it is done, channel
+/// by channel and block by block: ascending, as the reference lists them. (Listing each channel's spikes in its own
+/// region of the list and moving them down afterwards touched the whole list, 4 bytes per neuron, every step.)
+enum { NCChannelsLastTile = 16, NCChannelsLastStackBlocks = 256 };
+
+/// The masks of one tile: `blocks` per channel, channel-major; on the stack up to NCChannelsLastStackBlocks blocks
+/// (planes of up to 4,096 positions), else on the heap (NULL if that fails).
+static inline uint16_t *channels_last_masks(int64_t blocks, uint16_t *stackMasks) {
+    if (blocks <= NCChannelsLastStackBlocks) return stackMasks;
+    return (uint16_t *)malloc((size_t)(blocks * NCChannelsLastTile) * sizeof(uint16_t));
+}
+
+/// The tail positions [wholePositions, positions) of channels [channelStart, channelEnd), scalar, their firing bits
+/// set in the last block's masks.
+static inline int64_t channels_last_tail(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t positions,
+                                         int64_t channels, int64_t wholePositions, int64_t channelStart,
+                                         int64_t channelEnd, uint16_t *masks, int64_t blocks) {
+    int64_t active = 0;
+    for (int64_t channel = channelStart; channel < channelEnd; channel++) {
+        uint16_t mask = 0;
+        for (int64_t position = wholePositions; position < positions; position++) {
+            int32_t ignored[1];
+            int64_t fired = 0;
+            active += if_neuron_driven(p, v, x[position * channels + channel], channel * positions + position, ignored, &fired);
+            mask |= (uint16_t)(fired << (position - wholePositions));
+        }
+        masks[(channel - channelStart) * blocks + blocks - 1] = mask;
+    }
+    return active;
+}
+
+#if defined(__x86_64__)
+/// Sixteen positions of a channel by one load each (scalar, into a stack row: AVX2 gathers are slow on several
+/// CPUs), then two 8-neuron steps as nc_integrate_and_fire_avx2 takes them.
+__attribute__((target("avx2,popcnt")))
+int64_t nc_integrate_and_fire_channels_last_avx2(const NCIntegrateAndFireParameters *p, float *v, const float *x,
+                                                 int64_t positions, int64_t channels, int32_t *spikes,
+                                                 int64_t *activeUpdates) {
+    const int64_t blocks = (positions + NCChannelsLastTile - 1) / NCChannelsLastTile;
+    uint16_t stackMasks[NCChannelsLastStackBlocks * NCChannelsLastTile];
+    uint16_t *masks = channels_last_masks(blocks, stackMasks);
+    if (!masks) return nc_integrate_and_fire_channels_last_generic(p, v, x, positions, channels, spikes, activeUpdates);
+    prepare_compaction8();
+    const __m256 sharedTheta = _mm256_set1_ps(p->sharedThreshold), sharedReset = _mm256_set1_ps(p->sharedReset);
+    const __m256 zero = _mm256_setzero_ps();
+    const int64_t wholePositions = positions - positions % NCChannelsLastTile;
+    int64_t listed = 0, active = 0;
+    for (int64_t channelStart = 0; channelStart < channels; channelStart += NCChannelsLastTile) {
+        const int64_t channelEnd = channelStart + NCChannelsLastTile < channels ? channelStart + NCChannelsLastTile : channels;
+        for (int64_t positionStart = 0; positionStart < wholePositions; positionStart += NCChannelsLastTile) {
+            const float *block = x + positionStart * channels;
+            for (int64_t channel = channelStart; channel < channelEnd; channel++) {
+                float row[NCChannelsLastTile];
+                for (int k = 0; k < NCChannelsLastTile; k++) row[k] = block[k * channels + channel];
+                unsigned blockMask = 0;
+                for (int half = 0; half < 2; half++) {
+                    const int64_t index = channel * positions + positionStart + 8 * half;
+                    __m256 drive = _mm256_loadu_ps(row + 8 * half);
+                    __m256 potential = _mm256_loadu_ps(v + index);
+                    potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(_mm256_loadu_ps(p->gain + index), drive))
+                                        : _mm256_add_ps(potential, drive);
+                    __m256 theta = p->threshold ? _mm256_loadu_ps(p->threshold + index) : sharedTheta;
+                    __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                             : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+                    active += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
+                    int mask = _mm256_movemask_ps(fires);
+                    if (mask) {
+                        __m256 after = p->subtract ? _mm256_sub_ps(potential, theta)
+                                                   : (p->resetValue ? _mm256_loadu_ps(p->resetValue + index) : sharedReset);
+                        potential = _mm256_blendv_ps(potential, after, fires);
+                        blockMask |= (unsigned)mask << (8 * half);
+                    }
+                    _mm256_storeu_ps(v + index, potential);
+                }
+                masks[(channel - channelStart) * blocks + positionStart / NCChannelsLastTile] = (uint16_t)blockMask;
+            }
+        }
+        if (wholePositions < positions) {
+            active += channels_last_tail(p, v, x, positions, channels, wholePositions, channelStart, channelEnd, masks, blocks);
+        }
+        for (int64_t channel = channelStart; channel < channelEnd; channel++) {
+            const uint16_t *channelMasks = masks + (channel - channelStart) * blocks;
+            for (int64_t b = 0; b < blocks; b++) {
+                const unsigned mask = channelMasks[b];
+                if (!mask) continue;
+                for (int half = 0; half < 2; half++) {
+                    const unsigned byte = (mask >> (8 * half)) & 0xFF;
+                    const int32_t first = (int32_t)(channel * positions + b * NCChannelsLastTile + 8 * half);
+                    const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[byte]);
+                    _mm256_storeu_si256((__m256i *)(spikes + listed), _mm256_add_epi32(lanes, _mm256_set1_epi32(first)));
+                    listed += __builtin_popcount(byte);
+                }
+            }
+        }
+    }
+    if (masks != stackMasks) free(masks);
+    *activeUpdates = active;
+    return listed;
+}
+
+/// rows[p] (16 channels of position p) → columns[c] (16 positions of channel c), in registers: 64 shuffles per
+/// 16 × 16 block (as fast here as a gather per column, with no 32-bit offset limit and no dependence on gather speed,
+/// which microcode mitigations have slowed on several CPUs).
+__attribute__((target("avx512f")))
+static inline void channels_last_transpose16(const __m512 rows[16], __m512 columns[16]) {
+    __m512 a[16], b[16];
+    for (int i = 0; i < 8; i++) {  // lane k: positions 2i, 2i + 1 of channels 4k, 4k + 1 (lo) or 4k + 2, 4k + 3 (hi)
+        a[2 * i] = _mm512_unpacklo_ps(rows[2 * i], rows[2 * i + 1]);
+        a[2 * i + 1] = _mm512_unpackhi_ps(rows[2 * i], rows[2 * i + 1]);
+    }
+    for (int q = 0; q < 4; q++) {  // b[4q + j], lane k: positions 4q ..< 4q + 4 of channel 4k + j
+        const __m512d x0 = _mm512_castps_pd(a[4 * q]), x1 = _mm512_castps_pd(a[4 * q + 1]);
+        const __m512d y0 = _mm512_castps_pd(a[4 * q + 2]), y1 = _mm512_castps_pd(a[4 * q + 3]);
+        b[4 * q] = _mm512_castpd_ps(_mm512_unpacklo_pd(x0, y0));
+        b[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(x0, y0));
+        b[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(x1, y1));
+        b[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(x1, y1));
+    }
+    for (int j = 0; j < 4; j++) {  // channel 4k + j: lane k of b[j], b[4 + j], b[8 + j], b[12 + j]
+        const __m512 e0 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0x44), e1 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0xEE);
+        const __m512 f0 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0x44), f1 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0xEE);
+        columns[j] = _mm512_shuffle_f32x4(e0, f0, 0x88);
+        columns[4 + j] = _mm512_shuffle_f32x4(e0, f0, 0xDD);
+        columns[8 + j] = _mm512_shuffle_f32x4(e1, f1, 0x88);
+        columns[12 + j] = _mm512_shuffle_f32x4(e1, f1, 0xDD);
+    }
+}
+
+/// Sixteen positions × sixteen channels loaded as rows (masked past the last channel) and transposed in registers,
+/// each channel's sixteen positions stepped as nc_integrate_and_fire_avx512 steps sixteen neurons.
+__attribute__((target("avx512f,popcnt")))
+int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParameters *p, float *v, const float *x,
+                                                   int64_t positions, int64_t channels, int32_t *spikes,
+                                                   int64_t *activeUpdates) {
+    const int64_t blocks = (positions + NCChannelsLastTile - 1) / NCChannelsLastTile;
+    uint16_t stackMasks[NCChannelsLastStackBlocks * NCChannelsLastTile];
+    uint16_t *masks = channels_last_masks(blocks, stackMasks);
+    if (!masks) return nc_integrate_and_fire_channels_last_generic(p, v, x, positions, channels, spikes, activeUpdates);
+    const __m512 sharedTheta = _mm512_set1_ps(p->sharedThreshold), sharedReset = _mm512_set1_ps(p->sharedReset);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i laneNumbers = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const float *gain = p->gain, *threshold = p->threshold, *resetValue = p->resetValue;
+    const int strict = p->strict, subtract = p->subtract;
+    const int64_t wholePositions = positions - positions % NCChannelsLastTile;
+    int64_t listed = 0, active = 0;
+    for (int64_t channelStart = 0; channelStart < channels; channelStart += NCChannelsLastTile) {
+        const int64_t channelEnd = channelStart + NCChannelsLastTile < channels ? channelStart + NCChannelsLastTile : channels;
+        const __mmask16 tileChannels = (__mmask16)((1u << (channelEnd - channelStart)) - 1);
+        for (int64_t positionStart = 0; positionStart < wholePositions; positionStart += NCChannelsLastTile) {
+            const float *block = x + positionStart * channels + channelStart;
+            __m512 rows[NCChannelsLastTile], drives[NCChannelsLastTile];
+            for (int k = 0; k < NCChannelsLastTile; k++) rows[k] = _mm512_maskz_loadu_ps(tileChannels, block + k * channels);
+            channels_last_transpose16(rows, drives);
+            for (int64_t channel = channelStart; channel < channelEnd; channel++) {
+                const int64_t index = channel * positions + positionStart;
+                const __m512 drive = drives[channel - channelStart];
+                __m512 potential = _mm512_loadu_ps(v + index);
+                potential = gain ? _mm512_add_ps(potential, _mm512_mul_ps(_mm512_loadu_ps(gain + index), drive))
+                                 : _mm512_add_ps(potential, drive);
+                __m512 theta = threshold ? _mm512_loadu_ps(threshold + index) : sharedTheta;
+                __mmask16 fires = strict ? _mm512_cmp_ps_mask(potential, theta, _CMP_GT_OQ)
+                                         : _mm512_cmp_ps_mask(potential, theta, _CMP_GE_OQ);
+                active += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ));
+                if (fires) {
+                    __m512 after = subtract ? _mm512_sub_ps(potential, theta)
+                                            : (resetValue ? _mm512_loadu_ps(resetValue + index) : sharedReset);
+                    potential = _mm512_mask_blend_ps(fires, potential, after);
+                }
+                _mm512_storeu_ps(v + index, potential);
+                masks[(channel - channelStart) * blocks + positionStart / NCChannelsLastTile] = (uint16_t)fires;
+            }
+        }
+        if (wholePositions < positions) {
+            active += channels_last_tail(p, v, x, positions, channels, wholePositions, channelStart, channelEnd, masks, blocks);
+        }
+        for (int64_t channel = channelStart; channel < channelEnd; channel++) {
+            const uint16_t *channelMasks = masks + (channel - channelStart) * blocks;
+            for (int64_t b = 0; b < blocks; b++) {
+                const __mmask16 mask = channelMasks[b];
+                if (!mask) continue;
+                // Compressed in a register, then stored whole (a compressing store to memory is microcoded on some CPUs).
+                const __m512i indices = _mm512_add_epi32(laneNumbers, _mm512_set1_epi32((int32_t)(channel * positions + b * NCChannelsLastTile)));
+                _mm512_storeu_si512((void *)(spikes + listed), _mm512_maskz_compress_epi32(mask, indices));
+                listed += __builtin_popcount((unsigned)mask);
+            }
+        }
+    }
+    if (masks != stackMasks) free(masks);
+    *activeUpdates = active;
+    return listed;
 }
 #endif

@@ -180,3 +180,14 @@ NCPackedPositionPlaneKernel nc_packed_position_plane_kernel(NCInstructionSet isa
     default: return NULL;  // NEON: not measured; the float rows and their kernel serve
     }
 }
+
+NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_integrate_and_fire_channels_last_avx2;
+    case NCInstructionSetAVX512: return nc_integrate_and_fire_channels_last_avx512;
+#endif
+    default: return nc_integrate_and_fire_channels_last_generic;  // NEON: not measured; the reference form serves
+    }
+}

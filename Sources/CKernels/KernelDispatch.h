@@ -69,7 +69,6 @@ void nc_group_drain_fire_avx512(float *, int64_t, int64_t, const float *, const 
                                 int32_t *const *, int64_t *, int64_t *);
 #endif
 
-
 // GroupGatherKernels.c
 void nc_group_gather_generic(float *, const uint8_t *, const int32_t *, const float *, int64_t, const float *, int64_t,
                              int64_t, int64_t);
@@ -78,6 +77,16 @@ void nc_group_gather_avx2(float *, const uint8_t *, const int32_t *, const float
                           int64_t, int64_t);
 void nc_group_gather_avx512(float *, const uint8_t *, const int32_t *, const float *, int64_t, const float *, int64_t,
                             int64_t, int64_t);
+#endif
+
+// IntegrateAndFireKernels.c, channels-last input
+int64_t nc_integrate_and_fire_channels_last_generic(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
+                                                    int64_t, int32_t *, int64_t *);
+#if defined(__x86_64__)
+int64_t nc_integrate_and_fire_channels_last_avx2(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
+                                                 int64_t, int32_t *, int64_t *);
+int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
+                                                   int64_t, int32_t *, int64_t *);
 #endif
 
 #endif

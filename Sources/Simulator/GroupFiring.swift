@@ -27,8 +27,8 @@ final class GroupFiring {
     private let schedule: WorkerSchedule
 
     /// The population fed by weighted node `producer` if the producer can step it (when it scatters by group, or
-    /// step by step: `WeightedStep.firesStepByStep`), else nil: the producer's only consumer is a plain IF population
-    /// (single spike, reset by value or subtraction) whose only input is the producer's output as it is, and nothing
+    /// step by step: `WeightedStep.firesStepByStep`, or writes channels-last: `WeightedStep.firesChannelsLast`), else
+    /// nil: the producer's only consumer is a plain IF population (single spike, reset by value or subtraction) whose only input is the producer's output as it is, and nothing
     /// reads that input or the potential per step (threshold calibration probes, recorded potentials).
     static func population(fedBy producer: Stage, plan: SimulationPlan, probedNodes: Set<Int>,
                            recordedPotentials: Set<Int>) -> (Stage, PopulationDynamics)? {
@@ -145,6 +145,18 @@ final class GroupFiring {
         let count = stage.outputCount
         let active = context.kernels.integrateAndFire(integrateAndFire, potential: memory.potential(node, lane: lane, count: count),
                                                       input: input, count: count, spikes: memory.spikes(node, lane: lane, g: g))
+        activeUpdates[schedule.slot(lane: lane, g: g)] = Int64(active)
+    }
+
+    /// `fire` with `input` in a dense convolution's channels-last layout (`positions` × `channels`), transposed on
+    /// the fly (`Kernels.integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:)`).
+    func fire(channelsLastInput input: UnsafePointer<Float>, positions: Int, channels: Int, context: StepContext,
+              lane: Int, g: Int) {
+        let memory = context.memory, node = stage.node
+        let potential = memory.potential(node, lane: lane, count: stage.outputCount)
+        let active = context.kernels.integrateAndFire(integrateAndFire, potential: potential, channelsLastInput: input,
+                                                      positions: positions, channels: channels,
+                                                      spikes: memory.spikes(node, lane: lane, g: g))
         activeUpdates[schedule.slot(lane: lane, g: g)] = Int64(active)
     }
 

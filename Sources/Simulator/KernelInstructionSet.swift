@@ -64,6 +64,9 @@ struct Kernels {
     let groupDrainFire: NCGroupDrainFireKernel
     /// See `nc_group_gather_kernel` in CKernels.h.
     let groupGather: NCGroupGatherKernel
+    /// See `nc_integrate_and_fire_channels_last_kernel` in CKernels.h; called through
+    /// `integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:)`.
+    private let channelsLastIntegrateAndFireKernel: NCChannelsLastIntegrateAndFireKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -78,6 +81,7 @@ struct Kernels {
         scaledRow = nc_scaled_row_kernel(chosen.cValue)!
         groupDrainFire = nc_group_drain_fire_kernel(chosen.cValue)!
         groupGather = nc_group_gather_kernel(chosen.cValue)!
+        channelsLastIntegrateAndFireKernel = nc_integrate_and_fire_channels_last_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
@@ -107,6 +111,21 @@ struct Kernels {
                           input: UnsafePointer<Float>, count: Int, spikes: UnsafeMutablePointer<Int32>,
                           active: UnsafeMutablePointer<Int64>) -> Int {
         Int(integrateAndFireKernel(parameters, potential, input, Int64(count), spikes, active))
+    }
+
+    /// `integrateAndFire` of the `channels · positions` neurons of a (C, H, W) population whose input is a dense
+    /// convolution's channels-last (positions, channels) output: the same bits as `transpose` followed by
+    /// `integrateAndFire`, in one pass (the transposed input is never written).
+    @inline(__always)
+    func integrateAndFire(_ parameters: IntegrateAndFireParameters, potential: UnsafeMutablePointer<Float>,
+                          channelsLastInput input: UnsafePointer<Float>, positions: Int, channels: Int,
+                          spikes: SpikeList) -> Int {
+        precondition(spikes.capacity >= positions * channels + SpikeList.slack, "a spike list too small for the population")
+        var c = parameters.cValue
+        var active: Int64 = 0
+        spikes.count = Int(channelsLastIntegrateAndFireKernel(&c, potential, input, Int64(positions), Int64(channels),
+                                                              spikes.indices, &active))
+        return Int(active)
     }
 }
 

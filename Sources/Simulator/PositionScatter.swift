@@ -197,9 +197,10 @@ extension ConvolutionScatter {
     /// the per-position cost — loading and storing the row, the mispredicted loop exit — then dominates.)
     /// Full tiles go through `kernels.positionPlaneTile64`, the C kernel of the worker's instruction set, or through
     /// `kernels.packedPositionPlaneTile64` over `packedTiles` when the layer has them (the same bits from half the
-    /// bytes; see `PackedTapTiles`). `tiles` are this convolution's `denseTapTiles`.
+    /// bytes; see `PackedTapTiles`). `tiles` are this convolution's `denseTapTiles`. `blockDone`, when given, is
+    /// called with each block's slots as soon as they are complete, while their outputs are still in the per-core cache.
     func scatter(byPosition active: ActiveInputs, tiles: ImmutableBuffer<Float>, slots: [Int], into output: UnsafeMutablePointer<Float>,
-                 slotStride: Int, kernels: Kernels) {
+                 slotStride: Int, kernels: Kernels, blockDone: ((ArraySlice<Int>) -> Void)? = nil) {
         let planeKernel = kernels.positionPlaneTile64
         let packedKernel = packedTiles == nil ? nil : kernels.packedPositionPlaneTile64
         let packedWords = packedTiles?.words.pointer
@@ -253,6 +254,7 @@ extension ConvolutionScatter {
                     firstTap &+= taps
                 }
             }
+            blockDone?(slotBlock)
         }
     }
 

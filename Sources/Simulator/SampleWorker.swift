@@ -40,7 +40,8 @@ final class SampleWorker {
         steppers = plan.stages.map { [schedule] in NodeStepper($0, plan: plan, schedule: schedule) }
         var firings: [GroupFiring?] = Array(repeating: nil, count: plan.stages.count)
         for stepper in steppers {
-            guard case .weighted(let weighted) = stepper, weighted.groupScatter != nil || weighted.firesStepByStep,
+            guard case .weighted(let weighted) = stepper,
+                  weighted.groupScatter != nil || weighted.firesStepByStep || weighted.firesChannelsLast,
                   let (population, dynamics) = GroupFiring.population(
                     fedBy: weighted.stage, plan: plan, probedNodes: monitoring.probedNodes,
                     recordedPotentials: Set(monitoring.recordedPotentials.keys))

@@ -37,7 +37,10 @@ final class WeightedStep {
     /// The plain IF population this node steps (see `GroupFiring`) in its group drain or after each step's scatter,
     /// set by the worker; nil: the per-step sums are written out for the consumers.
     var groupFiring: GroupFiring? {
-        willSet { precondition(newValue == nil || groupScatter != nil || firesStepByStep, "this node cannot step its population") }
+        willSet {
+            precondition(newValue == nil || groupScatter != nil || firesStepByStep || firesChannelsLast,
+                         "this node cannot step its population")
+        }
     }
 
     /// Whether the population it feeds can be stepped right after each step's scatter (`GroupFiring.fire`): a sparse
@@ -54,6 +57,11 @@ final class WeightedStep {
     private let groupGather: GroupGather?
     /// Every group gathered, whatever its activity (`SimulationPlan.gathersGroups`, tests).
     private let gathersAlways: Bool
+
+    /// Whether the population it feeds can be stepped from the channels-last output after each block of slots is
+    /// scattered, each slot transposed as it is stepped (`GroupFiring.fire(channelsLastInput:...)`) instead of transposed to (C, H, W)
+    /// and read back by the population's own pass: a dense convolution computed at every step.
+    var firesChannelsLast: Bool { kernel.writesChannelsLast && !stage.isStaticPerSample }
 
     /// Dense matrices fed only by spikes, in groups of several slots: each weight row read once per group (see
     /// `MatrixGroupInputs`), nil otherwise.
@@ -157,7 +165,8 @@ final class WeightedStep {
                 computedSlots.append(slot)
                 // Stepping the population here, every step of the lane reuses the lane's first slot: one buffer
                 // that stays in the per-core cache from the scatter to the IF step.
-                let target = (channelsLast ?? memory.outputs[node]!) + (groupFiring == nil ? slot : slot &- g) &* count
+                let reusesLaneSlot = groupFiring != nil && channelsLast == nil
+                let target = (channelsLast ?? memory.outputs[node]!) + (reusesLaneSlot ? slot &- g : slot) &* count
                 if let bias {
                     target.update(from: bias.pointer, count: count)  // the plan stores it in the target's layout
                 } else {
@@ -220,7 +229,7 @@ final class WeightedStep {
                 if !sealed, let active {
                     if censusAtSeal { counted = active.seal(slot: slot, census: taps.pointer) } else { active.seal(slot: slot) }
                 }
-                groupFiring?.fire(input: target, context: context, lane: lane, g: g)
+                if channelsLast == nil { groupFiring?.fire(input: target, context: context, lane: lane, g: g) }
                 if stage.isStaticPerSample { cachedMACs[lane] = macs }
                 tally.add(.macs, macs, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
@@ -236,11 +245,26 @@ final class WeightedStep {
             matrixGroup.scatter(rows: transposed.pointer, outputs: outputs, into: memory.outputs[node]!, slotStride: count,
                                 kernels: context.kernels)
         }
-        if let active, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
-            convolution.scatter(byPosition: active, tiles: tiles, slots: computedSlots, into: channelsLast!, slotStride: count,
-                                kernels: context.kernels)
+        // Stepping the population it feeds from the channels-last output, slot by slot (computedSlots go lane by lane,
+        // steps in order, so each lane's potentials see its steps in order).
+        let fireSlots: ((ArraySlice<Int>) -> Void)? = groupFiring.flatMap { groupFiring in
+            guard let channelsLast else { return nil }
+            let plane = count / channelCount, channels = channelCount
+            return { slots in
+                for slot in slots {
+                    groupFiring.fire(channelsLastInput: channelsLast + slot &* count, positions: plane, channels: channels,
+                                     context: context, lane: slot / slotsPerLane, g: slot % slotsPerLane)
+                }
+            }
         }
-        if let channelsLast {
+        if let active, case .convolution(let convolution) = kernel, case .denseTapTiles(let tiles) = convolution.weights {
+            // Each block of slots is stepped as soon as it is scattered, while it is in the per-core cache.
+            convolution.scatter(byPosition: active, tiles: tiles, slots: computedSlots, into: channelsLast!, slotStride: count,
+                                kernels: context.kernels, blockDone: fireSlots)
+        } else if let fireSlots {
+            fireSlots(computedSlots[...])
+        }
+        if fireSlots == nil, let channelsLast {
             let plane = count / channelCount
             for slot in computedSlots {
                 context.kernels.transpose(channelsLast + slot &* count, positions: plane, channels: channelCount,

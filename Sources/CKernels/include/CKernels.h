@@ -161,4 +161,16 @@ typedef void (*NCGroupGatherKernel)(float *sums, const uint8_t *masks, const int
 /// The group gather kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa);
 
+/// One step of the IF neurons of a (channels, positions) population whose input is a dense convolution's channels-last
+/// output: exactly nc_transpose_kernel's transpose of x (positions, channels) followed by nc_integrate_and_fire_kernel
+/// over its positions · channels values (neuron c · positions + p takes x[p · channels + c]), without writing the
+/// transposed input. Bit-identical to that pair, and to itself on every instruction set. `spikes` needs room for
+/// positions · channels + 16 (whole vectors are stored past the last index).
+typedef int64_t (*NCChannelsLastIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *parameters, float *v,
+                                                        const float *x, int64_t positions, int64_t channels,
+                                                        int32_t *spikes, int64_t *activeUpdates);
+
+/// The channels-last IF kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(NCInstructionSet isa);
+
 #endif
