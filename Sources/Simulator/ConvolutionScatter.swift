@@ -72,13 +72,15 @@ struct ConvolutionScatter: Sendable {
             let weightValues = conv.weight.floatValues
             let taps = taps
             if perGroupIn == conv.inputChannels && conv.outputChannels % 8 == 0 {
-                weights = .denseTapTiles(arena.store(count: conv.inputChannels * taps * perGroupOut) { dense in
-                    Self.tileByPosition(weightValues, into: dense, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps)
-                })
-                if case .denseTapTiles(let tiles) = weights {
-                    packedTiles = PackedTapTiles(tiles: tiles, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps,
-                                                  minimumFloatBytes: packedRowsMinimumBytes, arena: arena)
+                // Every value is written by the tiling, so the memory is not zeroed first; the same pass finds
+                // whether the weights can be packed, so the packing need not read them all again to ask.
+                var lowBits: UInt32 = 0
+                let tiles = arena.store(overwritingEvery: conv.inputChannels * taps * perGroupOut) { dense in
+                    lowBits = Self.tileByPosition(weightValues, into: dense, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps)
                 }
+                weights = .denseTapTiles(tiles)
+                packedTiles = PackedTapTiles(tiles: tiles, inputChannels: conv.inputChannels, outputChannels: perGroupOut, taps: taps,
+                                              minimumFloatBytes: packedRowsMinimumBytes, knownExact: lowBits == 0, arena: arena)
                 return
             }
             weights = .denseTapRows(arena.store(count: conv.inputChannels * taps * perGroupOut) { dense in
@@ -269,12 +271,14 @@ struct ConvolutionScatter: Sendable {
     /// Lays out an ungrouped dense weight (out, in, taps) as tap-major tiles of `outputTile` output channels (see
     /// `ConvolutionWeights.denseTapTiles`). Walked tile by tile and input channel by input channel, so that reads stay within a few
     /// cache lines per output channel and writes go to one row per tap: a per-element index walk over a dense VGG-16's
-    /// 15 million weights cost a large part of its start-up.
+    /// 15 million weights cost a large part of its start-up. Writes every value of `dense`, and returns the low 16 bits
+    /// of all the weights' bit patterns or-ed together (zero when every weight is exactly a bfloat16: `PackedTapTiles`).
     private static func tileByPosition(_ weights: [Float], into dense: UnsafeMutableBufferPointer<Float>, inputChannels: Int,
-                                       outputChannels: Int, taps: Int) {
+                                       outputChannels: Int, taps: Int) -> UInt32 {
         precondition(weights.count == inputChannels * outputChannels * taps && dense.count == weights.count)
-        weights.withUnsafeBufferPointer { source in
+        return weights.withUnsafeBufferPointer { source in
             do {
+                var lowBits: UInt32 = 0
                 let source = source.baseAddress!, destination = dense.baseAddress!
                 let tapStride = inputChannels &* outputChannels
                 var tileStart = 0
@@ -285,11 +289,16 @@ struct ConvolutionScatter: Sendable {
                         let row = tile + channel &* width
                         for k in 0..<width {
                             let from = source + ((tileStart &+ k) &* inputChannels &+ channel) &* taps
-                            for tap in 0..<taps { row[tap &* tapStride &+ k] = from[tap] }
+                            for tap in 0..<taps {
+                                let value = from[tap]
+                                lowBits |= value.bitPattern
+                                row[tap &* tapStride &+ k] = value
+                            }
                         }
                     }
                     tileStart &+= width
                 }
+                return lowBits & 0xFFFF
             }
         }
     }

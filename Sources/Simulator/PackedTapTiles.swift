@@ -20,17 +20,22 @@ struct PackedTapTiles: Sendable {
 
     /// The packed copy of `tiles` (`inputChannels` × `taps` × `outputChannels` floats, tiled as `denseTapTiles`), or
     /// nil when a weight needs more than its high 16 bits or the float rows take fewer than `minimumFloatBytes`.
+    /// `knownExact`: whether every weight is exactly its high 16 bits, when the caller found that out while writing
+    /// `tiles` (then they are not read again to ask); nil to check here.
     init?(tiles: ImmutableBuffer<Float>, inputChannels: Int, outputChannels: Int, taps: Int,
-          minimumFloatBytes: Int = defaultMinimumFloatBytes, arena: BufferArena) {
+          minimumFloatBytes: Int = defaultMinimumFloatBytes, knownExact: Bool? = nil, arena: BufferArena) {
         let count = tiles.count
         precondition(count == inputChannels * outputChannels * taps, "tiles of \(count) floats for \(inputChannels) × \(outputChannels) × \(taps)")
-        guard count * MemoryLayout<Float>.size >= minimumFloatBytes, Self.isExact(tiles) else { return nil }
+        guard count * MemoryLayout<Float>.size >= minimumFloatBytes, knownExact ?? Self.isExact(tiles) else { return nil }
         let tile = ConvolutionScatter.outputTile
         let fullTiles = outputChannels / tile
         guard fullTiles > 0 else { return nil }
-        words = arena.store(count: count / 2) { (words: UnsafeMutableBufferPointer<UInt32>) in
+        // The full tiles' words are all written below and the narrow last tile's are zeroed, so the arena need not
+        // zero them all first.
+        words = arena.store(overwritingEvery: count / 2) { (words: UnsafeMutableBufferPointer<UInt32>) in
             let source = tiles.pointer, destination = words.baseAddress!
             let tapStride = inputChannels &* outputChannels
+            let narrowFloats = (outputChannels &- fullTiles &* tile) &* inputChannels
             for tap in 0..<taps {
                 for tileIndex in 0..<fullTiles {
                     let tileStart = tap &* tapStride &+ tileIndex &* tile &* inputChannels
@@ -38,6 +43,10 @@ struct PackedTapTiles: Sendable {
                         let row = tileStart &+ channel &* tile
                         Self.pack(row: source + row, into: destination + row / 2)
                     }
+                }
+                if narrowFloats > 0 {
+                    let narrowStart = tap &* tapStride &+ fullTiles &* tile &* inputChannels
+                    (destination + narrowStart / 2).initialize(repeating: 0, count: narrowFloats / 2)
                 }
             }
         }

@@ -88,10 +88,48 @@ import Testing
         let shape = Self.shapes[0]
         var weights = Self.exactWeights(count: shape.outputChannels * shape.inputChannels * 9, random: &random)
         let index = weights.count / 3
-        weights[index] = Float(bitPattern: weights[index].bitPattern | 1)
-        #expect(try Self.scatter(weights: weights, shape: shape).packedTiles == nil)
-        weights[index] = Float(bitPattern: weights[index].bitPattern & ~1)
-        #expect(try Self.scatter(weights: weights, shape: shape).packedTiles != nil)
+        for bit: UInt32 in [1, 0x8000] {  // the lowest and the highest of the 16 bits the packing drops
+            weights[index] = Float(bitPattern: weights[index].bitPattern | bit)
+            #expect(try Self.scatter(weights: weights, shape: shape).packedTiles == nil, "bit \(bit)")
+            weights[index] = Float(bitPattern: weights[index].bitPattern & ~bit)
+            #expect(try Self.scatter(weights: weights, shape: shape).packedTiles != nil)
+        }
+    }
+
+    /// Every packed word, read back from the layout's definition (word j of a 64-channel row's half: channel j's
+    /// high 16 bits low, channel j + 16's high), and the unused words of the narrow last tile zero: the layouts
+    /// are written into memory the arena does not zero first.
+    @Test("the packed words are the weights' high halves, the narrow tile's words zero")
+    func packedWordsFollowTheLayout() throws {
+        var random = SplitMix(seed: 8)
+        let shape = Self.shapes[0]  // four full tiles and a narrow one of 8 channels
+        let (inC, outC, taps) = (shape.inputChannels, shape.outputChannels, 9)
+        let weights = Self.exactWeights(count: outC * inC * taps, random: &random).shuffled(using: &random)
+        let arena = BufferArena()
+        defer { withExtendedLifetime(arena) {} }
+        let scatter = try Self.scatter(weights: weights, shape: shape, arena: arena)
+        let words = try #require(scatter.packedTiles).words
+        #expect(words.count == outC * inC * taps / 2)
+        let tile = ConvolutionScatter.outputTile, fullTiles = outC / tile
+        var wrong = 0
+        for tap in 0..<taps {
+            let tapBase = tap * inC * outC
+            for tileIndex in 0..<fullTiles {
+                for channel in 0..<inC {
+                    let rowWords = (tapBase + tileIndex * tile * inC + channel * tile) / 2
+                    for half in 0..<2 {
+                        for j in 0..<16 {
+                            func bits(_ k: Int) -> UInt32 { weights[((tileIndex * tile + k) * inC + channel) * taps + tap].bitPattern }
+                            let expected = (bits(half * 32 + j) >> 16) | (bits(half * 32 + j + 16) & 0xFFFF_0000)
+                            if words[rowWords + half * 16 + j] != expected { wrong += 1 }
+                        }
+                    }
+                }
+            }
+            let narrowStart = (tapBase + fullTiles * tile * inC) / 2
+            for index in narrowStart..<(narrowStart + (outC - fullTiles * tile) * inC / 2) where words[index] != 0 { wrong += 1 }
+        }
+        #expect(wrong == 0)
     }
 
     @Test("a layer whose float rows are under the threshold keeps them")
