@@ -32,7 +32,7 @@ extension HDF5Dataset {
         let identifier = try handle.identifierForUse()
         let scaleIdentifier = try scale.handle.identifierForUse()
         let context = handle.context
-        try checkScale(scale, fitsAxis: axis, of: try shape)
+        try checkScale(scale, shape: try scale.shape, fitsAxis: axis, of: try shape)
         try HDF5Library.serialized {
             try context.checkStatus(H5DSattach_scale(identifier, scaleIdentifier, UInt32(axis)),
                                     "cannot attach dimension scale \(scale.path) to axis \(axis)")
@@ -42,21 +42,32 @@ extension HDF5Dataset {
     /// Attaches, in order, the scales `attachments[i].scales` to the axes of `attachments[i].dataset` (one scale
     /// per axis, each as long as its axis), leaving the same attributes as `attachDimensionScale` called for each
     /// dataset and axis in that order. When none of the datasets has scales yet, none is itself a scale and every
-    /// scale is marked as one and attached nowhere yet, each dataset's `DIMENSION_LIST` and each scale's `REFERENCE_LIST`
-    /// are written once (libhdf5_hl rereads and rewrites a scale's whole list at every attach); otherwise the
-    /// scales are attached one by one.
+    /// scale is marked as one and attached nowhere yet, each dataset's `DIMENSION_LIST` and each scale's
+    /// `REFERENCE_LIST` are written once (libhdf5_hl rereads and rewrites a scale's whole list at every attach);
+    /// otherwise the scales are attached one by one.
     public static func attachDimensionScales(_ attachments: [(dataset: HDF5Dataset, scales: [HDF5Dataset])]) throws {
+        // Each scale once, in first-use order: its shape for the checks, and whether it is attached anywhere yet.
+        var uniqueScales: [HDF5Dataset] = []
+        var scaleShapes: [ObjectIdentifier: [Int]] = [:]
+        for (_, scales) in attachments {
+            for scale in scales where scaleShapes[ObjectIdentifier(scale)] == nil {
+                scaleShapes[ObjectIdentifier(scale)] = try scale.shape
+                uniqueScales.append(scale)
+            }
+        }
         for (dataset, scales) in attachments {
             let extents = try dataset.shape
             guard scales.count == extents.count else {
                 throw dataset.handle.context.error("cannot attach \(scales.count) dimension scales to a dataset with \(extents.count) axes")
             }
-            for (axis, scale) in scales.enumerated() { try dataset.checkScale(scale, fitsAxis: axis, of: extents) }
+            for (axis, scale) in scales.enumerated() {
+                try dataset.checkScale(scale, shape: scaleShapes[ObjectIdentifier(scale)]!, fitsAxis: axis, of: extents)
+            }
         }
-        let fresh = try attachments.allSatisfy { dataset, scales in
-            try !dataset.hasAttributeChecked("DIMENSION_LIST") && !dataset.hasAttributeChecked("CLASS")
-                && scales.allSatisfy { try $0.isDimensionScale && !$0.hasAttributeChecked("REFERENCE_LIST") }
-        }
+        let fresh = try uniqueScales.allSatisfy { try $0.isDimensionScale && !$0.hasAttributeChecked("REFERENCE_LIST") }
+            && attachments.allSatisfy { dataset, _ in
+                try !dataset.hasAttributeChecked("DIMENSION_LIST") && !dataset.hasAttributeChecked("CLASS")
+            }
         guard fresh else {
             for (dataset, scales) in attachments {
                 for (axis, scale) in scales.enumerated() { try dataset.attachDimensionScale(scale, toAxis: axis) }
@@ -92,13 +103,13 @@ extension HDF5Dataset {
         }
     }
 
-    /// Throws unless `scale` is one-dimensional with the extent of `axis` in `extents` (this dataset's shape).
-    private func checkScale(_ scale: HDF5Dataset, fitsAxis axis: Int, of extents: [Int]) throws {
+    /// Throws unless `scale` (of shape `scaleShape`) is one-dimensional with the extent of `axis` in `extents`
+    /// (this dataset's shape).
+    private func checkScale(_ scale: HDF5Dataset, shape scaleShape: [Int], fitsAxis axis: Int, of extents: [Int]) throws {
         let context = handle.context
         guard extents.indices.contains(axis) else {
             throw context.error("cannot attach dimension scale \(scale.path) to axis \(axis): the dataset has \(extents.count) axes")
         }
-        let scaleShape = try scale.shape
         guard scaleShape == [extents[axis]] else {
             throw context.error("cannot attach dimension scale \(scale.path) (shape \(scaleShape)) to axis \(axis) of extent \(extents[axis])")
         }
