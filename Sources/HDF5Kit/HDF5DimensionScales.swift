@@ -44,7 +44,8 @@ extension HDF5Dataset {
     /// dataset and axis in that order. When none of the datasets has scales yet, none is itself a scale and every
     /// scale is marked as one and attached nowhere yet, each dataset's `DIMENSION_LIST` and each scale's
     /// `REFERENCE_LIST` are written once (libhdf5_hl rereads and rewrites a scale's whole list at every attach);
-    /// otherwise the scales are attached one by one.
+    /// otherwise the scales are attached one by one. Scales are told apart by `HDF5Dataset` value: pass one value per
+    /// scale (two values opening the same scale would have its `REFERENCE_LIST` written twice, which fails).
     public static func attachDimensionScales(_ attachments: [(dataset: HDF5Dataset, scales: [HDF5Dataset])]) throws {
         // Each scale once, in first-use order: its shape for the checks, and whether it is attached anywhere yet.
         var uniqueScales: [HDF5Dataset] = []
@@ -74,7 +75,7 @@ extension HDF5Dataset {
             }
             return
         }
-        // Each scale's back references, in attach order; scales are told apart by object, as each is one handle.
+        // Each scale's back references, in attach order.
         var references: [(scale: HDF5Dataset, datasets: [hid_t], axes: [Int32])] = []
         var referenceIndex: [ObjectIdentifier: Int] = [:]
         for (dataset, scales) in attachments {
