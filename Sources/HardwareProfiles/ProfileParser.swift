@@ -30,7 +30,11 @@ enum ProfileParser {
         try YAMLShapeLimits.check(source, file: file)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: source)
+            // Only the tree is read (scalars' text, style and line), never a resolved tag or a constructed value:
+            // the basic resolver has no rules, where the default one compiles seven ICU regular expressions on
+            // first use (about 9 M instructions of start-up, most of them ICU's one-time tables), and a
+            // constructor with no maps skips building the default ones.
+            root = try Yams.compose(yaml: source, .basic, Constructor([:], [:], [:]))
         } catch let error as YamlError {
             throw yamlError(error, file: file)
         } catch {

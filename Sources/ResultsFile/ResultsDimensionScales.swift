@@ -120,11 +120,13 @@ public enum ResultsDimensionScales {
             guard run.exists(path), try run.kind(of: path) == .group else { return }
             let group = try run.openGroup(path)
             var created: [Dimension: HDF5Dataset] = [:]
+            var attachments: [(dataset: HDF5Dataset, scales: [HDF5Dataset])] = []
             for name in try group.memberNames() where Dimension(rawValue: name) == nil {
                 guard let dataset = try group.openDatasetIfDataset(name) else { continue }
                 let shape = try dataset.shape
                 guard let axes = dimensions(name, shape.count), axes.count == shape.count,
                       axes.allSatisfy({ values[$0] != nil }) else { continue }
+                var scales: [HDF5Dataset] = []
                 for (axis, dimension) in axes.enumerated() {
                     let coordinate = values[dimension]!
                     guard coordinate.count == shape[axis] else {
@@ -133,9 +135,12 @@ public enum ResultsDimensionScales {
                     }
                     let scale = try created[dimension] ?? scaleDataset(dimension, coordinate, in: group)
                     created[dimension] = scale
-                    try dataset.attachDimensionScale(scale, toAxis: axis)
+                    scales.append(scale)
                 }
+                attachments.append((dataset, scales))
             }
+            // The group's attachments in one go: each dataset's and each scale's list is written once.
+            try HDF5Dataset.attachDimensionScales(attachments)
         }
 
         private func scaleDataset(_ dimension: Dimension, _ coordinate: Values, in group: HDF5Group) throws -> HDF5Dataset {

@@ -113,6 +113,87 @@ import Testing
         #expect(throws: HDF5Error.self) { try data.makeDimensionScale(named: "two-dimensional") }
     }
 
+    /// Every attribute of two files, with its type (class, size, sign, compound members, vlen base) and its value,
+    /// object references compared by the path they name; prints the differences.
+    static let attributeCompareScript = """
+        import sys, h5py, numpy as np
+        a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+        def kind(t):
+            d = [t.get_class(), t.get_size()]
+            if t.get_class() == h5py.h5t.INTEGER: d += [t.get_sign(), t.get_order()]
+            if t.get_class() == h5py.h5t.COMPOUND:
+                d += [(t.get_member_name(i), t.get_member_offset(i), kind(t.get_member_type(i))) for i in range(t.get_nmembers())]
+            if t.get_class() == h5py.h5t.VLEN: d += [kind(t.get_super())]
+            return d
+        def plain(f, v):
+            if isinstance(v, h5py.Reference): return f[v].name if v else None
+            if isinstance(v, np.void): return tuple(plain(f, x) for x in v)
+            if isinstance(v, np.ndarray) and (v.dtype.kind == "O" or v.dtype.names): return [plain(f, x) for x in v]
+            if isinstance(v, np.ndarray): return v.tolist()
+            return v
+        def attributes(f, name):
+            x = f[name]
+            return {k: (kind(x.attrs.get_id(k).get_type()), x.attrs.get_id(k).shape, plain(f, x.attrs[k])) for k in x.attrs}
+        names, other = [], []
+        a.visit(names.append)
+        b.visit(other.append)
+        differences = [] if sorted(names) == sorted(other) else ["object names differ"]
+        for name in names:
+            if name in b and attributes(a, name) != attributes(b, name):
+                differences.append(f"{name}: {attributes(a, name)} != {attributes(b, name)}")
+        print("\\n".join(differences) if differences else "identical")
+        sys.exit(1 if differences else 0)
+        """
+
+    /// Writes datasets and scales, attaching them with `attach` (`batched`: one call for all; otherwise one scale at
+    /// a time), after attaching `row` to `early` first when `oneAttachedBefore`.
+    private static func writeScaledFile(_ path: String, batched: Bool, oneAttachedBefore: Bool) throws {
+        let file = try HDF5File(path: path, mode: .createNew)
+        defer { file.close() }
+        let row = try file.writeDataset("row", [Int64(10), 11], shape: [2])
+        let column = try file.writeStringDataset("column", ["a", "b", "c"], shape: [3])
+        try row.makeDimensionScale(named: "row")
+        try column.makeDimensionScale(named: "column")
+        if oneAttachedBefore {
+            try file.writeDataset("early", [Int64(1), 2], shape: [2]).attachDimensionScale(row, toAxis: 0)
+        }
+        let attachments: [(dataset: HDF5Dataset, scales: [HDF5Dataset])] = [
+            (try file.writeDataset("matrix", [Int64](repeating: 1, count: 6), shape: [2, 3]), [row, column]),
+            (try file.writeDataset("columns", [Double](repeating: 0.5, count: 3), shape: [3]), [column]),
+            (try file.writeDataset("rows", [Int64(5), 6], shape: [2]), [row]),
+            (try file.writeDataset("transposed", [Int64](repeating: 2, count: 6), shape: [3, 2]), [column, row]),
+        ]
+        if batched {
+            try HDF5Dataset.attachDimensionScales(attachments)
+        } else {
+            for (dataset, scales) in attachments {
+                for (axis, scale) in scales.enumerated() { try dataset.attachDimensionScale(scale, toAxis: axis) }
+            }
+        }
+    }
+
+    @Test("scales attached in one batch leave the attributes libhdf5_hl leaves attaching them one by one",
+          arguments: [false, true])
+    func batchedDimensionScalesMatchOneByOne(oneAttachedBefore: Bool) throws {
+        let folder = try Fixtures.scratchDirectory()
+        let single = folder.appendingPathComponent("single.h5").path
+        let batch = folder.appendingPathComponent("batch.h5").path
+        try Self.writeScaledFile(single, batched: false, oneAttachedBefore: oneAttachedBefore)
+        try Self.writeScaledFile(batch, batched: true, oneAttachedBefore: oneAttachedBefore)
+        let comparison = try ProcessRunner.run("python3", ["-c", Self.attributeCompareScript, single, batch])
+        #expect(comparison.status == 0, "\(comparison.standardOutput)\(comparison.standardError)")
+        // A scale too short for its axis is refused before anything is written.
+        let file = try HDF5File(path: folder.appendingPathComponent("short.h5").path, mode: .createNew)
+        defer { file.close() }
+        let data = try file.writeDataset("data", [Int64](repeating: 1, count: 6), shape: [2, 3])
+        let rows = try file.writeDataset("row", [Int64(10), 11], shape: [2])
+        try rows.makeDimensionScale(named: "row")
+        #expect(throws: HDF5Error.self) { try HDF5Dataset.attachDimensionScales([(data, [rows, rows])]) }
+        #expect(throws: HDF5Error.self) { try HDF5Dataset.attachDimensionScales([(data, [rows])]) }
+        #expect(!data.hasAttribute("DIMENSION_LIST"))
+        #expect(!rows.hasAttribute("REFERENCE_LIST"))
+    }
+
     @Test("the same samples give identical results on 1 and 2 threads", arguments: [InputEncoding.direct, .poisson])
     func threadCountDoesNotChangeResults(encoding: InputEncoding) throws {
         let data = try Fixtures.scratchDirectory().appendingPathComponent("data.h5").path
