@@ -41,13 +41,16 @@ final class GroupGather {
     /// One output channel's [8 steps][element] sums.
     let sums: UnsafeMutablePointer<Float>
 
-    /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: a visit cost about a third
-    /// of a scattered synaptic operation. Measured with perf on A sparse (256 images, AVX-512, conv2 and conv4 of
-    /// the VGG-16) with a first gather kernel (one output per register, lanes = steps): 0.56 ns per visit against
-    /// 1.64 ns per synaptic operation in the step-by-step scatter, whose per-step bias copy and IF pass cost about
-    /// what that version's IF drain did. Today's kernel (outputs across the register) took about half the time per
-    /// visit, so the switch at a third leans towards scattering.
-    static let synopsPerVisit = 1.0 / 3.0
+    /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: the cost of a visit over
+    /// that of a scattered synaptic operation. Measured with perf (AVX-512, 2 threads, Xeon Sapphire Rapids class) on
+    /// the same build run once with every group gathered and once with none, A sparse 256 images and B sparse 64
+    /// (conv2 and conv4 of each, 193 M visits per run): the gather kernel's own time per visit, 0.36 ns (A) and
+    /// 0.30 ns (B), against the run's extra time when scattering, plus the gather kernel's, per scattered synaptic
+    /// operation, 1.71 ns (A) and 1.37 ns (B): ratios 0.21 and 0.22. The marking walk is paid on both paths (the
+    /// choice follows it). The scatter's per-step bias copy and IF pass are counted per synaptic operation here
+    /// though they do not shrink with activity, so the true crossover is lower and the larger ratio leans towards
+    /// scattering, which keeps the cost proportional to activity.
+    static let synopsPerVisit = 0.22
 
     /// The gather for `convolution` (node `stage`), or nil when it does not apply: 2-D, stride 1, one group,
     /// non-negative padding, at most `GroupScatter.width` steps per group, one identity spike projection, a bias with
@@ -163,6 +166,17 @@ final class GroupGather {
     func clear(_ spikes: UnsafeBufferPointer<Int32>) {
         for spike in spikes { masks[Int(maskIndex[Int(spike)])] = 0 }
     }
+
+    /// Whether clearing every mask at once (`clearAll`) is cheaper than clearing `spikes` marks list by list: a
+    /// list's clear is an index load and a scattered byte store per spike, where setting the whole zero-bordered
+    /// array takes a fraction of a cycle per byte. The bound, one spike per 32 mask bytes, is an estimate from
+    /// those per-item costs, not a tuned value: the benchmark's large layers mark 0.7-0.9 spikes per mask byte
+    /// per group (A's conv2 about 67,000 spikes on 74,000 bytes), far above it, and a nearly silent group keeps
+    /// the list clear, whose cost follows activity.
+    func clearsAll(spikes: Int) -> Bool { spikes &* 32 >= maskCount }
+
+    /// Clears every mask (the borders are zero already and stay so).
+    func clearAll() { masks.update(repeating: 0, count: maskCount) }
 
     /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`).
     @inline(__always)

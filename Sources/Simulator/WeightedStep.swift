@@ -283,21 +283,24 @@ final class WeightedStep {
         let projection = stage.projections[0]
         let perSpike = projection.synopsPerSpike.pointer
         var counts: (synops: SIMD8<Int>, operations: SIMD8<Int>) = (.zero, .zero)
-        var marked = 0
+        var marked = 0, spikeCount = 0
         for step in steps {
             let g = step &- steps.lowerBound
-            guard let listed = gather.markListed(memory.spikes(projection.producer, lane: lane, g: g).buffer, step: g,
-                                                 synopsPerSpike: perSpike, taps: taps.pointer) else { break }
+            let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
+            guard let listed = gather.markListed(spikes, step: g, synopsPerSpike: perSpike, taps: taps.pointer) else { break }
             counts.synops[g] = listed.synops
             counts.operations[g] = listed.operations
+            spikeCount &+= spikes.count
             marked &+= 1
         }
-        guard marked == steps.count, gathersAlways || gather.gathers(synops: counts.synops.wrappedSum()) else {
+        let gathers = marked == steps.count && (gathersAlways || gather.gathers(synops: counts.synops.wrappedSum()))
+        if gathers { firing.fireGathered(gather, context: context, lane: lane, steps: steps.count) }
+        if gather.clearsAll(spikes: spikeCount) {
+            gather.clearAll()
+        } else {
             for g in 0..<marked { gather.clear(memory.spikes(projection.producer, lane: lane, g: g).buffer) }
-            return false
         }
-        firing.fireGathered(gather, context: context, lane: lane, steps: steps.count)
-        for g in 0..<marked { gather.clear(memory.spikes(projection.producer, lane: lane, g: g).buffer) }
+        guard gathers else { return false }
         let tally = context.tally, census = memory.censuses[stage.node]
         for step in steps {
             let g = step &- steps.lowerBound
