@@ -18,24 +18,29 @@
 #include <immintrin.h>
 #endif
 
+/// Output `output` (at window origin `window`) alone, scalar: the reference every variant's whole registers match,
+/// and the vector variants' tail of a row.
+static inline void gather_one_output(float *sums, const uint8_t *window, const int32_t *deltas, const float *weights,
+                                     int64_t entryCount, const float *bias, int64_t output, int64_t plane) {
+    float lanes[8];
+    const float start = bias ? bias[output] : 0.0f;
+    for (int g = 0; g < 8; g++) lanes[g] = start;
+    for (int64_t entry = 0; entry < entryCount; entry++) {
+        const unsigned mask = window[deltas[entry]];
+        const float w = weights[entry];
+        for (int g = 0; g < 8; g++) {
+            if (mask & (1u << g)) lanes[g] += w;
+        }
+    }
+    for (int g = 0; g < 8; g++) sums[g * plane + output] = lanes[g];
+}
+
 void nc_group_gather_generic(float *sums, const uint8_t *masks, const int32_t *deltas, const float *weights,
                              int64_t entryCount, const float *bias, int64_t rows, int64_t columns, int64_t paddedWidth) {
     const int64_t plane = rows * columns;
     for (int64_t y = 0; y < rows; y++) {
         for (int64_t x = 0; x < columns; x++) {
-            const int64_t output = y * columns + x;
-            const uint8_t *window = masks + y * paddedWidth + x;
-            float lanes[8];
-            const float start = bias ? bias[output] : 0.0f;
-            for (int g = 0; g < 8; g++) lanes[g] = start;
-            for (int64_t entry = 0; entry < entryCount; entry++) {
-                const unsigned mask = window[deltas[entry]];
-                const float w = weights[entry];
-                for (int g = 0; g < 8; g++) {
-                    if (mask & (1u << g)) lanes[g] += w;
-                }
-            }
-            for (int g = 0; g < 8; g++) sums[g * plane + output] = lanes[g];
+            gather_one_output(sums, masks + y * paddedWidth + x, deltas, weights, entryCount, bias, y * columns + x, plane);
         }
     }
 }
@@ -66,21 +71,8 @@ void nc_group_gather_avx2(float *sums, const uint8_t *masks, const int32_t *delt
             }
             for (int g = 0; g < 8; g++) _mm256_storeu_ps(sums + g * plane + output, lanes[g]);
         }
-        {  // the row's tail, output by output
-            for (; x < columns; x++) {
-                const int64_t output = y * columns + x;
-                const uint8_t *window = rowWindow + x;
-                float lanes[8];
-                const float start = bias ? bias[output] : 0.0f;
-                for (int g = 0; g < 8; g++) lanes[g] = start;
-                for (int64_t entry = 0; entry < entryCount; entry++) {
-                    const unsigned mask = window[deltas[entry]];
-                    for (int g = 0; g < 8; g++) {
-                        if (mask & (1u << g)) lanes[g] += weights[entry];
-                    }
-                }
-                for (int g = 0; g < 8; g++) sums[g * plane + output] = lanes[g];
-            }
+        for (; x < columns; x++) {  // the row's tail, output by output
+            gather_one_output(sums, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
         }
     }
 }
@@ -122,18 +114,7 @@ void nc_group_gather_avx512(float *sums, const uint8_t *masks, const int32_t *de
             _mm512_storeu_ps(out + 7 * plane, l7);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
-            const int64_t output = y * columns + x;
-            const uint8_t *window = rowWindow + x;
-            float lanes[8];
-            const float start = bias ? bias[output] : 0.0f;
-            for (int g = 0; g < 8; g++) lanes[g] = start;
-            for (int64_t entry = 0; entry < entryCount; entry++) {
-                const unsigned mask = window[deltas[entry]];
-                for (int g = 0; g < 8; g++) {
-                    if (mask & (1u << g)) lanes[g] += weights[entry];
-                }
-            }
-            for (int g = 0; g < 8; g++) sums[g * plane + output] = lanes[g];
+            gather_one_output(sums, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
         }
     }
 }
