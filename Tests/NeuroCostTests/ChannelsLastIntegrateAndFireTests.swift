@@ -39,20 +39,12 @@ import Testing
                     let kernels = Kernels(set)
                     var v = v0
                     let spikes = SpikeList(elements: count)
-                    let active = gain.withUnsafeBufferPointer { gain in
-                        theta.withUnsafeBufferPointer { theta in
-                            reset.withUnsafeBufferPointer { reset in
-                                let parameters = IntegrateAndFireParameters(
-                                    gain: variant.perNeuronGain ? gain.baseAddress : nil,
-                                    threshold: variant.perNeuronThreshold ? theta.baseAddress : nil,
-                                    resetValue: variant.perNeuronReset ? reset.baseAddress : nil,
-                                    sharedThreshold: theta[0], sharedReset: reset[0], subtract: variant.subtract, strict: variant.strict)
-                                return channelsLast.withUnsafeBufferPointer { x in
-                                    v.withUnsafeMutableBufferPointer { v in
-                                        kernels.integrateAndFire(parameters, potential: v.baseAddress!, channelsLastInput: x.baseAddress!,
-                                                                 positions: positions, channels: channels, spikes: spikes)
-                                    }
-                                }
+                    let active = IntegrateAndFireKernelTests.withParameters(variant, gain: gain, theta: theta,
+                                                                           reset: reset) { parameters in
+                        channelsLast.withUnsafeBufferPointer { x in
+                            v.withUnsafeMutableBufferPointer { v in
+                                kernels.integrateAndFire(parameters, potential: v.baseAddress!, channelsLastInput: x.baseAddress!,
+                                                         positions: positions, channels: channels, spikes: spikes)
                             }
                         }
                     }

@@ -33,21 +33,11 @@ import Testing
                     let accumulator = (0..<(8 * count)).map { _ in value() }
                     for set in KernelInstructionSet.supported {
                         let kernels = Kernels(set)
-                        gain.withUnsafeBufferPointer { gain in
-                            theta.withUnsafeBufferPointer { theta in
-                                reset.withUnsafeBufferPointer { reset in
-                                    bias.withUnsafeBufferPointer { bias in
-                                        let parameters = IntegrateAndFireParameters(
-                                            gain: variant.perNeuronGain ? gain.baseAddress : nil,
-                                            threshold: variant.perNeuronThreshold ? theta.baseAddress : nil,
-                                            resetValue: variant.perNeuronReset ? reset.baseAddress : nil,
-                                            sharedThreshold: theta[0], sharedReset: reset[0], subtract: variant.subtract,
-                                            strict: variant.strict)
-                                        Self.compare(parameters, kernels: kernels, accumulator: accumulator, v0: v0, count: count,
-                                                     steps: steps, bias: withBias ? bias.baseAddress : nil,
-                                                     context: "\(set.rawValue), \(count) neurons, \(steps) steps, bias \(withBias)")
-                                    }
-                                }
+                        IntegrateAndFireKernelTests.withParameters(variant, gain: gain, theta: theta, reset: reset) { parameters in
+                            bias.withUnsafeBufferPointer { bias in
+                                Self.compare(parameters, kernels: kernels, accumulator: accumulator, v0: v0, count: count,
+                                             steps: steps, bias: withBias ? bias.baseAddress : nil,
+                                             context: "\(set.rawValue), \(count) neurons, \(steps) steps, bias \(withBias)")
                             }
                         }
                     }

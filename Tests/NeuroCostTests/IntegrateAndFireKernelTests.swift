@@ -29,6 +29,23 @@ import Testing
         }
     }
 
+    /// `body` given `variant`'s kernel parameters over `gain`, `theta` and `reset` (per neuron where the variant
+    /// says so, else their first values, shared).
+    static func withParameters<Result>(_ variant: Variant, gain: [Float], theta: [Float], reset: [Float],
+                                       _ body: (IntegrateAndFireParameters) -> Result) -> Result {
+        gain.withUnsafeBufferPointer { gain in
+            theta.withUnsafeBufferPointer { theta in
+                reset.withUnsafeBufferPointer { reset in
+                    body(IntegrateAndFireParameters(
+                        gain: variant.perNeuronGain ? gain.baseAddress : nil,
+                        threshold: variant.perNeuronThreshold ? theta.baseAddress : nil,
+                        resetValue: variant.perNeuronReset ? reset.baseAddress : nil,
+                        sharedThreshold: theta[0], sharedReset: reset[0], subtract: variant.subtract, strict: variant.strict))
+                }
+            }
+        }
+    }
+
     /// The spec, neuron by neuron.
     static func reference(_ variant: Variant, v: inout [Float], x: [Float], gain: [Float], theta: [Float],
                           reset: [Float]) -> (spikes: [Int32], active: Int) {
@@ -68,20 +85,11 @@ import Testing
                 let kernels = Kernels(set)
                 var v = v0
                 let spikes = SpikeList(elements: count)
-                let active = gain.withUnsafeBufferPointer { gain in
-                    theta.withUnsafeBufferPointer { theta in
-                        reset.withUnsafeBufferPointer { reset in
-                            let parameters = IntegrateAndFireParameters(
-                                gain: variant.perNeuronGain ? gain.baseAddress : nil,
-                                threshold: variant.perNeuronThreshold ? theta.baseAddress : nil,
-                                resetValue: variant.perNeuronReset ? reset.baseAddress : nil,
-                                sharedThreshold: theta[0], sharedReset: reset[0], subtract: variant.subtract, strict: variant.strict)
-                            return x.withUnsafeBufferPointer { x in
-                                v.withUnsafeMutableBufferPointer { v in
-                                    kernels.integrateAndFire(parameters, potential: v.baseAddress!, input: x.baseAddress!,
-                                                             count: count, spikes: spikes)
-                                }
-                            }
+                let active = Self.withParameters(variant, gain: gain, theta: theta, reset: reset) { parameters in
+                    x.withUnsafeBufferPointer { x in
+                        v.withUnsafeMutableBufferPointer { v in
+                            kernels.integrateAndFire(parameters, potential: v.baseAddress!, input: x.baseAddress!,
+                                                     count: count, spikes: spikes)
                         }
                     }
                 }
