@@ -11,7 +11,6 @@
 #include "CKernels.h"
 #include "KernelDispatch.h"
 #include "GroupLanes.h"
-#include <stdlib.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -286,7 +285,8 @@ void nc_group_drain_fire_avx512(float *accumulator, int64_t count, int64_t steps
 /// The reference form: channel by channel, position by position, so the neurons go in ascending order.
 int64_t nc_integrate_and_fire_channels_last_generic(const NCIntegrateAndFireParameters *p, float *v, const float *x,
                                                     int64_t positions, int64_t channels, int32_t *spikes,
-                                                    int64_t *activeUpdates) {
+                                                    int64_t *activeUpdates, uint16_t *masks) {
+    (void)masks;  // the reference form lists each neuron as it goes
     int64_t listed = 0, active = 0;
     for (int64_t channel = 0; channel < channels; channel++) {
         for (int64_t position = 0; position < positions; position++) {
@@ -302,14 +302,7 @@ int64_t nc_integrate_and_fire_channels_last_generic(const NCIntegrateAndFirePara
 /// firing lanes are kept as a 16-bit mask, and the tile's spikes are listed from the masks once it is done, channel
 /// by channel and block by block: ascending, as the reference lists them. (Listing each channel's spikes in its own
 /// region of the list and moving them down afterwards touched the whole list, 4 bytes per neuron, every step.)
-enum { NCChannelsLastTile = 16, NCChannelsLastStackBlocks = 256 };
-
-/// The masks of one tile: `blocks` per channel, channel-major; on the stack up to NCChannelsLastStackBlocks blocks
-/// (planes of up to 4,096 positions), else on the heap (NULL if that fails).
-static inline uint16_t *channels_last_masks(int64_t blocks, uint16_t *stackMasks) {
-    if (blocks <= NCChannelsLastStackBlocks) return stackMasks;
-    return (uint16_t *)malloc((size_t)(blocks * NCChannelsLastTile) * sizeof(uint16_t));
-}
+enum { NCChannelsLastTile = 16 };
 
 /// The tail positions [wholePositions, positions) of channels [channelStart, channelEnd), scalar, their firing bits
 /// set in the last block's masks.
@@ -336,11 +329,8 @@ static inline int64_t channels_last_tail(const NCIntegrateAndFireParameters *p, 
 __attribute__((target("avx2,popcnt")))
 int64_t nc_integrate_and_fire_channels_last_avx2(const NCIntegrateAndFireParameters *p, float *v, const float *x,
                                                  int64_t positions, int64_t channels, int32_t *spikes,
-                                                 int64_t *activeUpdates) {
+                                                 int64_t *activeUpdates, uint16_t *masks) {
     const int64_t blocks = (positions + NCChannelsLastTile - 1) / NCChannelsLastTile;
-    uint16_t stackMasks[NCChannelsLastStackBlocks * NCChannelsLastTile];
-    uint16_t *masks = channels_last_masks(blocks, stackMasks);
-    if (!masks) return nc_integrate_and_fire_channels_last_generic(p, v, x, positions, channels, spikes, activeUpdates);
     prepare_compaction8();
     const __m256 sharedTheta = _mm256_set1_ps(p->sharedThreshold), sharedReset = _mm256_set1_ps(p->sharedReset);
     const __m256 zero = _mm256_setzero_ps();
@@ -394,7 +384,6 @@ int64_t nc_integrate_and_fire_channels_last_avx2(const NCIntegrateAndFireParamet
             }
         }
     }
-    if (masks != stackMasks) free(masks);
     *activeUpdates = active;
     return listed;
 }
@@ -432,11 +421,8 @@ static inline void channels_last_transpose16(const __m512 rows[16], __m512 colum
 __attribute__((target("avx512f,popcnt")))
 int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParameters *p, float *v, const float *x,
                                                    int64_t positions, int64_t channels, int32_t *spikes,
-                                                   int64_t *activeUpdates) {
+                                                   int64_t *activeUpdates, uint16_t *masks) {
     const int64_t blocks = (positions + NCChannelsLastTile - 1) / NCChannelsLastTile;
-    uint16_t stackMasks[NCChannelsLastStackBlocks * NCChannelsLastTile];
-    uint16_t *masks = channels_last_masks(blocks, stackMasks);
-    if (!masks) return nc_integrate_and_fire_channels_last_generic(p, v, x, positions, channels, spikes, activeUpdates);
     const __m512 sharedTheta = _mm512_set1_ps(p->sharedThreshold), sharedReset = _mm512_set1_ps(p->sharedReset);
     const __m512 zero = _mm512_setzero_ps();
     const __m512i laneNumbers = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
@@ -486,7 +472,6 @@ int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParam
             }
         }
     }
-    if (masks != stackMasks) free(masks);
     *activeUpdates = active;
     return listed;
 }

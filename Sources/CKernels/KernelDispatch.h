@@ -81,12 +81,12 @@ void nc_group_gather_avx512(float *, const uint8_t *, const int32_t *, const flo
 
 // IntegrateAndFireKernels.c, channels-last input
 int64_t nc_integrate_and_fire_channels_last_generic(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
-                                                    int64_t, int32_t *, int64_t *);
+                                                    int64_t, int32_t *, int64_t *, uint16_t *);
 #if defined(__x86_64__)
 int64_t nc_integrate_and_fire_channels_last_avx2(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
-                                                 int64_t, int32_t *, int64_t *);
+                                                 int64_t, int32_t *, int64_t *, uint16_t *);
 int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParameters *, float *, const float *, int64_t,
-                                                   int64_t, int32_t *, int64_t *);
+                                                   int64_t, int32_t *, int64_t *, uint16_t *);
 #endif
 
 #endif

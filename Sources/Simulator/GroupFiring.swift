@@ -22,6 +22,8 @@ final class GroupFiring {
     private let listStarts: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
     private let totals: UnsafeMutablePointer<Int64>
     private let chunkUpdates: UnsafeMutablePointer<Int64>
+    /// Scratch for `fire(channelsLastInput:...)`: the kernel's firing masks, sized at its first call.
+    private var channelsLastMasks = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
     /// Per slot (`WorkerSchedule.slot(lane:g:)`): the step's active updates, reported in the population's turn.
     private let activeUpdates: UnsafeMutablePointer<Int64>
     private let schedule: WorkerSchedule
@@ -76,6 +78,7 @@ final class GroupFiring {
         totals.deallocate()
         chunkUpdates.deallocate()
         activeUpdates.deallocate()
+        channelsLastMasks.deallocate()
     }
 
     /// Drains `group` (lane `lane`, `steps` steps) through the population's IF step: its potential and spike lists
@@ -149,14 +152,19 @@ final class GroupFiring {
     }
 
     /// `fire` with `input` in a dense convolution's channels-last layout (`positions` × `channels`), transposed on
-    /// the fly (`Kernels.integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:)`).
+    /// the fly (`Kernels.integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:masks:)`).
     func fire(channelsLastInput input: UnsafePointer<Float>, positions: Int, channels: Int, context: StepContext,
               lane: Int, g: Int) {
         let memory = context.memory, node = stage.node
         let potential = memory.potential(node, lane: lane, count: stage.outputCount)
+        let maskCount = Kernels.channelsLastMaskCount(positions: positions)
+        if channelsLastMasks.count < maskCount {  // the first step only: the plane is the population's
+            channelsLastMasks.deallocate()
+            channelsLastMasks = .allocate(capacity: maskCount)
+        }
         let active = context.kernels.integrateAndFire(integrateAndFire, potential: potential, channelsLastInput: input,
                                                       positions: positions, channels: channels,
-                                                      spikes: memory.spikes(node, lane: lane, g: g))
+                                                      spikes: memory.spikes(node, lane: lane, g: g), masks: channelsLastMasks)
         activeUpdates[schedule.slot(lane: lane, g: g)] = Int64(active)
     }
 

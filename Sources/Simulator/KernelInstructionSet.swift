@@ -65,7 +65,7 @@ struct Kernels {
     /// See `nc_group_gather_kernel` in CKernels.h.
     let groupGather: NCGroupGatherKernel
     /// See `nc_integrate_and_fire_channels_last_kernel` in CKernels.h; called through
-    /// `integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:)`.
+    /// `integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:masks:)`.
     private let channelsLastIntegrateAndFireKernel: NCChannelsLastIntegrateAndFireKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
@@ -115,18 +115,24 @@ struct Kernels {
 
     /// `integrateAndFire` of the `channels · positions` neurons of a (C, H, W) population whose input is a dense
     /// convolution's channels-last (positions, channels) output: the same bits as `transpose` followed by
-    /// `integrateAndFire`, in one pass (the transposed input is never written).
+    /// `integrateAndFire`, in one pass (the transposed input is never written). `masks` is scratch of at least
+    /// `channelsLastMaskCount(positions:)` values, owned by the caller so that no step allocates.
     @inline(__always)
     func integrateAndFire(_ parameters: IntegrateAndFireParameters, potential: UnsafeMutablePointer<Float>,
                           channelsLastInput input: UnsafePointer<Float>, positions: Int, channels: Int,
-                          spikes: SpikeList) -> Int {
+                          spikes: SpikeList, masks: UnsafeMutableBufferPointer<UInt16>) -> Int {
         precondition(spikes.capacity >= positions * channels + SpikeList.slack, "a spike list too small for the population")
+        precondition(masks.count >= Self.channelsLastMaskCount(positions: positions), "channels-last scratch too small")
         var c = parameters.cValue
         var active: Int64 = 0
         spikes.count = Int(channelsLastIntegrateAndFireKernel(&c, potential, input, Int64(positions), Int64(channels),
-                                                              spikes.indices, &active))
+                                                              spikes.indices, &active, masks.baseAddress))
         return Int(active)
     }
+
+    /// The scratch the channels-last IF step needs for planes of `positions`: one 16-bit firing mask per block of 16
+    /// positions, for a tile of 16 channels.
+    static func channelsLastMaskCount(positions: Int) -> Int { 16 * ((positions + 15) / 16) }
 }
 
 /// A plain IF population's parameters as the kernel reads them: per-neuron arrays, or nil where every neuron

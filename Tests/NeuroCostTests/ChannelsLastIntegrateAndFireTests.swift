@@ -12,7 +12,7 @@ import Testing
           arguments: IntegrateAndFireKernelTests.variants)
     func matchesTransposeThenSpec(variant: IntegrateAndFireKernelTests.Variant) {
         var random = SplitMix(seed: 0xC1A5_7001)
-        let shapes = [(1, 1), (1, 20), (4, 3), (4, 16), (15, 17), (16, 1), (16, 16), (17, 33), (33, 8), (64, 40), (100, 19)]
+        let shapes = [(1, 1), (1, 20), (4, 3), (4, 16), (15, 17), (16, 1), (16, 16), (17, 33), (33, 8), (64, 40), (100, 19), (4_100, 3)]
         for (positions, channels) in shapes {
             let count = positions * channels
             for firing: Float in [0, 0.3, 0.95] {
@@ -39,12 +39,16 @@ import Testing
                     let kernels = Kernels(set)
                     var v = v0
                     let spikes = SpikeList(elements: count)
+                    // Exactly the scratch the kernel may use, holding stale masks: nothing may depend on its contents.
+                    var scratch = [UInt16](repeating: 0xFFFF, count: Kernels.channelsLastMaskCount(positions: positions))
                     let active = IntegrateAndFireKernelTests.withParameters(variant, gain: gain, theta: theta,
                                                                            reset: reset) { parameters in
                         channelsLast.withUnsafeBufferPointer { x in
                             v.withUnsafeMutableBufferPointer { v in
-                                kernels.integrateAndFire(parameters, potential: v.baseAddress!, channelsLastInput: x.baseAddress!,
-                                                         positions: positions, channels: channels, spikes: spikes)
+                                scratch.withUnsafeMutableBufferPointer { masks in
+                                    kernels.integrateAndFire(parameters, potential: v.baseAddress!, channelsLastInput: x.baseAddress!,
+                                                             positions: positions, channels: channels, spikes: spikes, masks: masks)
+                                }
                             }
                         }
                     }

@@ -165,10 +165,11 @@ NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa);
 /// output: exactly nc_transpose_kernel's transpose of x (positions, channels) followed by nc_integrate_and_fire_kernel
 /// over its positions · channels values (neuron c · positions + p takes x[p · channels + c]), without writing the
 /// transposed input. Bit-identical to that pair, and to itself on every instruction set. `spikes` needs room for
-/// positions · channels + 16 (whole vectors are stored past the last index).
+/// positions · channels + 16 (whole vectors are stored past the last index); `masks` is the caller's scratch, room for
+/// 16 · ⌈positions / 16⌉ values (the firing masks of one tile of 16 channels), so no call allocates.
 typedef int64_t (*NCChannelsLastIntegrateAndFireKernel)(const NCIntegrateAndFireParameters *parameters, float *v,
                                                         const float *x, int64_t positions, int64_t channels,
-                                                        int32_t *spikes, int64_t *activeUpdates);
+                                                        int32_t *spikes, int64_t *activeUpdates, uint16_t *masks);
 
 /// The channels-last IF kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(NCInstructionSet isa);
