@@ -161,6 +161,98 @@ static inline void chdf5_place_chunk(const unsigned char *chunk, unsigned char *
     }
 }
 
+/* The census a floating-point array's reader takes (NetworkModel's ParameterTensor), of `count` values of
+   `element_size` bytes (4 or 8): how many have bits other than the sign set (a NaN counts), and whether any has
+   its exponent bits all ones (an infinity or a NaN). Written with the compiler's generic vectors (16 bytes: SSE2,
+   NEON), as header code here is not auto-vectorised; per-lane hit counts are folded every 2^20 values, before
+   they can wrap. */
+typedef uint32_t chdf5_u32x4 __attribute__((vector_size(16)));
+typedef uint64_t chdf5_u64x2 __attribute__((vector_size(16)));
+
+static inline void chdf5_census_values(const unsigned char *values, size_t count, size_t element_size,
+                                       size_t *nonzeros, int *nonfinite) {
+    size_t found = 0, item = 0;
+    if (element_size == 4) {
+        const chdf5_u32x4 magnitude = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
+        const chdf5_u32x4 exponent = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
+        chdf5_u32x4 exponents = {0, 0, 0, 0};
+        while (count - item >= 4) {
+            size_t run = (count - item) & ~(size_t)3;
+            if (run > ((size_t)1 << 20)) run = (size_t)1 << 20;
+            const size_t end = item + run;
+            chdf5_u32x4 hits = {0, 0, 0, 0};
+            for (; item < end; item += 4) {
+                chdf5_u32x4 bits;
+                memcpy(&bits, values + item * 4, 16);
+                hits -= (chdf5_u32x4)((bits & magnitude) != 0); /* a true lane is all ones: minus it adds one */
+                exponents |= (chdf5_u32x4)((bits & exponent) == exponent);
+            }
+            found += (size_t)hits[0] + hits[1] + hits[2] + hits[3];
+        }
+        uint32_t any = exponents[0] | exponents[1] | exponents[2] | exponents[3];
+        for (; item < count; item++) {
+            uint32_t bits;
+            memcpy(&bits, values + item * 4, 4);
+            found += (bits & 0x7fffffffu) != 0;
+            any |= (bits & 0x7f800000u) == 0x7f800000u;
+        }
+        if (any) *nonfinite = 1;
+    } else {
+        const chdf5_u64x2 magnitude = {0x7fffffffffffffffull, 0x7fffffffffffffffull};
+        const chdf5_u64x2 exponent = {0x7ff0000000000000ull, 0x7ff0000000000000ull};
+        chdf5_u64x2 exponents = {0, 0}, hits = {0, 0};
+        for (; count - item >= 2; item += 2) {
+            chdf5_u64x2 bits;
+            memcpy(&bits, values + item * 8, 16);
+            hits -= (chdf5_u64x2)((bits & magnitude) != 0);
+            exponents |= (chdf5_u64x2)((bits & exponent) == exponent);
+        }
+        found += (size_t)(hits[0] + hits[1]);
+        uint64_t any = exponents[0] | exponents[1];
+        for (; item < count; item++) {
+            uint64_t bits;
+            memcpy(&bits, values + item * 8, 8);
+            found += (bits & 0x7fffffffffffffffull) != 0;
+            any |= (bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull;
+        }
+        if (any) *nonfinite = 1;
+    }
+    *nonzeros += found;
+}
+
+/* The census of one decoded chunk (chunk_dims, row-major) at `origin`: only its elements inside the array count
+   (an edge chunk's padding past the extent holds whatever the writer left). */
+static inline void chdf5_census_chunk(const unsigned char *chunk, int rank, const hsize_t *dims,
+                                      const hsize_t *chunk_dims, const hsize_t *origin, size_t element_size,
+                                      size_t *nonzeros, int *nonfinite) {
+    size_t extent[CHDF5_MAX_RANK], stride[CHDF5_MAX_RANK], index[CHDF5_MAX_RANK];
+    size_t step = 1;
+    int inside = 1;
+    for (int axis = rank - 1; axis >= 0; axis--) {
+        hsize_t room = dims[axis] > origin[axis] ? dims[axis] - origin[axis] : 0;
+        extent[axis] = (size_t)(room < chunk_dims[axis] ? room : chunk_dims[axis]);
+        if (extent[axis] == 0) return;
+        if (extent[axis] < (size_t)chunk_dims[axis]) inside = 0;
+        stride[axis] = step;
+        step *= (size_t)chunk_dims[axis];
+        index[axis] = 0;
+    }
+    if (inside) { chdf5_census_values(chunk, step, element_size, nonzeros, nonfinite); return; }
+    /* An edge chunk: the runs along the last axis, clipped, one per index of the other axes. */
+    for (;;) {
+        size_t offset = 0;
+        for (int axis = 0; axis < rank - 1; axis++) offset += index[axis] * stride[axis];
+        chdf5_census_values(chunk + offset * element_size, extent[rank - 1], element_size, nonzeros, nonfinite);
+        int axis = rank - 2;
+        while (axis >= 0) {
+            if (++index[axis] < extent[axis]) break;
+            index[axis] = 0;
+            axis--;
+        }
+        if (axis < 0) return;
+    }
+}
+
 /* One dataset's chunks to decode: chunk `i` holds compressed bytes [starts[i], starts[i] + sizes[i]) of
    `compressed` and lies at origins[i * rank ...] in the array. */
 typedef struct {
@@ -179,6 +271,12 @@ typedef struct {
     size_t next;
     size_t failed;
     pthread_mutex_t lock;
+    /* Chunks a thread takes at once (chdf5_chunk_batch); the sparse decode takes one at a time. */
+    size_t batch;
+    /* When set, each chunk's census (chdf5_census_chunk) is taken while it is in cache, summed under `lock`. */
+    int census;
+    size_t census_nonzeros;
+    int census_nonfinite;
 } chdf5_chunk_job;
 
 static inline void *chdf5_chunk_worker(void *argument) {
@@ -193,11 +291,20 @@ static inline void *chdf5_chunk_worker(void *argument) {
     unsigned char *scratch = NULL;
     void *decompressor = job->libdeflate ? job->libdeflate->alloc() : NULL;
     int failed = job->libdeflate && !decompressor;
-    for (;;) {
+    size_t nonzeros = 0;
+    int nonfinite = 0;
+    size_t chunk = 0, batch_end = 0;
+    for (;; chunk++) {
         pthread_mutex_lock(&job->lock);
-        size_t chunk = job->next++;
+        if (chunk >= batch_end) {
+            chunk = job->next;
+            batch_end = job->chunk_count - chunk > job->batch ? chunk + job->batch : job->chunk_count;
+            if (chunk < job->chunk_count) job->next = batch_end;
+            if (job->failed < job->chunk_count) batch_end = chunk; /* after a failure nothing new is taken */
+        }
         if (failed && chunk < job->failed) job->failed = chunk;
-        int stop = chunk >= job->chunk_count || job->failed < job->chunk_count;
+        /* After a failure only the chunks before the failing one go on: the lowest failure is the one reported. */
+        int stop = chunk >= batch_end || job->failed < chunk;
         pthread_mutex_unlock(&job->lock);
         if (stop || failed) break;
         const hsize_t *origin = job->origins + chunk * (size_t)job->rank;
@@ -206,11 +313,15 @@ static inline void *chdf5_chunk_worker(void *argument) {
             /* The chunk is one contiguous block of the array: inflate straight into it. */
             unsigned char *target = job->array + (size_t)origin[0] * row_bytes;
             if (chdf5_inflate_exact(job->libdeflate, decompressor, source, job->sizes[chunk], target, chunk_bytes) != 0) failed = 1;
+            else if (job->census) chdf5_census_values(target, chunk_bytes / job->element_size, job->element_size, &nonzeros, &nonfinite);
         } else if (!scratch && !(scratch = (unsigned char *)malloc(chunk_bytes))) {
             failed = 1;
         } else if (chdf5_inflate_exact(job->libdeflate, decompressor, source, job->sizes[chunk], scratch, chunk_bytes) != 0) {
             failed = 1;
         } else {
+            if (job->census) {
+                chdf5_census_chunk(scratch, job->rank, job->dims, job->chunk_dims, origin, job->element_size, &nonzeros, &nonfinite);
+            }
             chdf5_place_chunk(scratch, job->array, job->rank, job->dims, job->chunk_dims, origin, job->element_size);
         }
         if (failed) {
@@ -219,18 +330,48 @@ static inline void *chdf5_chunk_worker(void *argument) {
             pthread_mutex_unlock(&job->lock);
         }
     }
+    if (job->census) {
+        pthread_mutex_lock(&job->lock);
+        job->census_nonzeros += nonzeros;
+        job->census_nonfinite |= nonfinite;
+        pthread_mutex_unlock(&job->lock);
+    }
     free(scratch);
     if (decompressor) job->libdeflate->release(decompressor);
     return NULL;
 }
 
+/* How many consecutive chunks (row-major over the chunk grid, the order the chunks are listed in) one thread takes
+   at once: those that write into the same cache lines of the array. A weight (512, 512, 3, 3) stored in chunks
+   (64, 128, 1, 1) has its nine kernel positions in nine consecutive chunks, each writing every ninth value of the
+   same 288 KiB; handed out one by one, two threads write the same lines at once and pass them back and forth.
+   Along an axis where one chunk covers less than a cache line of the array, neighbouring chunks share lines and go
+   together; a batch still leaves every thread a few batches to share. */
+static inline size_t chdf5_chunk_batch(int rank, const hsize_t *dims, const hsize_t *chunk_dims,
+                                       size_t element_size, size_t chunk_count, int threads) {
+    size_t batch = 1, span = element_size; /* span: bytes of the array from one index of `axis` to the next */
+    for (int axis = rank - 1; axis > 0; axis--) {
+        if ((size_t)chunk_dims[axis] * span >= 64) break;
+        batch *= (size_t)((dims[axis] + chunk_dims[axis] - 1) / chunk_dims[axis]);
+        span *= (size_t)dims[axis];
+    }
+    size_t most = chunk_count / (4 * (size_t)(threads > 1 ? threads : 1));
+    if (batch > most) batch = most;
+    return batch > 0 ? batch : 1;
+}
+
 /* Inflates and places every chunk on up to `threads` threads (the calling one included). Returns the index of the
-   first chunk that failed (damaged stream, wrong size, no memory), or `chunk_count` when every chunk was placed. */
-static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const size_t *starts, const size_t *sizes,
-                                         const hsize_t *origins, size_t chunk_count, int rank, const hsize_t *dims,
-                                         const hsize_t *chunk_dims, size_t element_size, void *array, int threads,
-                                         int use_libdeflate) {
+   first chunk that failed (damaged stream, wrong size, no memory), or `chunk_count` when every chunk was placed.
+   With `nonzeros` (and `nonfinite`) given, element_size 4 or 8 and the elements floating-point, the array's census
+   (chdf5_census_values) is taken chunk by chunk on the decoding threads and stored there when every chunk was placed
+   (a whole-array pass afterwards would read the array back from memory, on one thread). */
+static inline size_t chdf5_decode_chunks_counted(const unsigned char *compressed, const size_t *starts,
+                                                 const size_t *sizes, const hsize_t *origins, size_t chunk_count,
+                                                 int rank, const hsize_t *dims, const hsize_t *chunk_dims,
+                                                 size_t element_size, void *array, int threads, int use_libdeflate,
+                                                 size_t *nonzeros, int *nonfinite) {
     if (rank < 1 || rank > CHDF5_MAX_RANK) return 0;
+    if (nonzeros && element_size != 4 && element_size != 8) return 0;
     chdf5_chunk_job job;
     job.compressed = compressed;
     job.starts = starts;
@@ -245,6 +386,10 @@ static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const 
     job.libdeflate = use_libdeflate && chdf5_libdeflate_available() ? chdf5_libdeflate() : NULL;
     job.next = 0;
     job.failed = chunk_count;
+    job.batch = chdf5_chunk_batch(rank, dims, chunk_dims, element_size, chunk_count, threads);
+    job.census = nonzeros != NULL;
+    job.census_nonzeros = 0;
+    job.census_nonfinite = 0;
     pthread_mutex_init(&job.lock, NULL);
     /* A large array is written once, page by page: huge pages (where the kernel offers them on request) cost one
        fault per 2 MiB instead of per 4 KiB. Advice only; nothing depends on it being taken. */
@@ -267,7 +412,20 @@ static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const 
     chdf5_chunk_worker(&job);
     for (int helper = 0; helper < started; helper++) pthread_join(helpers[helper], NULL);
     pthread_mutex_destroy(&job.lock);
+    if (nonzeros && job.failed == chunk_count) {
+        *nonzeros = job.census_nonzeros;
+        *nonfinite = job.census_nonfinite;
+    }
     return job.failed;
+}
+
+/* chdf5_decode_chunks_counted without the census. */
+static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const size_t *starts, const size_t *sizes,
+                                         const hsize_t *origins, size_t chunk_count, int rank, const hsize_t *dims,
+                                         const hsize_t *chunk_dims, size_t element_size, void *array, int threads,
+                                         int use_libdeflate) {
+    return chdf5_decode_chunks_counted(compressed, starts, sizes, origins, chunk_count, rank, dims, chunk_dims,
+                                       element_size, array, threads, use_libdeflate, NULL, NULL);
 }
 
 /* ---- Reading a mostly-zero dataset straight into its stored values and their indices ----
@@ -355,6 +513,14 @@ static inline int chdf5_sparse_scan(const unsigned char *chunk, size_t chunk_ele
     const size_t bytes = chunk_elements * element_size;
     size_t offset = 0;
     while (offset < bytes) {
+        if (bytes - offset >= 128) {
+            /* Zeros are passed over 128 bytes at a time (in generic 16-byte vectors: header code is not
+               auto-vectorised); a block holding a set bit is looked into 32 bytes at a time below. */
+            chdf5_u64x2 lanes[8];
+            memcpy(lanes, chunk + offset, 128);
+            chdf5_u64x2 any = (lanes[0] | lanes[1]) | (lanes[2] | lanes[3]) | (lanes[4] | lanes[5]) | (lanes[6] | lanes[7]);
+            if ((any[0] | any[1]) == 0) { offset += 128; continue; }
+        }
         size_t block = bytes - offset < 32 ? bytes - offset : 32;
         uint64_t any = 0;
         if (block == 32) {

@@ -41,15 +41,16 @@ struct HDF5ChunkDecoder {
     func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int,
                               verify: () throws -> Void) throws -> [T]? {
         guard case .dense(let values)? = try read(as: type, decoding: decoding, threads: threads, sparseLimit: nil,
-                                                  verify: verify) else { return nil }
+                                                  census: false, verify: verify)?.values else { return nil }
         return values
     }
 
     /// As `read(as:decoding:threads:verify:)`, but a dataset of at most `sparseLimit` non-zero elements comes back
     /// as those elements and their indices, without the dense array ever being made (see
-    /// `HDF5StoredValues`). A dataset that proves denser is decoded dense from the same raw chunks.
+    /// `HDF5StoredValues`). A dataset that proves denser is decoded dense from the same raw chunks. With `census`, a
+    /// floating-point dataset decoded dense comes with its census, taken chunk by chunk on the decoding threads.
     func read<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int, sparseLimit: Int?,
-                              verify: () throws -> Void) throws -> HDF5StoredValues<T>? {
+                              census: Bool, verify: () throws -> Void) throws -> (values: HDF5StoredValues<T>, census: HDF5FloatCensus?)? {
         guard decoding != .library else { return nil }
         let memoryType = try T.verifiedMemoryType(context)
         guard let layout = try layout(memoryType: memoryType, elementSize: MemoryLayout<T>.size) else { return nil }
@@ -64,9 +65,11 @@ struct HDF5ChunkDecoder {
         if let sparseLimit, floatingPoint, worthDecodingSparse(layout, compressedBytes: chunks.totalBytes, elementSize: MemoryLayout<T>.size),
            let sparse = try decodeSparse(as: T.self, layout, chunks, compressed, limit: sparseLimit, threads: threads,
                                          useLibdeflate: useLibdeflate) {
-            return sparse
+            return (sparse, nil)
         }
-        return .dense(try decodeDense(as: T.self, layout, chunks, compressed, threads: threads, useLibdeflate: useLibdeflate))
+        let dense = try decodeDense(as: T.self, layout, chunks, compressed, threads: threads, useLibdeflate: useLibdeflate,
+                                    census: census && floatingPoint)
+        return (.dense(dense.values), dense.census)
     }
 
     /// Rows `rows` along axis 0 (every other axis whole), row-major, from the raw chunks that hold them, inflated
@@ -168,18 +171,29 @@ struct HDF5ChunkDecoder {
         return .sparse(indices: indices, values: values, negativeZeros: negativeZeros, count: layout.elementCount)
     }
 
-    /// Every chunk inflated and placed into the whole array.
+    /// Every chunk inflated and placed into the whole array; with `census` (floating-point elements only), the
+    /// array's census too.
     private func decodeDense<T: HDF5Numeric>(as type: T.Type, _ layout: Layout, _ chunks: ChunkList,
-                                             _ compressed: [UInt8], threads: Int32, useLibdeflate: Int32) throws -> [T] {
+                                             _ compressed: [UInt8], threads: Int32, useLibdeflate: Int32,
+                                             census: Bool) throws -> (values: [T], census: HDF5FloatCensus?) {
         let rank = layout.shape.count
-        return try [T](unsafeUninitializedCapacity: layout.elementCount) { buffer, initializedCount in
+        var nonZeros = 0
+        var nonFinite: Int32 = 0
+        let values = try [T](unsafeUninitializedCapacity: layout.elementCount) { buffer, initializedCount in
             let failed = Self.withChunkPointers(compressed, chunks, layout) { c in
-                chdf5_decode_chunks(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape, c.chunkShape,
-                                    MemoryLayout<T>.size, UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate)
+                census
+                    ? chdf5_decode_chunks_counted(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape,
+                                                  c.chunkShape, MemoryLayout<T>.size,
+                                                  UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate,
+                                                  &nonZeros, &nonFinite)
+                    : chdf5_decode_chunks(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape,
+                                          c.chunkShape, MemoryLayout<T>.size, UnsafeMutableRawPointer(buffer.baseAddress!),
+                                          threads, useLibdeflate)
             }
             guard failed == chunks.count else { throw damagedChunk(failed, chunks, layout) }
             initializedCount = layout.elementCount
         }
+        return (values, census ? HDF5FloatCensus(nonZeroCount: nonZeros, anyNonFinite: nonFinite != 0) : nil)
     }
 
     /// The base addresses the C decoders take: the raw chunks, each chunk's start, size and origin, the array's

@@ -95,13 +95,23 @@ public final class HDF5Dataset: HDF5Object {
     /// network's weights are mostly zeros). Anything else comes back `.dense`, with the same values a plain read gives.
     public func readMostlyZero<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int? = nil,
                                                sparseLimit: Int) throws -> HDF5StoredValues<T> {
+        try readMostlyZeroCounted(as: type, decoding: decoding, threads: threads, sparseLimit: sparseLimit).values
+    }
+
+    /// As `readMostlyZero`, and, when HDF5Kit's decoder made the dense array of a floating-point dataset, the census
+    /// it took of it chunk by chunk on the decoding threads (nil otherwise: a sparse result, or libhdf5 read it). A
+    /// reader that needs the census of a large dense array then does not read the whole array again on one thread.
+    public func readMostlyZeroCounted<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int? = nil,
+                                                      sparseLimit: Int)
+        throws -> (values: HDF5StoredValues<T>, census: HDF5FloatCensus?) {
         let transfer = try transfer
         let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
-        if let values = try decoder.read(as: T.self, decoding: decoding, threads: threads ?? Int.max,
-                                         sparseLimit: sparseLimit, verify: transfer.verifyBeforeChunkDecoding) {
-            return values
+        if let read = try decoder.read(as: T.self, decoding: decoding, threads: threads ?? Int.max,
+                                       sparseLimit: sparseLimit, census: true,
+                                       verify: transfer.verifyBeforeChunkDecoding) {
+            return read
         }
-        return .dense(try transfer.readNumbers(as: T.self))
+        return (.dense(try transfer.readNumbers(as: T.self)), nil)
     }
 
     /// Makes libhdf5 parse everything it would parse to read this dataset, without keeping (or, where HDF5Kit's

@@ -69,11 +69,11 @@ struct NIRNodeGroupReader {
             switch try set.elementType {
             case .float(bytes: 4):
                 return try read(set, as: Float.self, sparseLimit: limit,
-                                dense: { try ParameterTensor(shape: shape, float32: $0) },
+                                dense: { try Self.tensor(shape: shape, storage: .float32($0), census: $1) },
                                 sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float32: $1, negativeZeros: $2) })
             case .float(bytes: 8):
                 return try read(set, as: Double.self, sparseLimit: limit,
-                                dense: { try ParameterTensor(shape: shape, float64: $0) },
+                                dense: { try Self.tensor(shape: shape, storage: .float64($0), census: $1) },
                                 sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float64: $1, negativeZeros: $2) })
             case .float, .signedInteger, .unsignedInteger:
                 return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
@@ -169,18 +169,29 @@ struct NIRNodeGroupReader {
         }
     }
 
-    /// A float dataset read dense, or, when `sparseLimit` is given, as its non-zeros if it has at most that many.
+    /// A float dataset read dense (with the decoder's census when it took one), or, when `sparseLimit` is given, as
+    /// its non-zeros if it has at most that many.
     private func read<T: HDF5Numeric>(_ set: HDF5Dataset, as type: T.Type, sparseLimit: Int?,
-                                      dense: ([T]) throws -> ParameterTensor,
+                                      dense: ([T], HDF5FloatCensus?) throws -> ParameterTensor,
                                       sparse: ([Int32], [T], [UInt64]?) throws -> ParameterTensor) throws -> ParameterTensor {
         guard let sparseLimit else {
-            return try dense(set.read(as: T.self, decoding: .fastest, threads: session.options.threads))
+            return try dense(set.read(as: T.self, decoding: .fastest, threads: session.options.threads), nil)
         }
-        switch try set.readMostlyZero(as: T.self, decoding: .fastest, threads: session.options.threads,
-                                      sparseLimit: sparseLimit) {
-        case .dense(let values): return try dense(values)
+        let read = try set.readMostlyZeroCounted(as: T.self, decoding: .fastest, threads: session.options.threads,
+                                                 sparseLimit: sparseLimit)
+        switch read.values {
+        case .dense(let values): return try dense(values, read.census)
         case .sparse(let indices, let values, let negativeZeros, _): return try sparse(indices, values, negativeZeros)
         }
+    }
+
+    /// A dense tensor, counted by the decoder's census where it took one (see
+    /// `ParameterTensor.init(shape:storage:nonZeroCount:anyNonFinite:)`).
+    private static func tensor(shape: [Int], storage: ParameterTensor.Storage,
+                               census: HDF5FloatCensus?) throws(NetworkError) -> ParameterTensor {
+        guard let census else { return try ParameterTensor(shape: shape, storage: storage) }
+        return try ParameterTensor(shape: shape, storage: storage, nonZeroCount: census.nonZeroCount,
+                                   anyNonFinite: census.anyNonFinite)
     }
 
     /// Counts a tensor of `shape` against the memory limit before it is read (parameters are held as 8-byte values).

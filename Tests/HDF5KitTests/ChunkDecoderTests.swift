@@ -83,6 +83,49 @@ struct ChunkDecoderTests {
         }
     }
 
+    @Test("the decoder's census of a dense float array counts what a plain scan counts", arguments: layouts.indices)
+    func denseCensusMatchesAPlainScan(layout: Int) throws {
+        let (shape, chunks) = Self.layouts[layout]
+        let count = shape.reduce(1, *)
+        // Dense values with zeros and negative zeros among them, then the same with an infinity in the last value
+        // (inside an edge chunk where the layout has them) and with a NaN in the middle.
+        let base: [Float] = (0..<count).map { (index: Int) -> Float in
+            if index % 5 == 0 { return 0 }
+            if index % 11 == 0 { return -0.0 }
+            return Float(index % 997) * 0.5 - 200
+        }
+        var lastInfinite = base
+        lastInfinite[count - 1] = -.infinity
+        var middleNaN = base
+        middleNaN[count / 2] = .nan
+        let arrays = [base, lastInfinite, middleNaN, Self.prunedFloats(count: count)]
+        try withTemporaryHDF5Path { path in
+            do {
+                let file = try HDF5File(path: path, mode: .truncate)
+                for (index, floats) in arrays.enumerated() {
+                    try file.writeDataset("f\(index)", floats, shape: shape, chunks: chunks, deflateLevel: 4)
+                    try file.writeDataset("d\(index)", floats.map(Double.init), shape: shape, chunks: chunks, deflateLevel: 1)
+                }
+            }
+            let file = try HDF5File(path: path, mode: .readOnly)
+            for (index, floats) in arrays.enumerated() {
+                let expected = HDF5FloatCensus(nonZeroCount: floats.filter { $0 != 0 || $0.isNaN }.count,
+                                               anyNonFinite: floats.contains { !$0.isFinite })
+                for decoding in HDF5ChunkDecoding.allCases {
+                    // A limit of no non-zeros: every one of these arrays is decoded dense.
+                    let single = try file.openDataset("f\(index)").readMostlyZeroCounted(as: Float.self, decoding: decoding,
+                                                                                       sparseLimit: 0)
+                    let double = try file.openDataset("d\(index)").readMostlyZeroCounted(as: Double.self, decoding: decoding,
+                                                                                       sparseLimit: 0)
+                    #expect(Self.denseBits(single.values) == floats.map(\.bitPattern))
+                    // libhdf5's pipeline takes no census; HDF5Kit's decoder always does for a dense float array.
+                    #expect(single.census == (decoding == .library ? nil : expected), "\(shape) in \(chunks), array \(index), \(decoding)")
+                    #expect(double.census == (decoding == .library ? nil : expected), "\(shape) in \(chunks), array \(index), \(decoding)")
+                }
+            }
+        }
+    }
+
     /// The dense array a `readMostlyZero` result stands for, as bit patterns.
     static func denseBits(_ values: HDF5StoredValues<Float>) -> [UInt32] {
         switch values {

@@ -143,4 +143,44 @@ import Testing
             try ParameterTensor(shape: [10_000], nonZeroIndices: [1], float32: [1], negativeZeros: [0])
         }
     }
+
+    /// Everything a tensor tells its readers, to compare two tensors made different ways.
+    static func observed(_ tensor: ParameterTensor) -> String {
+        let bits: [UInt64] = switch tensor.storage {
+        case .float32(let values): values.map { UInt64($0.bitPattern) }
+        case .float64(let values): values.map(\.bitPattern)
+        }
+        return "\(tensor.shape) \(tensor.count) \(tensor.isDoublePrecision) \(tensor.nonZeroCount) "
+            + "\(String(describing: tensor.firstNonFiniteIndex)) \(tensor.keepsNonZeroList) \(tensor.holdsDenseValues) "
+            + "\(String(describing: tensor.nonZeroIndices)) \(bits)"
+    }
+
+    /// A tensor made with the census a reader took is the tensor made from its values alone: where the census settles
+    /// everything (all finite, too many non-zeros for a list, or too small for one) and where it does not (a NaN or an
+    /// infinity, a tensor sparse enough for its index list, at either precision), so that it falls back to counting.
+    @Test(arguments: [(70_000, 3), (70_000, 7), (70_000, 8), (70_000, 9), (70_000, 1_000), (4_095, 50), (8_192, 1),
+                      (4_096, 2), (100, 10)])
+    func aCensusFromTheReaderMakesTheSameTensor(count: Int, every: Int) throws {
+        var values = Self.sparseValues(count: count, every: every, seed: UInt64(count * 17 + every))
+        for nonFinite in [nil, Double.nan, .infinity, -.infinity] {
+            if let nonFinite { values[count * 2 / 3] = nonFinite }
+            let nonZeros = values.filter { $0 != 0 || $0.isNaN }.count
+            let anyNonFinite = values.contains { !$0.isFinite }
+            for storage in [ParameterTensor.Storage.float64(values), .float32(values.map { Float($0) })] {
+                let counted = try ParameterTensor(shape: [count], storage: storage)
+                let given = try ParameterTensor(shape: [count], storage: storage, nonZeroCount: nonZeros,
+                                                anyNonFinite: anyNonFinite)
+                #expect(Self.observed(given) == Self.observed(counted), "\(count) values, 1 in \(every), \(String(describing: nonFinite))")
+                #expect(given.nonZeroCount == nonZeros)
+            }
+        }
+        // A census that cannot be right (more non-zeros than values) is not taken: the values are counted.
+        let storage = ParameterTensor.Storage.float32(values.map { Float($0) })
+        let impossible = try ParameterTensor(shape: [count], storage: storage, nonZeroCount: count + 1, anyNonFinite: false)
+        #expect(Self.observed(impossible) == Self.observed(try ParameterTensor(shape: [count], storage: storage)))
+        // The shape is checked as always.
+        #expect(throws: NetworkError.self) {
+            try ParameterTensor(shape: [count + 1], storage: storage, nonZeroCount: count, anyNonFinite: false)
+        }
+    }
 }
