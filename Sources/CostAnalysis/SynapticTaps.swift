@@ -35,6 +35,10 @@ public enum SynapticTaps {
         let columns = weight.shape[1]
         var counts = [Int](repeating: 0, count: columns)
         guard rows > 0, columns > 0 else { return counts }
+        // Every weight non-zero (a dense network's usually are): each column has `rows`, no weight need be read.
+        if weight.nonZeroCount == weight.count, weight.count == rows * columns {
+            return [Int](repeating: rows, count: columns)
+        }
         weight.forEachNonZero { index, _ in counts[index % columns] += 1 }
         return counts
     }
@@ -57,7 +61,19 @@ public enum SynapticTaps {
         // are a row whose non-zero flags add to its group's counts, a loop the compiler vectorises (a per-weight index
         // walk was a visible part of a dense VGG-16's start-up).
         let weightsPerOutputChannel = perGroupIn * tapsPerChannel
-        if conv.weight.keepsNonZeroList {
+        if conv.weight.nonZeroCount == conv.weight.count, perGroupOut > 0,
+           conv.weight.count == conv.outputChannels * weightsPerOutputChannel {
+            // Every weight non-zero (a dense network's usually are): each output channel adds one at every entry of
+            // its group's row, so the counts follow from the channel counts without reading the weights (the walk
+            // below read all 61 MB of a dense VGG-16 again).
+            var outChannel = 0
+            while outChannel < conv.outputChannels {
+                let inGroup = min(perGroupOut - outChannel % perGroupOut, conv.outputChannels - outChannel)
+                let target = (outChannel / perGroupOut) * weightsPerOutputChannel
+                for index in 0..<weightsPerOutputChannel { nonZeroOutputs[target + index] += inGroup }
+                outChannel += inGroup
+            }
+        } else if conv.weight.keepsNonZeroList {
             // A pruned weight: its non-zeros are listed, and reading the dense array would touch every page of it.
             conv.weight.forEachNonZero { index, _ in
                 let outChannel = index / weightsPerOutputChannel
