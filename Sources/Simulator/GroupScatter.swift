@@ -87,7 +87,7 @@ final class GroupScatter {
         sourceValues.deallocate()
     }
 
-    /// Input element `element` has value `value` at the group's step `g` (set once per element and step).
+    /// Input element `element` has value `value` at the group's step `g` (set once per element and step, instead of `add`).
     @inline(__always)
     func set(element: Int, step g: Int, value: Float) {
         assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
