@@ -191,3 +191,11 @@ NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(
     default: return nc_integrate_and_fire_channels_last_generic;  // NEON: not measured; the reference form serves
     }
 }
+
+NCGroupDrainFireKernel nc_group_drain_fire_whole_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+#if defined(__x86_64__)
+    if (isa == NCInstructionSetAVX512) return nc_group_drain_fire_whole_avx512;
+#endif
+    return nc_group_drain_fire_kernel(isa);
+}

@@ -89,4 +89,10 @@ int64_t nc_integrate_and_fire_channels_last_avx512(const NCIntegrateAndFireParam
                                                    int64_t, int32_t *, int64_t *, uint16_t *);
 #endif
 
+// IntegrateAndFireKernels.c, the IF group drain for whole groups
+#if defined(__x86_64__)
+void nc_group_drain_fire_whole_avx512(float *, int64_t, int64_t, const float *, const NCIntegrateAndFireParameters *, float *,
+                                      int32_t *const *, int64_t *, int64_t *);
+#endif
+
 #endif

@@ -92,7 +92,7 @@ final class GroupFiring {
         }
         let potential = memory.potential(node, lane: lane, count: stage.outputCount)
         group.drainFiring(steps: steps, parameters: parameters, potential: potential, spikes: spikeLists, listed: listed,
-                          activeUpdates: activeUpdates + schedule.slot(lane: lane, g: 0), kernel: context.kernels.groupDrainFire)
+                          activeUpdates: activeUpdates + schedule.slot(lane: lane, g: 0), kernel: context.kernels.groupDrainFireWhole)
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(listed[g]) }
     }
 

@@ -11,7 +11,7 @@ internal import CKernels
 /// differently on arbitrary floats, exactly the same on the power-of-two weights of the reference tests and the
 /// benchmarks. Spikes through an identity route are marked, not stored: their value is 1 and the kernel adds the
 /// weight itself (1 · w = w exactly). Per worker and node, allocated once; the accumulator starts (and is left after
-/// `drain`) at the bias.
+/// `drain`) at the bias, and the values start (and are left after `scatter`) at zero.
 final class GroupScatter {
     /// Steps per group at most: the lanes of one 256-bit register.
     static let width = 8
@@ -42,7 +42,8 @@ final class GroupScatter {
     private let bias: ImmutableBuffer<Float>?
     /// [output element][width].
     private let accumulator: UnsafeMutablePointer<Float>
-    /// [input element][width]: the element's value at each step of the group (only the lanes its mask sets are read).
+    /// [input element][width]: the element's value at each step of the group; zero in every lane its mask does not set
+    /// (`scatter` zeroes the rows it reads), so `add` sums into a lane without asking whether it is the step's first.
     private let values: UnsafeMutablePointer<Float>
     /// Per input element, bit g: active at step g. Padded to whole 8-byte words for the scan.
     private let masks: UnsafeMutablePointer<UInt8>
@@ -86,12 +87,47 @@ final class GroupScatter {
         sourceValues.deallocate()
     }
 
-    /// Input element `element` has value `value` at the group's step `g` (set once per element and step).
+    /// Input element `element` has value `value` at the group's step `g` (set once per element and step, instead of `add`).
     @inline(__always)
     func set(element: Int, step g: Int, value: Float) {
         assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
         values[element &* Self.width &+ g] = value
         masks[element] |= UInt8(truncatingIfNeeded: 1 << g)
+    }
+
+    /// Adds step `g`'s spikes through `route` (a pool's, or any other) to the elements they reach, in the route's
+    /// order, each element's sum starting from zero: the same additions in the same order as `MergedInputs.add`, but
+    /// straight into the group's values, so no per-step list of touched elements is kept, handed over and cleared; the
+    /// census of the sums is taken once per group, in `scatter`. In the same walk, the synaptic operations of the
+    /// spikes (`synopsPerSpike` per producer element).
+    @inline(__always)
+    func add(spikes: UnsafeBufferPointer<Int32>, route: SignalRoute, step g: Int, synopsPerSpike: UnsafePointer<Int>) -> Int {
+        assert(!unitValues && g >= 0 && g < Self.width, "step \(g)")
+        let values = values, masks = masks, inputCount = inputCount
+        let bit = UInt8(truncatingIfNeeded: 1 << g)
+        var synops = 0
+        if route.isIdentity {
+            for spike in spikes {
+                let element = Int(spike)
+                assert(element >= 0 && element < inputCount, "element \(element) of \(inputCount) inputs")
+                synops &+= synopsPerSpike[element]
+                values[element &* Self.width &+ g] += 1
+                masks[element] |= bit
+            }
+            return synops
+        }
+        let offsets = route.offsets!.pointer, targets = route.targets!.pointer, factors = route.factors!.pointer
+        for spike in spikes {
+            let source = Int(spike)
+            synops &+= synopsPerSpike[source]
+            for entry in Int(offsets[source])..<Int(offsets[source &+ 1]) {
+                let element = Int(targets[entry])
+                assert(element >= 0 && element < inputCount, "element \(element) of \(inputCount) inputs")
+                values[element &* Self.width &+ g] += factors[entry]
+                masks[element] |= bit
+            }
+        }
+        return synops
     }
 
     /// Marks step `g`'s spikes (one identity projection, value 1 each) in the same walk that sums their synaptic
@@ -139,9 +175,20 @@ final class GroupScatter {
         }
     }
 
-    /// Scatters every element set since the last call, in ascending order, through `kernel`; then forgets them.
-    func scatter(kernel: NCGroupScatterKernel) {
+    /// NeuroBench's census of a group's summed values (see `InputCensus`), step g in lane g: the non-zero weights
+    /// (`taps` per element) met by the non-zero elements, and whether some non-zero element was neither −1 nor 1.
+    struct Census {
+        var operations = SIMD8<Int>.zero
+        var nonBinary = SIMDMask<SIMD8<Int32>>(repeating: false)
+    }
+
+    /// Scatters every element set since the last call, in ascending order, through `kernel`; then forgets them (their
+    /// values back to zero). With `taps` (values only, not `unitValues`), also takes the census of the values.
+    @discardableResult
+    func scatter(kernel: NCGroupScatterKernel, censusTaps taps: UnsafePointer<Int32>? = nil) -> Census {
+        assert(taps == nil || !unitValues, "a census of unit values is the spike lists'")
         let width = Self.width
+        var census = Census()
         var count = 0
         // Elements come ascending: the channel is followed, divided out only when an element leaves it.
         var channel = 0, channelStart = 0, channelEnd = inputPlane
@@ -163,14 +210,23 @@ final class GroupScatter {
                 let (first, end, origin) = lists.list(channel: channel, position: element &- channelStart)
                 sources[count] = NCGroupSource(first: Int32(first), end: Int32(end), origin: Int32(origin), mask: mask)
                 if !unitValues {
-                    UnsafeMutableRawPointer(sourceValues + count &* width).storeBytes(
-                        of: UnsafeRawPointer(values + element &* width).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    let row = UnsafeMutableRawPointer(values + element &* width)
+                    let value = row.loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(sourceValues + count &* width).storeBytes(of: value, as: SIMD8<Float>.self)
+                    row.storeBytes(of: .zero, as: SIMD8<Float>.self)
+                    if let taps {
+                        // Lanes outside the mask are zero, so they count nothing (a NaN is non-zero and not binary).
+                        let nonZero = value .!= 0
+                        census.operations &+= SIMD8<Int>(truncatingIfNeeded: SIMD8<Int32>.zero.replacing(with: taps[element], where: nonZero))
+                        census.nonBinary .|= nonZero .& (value .!= 1) .& (value .!= -1)
+                    }
                 }
                 count &+= 1
             }
         }
-        guard count > 0 else { return }
+        guard count > 0 else { return census }
         kernel(accumulator, sources, unitValues ? nil : sourceValues, Int64(count), lists.offsets.pointer, lists.weights.pointer)
+        return census
     }
 
     /// Writes the group's `steps` sums to `output` (step g at `output + g · count`) and restarts at the bias.

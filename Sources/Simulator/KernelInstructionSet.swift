@@ -68,6 +68,9 @@ struct Kernels {
     /// `integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:masks:)`.
     private let channelsLastIntegrateAndFireKernel: NCChannelsLastIntegrateAndFireKernel
 
+    /// See `nc_group_drain_fire_whole_kernel` in CKernels.h.
+    let groupDrainFireWhole: NCGroupDrainFireKernel
+
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
         let chosen = set.flatMap { $0.isSupported ? $0 : nil } ?? .current
@@ -82,6 +85,7 @@ struct Kernels {
         groupDrainFire = nc_group_drain_fire_kernel(chosen.cValue)!
         groupGather = nc_group_gather_kernel(chosen.cValue)!
         channelsLastIntegrateAndFireKernel = nc_integrate_and_fire_channels_last_kernel(chosen.cValue)!
+        groupDrainFireWhole = nc_group_drain_fire_whole_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).

@@ -312,12 +312,12 @@ final class WeightedStep {
         return true
     }
 
-    /// `run` for a group scatter: per step, the counts and the step's inputs (merged, or the spike list itself);
-    /// per lane, one scatter of the whole group and the per-step sums written out.
+    /// `run` for a group scatter: per step, the counts and the step's inputs (summed into the group, or the spike list
+    /// itself); per lane, one scatter of the whole group (with the census of summed inputs) and the per-step sums
+    /// written out.
     private func runGrouped(_ context: StepContext, scatter group: GroupScatter, steps: Range<Int>, lanes laneCount: Int) {
         let node = stage.node
         let memory = context.memory, tally = context.tally
-        let merged = memory.mergedInputs[node]
         let census = memory.censuses[node]
         for lane in 0..<laneCount {
             for step in steps {
@@ -328,9 +328,8 @@ final class WeightedStep {
                 for projection in stage.projections {
                     let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
                     let perSpike = projection.synopsPerSpike.pointer
-                    if let merged {
-                        for spike in spikes { synops &+= perSpike[Int(spike)] }
-                        merged.add(spikes: spikes, route: projection.route)
+                    if !group.unitValues {  // summed per element (pools): the census comes from the group's scan
+                        synops &+= group.add(spikes: spikes, route: projection.route, step: g, synopsPerSpike: perSpike)
                         continue
                     }
                     // The one identity projection: a strictly ascending list goes into the group as it is.
@@ -348,17 +347,20 @@ final class WeightedStep {
                         }
                     }
                 }
-                if let merged {
-                    if census != nil { counted = merged.census(taps: taps.pointer) }
-                    merged.drain { input, value in group.set(element: input, step: g, value: value) }
-                }
                 tally.add(.macs, 0, stage, lane: lane, step: step)
                 tally.add(.synops, synops, stage, lane: lane, step: step)
                 if census != nil, let counted {
                     tally.add(counted.binary ? .neurobenchACs : .neurobenchMACs, counted.operations, stage, lane: lane, step: step)
                 }
             }
-            group.scatter(kernel: context.kernels.groupScatter)
+            let summed = group.scatter(kernel: context.kernels.groupScatter,
+                                       censusTaps: census != nil && !group.unitValues ? taps.pointer : nil)
+            if census != nil, !group.unitValues {
+                for step in steps {
+                    let g = step &- steps.lowerBound
+                    tally.add(summed.nonBinary[g] ? .neurobenchMACs : .neurobenchACs, summed.operations[g], stage, lane: lane, step: step)
+                }
+            }
             if let groupFiring {
                 groupFiring.drain(group, context: context, lane: lane, steps: steps.count)
             } else {

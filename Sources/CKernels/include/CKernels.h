@@ -174,4 +174,9 @@ typedef int64_t (*NCChannelsLastIntegrateAndFireKernel)(const NCIntegrateAndFire
 /// The channels-last IF kernel compiled for `isa`, or NULL when this CPU cannot run it.
 NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(NCInstructionSet isa);
 
+/// An NCGroupDrainFireKernel as nc_group_drain_fire_kernel, with a variant specialised for whole groups of 8 steps
+/// where `isa` has one (AVX-512; it hands partial groups to the general variant), else that same kernel; NULL when this
+/// CPU cannot run `isa`. Bit-identical to it.
+NCGroupDrainFireKernel nc_group_drain_fire_whole_kernel(NCInstructionSet isa);
+
 #endif
