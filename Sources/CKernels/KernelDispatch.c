@@ -191,3 +191,14 @@ NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(
     default: return nc_integrate_and_fire_channels_last_generic;  // NEON: not measured; the reference form serves
     }
 }
+
+NCGroupGatherValuesKernel nc_group_gather_values_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_gather_values_avx2;
+    case NCInstructionSetAVX512: return nc_group_gather_values_avx512;
+#endif
+    default: return nc_group_gather_values_generic;
+    }
+}

@@ -67,6 +67,8 @@ struct Kernels {
     /// See `nc_integrate_and_fire_channels_last_kernel` in CKernels.h; called through
     /// `integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:masks:)`.
     private let channelsLastIntegrateAndFireKernel: NCChannelsLastIntegrateAndFireKernel
+    /// See `nc_group_gather_values_kernel` in CKernels.h.
+    let groupGatherValues: NCGroupGatherValuesKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -82,6 +84,7 @@ struct Kernels {
         groupDrainFire = nc_group_drain_fire_kernel(chosen.cValue)!
         groupGather = nc_group_gather_kernel(chosen.cValue)!
         channelsLastIntegrateAndFireKernel = nc_integrate_and_fire_channels_last_kernel(chosen.cValue)!
+        groupGatherValues = nc_group_gather_values_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
