@@ -329,11 +329,12 @@ final class WeightedStep {
         let projection = stage.projections[0]
         let perSpike = projection.synopsPerSpike.pointer
         var synops = SIMD8<Int>.zero
-        var marked = 0
+        var marked = 0, spikeCount = 0
         for step in steps {
             let g = step &- steps.lowerBound
-            guard let listed = gather.markPooled(memory.spikes(projection.producer, lane: lane, g: g).buffer, step: g,
-                                                 synopsPerSpike: perSpike) else { break }
+            let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
+            spikeCount &+= spikes.count
+            guard let listed = gather.markPooled(spikes, step: g, synopsPerSpike: perSpike) else { break }
             synops[g] = listed
             marked &+= 1
         }
@@ -344,7 +345,12 @@ final class WeightedStep {
             gathers = gathersAlways || gather.gathersPooled(operations: pooled.operations.wrappedSum())
         }
         if gathers { firing.fireGathered(gather, context: context, lane: lane, steps: steps.count) }
-        gather.clearPooled()
+        if gather.clearsAllPooled(spikes: spikeCount) {
+            gather.clearPooled()
+        } else {
+            // The refused list (if any) too: it marked a prefix.
+            for g in 0..<min(marked &+ 1, steps.count) { gather.clearPooled(memory.spikes(projection.producer, lane: lane, g: g).buffer) }
+        }
         guard gathers else { return false }
         let tally = context.tally
         for step in steps {
