@@ -96,8 +96,8 @@ final class GroupFiring {
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(listed[g]) }
     }
 
-    /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes (or merged
-    /// values) are marked: one output channel at a time, gathered step-major into the gather's `sums` and stepped by the IF
+    /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes (or pooled
+    /// spikes) are marked: one output channel at a time, gathered step-major into the gather's `sums` and stepped by the IF
     /// kernel step after step while they are in the per-core cache. Each channel's spikes are listed after the
     /// previous channels', so each step's list stays ascending; potentials, lists and counts are those of the
     /// step-by-step pass (the same kernel on the same inputs, neuron by neuron).
