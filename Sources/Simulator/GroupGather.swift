@@ -136,23 +136,32 @@ final class GroupGather {
               let offsets = route.offsets, let targets = route.targets, let factors = route.factors else { return nil }
         let channels = inputShape[0], rows = inputShape[1], columns = inputShape[2]
         let producerRows = producerShape[1], producerColumns = producerShape[2]
-        guard offsets.count == channels * producerRows * producerColumns + 1 else { return nil }
-        var factor: Float?
+        guard offsets.count == channels * producerRows * producerColumns + 1, targets.count > 0 else { return nil }
+        // Raw pointers and the first factor as the reference: planning runs this once per worker over every producer
+        // element (65,536 for A's conv3), and checked subscripts tripled its cost.
+        let offset = offsets.pointer, target = targets.pointer
+        let factorBits = UnsafeRawPointer(factors.pointer).assumingMemoryBound(to: UInt32.self)
+        let reference = factorBits[0]
+        var agree = true
+        var element = 0
         for channel in 0..<channels {
             for y in 0..<producerRows {
-                for x in 0..<producerColumns {
-                    let element = (channel * producerRows + y) * producerColumns + x
-                    let first = Int(offsets[element]), count = Int(offsets[element + 1]) - first
-                    guard y < 2 * rows && x < 2 * columns else {
-                        guard count == 0 else { return nil }
-                        continue
-                    }
-                    guard count == 1, Int(targets[first]) == (channel * rows + y / 2) * columns + x / 2 else { return nil }
-                    guard factor == nil || factors[first].bitPattern == factor!.bitPattern else { return nil }
-                    factor = factors[first]
+                let inside = y < 2 &* rows, pooledRow = (channel &* rows &+ y &>> 1) &* columns
+                let pooledWidth = inside ? 2 &* columns : 0
+                // Inside the pooled area: one target each, its window's element, with the reference factor.
+                for x in 0..<pooledWidth {
+                    let first = Int(offset[element &+ x])
+                    agree = agree && Int(offset[element &+ x &+ 1]) &- first == 1
+                        && Int(target[first]) == pooledRow &+ x &>> 1 && factorBits[first] == reference
                 }
+                // Outside it (a row or column the pool drops): none.
+                agree = agree && offset[element &+ pooledWidth] == offset[element &+ producerColumns]
+                element &+= producerColumns
             }
+            guard agree else { return nil }
         }
+        let factorsAgree = agree
+        let factor: Float? = factorsAgree ? Float(bitPattern: reference) : nil
         guard let factor, factor > 0, factor.isNormal, factor.significandBitPattern == 0, (4 * factor).isFinite else { return nil }
         return factor
     }

@@ -89,7 +89,8 @@ import Testing
 
     /// input (2, side, side) → conv1 (8) → if1 → pool 2 × 2 → conv2 (16, 3 × 3, padding 1, two whole kernel rows per
     /// output channel, with a bias) → if2 → output.
-    private static func network(side: Int, averagePool: Bool, seed: UInt64) throws -> Network {
+    private static func network(side: Int, averagePool: Bool, seed: UInt64, poolKernel: Int = 2,
+                                poolStride: Int = 2) throws -> Network {
         var random = SplitMix(seed: seed)
         let first = (0..<(8 * 2 * 9)).map { _ in Float.random(in: -0.3...0.5, using: &random) }
         // Per output channel, two whole kernel rows (so that the order of a row's terms, the passes', matters) and
@@ -105,7 +106,7 @@ import Testing
             weight: try ParameterTensor(shape: [16, 8, 3, 3], float32: second),
             bias: try ParameterTensor(shape: [16], float32: (0..<16).map { Float($0 % 5) * 0.05 - 0.1 }),
             stride: [1, 1], padding: .explicit([1, 1]), dilation: [1, 1], groups: 1, declaredInputSpatialShape: nil)
-        let pool = PoolingParameters(kernelSize: [2, 2], stride: [2, 2], padding: [0, 0])
+        let pool = PoolingParameters(kernelSize: [poolKernel, poolKernel], stride: [poolStride, poolStride], padding: [0, 0])
         return try Network(nodes: [
             Node(name: "input", kind: .input(shape: [2, side, side])),
             Node(name: "conv1", kind: CoreMappingAnalyticTests.conv(try ParameterTensor(shape: [8, 2, 3, 3], float32: first))),
@@ -176,6 +177,23 @@ import Testing
                     gather.clearPooled()
                 }
             }
+        }
+    }
+
+    @Test("pools other than 2 × 2 of stride 2 are not gathered", arguments: [(2, 1), (3, 3), (3, 2)])
+    func otherPoolsNotGathered(pool: (kernel: Int, stride: Int)) throws {
+        for averagePool in [true, false] {
+            let network = try Self.network(side: 12, averagePool: averagePool, seed: 0x6A7E_0008, poolKernel: pool.kernel,
+                                           poolStride: pool.stride)
+            let plan = try SimulationPlan(network: network, options: SimulationOptions(timesteps: 8))
+            let stage = try #require(plan.stages.first { plan.network.nodes[$0.node].name == "conv2" })
+            guard case .convolution(let parameters) = plan.network.nodes[stage.node].kind else { return }
+            let route = stage.projections[0].route
+            #expect(GroupGather.poolFactor(of: route, inputShape: plan.network.inputShapes[stage.node],
+                                           producerShape: plan.network.outputShapes[stage.projections[0].producer]) == nil)
+            #expect(GroupGather.make(stage: stage, convolution: parameters, inputShape: plan.network.inputShapes[stage.node],
+                                     outputShape: plan.network.outputShapes[stage.node], bias: nil, stepsPerGroup: 8,
+                                     producerShape: plan.network.outputShapes[stage.projections[0].producer]) == nil)
         }
     }
 
