@@ -60,6 +60,10 @@ final class GroupGather {
     private let producerMasks: UnsafeMutablePointer<UInt8>?
     private let producerCount: Int, producerRows: Int, producerColumns: Int
     private let poolFactor: Float
+    /// Pooled spikes: byte i of entry b is bit i of b, so that four bytes' entries summed give, byte by byte, how many
+    /// of them have each bit. Per instance, not a lazily initialised static: the workers' threads reached such a
+    /// static's one-time initialisation at once and one run hung in it (`swift_once`, futex).
+    private let spreadBits: UnsafeMutablePointer<UInt64>?
     private let inputChannels: Int, inputRows: Int, inputColumns: Int
     private let maskCount: Int
     private let paddedWidth: Int
@@ -188,8 +192,16 @@ final class GroupGather {
             let marks = UnsafeMutablePointer<UInt8>.allocate(capacity: max(producerCount, 1))
             marks.initialize(repeating: 0, count: max(producerCount, 1))
             producerMasks = marks
+            let spread = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+            for byte in 0..<256 {
+                var bits: UInt64 = 0
+                for bit in 0..<8 where byte & (1 << bit) != 0 { bits |= UInt64(1) << UInt64(8 * bit) }
+                (spread + byte).initialize(to: bits)
+            }
+            spreadBits = spread
         } else {
             producerMasks = nil
+            spreadBits = nil
         }
         inputCount = inputChannels * inputRows * inputColumns
         let paddedPlane = paddedRows * paddedWidth
@@ -265,6 +277,7 @@ final class GroupGather {
         values?.deallocate()
         sources.deallocate()
         producerMasks?.deallocate()
+        spreadBits?.deallocate()
         blockLengths.deallocate()
         deltas.deallocate()
         weights.deallocate()
@@ -329,10 +342,7 @@ final class GroupGather {
     /// row did. Returns NeuroBench's census per step as the merge's (the taps of the non-zero elements; whether
     /// every value is −1 or 1, as a bit per step that is not).
     func poolMarked() -> (operations: SIMD8<Int>, notBinary: UInt8) {
-        return Self.spreadBits.withUnsafeBufferPointer { spread in pool(spread: spread.baseAddress!) }
-    }
-
-    private func pool(spread: UnsafePointer<UInt64>) -> (operations: SIMD8<Int>, notBinary: UInt8) {
+        let spread = UnsafePointer(spreadBits!)
         let marks = producerMasks!, masks = masks, values = values!, sources = sources
         let maskCount = maskCount, producerColumns = producerColumns, producerPlane = producerRows * producerColumns
         let factor = poolFactor
@@ -385,15 +395,6 @@ final class GroupGather {
         }
         return (SIMD8(o0, o1, o2, o3, o4, o5, o6, o7), notBinary)
     }
-
-    /// Byte i of entry b is bit i of b: four bytes' entries summed give, byte by byte, how many of them have each bit.
-    private static let spreadBits: [UInt64] = {
-        var table = [UInt64](repeating: 0, count: 256)
-        for byte in 0..<256 {
-            for bit in 0..<8 where byte & (1 << bit) != 0 { table[byte] |= UInt64(1) << UInt64(8 * bit) }
-        }
-        return table
-    }()
 
     /// Pooled spikes: whether a group whose pooled elements have `operations` taps over its steps is cheaper
     /// gathered (two passes) than scattered step by step.
