@@ -64,6 +64,10 @@ final class GroupGather {
     /// of them have each bit. Per instance, not a lazily initialised static: the workers' threads reached such a
     /// static's one-time initialisation at once and one run hung in it (`swift_once`, futex).
     private let spreadBits: UnsafeMutablePointer<UInt64>?
+    /// Pooled spikes: the value of k spikes, k · factor (exact), for k in 0...4 (0 for none: written, never read, its
+    /// lane being unmarked), and whether it is not 1 (NeuroBench's binary test; the values are positive).
+    private let valueOfCount: UnsafeMutablePointer<Float>?
+    private let notOne: UnsafeMutablePointer<UInt8>?
     private let inputChannels: Int, inputRows: Int, inputColumns: Int
     private let maskCount: Int
     private let paddedWidth: Int
@@ -199,9 +203,19 @@ final class GroupGather {
                 (spread + byte).initialize(to: bits)
             }
             spreadBits = spread
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: 5), notOne = UnsafeMutablePointer<UInt8>.allocate(capacity: 5)
+            for count in 0...4 {
+                let value = Float(count) * poolFactor
+                (values + count).initialize(to: value)
+                (notOne + count).initialize(to: count != 0 && value != 1 ? 1 : 0)
+            }
+            valueOfCount = values
+            self.notOne = notOne
         } else {
             producerMasks = nil
             spreadBits = nil
+            valueOfCount = nil
+            notOne = nil
         }
         inputCount = inputChannels * inputRows * inputColumns
         let paddedPlane = paddedRows * paddedWidth
@@ -278,6 +292,8 @@ final class GroupGather {
         sources.deallocate()
         producerMasks?.deallocate()
         spreadBits?.deallocate()
+        valueOfCount?.deallocate()
+        notOne?.deallocate()
         blockLengths.deallocate()
         deltas.deallocate()
         weights.deallocate()
@@ -342,54 +358,44 @@ final class GroupGather {
     /// row did. Returns NeuroBench's census per step as the merge's (the taps of the non-zero elements; whether
     /// every value is −1 or 1, as a bit per step that is not).
     func poolMarked() -> (operations: SIMD8<Int>, notBinary: UInt8) {
-        let spread = UnsafePointer(spreadBits!)
+        let spread = UnsafePointer(spreadBits!), valueOfCount = UnsafePointer(valueOfCount!), notOne = UnsafePointer(notOne!)
         let marks = producerMasks!, masks = masks, values = values!, sources = sources
         let maskCount = maskCount, producerColumns = producerColumns, producerPlane = producerRows * producerColumns
-        let factor = poolFactor
-        // The value of k spikes (k · factor, exact); 0 for none (written, never read: its lane is unmarked). Whether k
-        // spikes give a value other than 1 (NeuroBench's binary test; values are positive).
-        let valueOfCount: [Float] = [0, factor, 2 * factor, 3 * factor, 4 * factor]
-        let notOne: [UInt8] = valueOfCount.enumerated().map { $0.offset != 0 && $0.element != 1 ? 1 : 0 }
         // Per step, in locals: a SIMD8 indexed by the step went through the stack with a store-forwarding stall.
         var o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0
         var notBinary: UInt8 = 0
-        valueOfCount.withUnsafeBufferPointer { valueOfCount in
-            notOne.withUnsafeBufferPointer { notOne in
-                let valueOfCount = valueOfCount.baseAddress!, notOne = notOne.baseAddress!
-                var element = 0
-                for channel in 0..<inputChannels {
-                    for row in 0..<inputRows {
-                        let upper = marks + (channel &* producerPlane &+ 2 &* row &* producerColumns)
-                        let lower = upper + producerColumns
-                        for column in 0..<inputColumns {
-                            let a = upper[2 &* column], b = upper[2 &* column &+ 1]
-                            let c = lower[2 &* column], d = lower[2 &* column &+ 1]
-                            let top = a | b, any = top | c | d
-                            let source = sources[element]
-                            let mask = Int(source.mask)
-                            masks[mask] = top
-                            masks[maskCount &+ mask] = any & ~top
-                            element &+= 1
-                            if any == 0 { continue }
-                            // Byte g: the window's spikes at step g (at most 4: no carries between bytes).
-                            let counts = spread[Int(a)] &+ spread[Int(b)] &+ spread[Int(c)] &+ spread[Int(d)]
-                            let taps = Int(source.taps)
-                            @inline(__always) func step(_ g: Int, _ operations: inout Int) {
-                                let count = Int(truncatingIfNeeded: (counts &>> UInt64(8 &* g)) & 0xFF)
-                                values[g &* maskCount &+ mask] = valueOfCount[count]
-                                operations &+= count != 0 ? taps : 0
-                                notBinary |= notOne[count] &<< UInt8(g)
-                            }
-                            step(0, &o0)
-                            step(1, &o1)
-                            step(2, &o2)
-                            step(3, &o3)
-                            step(4, &o4)
-                            step(5, &o5)
-                            step(6, &o6)
-                            step(7, &o7)
-                        }
+        var element = 0
+        for channel in 0..<inputChannels {
+            for row in 0..<inputRows {
+                let upper = marks + (channel &* producerPlane &+ 2 &* row &* producerColumns)
+                let lower = upper + producerColumns
+                for column in 0..<inputColumns {
+                    let a = upper[2 &* column], b = upper[2 &* column &+ 1]
+                    let c = lower[2 &* column], d = lower[2 &* column &+ 1]
+                    let top = a | b, any = top | c | d
+                    let source = sources[element]
+                    let mask = Int(source.mask)
+                    masks[mask] = top
+                    masks[maskCount &+ mask] = any & ~top
+                    element &+= 1
+                    if any == 0 { continue }
+                    // Byte g: the window's spikes at step g (at most 4: no carries between bytes).
+                    let counts = spread[Int(a)] &+ spread[Int(b)] &+ spread[Int(c)] &+ spread[Int(d)]
+                    let taps = Int(source.taps)
+                    @inline(__always) func step(_ g: Int, _ operations: inout Int) {
+                        let count = Int(truncatingIfNeeded: (counts &>> UInt64(8 &* g)) & 0xFF)
+                        values[g &* maskCount &+ mask] = valueOfCount[count]
+                        operations &+= count != 0 ? taps : 0
+                        notBinary |= notOne[count] &<< UInt8(g)
                     }
+                    step(0, &o0)
+                    step(1, &o1)
+                    step(2, &o2)
+                    step(3, &o3)
+                    step(4, &o4)
+                    step(5, &o5)
+                    step(6, &o6)
+                    step(7, &o7)
                 }
             }
         }
