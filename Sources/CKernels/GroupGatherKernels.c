@@ -119,3 +119,154 @@ void nc_group_gather_avx512(float *sums, const uint8_t *masks, const int32_t *de
     }
 }
 #endif
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The same gather over per-step input values instead of unit spikes (a convolution fed through a pool: each input
+// element's value at a step is the merged sum of the spikes that reach it). The step-by-step scatter adds an output's
+// terms in the order its sources first arrived in the step, which for pooled inputs is not ascending within a row of
+// the source planes: a pooled element first reached by the lower row of its pool window comes after the row's
+// elements first reached by the upper row. The caller sorts each step's arrivals into passes (`passMasks`: pass p's
+// plane has bit g set where the source arrived at step g in pass p) so that arrival order is (input channel and row,
+// pass, column) ascending, and the kernel adds in that order: per block of entries sharing an input channel and
+// kernel row, pass after pass, the block's entries in kernel-column order, each as value · weight at the steps its
+// pass bit is set. Unset lanes are never added (their values may be stale).
+
+/// One output alone, scalar: the reference every variant's whole registers match, and the vector variants' tail.
+static inline void gather_values_one_output(float *sums, const float *values, int64_t valueStride, const uint8_t *passMasks,
+                                            int64_t passStride, int64_t passes, const int32_t *deltas, const float *weights,
+                                            const int32_t *blockLengths, int64_t blockCount, const float *bias,
+                                            int64_t window, int64_t output, int64_t plane) {
+    float lanes[8];
+    const float start = bias ? bias[output] : 0.0f;
+    for (int g = 0; g < 8; g++) lanes[g] = start;
+    int64_t first = 0;
+    for (int64_t block = 0; block < blockCount; block++) {
+        const int64_t end = first + blockLengths[block];
+        for (int64_t p = 0; p < passes; p++) {
+            const uint8_t *masks = passMasks + p * passStride + window;
+            for (int64_t entry = first; entry < end; entry++) {
+                const unsigned mask = masks[deltas[entry]];
+                const float w = weights[entry];
+                const float *v = values + window + deltas[entry];
+                for (int g = 0; g < 8; g++) {
+                    if (mask & (1u << g)) lanes[g] += v[g * valueStride] * w;
+                }
+            }
+        }
+        first = end;
+    }
+    for (int g = 0; g < 8; g++) sums[g * plane + output] = lanes[g];
+}
+
+void nc_group_gather_values_generic(float *sums, const float *values, int64_t valueStride, const uint8_t *passMasks,
+                                    int64_t passStride, int64_t passes, const int32_t *deltas, const float *weights,
+                                    const int32_t *blockLengths, int64_t blockCount, const float *bias, int64_t rows,
+                                    int64_t columns, int64_t paddedWidth) {
+    const int64_t plane = rows * columns;
+    for (int64_t y = 0; y < rows; y++) {
+        for (int64_t x = 0; x < columns; x++) {
+            gather_values_one_output(sums, values, valueStride, passMasks, passStride, passes, deltas, weights, blockLengths,
+                                     blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+/// Eight neighbouring outputs per register, one register per step.
+__attribute__((target("avx2")))
+void nc_group_gather_values_avx2(float *sums, const float *values, int64_t valueStride, const uint8_t *passMasks,
+                                 int64_t passStride, int64_t passes, const int32_t *deltas, const float *weights,
+                                 const int32_t *blockLengths, int64_t blockCount, const float *bias, int64_t rows,
+                                 int64_t columns, int64_t paddedWidth) {
+    const int64_t plane = rows * columns;
+    for (int64_t y = 0; y < rows; y++) {
+        int64_t x = 0;
+        for (; x + 8 <= columns; x += 8) {
+            const int64_t output = y * columns + x, window = y * paddedWidth + x;
+            const __m256 start = bias ? _mm256_loadu_ps(bias + output) : _mm256_setzero_ps();
+            __m256 lanes[8];
+            for (int g = 0; g < 8; g++) lanes[g] = start;
+            int64_t first = 0;
+            for (int64_t block = 0; block < blockCount; block++) {
+                const int64_t end = first + blockLengths[block];
+                for (int64_t p = 0; p < passes; p++) {
+                    const uint8_t *masks = passMasks + p * passStride + window;
+                    for (int64_t entry = first; entry < end; entry++) {
+                        const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(masks + deltas[entry])));
+                        const __m256 w = _mm256_broadcast_ss(weights + entry);
+                        const float *v = values + window + deltas[entry];
+                        for (int g = 0; g < 8; g++) {
+                            const __m256i bit = _mm256_set1_epi32(1 << g);
+                            const __m256 active = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bytes, bit), bit));
+                            const __m256 term = _mm256_mul_ps(_mm256_loadu_ps(v + g * valueStride), w);
+                            lanes[g] = _mm256_blendv_ps(lanes[g], _mm256_add_ps(lanes[g], term), active);
+                        }
+                    }
+                }
+                first = end;
+            }
+            for (int g = 0; g < 8; g++) _mm256_storeu_ps(sums + g * plane + output, lanes[g]);
+        }
+        for (; x < columns; x++) {  // the row's tail, output by output
+            gather_values_one_output(sums, values, valueStride, passMasks, passStride, passes, deltas, weights, blockLengths,
+                                     blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
+        }
+    }
+}
+
+/// AVX-512: sixteen neighbouring outputs per register, one register per step; each step's lanes of a pass are an
+/// opmask of one merge-masked add of value · weight.
+__attribute__((target("avx2,avx512f")))
+void nc_group_gather_values_avx512(float *sums, const float *values, int64_t valueStride, const uint8_t *passMasks,
+                                   int64_t passStride, int64_t passes, const int32_t *deltas, const float *weights,
+                                   const int32_t *blockLengths, int64_t blockCount, const float *bias, int64_t rows,
+                                   int64_t columns, int64_t paddedWidth) {
+    const int64_t plane = rows * columns;
+    for (int64_t y = 0; y < rows; y++) {
+        int64_t x = 0;
+        for (; x + 16 <= columns; x += 16) {
+            const int64_t output = y * columns + x, window = y * paddedWidth + x;
+            const __m512 start = bias ? _mm512_loadu_ps(bias + output) : _mm512_setzero_ps();
+            __m512 l0 = start, l1 = start, l2 = start, l3 = start, l4 = start, l5 = start, l6 = start, l7 = start;
+            int64_t first = 0;
+            for (int64_t block = 0; block < blockCount; block++) {
+                const int64_t end = first + blockLengths[block];
+                for (int64_t p = 0; p < passes; p++) {
+                    const uint8_t *masks = passMasks + p * passStride + window;
+                    for (int64_t entry = first; entry < end; entry++) {
+                        const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(masks + deltas[entry])));
+                        const __m512 w = _mm512_set1_ps(weights[entry]);
+                        const float *v = values + window + deltas[entry];
+#define NC_GATHER_VALUE_STEP(lane, g)                                                                                   \
+    lane = _mm512_mask_add_ps(lane, _mm512_test_epi32_mask(bytes, _mm512_set1_epi32(1 << (g))), lane,                   \
+                              _mm512_mul_ps(_mm512_loadu_ps(v + (g) * valueStride), w))
+                        NC_GATHER_VALUE_STEP(l0, 0);
+                        NC_GATHER_VALUE_STEP(l1, 1);
+                        NC_GATHER_VALUE_STEP(l2, 2);
+                        NC_GATHER_VALUE_STEP(l3, 3);
+                        NC_GATHER_VALUE_STEP(l4, 4);
+                        NC_GATHER_VALUE_STEP(l5, 5);
+                        NC_GATHER_VALUE_STEP(l6, 6);
+                        NC_GATHER_VALUE_STEP(l7, 7);
+#undef NC_GATHER_VALUE_STEP
+                    }
+                }
+                first = end;
+            }
+            float *out = sums + output;
+            _mm512_storeu_ps(out, l0);
+            _mm512_storeu_ps(out + plane, l1);
+            _mm512_storeu_ps(out + 2 * plane, l2);
+            _mm512_storeu_ps(out + 3 * plane, l3);
+            _mm512_storeu_ps(out + 4 * plane, l4);
+            _mm512_storeu_ps(out + 5 * plane, l5);
+            _mm512_storeu_ps(out + 6 * plane, l6);
+            _mm512_storeu_ps(out + 7 * plane, l7);
+        }
+        for (; x < columns; x++) {  // the row's tail, output by output
+            gather_values_one_output(sums, values, valueStride, passMasks, passStride, passes, deltas, weights, blockLengths,
+                                     blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
+        }
+    }
+}
+#endif

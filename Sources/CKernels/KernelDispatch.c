@@ -199,3 +199,14 @@ NCGroupDrainFireKernel nc_group_drain_fire_whole_kernel(NCInstructionSet isa) {
 #endif
     return nc_group_drain_fire_kernel(isa);
 }
+
+NCGroupGatherValuesKernel nc_group_gather_values_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_gather_values_avx2;
+    case NCInstructionSetAVX512: return nc_group_gather_values_avx512;
+#endif
+    default: return nc_group_gather_values_generic;
+    }
+}

@@ -96,3 +96,13 @@ void nc_group_drain_fire_whole_avx512(float *, int64_t, int64_t, const float *, 
 #endif
 
 #endif
+
+// GroupGatherKernels.c: the gather over per-step input values
+void nc_group_gather_values_generic(float *, const float *, int64_t, const uint8_t *, int64_t, int64_t, const int32_t *,
+                                    const float *, const int32_t *, int64_t, const float *, int64_t, int64_t, int64_t);
+#if defined(__x86_64__)
+void nc_group_gather_values_avx2(float *, const float *, int64_t, const uint8_t *, int64_t, int64_t, const int32_t *,
+                                 const float *, const int32_t *, int64_t, const float *, int64_t, int64_t, int64_t);
+void nc_group_gather_values_avx512(float *, const float *, int64_t, const uint8_t *, int64_t, int64_t, const int32_t *,
+                                   const float *, const int32_t *, int64_t, const float *, int64_t, int64_t, int64_t);
+#endif

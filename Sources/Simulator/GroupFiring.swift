@@ -96,8 +96,8 @@ final class GroupFiring {
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(listed[g]) }
     }
 
-    /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes are
-    /// marked: one output channel at a time, gathered step-major into the gather's `sums` and stepped by the IF
+    /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes (or pooled
+    /// spikes) are marked: one output channel at a time, gathered step-major into the gather's `sums` and stepped by the IF
     /// kernel step after step while they are in the per-core cache. Each channel's spikes are listed after the
     /// previous channels', so each step's list stays ascending; potentials, lists and counts are those of the
     /// step-by-step pass (the same kernel on the same inputs, neuron by neuron).
@@ -118,7 +118,7 @@ final class GroupFiring {
         let kernels = context.kernels
         let whole = integrateAndFire.cValue
         for channel in 0..<gather.outputChannels {
-            gather.gather(channel: channel, kernel: kernels.groupGather)
+            gather.gather(channel: channel, kernels: kernels)
             let first = channel &* plane
             // The channel's per-neuron parameters, if any, from its first neuron.
             var chunk = whole

@@ -67,6 +67,8 @@ struct Kernels {
     /// See `nc_integrate_and_fire_channels_last_kernel` in CKernels.h; called through
     /// `integrateAndFire(_:potential:channelsLastInput:positions:channels:spikes:masks:)`.
     private let channelsLastIntegrateAndFireKernel: NCChannelsLastIntegrateAndFireKernel
+    /// See `nc_group_gather_values_kernel` in CKernels.h.
+    let groupGatherValues: NCGroupGatherValuesKernel
 
     /// See `nc_group_drain_fire_whole_kernel` in CKernels.h.
     let groupDrainFireWhole: NCGroupDrainFireKernel
@@ -86,6 +88,7 @@ struct Kernels {
         groupGather = nc_group_gather_kernel(chosen.cValue)!
         channelsLastIntegrateAndFireKernel = nc_integrate_and_fire_channels_last_kernel(chosen.cValue)!
         groupDrainFireWhole = nc_group_drain_fire_whole_kernel(chosen.cValue)!
+        groupGatherValues = nc_group_gather_values_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).

@@ -82,7 +82,8 @@ final class WeightedStep {
            case .sparsePositionClasses = convolution.weights, case .convolution(let parameters) = plan.network.nodes[stage.node].kind,
            plan.gathersGroups == true || !GroupScatter.applies(to: stage) {
             gather = GroupGather.make(stage: stage, convolution: parameters, inputShape: plan.network.inputShapes[stage.node],
-                                      outputShape: plan.network.outputShapes[stage.node], bias: bias, stepsPerGroup: stepsPerGroup)
+                                      outputShape: plan.network.outputShapes[stage.node], bias: bias, stepsPerGroup: stepsPerGroup,
+                                      producerShape: stage.projections.first.map { plan.network.outputShapes[$0.producer] })
         }
         groupGather = gather
         gathersAlways = plan.gathersGroups == true
@@ -122,7 +123,12 @@ final class WeightedStep {
         }
         if let groupGather, let groupFiring, firesStepByStep {
             for lane in 0..<laneCount {
-                if !runGathered(context, gather: groupGather, firing: groupFiring, steps: steps, lane: lane) {
+                let gathered = if groupGather.poolsSpikes {
+                    runGathered(context, gather: groupGather, firing: groupFiring, poolingSteps: steps, lane: lane)
+                } else {
+                    runGathered(context, gather: groupGather, firing: groupFiring, steps: steps, lane: lane)
+                }
+                if !gathered {
                     runSteps(context, steps: steps, lanes: lane..<(lane + 1), slotsPerGroup: slotsPerGroup)
                 }
             }
@@ -281,13 +287,12 @@ final class WeightedStep {
                              lane: Int) -> Bool {
         let memory = context.memory
         let projection = stage.projections[0]
-        let perSpike = projection.synopsPerSpike.pointer
         var counts: (synops: SIMD8<Int>, operations: SIMD8<Int>) = (.zero, .zero)
         var marked = 0, spikeCount = 0
         for step in steps {
             let g = step &- steps.lowerBound
             let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
-            guard let listed = gather.markListed(spikes, step: g, synopsPerSpike: perSpike, taps: taps.pointer) else { break }
+            guard let listed = gather.markListed(spikes, step: g) else { break }
             counts.synops[g] = listed.synops
             counts.operations[g] = listed.operations
             spikeCount &+= spikes.count
@@ -308,6 +313,55 @@ final class WeightedStep {
             tally.add(.macs, 0, stage, lane: lane, step: step)
             tally.add(.synops, counts.synops[g], stage, lane: lane, step: step)
             if census != nil { tally.add(.neurobenchACs, counts.operations[g], stage, lane: lane, step: step) }
+        }
+        return true
+    }
+
+    /// `run` for a gathered group of spikes through a 2 × 2 pool (see `GroupGather`) of lane `lane`: marks each
+    /// step's spikes on the producer's planes while summing their synaptic operations; when every list was ascending
+    /// and the group's activity makes gathering cheaper (its synaptic operations bound its pooled elements' taps
+    /// from above, so a quiet group is sent to the scatter before it is pooled), pools the marks, gathers and fires
+    /// the population and tallies the counts, NeuroBench's census being the merge's. Otherwise clears the marks and
+    /// returns false, with nothing tallied: the caller runs the lane step by step (through `MergedInputs`).
+    private func runGathered(_ context: StepContext, gather: GroupGather, firing: GroupFiring, poolingSteps steps: Range<Int>,
+                             lane: Int) -> Bool {
+        let memory = context.memory, census = memory.censuses[stage.node]
+        let projection = stage.projections[0]
+        let perSpike = projection.synopsPerSpike.pointer
+        var synops = SIMD8<Int>.zero
+        var marked = 0, spikeCount = 0
+        for step in steps {
+            let g = step &- steps.lowerBound
+            let spikes = memory.spikes(projection.producer, lane: lane, g: g).buffer
+            spikeCount &+= spikes.count
+            guard let listed = gather.markPooled(spikes, step: g, synopsPerSpike: perSpike) else { break }
+            synops[g] = listed
+            marked &+= 1
+        }
+        var gathers = marked == steps.count && (gathersAlways || gather.gathersPooled(operations: synops.wrappedSum()))
+        var pooled: (operations: SIMD8<Int>, notBinary: UInt8) = (.zero, 0)
+        if gathers {
+            pooled = gather.poolMarked()
+            gathers = gathersAlways || gather.gathersPooled(operations: pooled.operations.wrappedSum())
+        }
+        if gathers { firing.fireGathered(gather, context: context, lane: lane, steps: steps.count) }
+        if gather.clearsAllPooled(spikes: spikeCount) {
+            gather.clearPooled()
+        } else {
+            // The refused list (if any) too: it marked a prefix.
+            for g in 0..<min(marked &+ 1, steps.count) { gather.clearPooled(memory.spikes(projection.producer, lane: lane, g: g).buffer) }
+        }
+        guard gathers else { return false }
+        let tally = context.tally
+        for step in steps {
+            let g = step &- steps.lowerBound
+            tally.add(.biasAdds, biasAdds, stage, lane: lane, step: step)
+            tally.add(.macs, 0, stage, lane: lane, step: step)
+            tally.add(.synops, synops[g], stage, lane: lane, step: step)
+            if census != nil {
+                let binary = pooled.notBinary & UInt8(truncatingIfNeeded: 1 << g) == 0
+                tally.add(binary ? .neurobenchACs : .neurobenchMACs, pooled.operations[g], stage, lane: lane, step: step)
+            }
         }
         return true
     }

@@ -105,21 +105,21 @@ import Testing
                       let gather = GroupGather.make(stage: stage, convolution: parameters, inputShape: plan.network.inputShapes[stage.node],
                                                     outputShape: plan.network.outputShapes[stage.node], bias: nil, stepsPerGroup: 8)
                 else { continue }
-                let kernel = Kernels(nil).groupGather
+                guard !gather.poolsSpikes else { continue }
+                let kernels = Kernels(nil)
                 let plane = gather.outputRows * gather.outputColumns
                 for wholeArray in [false, true] {
                     // Every input marked at every step, then cleared: a gather with no bias must then give +0 sums.
                     let spikes = (0..<Int32(stage.inputCount)).map { $0 }
-                    let census = [Int32](repeating: 1, count: stage.inputCount), synops = [Int](repeating: 1, count: stage.inputCount)
                     try spikes.withUnsafeBufferPointer { list in
                         for g in 0..<8 {
-                            _ = try #require(gather.markListed(list, step: g, synopsPerSpike: synops, taps: census))
+                            _ = try #require(gather.markListed(list, step: g))
                         }
                         #expect(gather.clearsAll(spikes: 8 * list.count))
                         if wholeArray { gather.clearAll() } else { for _ in 0..<8 { gather.clear(list) } }
                     }
                     for channel in 0..<gather.outputChannels {
-                        gather.gather(channel: channel, kernel: kernel)
+                        gather.gather(channel: channel, kernels: kernels)
                         #expect((0..<(8 * plane)).allSatisfy { gather.sums[$0].bitPattern == 0 }, "\(name) channel \(channel)")
                     }
                 }

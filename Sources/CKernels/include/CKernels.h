@@ -179,4 +179,19 @@ NCChannelsLastIntegrateAndFireKernel nc_integrate_and_fire_channels_last_kernel(
 /// CPU cannot run `isa`. Bit-identical to it.
 NCGroupDrainFireKernel nc_group_drain_fire_whole_kernel(NCInstructionSet isa);
 
+/// One output channel of a stride-1 convolution over a group of steps, gathered from per-step input values (inputs
+/// merged through a pool): for output o = y · columns + x and step g in 0..<8, sums[g · rows · columns + o] is bias[o]
+/// (0 when bias is NULL) plus, block after block (blockLengths[b] consecutive entries: one input channel and kernel
+/// row), pass p after pass p for p in 0..<passes, each of the block's entries e in order where
+/// passMasks[p · passStride + w + deltas[e]] has bit g set, with w = y · paddedWidth + x, the term
+/// values[g · valueStride + w + deltas[e]] · weights[e] (a product, then a sum; each added in turn). Lanes whose bit
+/// is clear are never read into a sum. Bit-identical on every instruction set.
+typedef void (*NCGroupGatherValuesKernel)(float *sums, const float *values, int64_t valueStride, const uint8_t *passMasks,
+                                          int64_t passStride, int64_t passes, const int32_t *deltas, const float *weights,
+                                          const int32_t *blockLengths, int64_t blockCount, const float *bias, int64_t rows,
+                                          int64_t columns, int64_t paddedWidth);
+
+/// The group gather kernel over values compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupGatherValuesKernel nc_group_gather_values_kernel(NCInstructionSet isa);
+
 #endif
