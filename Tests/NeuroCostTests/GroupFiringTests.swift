@@ -130,19 +130,7 @@ import Testing
                     let fused = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true)
                     let unfused = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true,
                                                            probedNodes: populations)
-                    #expect(fused.predictionsByStep == unfused.predictionsByStep, "\(context)")
-                    for metric in CountMetric.allCases {
-                        for sample in 0..<fused.counts.sampleCount {
-                            for step in 0..<plan.options.timesteps {
-                                for layer in 0..<fused.layerNames.count {
-                                    let a = fused.counts.value(metric, sample: sample, step: step, layer: layer)
-                                    let b = unfused.counts.value(metric, sample: sample, step: step, layer: layer)
-                                    #expect(a == b, "\(context): \(metric.rawValue) sample \(sample) step \(step) layer \(layer)")
-                                    checked += 1
-                                }
-                            }
-                        }
-                    }
+                    checked += expectSameCounts(fused, unfused, context: context).cells
                 }
             }
         }

@@ -143,19 +143,7 @@ import Testing
                     plan.gathersGroups = gathers
                     let gathered = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true)
                     let context = "\(name), \(set.rawValue), gathers \(gathers.map(String.init) ?? "by activity")"
-                    #expect(gathered.predictionsByStep == scattered.predictionsByStep, "\(context)")
-                    for metric in CountMetric.allCases {
-                        for sample in 0..<gathered.counts.sampleCount {
-                            for step in 0..<plan.options.timesteps {
-                                for layer in 0..<gathered.layerNames.count {
-                                    let a = gathered.counts.value(metric, sample: sample, step: step, layer: layer)
-                                    let b = scattered.counts.value(metric, sample: sample, step: step, layer: layer)
-                                    #expect(a == b, "\(context): \(metric.rawValue) sample \(sample) step \(step) layer \(layer)")
-                                    checked += 1
-                                }
-                            }
-                        }
-                    }
+                    checked += expectSameCounts(gathered, scattered, context: context).cells
                 }
             }
         }
@@ -221,19 +209,7 @@ import Testing
             let scattered = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true)
             plan.gathersGroups = true
             let gathered = try SimulationRunner.run(plan: plan, dataset: dataset, threads: 1, recordSteps: true)
-            #expect(gathered.predictionsByStep == scattered.predictionsByStep, "\(set.rawValue)")
-            for metric in CountMetric.allCases {
-                for sample in 0..<gathered.counts.sampleCount {
-                    for step in 0..<12 {
-                        for layer in 0..<gathered.layerNames.count {
-                            let a = gathered.counts.value(metric, sample: sample, step: step, layer: layer)
-                            let b = scattered.counts.value(metric, sample: sample, step: step, layer: layer)
-                            #expect(a == b, "\(set.rawValue): \(metric.rawValue) sample \(sample) step \(step) layer \(layer)")
-                            if metric == .spikes && gathered.layerNames[layer] == "if2" { spikes += a ?? 0 }
-                        }
-                    }
-                }
-            }
+            spikes += expectSameCounts(gathered, scattered, context: set.rawValue).spikes["if2", default: 0]
         }
         #expect(spikes > 0, "if2 never fires: the comparison would check nothing")
     }

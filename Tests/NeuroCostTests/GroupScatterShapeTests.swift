@@ -32,26 +32,9 @@ import Testing
           arguments: shapes)
     func matchesStepByStep(shape: Shape) throws {
         var random = SplitMix(seed: 0x5EED_0003)
-        let inC = shape.inputChannels, outC = shape.outputChannels
-        let (kH, kW) = shape.kernel
-        let weights = (0..<(outC * inC * kH * kW)).map { _ -> Float in
-            // About 5% non-zero (stored as position-class lists), ordinary floats.
-            Float.random(in: 0..<1, using: &random) < 0.05 ? Float.random(in: -1...1, using: &random) : 0
-        }
-        let conv = ConvolutionParameters(
-            weight: try ParameterTensor(shape: [outC, inC, kH, kW], float32: weights), bias: nil, stride: [1, 1],
-            padding: .explicit([shape.padding.rows, shape.padding.columns]), dilation: [shape.dilation, shape.dilation],
-            groups: 1, declaredInputSpatialShape: nil)
-        let outputSpatial = conv.outputSpatialShape(inputSpatialShape: [shape.height, shape.width])
-        let arena = BufferArena()
-        let convolution = ConvolutionScatter(conv, inputShape: [inC, shape.height, shape.width],
-                                             outputShape: [outC] + outputSpatial, arena: arena)
-        guard case .sparsePositionClasses(let lists, _) = convolution.weights else {
-            Issue.record("\(shape): not stored as position-class lists")
-            return
-        }
-        let inputs = inC * shape.height * shape.width, outputs = outC * outputSpatial[0] * outputSpatial[1]
-        let bias = arena.store((0..<outputs).map { _ in Float.random(in: -1...1, using: &random) })
+        guard let layer = try Layer(shape, random: &random) else { return }
+        let (convolution, lists, bias) = (layer.convolution, layer.lists, layer.bias)
+        let (inputs, outputs) = (layer.inputs, layer.outputs)
         let steps = 7
         let synopsPerSpike = (0..<inputs).map { _ in Int(random.next() % 50) }
         let taps = (0..<inputs).map { _ in Int32(random.next() % 30) }
@@ -116,25 +99,9 @@ import Testing
           arguments: shapes)
     func summedThroughRouteMatchesMerged(shape: Shape) throws {
         var random = SplitMix(seed: 0x5EED_0005)
-        let inC = shape.inputChannels, outC = shape.outputChannels
-        let (kH, kW) = shape.kernel
-        let weights = (0..<(outC * inC * kH * kW)).map { _ -> Float in
-            Float.random(in: 0..<1, using: &random) < 0.05 ? Float.random(in: -1...1, using: &random) : 0
-        }
-        let conv = ConvolutionParameters(
-            weight: try ParameterTensor(shape: [outC, inC, kH, kW], float32: weights), bias: nil, stride: [1, 1],
-            padding: .explicit([shape.padding.rows, shape.padding.columns]), dilation: [shape.dilation, shape.dilation],
-            groups: 1, declaredInputSpatialShape: nil)
-        let outputSpatial = conv.outputSpatialShape(inputSpatialShape: [shape.height, shape.width])
-        let arena = BufferArena()
-        let convolution = ConvolutionScatter(conv, inputShape: [inC, shape.height, shape.width],
-                                             outputShape: [outC] + outputSpatial, arena: arena)
-        guard case .sparsePositionClasses(let lists, _) = convolution.weights else {
-            Issue.record("\(shape): not stored as position-class lists")
-            return
-        }
-        let inputs = inC * shape.height * shape.width, outputs = outC * outputSpatial[0] * outputSpatial[1]
-        let bias = arena.store((0..<outputs).map { _ in Float.random(in: -1...1, using: &random) })
+        guard let layer = try Layer(shape, random: &random) else { return }
+        let (arena, convolution, lists, bias) = (layer.arena, layer.convolution, layer.lists, layer.bias)
+        let (inputs, outputs) = (layer.inputs, layer.outputs)
         // A producer of twice the inputs, each element reaching one to three inputs: pool-like factors, ordinary floats,
         // and a negative one, so that some sums cancel to zero (touched, not counted) and some steps stay binary.
         let producers = 2 * inputs
@@ -208,6 +175,40 @@ import Testing
                 let differing = zip(actual, expected).filter { $0.bitPattern != $1.bitPattern }.count
                 #expect(differing == 0, "\(set), group \(round): \(differing) of \(actual.count) differ")
             }
+        }
+    }
+
+    /// A sparse convolution of a `Shape` (about 5% of its weights non-zero, ordinary floats) laid out as
+    /// position-class lists, and a random bias.
+    private struct Layer {
+        let arena = BufferArena()
+        let convolution: ConvolutionScatter
+        let lists: PositionClassLists
+        let bias: ImmutableBuffer<Float>
+        let inputs: Int, outputs: Int
+
+        /// Nil, with an issue recorded, when the convolution is not laid out as position-class lists.
+        init?(_ shape: Shape, random: inout SplitMix) throws {
+            let inC = shape.inputChannels, outC = shape.outputChannels
+            let (kH, kW) = shape.kernel
+            let weights = (0..<(outC * inC * kH * kW)).map { _ -> Float in
+                Float.random(in: 0..<1, using: &random) < 0.05 ? Float.random(in: -1...1, using: &random) : 0
+            }
+            let conv = ConvolutionParameters(
+                weight: try ParameterTensor(shape: [outC, inC, kH, kW], float32: weights), bias: nil, stride: [1, 1],
+                padding: .explicit([shape.padding.rows, shape.padding.columns]), dilation: [shape.dilation, shape.dilation],
+                groups: 1, declaredInputSpatialShape: nil)
+            let outputSpatial = conv.outputSpatialShape(inputSpatialShape: [shape.height, shape.width])
+            convolution = ConvolutionScatter(conv, inputShape: [inC, shape.height, shape.width],
+                                             outputShape: [outC] + outputSpatial, arena: arena)
+            guard case .sparsePositionClasses(let lists, _) = convolution.weights else {
+                Issue.record("\(shape): not stored as position-class lists")
+                return nil
+            }
+            self.lists = lists
+            inputs = inC * shape.height * shape.width
+            outputs = outC * outputSpatial[0] * outputSpatial[1]
+            bias = arena.store((0..<outputs).map { _ in Float.random(in: -1...1, using: &random) })
         }
     }
 }
