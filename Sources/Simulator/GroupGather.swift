@@ -168,9 +168,8 @@ final class GroupGather {
             }
             guard agree else { return nil }
         }
-        let factorsAgree = agree
-        let factor: Float? = factorsAgree ? Float(bitPattern: reference) : nil
-        guard let factor, factor > 0, factor.isNormal, factor.significandBitPattern == 0, (4 * factor).isFinite else { return nil }
+        let factor = Float(bitPattern: reference)  // every entry's, each channel's walk having checked it
+        guard factor > 0, factor.isNormal, factor.significandBitPattern == 0, (4 * factor).isFinite else { return nil }
         return factor
     }
 

@@ -87,7 +87,8 @@ final class GroupScatter {
         sourceValues.deallocate()
     }
 
-    /// Input element `element` has value `value` at the group's step `g` (set once per element and step, instead of `add`).
+    /// Input element `element` has value `value` at the group's step `g` (set once per element and step, instead of `add`):
+    /// arbitrary values for the kernel tests, which the engine's routes (`add`) do not produce.
     @inline(__always)
     func set(element: Int, step g: Int, value: Float) {
         assert(!unitValues && element >= 0 && element < inputCount && g >= 0 && g < Self.width, "element \(element), step \(g)")
