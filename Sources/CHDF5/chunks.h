@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "decoder_pool.h"
+
 #define CHDF5_MAX_RANK 32
 
 /* libdeflate's public C interface (libdeflate.h, stable since 1.0), resolved with dlsym. */
@@ -360,7 +362,8 @@ static inline size_t chdf5_chunk_batch(int rank, const hsize_t *dims, const hsiz
     return batch > 0 ? batch : 1;
 }
 
-/* Inflates and places every chunk on up to `threads` threads (the calling one included). Returns the index of the
+/* Inflates and places every chunk on up to `threads` threads (the calling one included; with a `pool`, on the
+   calling thread and every idle thread of the pool instead). Returns the index of the
    first chunk that failed (damaged stream, wrong size, no memory), or `chunk_count` when every chunk was placed.
    With `nonzeros` (and `nonfinite`) given, element_size 4 or 8 and the elements floating-point, the array's census
    (chdf5_census_values) is taken chunk by chunk on the decoding threads and stored there when every chunk was placed
@@ -369,7 +372,7 @@ static inline size_t chdf5_decode_chunks_counted(const unsigned char *compressed
                                                  const size_t *sizes, const hsize_t *origins, size_t chunk_count,
                                                  int rank, const hsize_t *dims, const hsize_t *chunk_dims,
                                                  size_t element_size, void *array, int threads, int use_libdeflate,
-                                                 size_t *nonzeros, int *nonfinite) {
+                                                 size_t *nonzeros, int *nonfinite, chdf5_pool *pool) {
     if (rank < 1 || rank > CHDF5_MAX_RANK) return 0;
     if (nonzeros && element_size != 4 && element_size != 8) return 0;
     chdf5_chunk_job job;
@@ -386,6 +389,7 @@ static inline size_t chdf5_decode_chunks_counted(const unsigned char *compressed
     job.libdeflate = use_libdeflate && chdf5_libdeflate_available() ? chdf5_libdeflate() : NULL;
     job.next = 0;
     job.failed = chunk_count;
+    if (pool) threads = chdf5_pool_width(pool);
     job.batch = chdf5_chunk_batch(rank, dims, chunk_dims, element_size, chunk_count, threads);
     job.census = nonzeros != NULL;
     job.census_nonzeros = 0;
@@ -402,15 +406,19 @@ static inline size_t chdf5_decode_chunks_counted(const unsigned char *compressed
         if (last > first) (void)madvise((void *)first, last - first, MADV_HUGEPAGE);
     }
 #endif
-    if (threads > 16) threads = 16;
-    if ((size_t)threads > chunk_count) threads = (int)chunk_count;
-    pthread_t helpers[16];
-    int started = 0;
-    for (int helper = 1; helper < threads; helper++) {
-        if (pthread_create(&helpers[started], NULL, chdf5_chunk_worker, &job) == 0) started++;
+    if (pool && chunk_count > 1) {
+        chdf5_pool_run_shared(pool, chdf5_chunk_worker, &job);
+    } else {
+        if (threads > 16) threads = 16;
+        if ((size_t)threads > chunk_count) threads = (int)chunk_count;
+        pthread_t helpers[16];
+        int started = 0;
+        for (int helper = 1; helper < threads; helper++) {
+            if (pthread_create(&helpers[started], NULL, chdf5_chunk_worker, &job) == 0) started++;
+        }
+        chdf5_chunk_worker(&job);
+        for (int helper = 0; helper < started; helper++) pthread_join(helpers[helper], NULL);
     }
-    chdf5_chunk_worker(&job);
-    for (int helper = 0; helper < started; helper++) pthread_join(helpers[helper], NULL);
     pthread_mutex_destroy(&job.lock);
     if (nonzeros && job.failed == chunk_count) {
         *nonzeros = job.census_nonzeros;
@@ -425,7 +433,7 @@ static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const 
                                          const hsize_t *chunk_dims, size_t element_size, void *array, int threads,
                                          int use_libdeflate) {
     return chdf5_decode_chunks_counted(compressed, starts, sizes, origins, chunk_count, rank, dims, chunk_dims,
-                                       element_size, array, threads, use_libdeflate, NULL, NULL);
+                                       element_size, array, threads, use_libdeflate, NULL, NULL, NULL);
 }
 
 /* ---- Reading a mostly-zero dataset straight into its stored values and their indices ----
@@ -551,8 +559,10 @@ static inline void *chdf5_sparse_worker(void *argument) {
     for (int axis = 0; axis < job->rank; axis++) chunk_elements *= (size_t)job->chunk_dims[axis];
     size_t chunk_bytes = chunk_elements * job->element_size;
     pthread_mutex_lock(&job->lock);
-    chdf5_sparse_list *list = &sparse->lists[sparse->next_list++];
+    /* One list per thread taking part; a thread beyond the lists leaves the chunks to the others. */
+    chdf5_sparse_list *list = sparse->next_list < 16 ? &sparse->lists[sparse->next_list++] : NULL;
     pthread_mutex_unlock(&job->lock);
+    if (!list) return NULL;
     size_t list_index = (size_t)(list - sparse->lists);
     unsigned char *scratch = (unsigned char *)malloc(chunk_bytes);
     void *decompressor = job->libdeflate ? job->libdeflate->alloc() : NULL;
@@ -646,13 +656,15 @@ static inline int chdf5_sparse_sort(uint32_t *indices, uint64_t *bits, size_t co
     return 0;
 }
 
-/* Inflates every chunk on up to `threads` threads and keeps the stored elements whose bits are not all zero, at
+/* Inflates every chunk on up to `threads` threads (with a `pool`, on the calling thread and the pool's idle ones)
+   and keeps the stored elements whose bits are not all zero, at
    most `max_entries` of them. The array must hold fewer than 2^32 elements; element_size is 4 or 8. */
 static inline chdf5_sparse_result chdf5_decode_chunks_sparse(const unsigned char *compressed, const size_t *starts,
                                                              const size_t *sizes, const hsize_t *origins,
                                                              size_t chunk_count, int rank, const hsize_t *dims,
                                                              const hsize_t *chunk_dims, size_t element_size,
-                                                             size_t max_entries, int threads, int use_libdeflate) {
+                                                             size_t max_entries, int threads, int use_libdeflate,
+                                                             chdf5_pool *pool) {
     chdf5_sparse_result result;
     memset(&result, 0, sizeof result);
     if (rank < 1 || rank > CHDF5_MAX_RANK || (element_size != 4 && element_size != 8)) return result;
@@ -684,16 +696,21 @@ static inline chdf5_sparse_result chdf5_decode_chunks_sparse(const unsigned char
         return result;
     }
     pthread_mutex_init(&job.base.lock, NULL);
-    if (threads > 16) threads = 16;
-    if ((size_t)threads > chunk_count) threads = (int)chunk_count;
-    if (threads < 1) threads = 1;
-    pthread_t helpers[16];
-    int started = 0;
-    for (int helper = 1; helper < threads; helper++) {
-        if (pthread_create(&helpers[started], NULL, chdf5_sparse_worker, &job) == 0) started++;
+    if (pool && chunk_count > 1) {
+        /* At most CHDF5_POOL_MAX_HELPERS + 1 threads take part: one list each. */
+        chdf5_pool_run_shared(pool, chdf5_sparse_worker, &job);
+    } else {
+        if (threads > 16) threads = 16;
+        if ((size_t)threads > chunk_count) threads = (int)chunk_count;
+        if (threads < 1) threads = 1;
+        pthread_t helpers[16];
+        int started = 0;
+        for (int helper = 1; helper < threads; helper++) {
+            if (pthread_create(&helpers[started], NULL, chdf5_sparse_worker, &job) == 0) started++;
+        }
+        chdf5_sparse_worker(&job);
+        for (int helper = 0; helper < started; helper++) pthread_join(helpers[helper], NULL);
     }
-    chdf5_sparse_worker(&job);
-    for (int helper = 0; helper < started; helper++) pthread_join(helpers[helper], NULL);
     pthread_mutex_destroy(&job.base.lock);
     result.failed = job.base.failed;
     result.too_dense = job.too_dense && job.base.failed == chunk_count;

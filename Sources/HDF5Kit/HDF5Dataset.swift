@@ -114,6 +114,23 @@ public final class HDF5Dataset: HDF5Object {
         return (.dense(try transfer.readNumbers(as: T.self)), nil)
     }
 
+    /// `readMostlyZeroCounted` (with `sparseLimit` nil and `census` false: `read(as:decoding:threads:)`) in two
+    /// halves: this call does all of the read's libhdf5 work (the checks, locating the chunks, reading their raw bytes,
+    /// or the whole read when HDF5Kit's decoder does not read this dataset) and reports its errors; the returned
+    /// value's `start(on:)` inflates the chunks on a pool's threads without libhdf5, so that the caller can go on to
+    /// its next dataset meanwhile. A damaged chunk is reported by `HDF5Decoding.values()`.
+    public func readLater<T: HDF5Numeric>(as type: T.Type, decoding: HDF5ChunkDecoding, threads: Int? = nil,
+                                          sparseLimit: Int?, census: Bool) throws -> HDF5PendingValues<T> {
+        let transfer = try transfer
+        let decoder = HDF5ChunkDecoder(dataset: try handle.identifierForUse(), context: handle.context)
+        if let prepared = try decoder.prepare(as: T.self, decoding: decoding, threads: threads ?? Int.max,
+                                              verify: transfer.verifyBeforeChunkDecoding) {
+            return HDF5PendingValues(source: .chunks(prepared), sparseLimit: sparseLimit, census: census)
+        }
+        return HDF5PendingValues(source: .read(.dense(try transfer.readNumbers(as: T.self))), sparseLimit: sparseLimit,
+                                 census: census)
+    }
+
     /// Makes libhdf5 parse everything it would parse to read this dataset, without keeping (or, where HDF5Kit's
     /// chunk decoder reads the dataset, inflating) the values: for a deflate-chunked numeric dataset its whole
     /// chunk index is walked and every chunk located and checked against the file; any other dataset (contiguous,

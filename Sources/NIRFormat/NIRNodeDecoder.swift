@@ -2,33 +2,41 @@ import HDF5Kit
 import NetworkModel
 
 /// Turns one NIR node group (its `type` and parameter datasets) into a `NodeKind`.
+///
+/// Every libhdf5 read of the node happens in `decode`; the kind itself is finished later (`NIRPending`), once the
+/// tensors it holds are decoded, in the order `NIRReadSession.settle()` keeps.
 enum NIRNodeDecoder {
-    static func decode(type: String, _ reader: NIRNodeGroupReader) throws(NIRError) -> NodeKind {
+    static func decode(type: String, _ reader: NIRNodeGroupReader) throws(NIRError) -> NIRPending<NodeKind> {
         if let model = NeuronModel(rawValue: type) {
             return try decodeNeurons(model, reader)
         }
+        let session = reader.session
         switch type {
         case "Input":
             try reader.checkMembers(known: ["shape"])
-            return .input(shape: try shapeField(reader, preferred: "shape", legacy: "input_type"))
+            return NIRPending(value: .input(shape: try shapeField(reader, preferred: "shape", legacy: "input_type")))
         case "Output":
             try reader.checkMembers(known: ["shape"])
             // NIR requires the shape; files of nir 0.0.x stored it as `output_type`.
-            return .output(declaredShape: try shapeField(reader, preferred: "shape", legacy: "output_type"))
+            return NIRPending(value: .output(declaredShape: try shapeField(reader, preferred: "shape", legacy: "output_type")))
         case "Affine":
             try reader.checkMembers(known: ["weight", "bias"])
-            return .affine(weight: try reader.tensor("weight"), bias: try reader.tensor("bias"))
+            let weight = try reader.tensor("weight")
+            let bias = try reader.tensor("bias")
+            return session.later { () throws(NIRError) in .affine(weight: try weight.value(), bias: try bias.value()) }
         case "Linear":
             try reader.checkMembers(known: ["weight"])
-            return .linear(weight: try reader.tensor("weight"))
+            let weight = try reader.tensor("weight")
+            return session.later { () throws(NIRError) in .linear(weight: try weight.value()) }
         case "Conv1d", "Conv2d":
-            return .convolution(try decodeConvolution(spatialRank: type == "Conv1d" ? 1 : 2, reader))
+            let convolution = try decodeConvolution(spatialRank: type == "Conv1d" ? 1 : 2, reader)
+            return session.later { () throws(NIRError) in .convolution(try convolution()) }
         case "Flatten":
             try reader.checkMembers(known: ["start_dim", "end_dim", "input_type"])
-            return .flatten(FlattenParameters(
+            return NIRPending(value: .flatten(FlattenParameters(
                 startDim: try reader.integer("start_dim"),
                 endDim: try reader.integer("end_dim"),
-                declaredInputShape: reader.has("input_type") ? try shapeField(reader, preferred: "input_type", legacy: "input_type") : nil))
+                declaredInputShape: reader.has("input_type") ? try shapeField(reader, preferred: "input_type", legacy: "input_type") : nil)))
         case "SumPool2d", "AvgPool2d":
             try reader.checkMembers(known: ["kernel_size", "stride", "padding"])
             // Every field is required by NIR (PyTorch's defaults are not NIR's to assume).
@@ -36,16 +44,19 @@ enum NIRNodeDecoder {
                 kernelSize: try reader.spatialIntegers("kernel_size", count: 2),
                 stride: try reader.spatialIntegers("stride", count: 2),
                 padding: try reader.spatialIntegers("padding", count: 2))
-            return type == "SumPool2d" ? .sumPool2d(pool) : .avgPool2d(pool)
+            return NIRPending(value: type == "SumPool2d" ? .sumPool2d(pool) : .avgPool2d(pool))
         case "Scale":
             try reader.checkMembers(known: ["scale"])
-            return .scale(try reader.tensor("scale"))
+            let scale = try reader.tensor("scale")
+            return session.later { () throws(NIRError) in .scale(try scale.value()) }
         case "Threshold":
             try reader.checkMembers(known: ["threshold"])
-            return .threshold(try reader.tensor("threshold"))
+            let threshold = try reader.tensor("threshold")
+            return session.later { () throws(NIRError) in .threshold(try threshold.value()) }
         case "Delay":
             try reader.checkMembers(known: ["delay"])
-            return .delay(try reader.tensor("delay"))
+            let delay = try reader.tensor("delay")
+            return session.later { () throws(NIRError) in .delay(try delay.value()) }
         default:
             let known = ["Input", "Output", "Affine", "Linear", "Conv1d", "Conv2d", "Flatten", "SumPool2d", "AvgPool2d",
                          "Scale", "Threshold", "Delay"] + NeuronModel.allCases.map(\.rawValue) + ["NIRGraph"]
@@ -53,19 +64,28 @@ enum NIRNodeDecoder {
         }
     }
 
-    private static func decodeNeurons(_ model: NeuronModel, _ reader: NIRNodeGroupReader) throws(NIRError) -> NodeKind {
+    private static func decodeNeurons(_ model: NeuronModel, _ reader: NIRNodeGroupReader) throws(NIRError) -> NIRPending<NodeKind> {
         try reader.checkMembers(known: Set(model.requiredFields + model.optionalFields))
-        var fields: [String: ParameterTensor] = [:]
-        for name in model.requiredFields { fields[name] = try reader.tensor(name) }
-        for name in model.optionalFields where reader.has(name) { fields[name] = try reader.tensor(name) }
-        do {
-            return .neuron(try NeuronParameters(model: model, fields: fields, node: reader.node))
-        } catch {
-            throw NIRError(file: reader.file, error)
+        var pending: [(name: String, tensor: NIRPendingTensor)] = []
+        for name in model.requiredFields { pending.append((name, try reader.tensor(name))) }
+        for name in model.optionalFields where reader.has(name) { pending.append((name, try reader.tensor(name))) }
+        let (file, node) = (reader.file, reader.node)
+        return reader.session.later { () throws(NIRError) -> NodeKind in
+            var fields: [String: ParameterTensor] = [:]
+            for field in pending { fields[field.name] = try field.tensor.value() }
+            let neurons: Result<NeuronParameters, NetworkError> = Result { () throws(NetworkError) in
+                try NeuronParameters(model: model, fields: fields, node: node)
+            }
+            switch neurons {
+            case .success(let parameters): return .neuron(parameters)
+            case .failure(let error): throw NIRError(file: file, error)
+            }
         }
     }
 
-    private static func decodeConvolution(spatialRank: Int, _ reader: NIRNodeGroupReader) throws(NIRError) -> ConvolutionParameters {
+    /// The convolution's fields read, and what makes its parameters once its tensors are decoded.
+    private static func decodeConvolution(spatialRank: Int,
+                                          _ reader: NIRNodeGroupReader) throws(NIRError) -> () throws(NIRError) -> ConvolutionParameters {
         try reader.checkMembers(known: ["weight", "bias", "stride", "padding", "dilation", "groups", "input_shape"])
         let weight = try reader.tensor("weight")
         guard weight.shape.count == spatialRank + 2 else {
@@ -84,14 +104,15 @@ enum NIRNodeDecoder {
         } else {
             padding = .explicit(try reader.spatialIntegers("padding", count: spatialRank))
         }
-        return ConvolutionParameters(
-            weight: weight,
-            bias: try reader.tensor("bias"),
-            stride: try reader.spatialIntegers("stride", count: spatialRank),
-            padding: padding,
-            dilation: try reader.spatialIntegers("dilation", count: spatialRank),
-            groups: try reader.integer("groups"),
-            declaredInputSpatialShape: reader.has("input_shape") ? try reader.integers("input_shape") : nil)
+        let bias = try reader.tensor("bias")
+        let stride = try reader.spatialIntegers("stride", count: spatialRank)
+        let dilation = try reader.spatialIntegers("dilation", count: spatialRank)
+        let groups = try reader.integer("groups")
+        let declaredInputSpatialShape = reader.has("input_shape") ? try reader.integers("input_shape") : nil
+        return { () throws(NIRError) in
+            ConvolutionParameters(weight: try weight.value(), bias: try bias.value(), stride: stride, padding: padding,
+                                  dilation: dilation, groups: groups, declaredInputSpatialShape: declaredInputSpatialShape)
+        }
     }
 
     /// A shape stored as an integer dataset, or (older files) as a group holding one such dataset.

@@ -58,26 +58,46 @@ struct NIRNodeGroupReader {
     }
 
     /// A floating-point parameter at the file's precision (integer datasets are widened to float64).
-    func tensor(_ field: String) throws(NIRError) -> ParameterTensor {
+    ///
+    /// Everything libhdf5 does for it happens here, and its errors are thrown here; the chunks' inflating runs on the
+    /// session's pool while the walk goes on, and its errors (a damaged chunk, values the tensor refuses) are thrown
+    /// by `value()`, which `NIRReadSession.settle()` calls in the walk's order.
+    func tensor(_ field: String) throws(NIRError) -> NIRPendingTensor {
         let set = try dataset(field)
         do {
             let shape = try set.shape
             try commitMemory(for: shape, field: field)
             // A tensor large enough to keep its non-zero list is asked for its non-zeros alone: a pruned weight is
             // then never made dense (inflating, placing and scanning 61 MB for a pruned VGG-16 was most of reading).
+            // The decoder takes a dense tensor's census only then (a small tensor is counted from its values).
             let limit = ShapeArithmetic.elementCount(shape).flatMap { ParameterTensor.nonZeroListLimit(count: $0) }
             switch try set.elementType {
             case .float(bytes: 4):
-                return try read(set, as: Float.self, sparseLimit: limit,
-                                dense: { try Self.tensor(shape: shape, storage: .float32($0), census: $1) },
-                                sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float32: $1, negativeZeros: $2) })
+                let decoding = try set.readLater(as: Float.self, decoding: .fastest, threads: session.options.threads,
+                                                 sparseLimit: limit, census: limit != nil).start(on: session.pool)
+                return pendingTensor(field, shape: shape) {
+                    let read = try decoding.values()
+                    switch read.values {
+                    case .dense(let values): return try Self.tensor(shape: shape, storage: .float32(values), census: read.census)
+                    case .sparse(let indices, let values, let negativeZeros, _):
+                        return try ParameterTensor(shape: shape, nonZeroIndices: indices, float32: values, negativeZeros: negativeZeros)
+                    }
+                }
             case .float(bytes: 8):
-                return try read(set, as: Double.self, sparseLimit: limit,
-                                dense: { try Self.tensor(shape: shape, storage: .float64($0), census: $1) },
-                                sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float64: $1, negativeZeros: $2) })
+                let decoding = try set.readLater(as: Double.self, decoding: .fastest, threads: session.options.threads,
+                                                 sparseLimit: limit, census: limit != nil).start(on: session.pool)
+                return pendingTensor(field, shape: shape) {
+                    let read = try decoding.values()
+                    switch read.values {
+                    case .dense(let values): return try Self.tensor(shape: shape, storage: .float64(values), census: read.census)
+                    case .sparse(let indices, let values, let negativeZeros, _):
+                        return try ParameterTensor(shape: shape, nonZeroIndices: indices, float64: values, negativeZeros: negativeZeros)
+                    }
+                }
             case .float, .signedInteger, .unsignedInteger:
-                return try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
-                                                                          threads: session.options.threads))
+                let tensor = try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
+                                                                                threads: session.options.threads))
+                return NIRPendingTensor(shape: shape, pending: NIRPending(value: tensor))
             case let other:
                 throw error(field, "expected a numeric array, found \(other)")
             }
@@ -88,6 +108,25 @@ struct NIRNodeGroupReader {
         } catch {
             throw self.error(field, "cannot read: \(error)")
         }
+    }
+
+    /// A tensor `finish` makes once its chunks are decoded, registered with the session; its errors name the file,
+    /// node and field as a read on the spot names them.
+    private func pendingTensor(_ field: String, shape: [Int],
+                               _ finish: @escaping () throws -> ParameterTensor) -> NIRPendingTensor {
+        let (file, node) = (file, node)
+        let pending = session.later { () throws(NIRError) -> ParameterTensor in
+            do {
+                return try finish()
+            } catch let nir as NIRError {
+                throw nir
+            } catch let network as NetworkError {
+                throw NIRError(file: file, node: node, field: field, network.message)
+            } catch {
+                throw NIRError(file: file, node: node, field: field, "cannot read: \(error)")
+            }
+        }
+        return NIRPendingTensor(shape: shape, pending: pending)
     }
 
     /// Integers stored as a scalar or a 1-D array of any integer width.
@@ -166,22 +205,6 @@ struct NIRNodeGroupReader {
         do { kind = try group.linkKind(of: member) } catch { throw self.error(member, "cannot read the link: \(error)") }
         guard kind == .hard else {
             throw error(member, "is \(kind.description); NIR files hold only plain groups and datasets")
-        }
-    }
-
-    /// A float dataset read dense (with the decoder's census when it took one), or, when `sparseLimit` is given, as
-    /// its non-zeros if it has at most that many.
-    private func read<T: HDF5Numeric>(_ set: HDF5Dataset, as type: T.Type, sparseLimit: Int?,
-                                      dense: ([T], HDF5FloatCensus?) throws -> ParameterTensor,
-                                      sparse: ([Int32], [T], [UInt64]?) throws -> ParameterTensor) throws -> ParameterTensor {
-        guard let sparseLimit else {
-            return try dense(set.read(as: T.self, decoding: .fastest, threads: session.options.threads), nil)
-        }
-        let read = try set.readMostlyZeroCounted(as: T.self, decoding: .fastest, threads: session.options.threads,
-                                                 sparseLimit: sparseLimit)
-        switch read.values {
-        case .dense(let values): return try dense(values, read.census)
-        case .sparse(let indices, let values, let negativeZeros, _): return try sparse(indices, values, negativeZeros)
         }
     }
 

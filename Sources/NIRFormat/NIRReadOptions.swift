@@ -1,3 +1,4 @@
+import HDF5Kit
 import NetworkModel
 
 /// How the NIR reader treats fields it does not know and how much memory the network's parameters may take.
@@ -38,15 +39,42 @@ public struct IgnoredField: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "node '\(node)': field '\(field)'" }
 }
 
-/// State shared by every node reader of one file: the options, what was skipped, and the memory committed so far.
+/// State shared by every node reader of one file: the options, what was skipped, the memory committed so far, and
+/// the values finished after the walk (tensors decoded on the pool meanwhile, the nodes made of them).
 final class NIRReadSession {
     let file: String
     let options: NIRReadOptions
     var ignoredFields: [IgnoredField] = []
     var committedBytes = 0
+    /// Inflates tensors' chunks while the walk goes on with libhdf5 (which stays on the reading thread).
+    let pool: HDF5DecodingPool
+    /// Every value not finished when it was made, in the order the walk made it.
+    private var pending: [any NIRSettling] = []
 
     init(file: String, options: NIRReadOptions) {
         self.file = file
         self.options = options
+        pool = HDF5DecodingPool(threads: options.threads)
+    }
+
+    /// A value finished later by `finish`, registered behind every value the walk made before it.
+    func later<Value>(_ finish: @escaping () throws(NIRError) -> Value) -> NIRPending<Value> {
+        let value = NIRPending(finish)
+        pending.append(value)
+        return value
+    }
+
+    /// Finishes every registered value in the order the walk made them, throwing the first failure: the error an
+    /// unsplit walk would have met first among them.
+    func settle() throws(NIRError) {
+        for value in pending {
+            if let error = value.settle() { throw error }
+        }
+    }
+
+    /// Drops the decodings not yet started, waits for the running ones and stops the pool's threads.
+    func close() {
+        pool.close()
+        pending = []
     }
 }

@@ -21,6 +21,7 @@ public enum NIRReader {
         defer { file.close() }
 
         let session = NIRReadSession(file: path, options: options)
+        defer { session.close() }
         let top = NIRNodeGroupReader(group: file, session: session, node: "/")
         var version: String?
         if file.exists("version") {
@@ -38,7 +39,16 @@ public enum NIRReader {
         do { root = try file.openGroup("node") } catch { throw NIRError(file: path, "cannot open '/node': \(error)") }
 
         let flattener = GraphFlattener(session: session)
-        let graph = try flattener.read(group: root, prefix: "", depth: 0)
+        // Tensors are decoded while the walk goes on; whatever the walk or a tensor runs into first in the walk's
+        // order is the error reported (as when each tensor was decoded where the walk met it).
+        let graph: FlattenedGraph
+        do {
+            graph = try flattener.read(group: root, prefix: "", depth: 0)
+        } catch {
+            try session.settle()
+            throw error
+        }
+        try session.settle()
         let flat = try graph.bypassingPorts()
         do {
             let network = try Network(nodes: flat.nodes, edges: flat.edges, metadata: graph.metadata)
@@ -49,16 +59,26 @@ public enum NIRReader {
     }
 }
 
+/// A node as the walk reads it: its kind is finished once its tensors are decoded.
+struct PendingNode {
+    let name: String
+    /// The NIR `type` ("Input", "Conv2d", ...).
+    let type: String
+    let kind: NIRPending<NodeKind>
+    let metadata: [String: MetadataValue]
+}
+
 /// One NIR graph level read into flat nodes and edges, with the inner Input/Output "ports" of sub-graphs still present.
 struct FlattenedGraph {
-    var nodes: [Node] = []
+    var nodes: [PendingNode] = []
     var edges: [NamedEdge] = []
     /// Full names of sub-graph Input/Output nodes, to be bypassed.
     var ports: Set<String> = []
     var metadata: [String: MetadataValue] = [:]
     let file: String
 
-    /// Removes every port: each predecessor of a port connects to each of its successors.
+    /// Removes every port: each predecessor of a port connects to each of its successors. The nodes' kinds must be
+    /// settled (`NIRReadSession.settle()`).
     func bypassingPorts() throws(NIRError) -> (nodes: [Node], edges: [NamedEdge]) {
         var edges = self.edges
         for port in ports.sorted() {
@@ -75,7 +95,11 @@ struct FlattenedGraph {
                 }
             }
         }
-        return (nodes.filter { !ports.contains($0.name) }, edges)
+        var kept: [Node] = []
+        for node in nodes where !ports.contains(node.name) {
+            kept.append(Node(name: node.name, kind: try node.kind.value(), metadata: node.metadata))
+        }
+        return (kept, edges)
     }
 }
 
@@ -147,8 +171,9 @@ final class GraphFlattener {
             kinds[name] = type
             if type == "NIRGraph" {
                 let inner = try read(group: nodeGroup, prefix: full + ".", depth: depth + 1)
-                let innerInputs = inner.nodes.filter { if case .input = $0.kind { return !inner.ports.contains($0.name) } else { return false } }.map(\.name)
-                let innerOutputs = inner.nodes.filter { if case .output = $0.kind { return !inner.ports.contains($0.name) } else { return false } }.map(\.name)
+                // A node's kind is an Input (Output) exactly when its type is (NIRNodeDecoder).
+                let innerInputs = inner.nodes.filter { $0.type == "Input" && !inner.ports.contains($0.name) }.map(\.name)
+                let innerOutputs = inner.nodes.filter { $0.type == "Output" && !inner.ports.contains($0.name) }.map(\.name)
                 subgraphPorts[name] = (innerInputs, innerOutputs)
                 result.nodes += inner.nodes
                 result.edges += inner.edges
@@ -158,7 +183,7 @@ final class GraphFlattener {
                 try visit(nodeGroup, as: full)
                 let kind = try NIRNodeDecoder.decode(type: type, reader)
                 let metadata = reader.has("metadata") ? try NIRMetadataReader.read(reader, field: "metadata") : [:]
-                result.nodes.append(Node(name: full, kind: kind, metadata: metadata))
+                result.nodes.append(PendingNode(name: full, type: type, kind: kind, metadata: metadata))
             }
         }
 
