@@ -12,7 +12,7 @@
 
    Tasks run in the order they were submitted; an idle thread first joins an open share (finishing the oldest
    dataset first), then starts the next task. Whoever waits for a task that has not started runs it itself, and
-   while it waits for one that has, it joins open shares instead of sleeping. */
+   while it waits for one that has, it joins open shares or starts queued tasks instead of sleeping. */
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -171,12 +171,16 @@ static inline void chdf5_pool_submit(chdf5_pool *pool, chdf5_pool_task *task) {
 }
 
 /* Returns once `task` has run (or was dropped by chdf5_pool_close): it runs here if no helper has started it;
-   otherwise this thread joins open shares (the task's own among them) until it is done. */
+   otherwise this thread works while it waits, as a helper does: it joins open shares (the task's own among them)
+   and, when there is none (the task is past its chunks, gathering its result), runs the next queued task, which
+   its waiter needs next anyway. */
 static inline void chdf5_pool_wait(chdf5_pool *pool, chdf5_pool_task *task) {
     pthread_mutex_lock(&pool->lock);
     if (task->state == chdf5_task_queued && chdf5_pool_unqueue(pool, task)) chdf5_pool_run_task(pool, task);
     while (task->state == chdf5_task_running) {
         if (chdf5_pool_join_share(pool)) continue;
+        chdf5_pool_task *next = chdf5_pool_pop(pool);
+        if (next) { chdf5_pool_run_task(pool, next); continue; }
         pthread_cond_wait(&pool->changed, &pool->lock);
     }
     pthread_mutex_unlock(&pool->lock);
