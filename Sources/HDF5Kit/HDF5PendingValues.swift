@@ -12,6 +12,12 @@ public struct HDF5PendingValues<T: HDF5Numeric> {
     let sparseLimit: Int?
     let census: Bool
 
+    /// The raw (compressed) bytes held until the decoding is done.
+    public var rawBytes: Int {
+        if case .chunks(let prepared) = source { return prepared.compressed.count }
+        return 0
+    }
+
     /// Starts decoding on `pool`'s threads; the values are ready when `HDF5Decoding.values()` returns.
     public func start(on pool: HDF5DecodingPool) -> HDF5Decoding<T> {
         switch source {

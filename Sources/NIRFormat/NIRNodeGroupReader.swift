@@ -73,9 +73,10 @@ struct NIRNodeGroupReader {
             let limit = ShapeArithmetic.elementCount(shape).flatMap { ParameterTensor.nonZeroListLimit(count: $0) }
             switch try set.elementType {
             case .float(bytes: 4):
-                let decoding = try set.readLater(as: Float.self, decoding: .fastest, threads: session.options.threads,
-                                                 sparseLimit: limit, census: limit != nil).start(on: session.pool)
-                return pendingTensor(field, shape: shape) {
+                let read = try set.readLater(as: Float.self, decoding: .fastest, threads: session.options.threads,
+                                             sparseLimit: limit, census: limit != nil)
+                let decoding = read.start(on: session.pool)
+                let tensor = pendingTensor(field, shape: shape) {
                     let read = try decoding.values()
                     switch read.values {
                     case .dense(let values): return try Self.tensor(shape: shape, storage: .float32(values), census: read.census)
@@ -83,10 +84,13 @@ struct NIRNodeGroupReader {
                         return try ParameterTensor(shape: shape, nonZeroIndices: indices, float32: values, negativeZeros: negativeZeros)
                     }
                 }
+                try session.holdRawBytes(read.rawBytes)
+                return tensor
             case .float(bytes: 8):
-                let decoding = try set.readLater(as: Double.self, decoding: .fastest, threads: session.options.threads,
-                                                 sparseLimit: limit, census: limit != nil).start(on: session.pool)
-                return pendingTensor(field, shape: shape) {
+                let read = try set.readLater(as: Double.self, decoding: .fastest, threads: session.options.threads,
+                                             sparseLimit: limit, census: limit != nil)
+                let decoding = read.start(on: session.pool)
+                let tensor = pendingTensor(field, shape: shape) {
                     let read = try decoding.values()
                     switch read.values {
                     case .dense(let values): return try Self.tensor(shape: shape, storage: .float64(values), census: read.census)
@@ -94,6 +98,8 @@ struct NIRNodeGroupReader {
                         return try ParameterTensor(shape: shape, nonZeroIndices: indices, float64: values, negativeZeros: negativeZeros)
                     }
                 }
+                try session.holdRawBytes(read.rawBytes)
+                return tensor
             case .float, .signedInteger, .unsignedInteger:
                 let tensor = try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
                                                                                 threads: session.options.threads))

@@ -50,6 +50,12 @@ final class NIRReadSession {
     let pool: HDF5DecodingPool
     /// Every value not finished when it was made, in the order the walk made it.
     private var pending: [any NIRSettling] = []
+    /// Raw chunk bytes read since the last settle: the walk may run ahead of decoding only this far.
+    private var rawBytesAhead = 0
+
+    /// How many raw chunk bytes the walk may hold for decodings not yet finished, at most (and at most the memory
+    /// limit): a file of many tensors whose chunks claim large extents of the file cannot make the reader hold them all.
+    static let readAheadBytes = 256 << 20
 
     init(file: String, options: NIRReadOptions) {
         self.file = file
@@ -62,6 +68,15 @@ final class NIRReadSession {
         let value = NIRPending(finish)
         pending.append(value)
         return value
+    }
+
+    /// Counts `bytes` of raw chunks held for a decoding; past the read-ahead allowance, finishes everything
+    /// registered so far first (its errors are earlier in the walk's order than anything after this point).
+    func holdRawBytes(_ bytes: Int) throws(NIRError) {
+        rawBytesAhead += bytes
+        guard rawBytesAhead > min(Self.readAheadBytes, options.maxMemoryBytes) else { return }
+        try settle()
+        rawBytesAhead = 0
     }
 
     /// Finishes every registered value in the order the walk made them, throwing the first failure: the error an
