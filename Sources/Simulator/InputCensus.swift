@@ -14,16 +14,15 @@ final class InputCensus {
 
     init(elements: Int) {
         self.elements = elements
-        sums = UnsafeMutablePointer<Float>.allocate(capacity: max(elements, 1))
-        sums.initialize(repeating: 0, count: max(elements, 1))
-        marked = UnsafeMutablePointer<Bool>.allocate(capacity: max(elements, 1))
-        marked.initialize(repeating: false, count: max(elements, 1))
+        // Zeroed without being written: a step touches only its active elements (`ZeroedMemory`).
+        sums = ZeroedMemory.allocate(Float.self, count: elements)
+        marked = ZeroedMemory.allocate(Bool.self, count: elements)
         touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(elements, 1))
     }
 
     deinit {
-        sums.deallocate()
-        marked.deallocate()
+        ZeroedMemory.release(sums)
+        ZeroedMemory.release(marked)
         touched.deallocate()
     }
 

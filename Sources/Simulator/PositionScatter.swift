@@ -34,16 +34,14 @@ final class ActiveInputs {
         self.positions = positions
         let count = max(channels * positions, 1)
         precondition(count <= Int(Int32.max), "a convolution input of \(count) elements: its lists hold 32-bit indices")
-        values = .allocate(capacity: count)
-        values.initialize(repeating: 0, count: count)
-        touched = .allocate(capacity: count)
-        touched.initialize(repeating: false, count: count)
+        // Zeroed without being written: a step touches only its active elements (`ZeroedMemory`).
+        values = ZeroedMemory.allocate(Float.self, count: count)
+        touched = ZeroedMemory.allocate(Bool.self, count: count)
         touchedPositions = .allocate(capacity: count + 1)  // + the slot a repeated element is written to
         touchedChannels = .allocate(capacity: count + 1)
         touchedElements = .allocate(capacity: count + 1)
         positionsReciprocal = positions > 1 ? UInt64.max / UInt64(positions) &+ 1 : 0
-        allStarts = .allocate(capacity: slots * (positions + 1))
-        allStarts.initialize(repeating: 0, count: slots * (positions + 1))
+        allStarts = ZeroedMemory.allocate(Int32.self, count: slots * (positions + 1))
         cursor = .allocate(capacity: max(positions, 1))
         allChannels = .allocate(capacity: slots * count)
         allValues = .allocate(capacity: slots * count)
@@ -52,12 +50,12 @@ final class ActiveInputs {
     }
 
     deinit {
-        values.deallocate()
-        touched.deallocate()
+        ZeroedMemory.release(values)
+        ZeroedMemory.release(touched)
         touchedPositions.deallocate()
         touchedChannels.deallocate()
         touchedElements.deallocate()
-        allStarts.deallocate()
+        ZeroedMemory.release(allStarts)
         cursor.deallocate()
         allChannels.deallocate()
         allValues.deallocate()

@@ -133,13 +133,14 @@ final class WorkingMemory {
     }
 
     deinit {
-        for (pointer, _) in allocations { pointer.deallocate() }
+        for (pointer, _) in allocations { ZeroedMemory.release(pointer) }
         readout.deallocate()
     }
 
+    /// Zeroed without being written (`ZeroedMemory`): a buffer sized for every element at every step of a group is
+    /// mostly untouched on a sparse network's short run, and its pages are then never faulted in.
     private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        let pointer = ZeroedMemory.allocate(Float.self, count: count)
         allocations.append((pointer, max(count, 1)))
         return pointer
     }
