@@ -47,6 +47,12 @@ struct SignalRoute: Sendable {
             windows[Int(filled[input])] = Int32(output)
             filled[input] += 1
         }
+        // Straight from the producer (the usual case: a pool right after a population), the composed route is the
+        // pool's own map, each factor 1 · `factor`: stored as it is, without composing it entry by entry.
+        if isIdentity && producerCount == poolInputs {
+            return SignalRoute(isIdentity: false, offsets: arena.store(windowStarts), targets: arena.store(windows),
+                               factors: arena.store(count: windows.count) { $0.initialize(repeating: factor) })
+        }
         // The composed route's size, to fill it without growing.
         var total = 0
         for element in 0..<producerCount {
