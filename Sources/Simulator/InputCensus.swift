@@ -14,15 +14,16 @@ final class InputCensus {
 
     init(elements: Int) {
         self.elements = elements
-        // Zeroed without being written: a step touches only its active elements (`ZeroedMemory`).
-        sums = ZeroedMemory.allocate(Float.self, count: elements)
-        marked = ZeroedMemory.allocate(Bool.self, count: elements)
+        sums = UnsafeMutablePointer<Float>.allocate(capacity: max(elements, 1))
+        sums.initialize(repeating: 0, count: max(elements, 1))
+        marked = UnsafeMutablePointer<Bool>.allocate(capacity: max(elements, 1))
+        marked.initialize(repeating: false, count: max(elements, 1))
         touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(elements, 1))
     }
 
     deinit {
-        ZeroedMemory.release(sums)
-        ZeroedMemory.release(marked)
+        sums.deallocate()
+        marked.deallocate()
         touched.deallocate()
     }
 

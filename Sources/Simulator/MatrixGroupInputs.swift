@@ -23,14 +23,15 @@ final class MatrixGroupInputs {
         precondition((1...Self.maximumSlots).contains(slots), "a group of \(slots) slots: at most \(Self.maximumSlots)")
         self.inputs = inputs
         self.slots = slots
-        // Zeroed without being written: a group touches only its active inputs (`ZeroedMemory`).
-        values = ZeroedMemory.allocate(Float.self, count: inputs * slots)
-        slotMasks = ZeroedMemory.allocate(UInt64.self, count: inputs)
+        values = .allocate(capacity: max(inputs * slots, 1))
+        values.initialize(repeating: 0, count: max(inputs * slots, 1))
+        slotMasks = .allocate(capacity: max(inputs, 1))
+        slotMasks.initialize(repeating: 0, count: max(inputs, 1))
     }
 
     deinit {
-        ZeroedMemory.release(values)
-        ZeroedMemory.release(slotMasks)
+        values.deallocate()
+        slotMasks.deallocate()
     }
 
     /// Adds `amount` to input `element` of `slot`.

@@ -8,15 +8,16 @@ final class MergedInputs {
     private(set) var count = 0
 
     init(elements capacity: Int) {
-        // Zeroed without being written: a step touches only the elements its spikes reach (`ZeroedMemory`).
-        values = ZeroedMemory.allocate(Float.self, count: capacity)
-        touched = ZeroedMemory.allocate(Bool.self, count: capacity)
+        values = .allocate(capacity: max(capacity, 1))
+        values.initialize(repeating: 0, count: max(capacity, 1))
+        touched = .allocate(capacity: max(capacity, 1))
+        touched.initialize(repeating: false, count: max(capacity, 1))
         elements = .allocate(capacity: max(capacity, 1) + 1)  // + the slot a repeated element is written to
     }
 
     deinit {
-        ZeroedMemory.release(values)
-        ZeroedMemory.release(touched)
+        values.deallocate()
+        touched.deallocate()
         elements.deallocate()
     }
 

@@ -34,14 +34,16 @@ final class ActiveInputs {
         self.positions = positions
         let count = max(channels * positions, 1)
         precondition(count <= Int(Int32.max), "a convolution input of \(count) elements: its lists hold 32-bit indices")
-        // Zeroed without being written: a step touches only its active elements (`ZeroedMemory`).
-        values = ZeroedMemory.allocate(Float.self, count: count)
-        touched = ZeroedMemory.allocate(Bool.self, count: count)
+        values = .allocate(capacity: count)
+        values.initialize(repeating: 0, count: count)
+        touched = .allocate(capacity: count)
+        touched.initialize(repeating: false, count: count)
         touchedPositions = .allocate(capacity: count + 1)  // + the slot a repeated element is written to
         touchedChannels = .allocate(capacity: count + 1)
         touchedElements = .allocate(capacity: count + 1)
         positionsReciprocal = positions > 1 ? UInt64.max / UInt64(positions) &+ 1 : 0
-        allStarts = ZeroedMemory.allocate(Int32.self, count: slots * (positions + 1))
+        allStarts = .allocate(capacity: slots * (positions + 1))
+        allStarts.initialize(repeating: 0, count: slots * (positions + 1))
         cursor = .allocate(capacity: max(positions, 1))
         allChannels = .allocate(capacity: slots * count)
         allValues = .allocate(capacity: slots * count)
@@ -50,12 +52,12 @@ final class ActiveInputs {
     }
 
     deinit {
-        ZeroedMemory.release(values)
-        ZeroedMemory.release(touched)
+        values.deallocate()
+        touched.deallocate()
         touchedPositions.deallocate()
         touchedChannels.deallocate()
         touchedElements.deallocate()
-        ZeroedMemory.release(allStarts)
+        allStarts.deallocate()
         cursor.deallocate()
         allChannels.deallocate()
         allValues.deallocate()
