@@ -94,7 +94,11 @@ public enum FrameworkDetection {
                 // One pass over the gains (one per neuron, millions in a large network), without a copy of them.
                 var largest: Double?
                 var nearInverseStep = false
-                for index in 0..<dynamics.gain.count {
+                if dynamics.unitGain {  // every gain is 1: what the pass would find, without reading millions of them
+                    largest = 1
+                    nearInverseStep = abs(options.dt - 1) < 1e-3
+                }
+                for index in 0..<(dynamics.unitGain ? 0 : dynamics.gain.count) {
                     let gain = Double(dynamics.gain[index])
                     if largest.map({ $0 < gain }) ?? true { largest = gain }  // as `max()` picks, NaN included
                     if abs(gain * options.dt - 1) < 1e-3 { nearInverseStep = true }
