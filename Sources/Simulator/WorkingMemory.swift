@@ -105,12 +105,11 @@ final class WorkingMemory {
                 }
             case .population(let dynamics):
                 potentials[node] = allocate(laneCount * count)
-                // I and IF never read or write their synaptic current (`PopulationDynamics.integrate`).
                 let usesCurrent = dynamics.model != .integrator && dynamics.model != .integrateAndFire
                 currents[node] = allocate(laneCount * count, touchedInFull: usesCurrent)
                 buffersToReset.append((potentials[node]!, laneCount * count))
                 // I and IF never read their synaptic current (`PopulationDynamics.integrate`): zeroing it per sample
-                // was half of the per-sample memset of the sparse VGG-16.
+                // was half of the per-sample memset of the sparse VGG-16, and its pages are never touched.
                 if usesCurrent {
                     buffersToReset.append((currents[node]!, laneCount * count))
                 }

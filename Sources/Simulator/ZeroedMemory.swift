@@ -9,8 +9,9 @@ import Darwin
 /// Zero-filled memory for plain numbers and flags, taken from `calloc` rather than allocated and then cleared: a
 /// large block comes from fresh pages, which the kernel hands out zeroed, so `calloc` skips writing them, and a page
 /// is only faulted in when something first touches it. A worker's buffers are sized for the worst case (every
-/// element active at every step), and on a 99%-sparse network a short run touches few of their pages: clearing them
-/// right after allocation faulted in and wrote about 30 MB per start-up that nothing read. The values are exactly
+/// element active at every step), and on a 99%-sparse network a short run touches few pages of some of them (a
+/// sparse convolution's per-step outputs, an IF population's unused synaptic current): clearing those right after
+/// allocation faulted in and wrote about 15 MB per start-up that nothing read. The values are exactly
 /// those of `allocate` followed by `initialize(repeating: 0)` (all-zero bytes are 0, 0.0 and `false`).
 enum ZeroedMemory {
     /// `count` zeroed values (at least one), to be given back with `release`.
