@@ -38,6 +38,9 @@ public enum SpikeRouting {
     }
 
     /// Calls `body(inputIndex, outputIndex)` for every input element inside every pooling window (padding skipped).
+    /// Inlinable, so that the planner's passes over a large pool's windows get `body` inlined rather than called per
+    /// member (about a third of building the VGG-16's pool routes).
+    @inlinable
     public static func forEachWindowMember(_ pool: PoolingParameters, inputShape: [Int], outputShape: [Int],
                                     _ body: (Int, Int) -> Void) {
         let channels = inputShape[0], height = inputShape[1], width = inputShape[2]

@@ -127,6 +127,23 @@ public enum SynapticTaps {
             // summing every tap at every position, which planning pays for each convolution several times).
             let height = spatial[0], width = spatial[1], kh = kernel[0], kw = kernel[1]
             var columnCounts = [Int](repeating: 0, count: kw)
+            // Positions of a row whose kernel columns land alike get the same sum: one class per landing pattern
+            // (three for a padded 3×3: both edges and the interior), summed once per row, so a position costs a
+            // lookup rather than a walk over the kernel's width.
+            var classColumns: [[Int]] = []
+            var classOf = [Int](repeating: 0, count: width)
+            var classOfPattern: [[Bool]: Int] = [:]
+            for x in 0..<width {
+                let pattern = Array(lands[1][(x * kw)..<((x + 1) * kw)])
+                if let known = classOfPattern[pattern] {
+                    classOf[x] = known
+                } else {
+                    classOf[x] = classColumns.count
+                    classOfPattern[pattern] = classColumns.count
+                    classColumns.append((0..<kw).filter { pattern[$0] })
+                }
+            }
+            var classSums = [Int](repeating: 0, count: classColumns.count)
             for channel in 0..<channels {
                 for y in 0..<height {
                     for dx in 0..<kw { columnCounts[dx] = 0 }
@@ -134,11 +151,13 @@ public enum SynapticTaps {
                         let row = (channel * kh + dy) * kw
                         for dx in 0..<kw { columnCounts[dx] += nonZeroOutputs[row + dx] }
                     }
-                    for x in 0..<width {
+                    for (index, columns) in classColumns.enumerated() {
                         var sum = 0
-                        for dx in 0..<kw where lands[1][x * kw + dx] { sum += columnCounts[dx] }
-                        taps[(channel * height + y) * width + x] = sum
+                        for dx in columns { sum += columnCounts[dx] }
+                        classSums[index] = sum
                     }
+                    let rowStart = (channel * height + y) * width
+                    for x in 0..<width { taps[rowStart + x] = classSums[classOf[x]] }
                 }
             }
         }

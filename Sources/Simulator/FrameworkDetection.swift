@@ -26,7 +26,10 @@ public enum FrameworkDetection {
         }
         func values(_ neurons: NeuronParameters, _ name: String) -> [Double]? { neurons.fields[name]?.doubleValues }
         for (name, neurons) in populations where neurons.model == .integrateAndFire {
-            if let r = values(neurons, "r"), !r.isEmpty, r.allSatisfy({ ExporterParameterRecovery.isUnitGain($0 * 1e-4) }) {
+            // Asked of the tensor itself, widened value by value: a float64 copy of every IF gain (millions in a
+            // large network) cost more than the test, which the first gain of 1 already settles.
+            if let r = neurons.fields["r"], r.count > 0,
+               r.firstIndex(where: { !ExporterParameterRecovery.isUnitGain($0 * 1e-4) }) == nil {
                 return (.spikingjelly, "IF node '\(name)' has r = 1/dt for dt = 1e-4 s, as SpikingJelly's exporter writes IFNode")
             }
         }
@@ -94,7 +97,11 @@ public enum FrameworkDetection {
                 // One pass over the gains (one per neuron, millions in a large network), without a copy of them.
                 var largest: Double?
                 var nearInverseStep = false
-                for index in 0..<dynamics.gain.count {
+                if dynamics.unitGain {  // every gain is 1: what the pass would find, without reading millions of them
+                    largest = 1
+                    nearInverseStep = abs(options.dt - 1) < 1e-3
+                }
+                for index in 0..<(dynamics.unitGain ? 0 : dynamics.gain.count) {
                     let gain = Double(dynamics.gain[index])
                     if largest.map({ $0 < gain }) ?? true { largest = gain }  // as `max()` picks, NaN included
                     if abs(gain * options.dt - 1) < 1e-3 { nearInverseStep = true }

@@ -69,20 +69,18 @@ final class GroupScatter {
         for element in 0..<outputCount {
             (accumulator + element * width).initialize(repeating: bias.map { $0[element] } ?? 0, count: width)
         }
-        let valueCount = unitValues ? 1 : max(inputCount, 1) * width
-        values = .allocate(capacity: valueCount)
-        values.initialize(repeating: 0, count: valueCount)
+        // Zeroed without being written: a group touches only its active inputs' rows (`ZeroedMemory`).
+        values = ZeroedMemory.allocate(Float.self, count: unitValues ? 1 : max(inputCount, 1) * width)
         maskWords = (inputCount + 7) / 8
-        masks = .allocate(capacity: max(maskWords, 1) * 8)
-        masks.initialize(repeating: 0, count: max(maskWords, 1) * 8)
+        masks = ZeroedMemory.allocate(UInt8.self, count: max(maskWords, 1) * 8)
         sources = .allocate(capacity: max(inputCount, 1))
         sourceValues = .allocate(capacity: unitValues ? 1 : max(inputCount, 1) * width)
     }
 
     deinit {
         accumulator.deallocate()
-        values.deallocate()
-        masks.deallocate()
+        ZeroedMemory.release(values)
+        ZeroedMemory.release(masks)
         sources.deallocate()
         sourceValues.deallocate()
     }

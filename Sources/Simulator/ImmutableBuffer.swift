@@ -16,13 +16,11 @@ final class BufferArena: @unchecked Sendable {
 
     /// Allocates `count` zeroed values that live as long as the arena and lets `fill` write them in place
     /// (large weight layouts are built there directly rather than built in an array and copied).
-    func store<Element: Numeric>(count: Int, _ fill: (UnsafeMutableBufferPointer<Element>) -> Void) -> ImmutableBuffer<Element> {
-        let pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: count)
-        releases.append {
-            pointer.deinitialize(count: count)
-            pointer.deallocate()
-        }
+    /// The zeroes are `ZeroedMemory`'s: fresh pages are not written, so a layout that fills few of its values (a
+    /// transposed matrix of mostly pruned weights) faults in only the pages it writes.
+    func store<Element: Numeric & BitwiseCopyable>(count: Int, _ fill: (UnsafeMutableBufferPointer<Element>) -> Void) -> ImmutableBuffer<Element> {
+        let pointer = ZeroedMemory.allocate(Element.self, count: count)
+        releases.append { ZeroedMemory.release(pointer) }
         fill(UnsafeMutableBufferPointer(start: pointer, count: count))
         return ImmutableBuffer(pointer: pointer, count: count)
     }

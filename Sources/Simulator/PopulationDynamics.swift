@@ -52,14 +52,23 @@ struct PopulationDynamics: Sendable {
             if tensor.shape == shape { return arena.store(tensor.floatValues) }
             return arena.store(try field(name, default: Double(fallback)).map { Float($0) })
         }
-        let r = try field("r", default: 1)
-        let weightIn = try field("w_in", default: 1)
+        let isLeaky = model != .integrator && model != .integrateAndFire
+        let isCurrentBased = model == .currentBasedLeakyIntegrator || model == .currentBasedLeakyIntegrateAndFire
+        // Under the Euler rule (but SpikingJelly's IF, whose gain is r·dt) the gain is r in float32, and the input
+        // weight is w_in in float32 under every rule but the decay of current-based models: straight into the arena
+        // (`floatField`), without two float64 copies of the population and their float32 copies. Either is read in
+        // float64 as before when it holds a value that is not finite (the infinite-gain check below; NaN payloads).
+        let gainIsR = rule.update == .euler && !(!isLeaky && options.framework == .spikingjelly)
+            && neurons.fields["r"]?.firstNonFiniteIndex == nil
+        let r = gainIsR ? [] : try field("r", default: 1)
+        let directGain = gainIsR ? try floatField("r", default: 1) : nil
+        let weightIsWIn = !(rule.update == .decay && isCurrentBased) && neurons.fields["w_in"]?.firstNonFiniteIndex == nil
+        let weightIn = weightIsWIn ? [] : try field("w_in", default: 1)
+        let directWeight = weightIsWIn ? try floatField("w_in", default: 1) : nil
         threshold = try floatField("v_threshold", default: .infinity)
         resetPotential = try floatField("v_reset", default: 0)
         leakPotential = try floatField("v_leak", default: 0)
         let membraneField = model == .leakyIntegrator || model == .leakyIntegrateAndFire ? "tau" : "tau_mem"
-        let isLeaky = model != .integrator && model != .integrateAndFire
-        let isCurrentBased = model == .currentBasedLeakyIntegrator || model == .currentBasedLeakyIntegrateAndFire
         let tauMembrane = isLeaky ? try field(membraneField, default: .infinity) : []
         let tauSynapse = isCurrentBased ? try field("tau_syn", default: .infinity) : []
         for (name, values) in [(membraneField, tauMembrane), ("tau_syn", tauSynapse)] {
@@ -109,8 +118,8 @@ struct PopulationDynamics: Sendable {
             }
             gains = decaysInput ? gains : Array(repeating: 0, count: population)
         }
-        gain = arena.store(gains)
-        inputWeight = arena.store(weights)
+        gain = directGain ?? arena.store(gains)
+        inputWeight = directWeight ?? arena.store(weights)
         membraneCoefficient = arena.store(membrane)
         membraneComplement = arena.store(complement)
         synapticCoefficient = arena.store(synaptic)

@@ -33,19 +33,13 @@ struct SignalRoute: Sendable {
         default:
             return self
         }
-        // The pool's own map, pool input element -> pooled positions whose window holds it, as one CSR built in
-        // two passes over the windows (a list per input element cost an allocation per element of a large layer).
         let poolInputs = inputShape.reduce(1, *)
-        var windowStarts = [Int32](repeating: 0, count: poolInputs + 1)
-        SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, _ in
-            windowStarts[input + 1] += 1
-        }
-        for input in 0..<poolInputs { windowStarts[input + 1] += windowStarts[input] }
-        var windows = [Int32](repeating: 0, count: Int(windowStarts[poolInputs]))
-        var filled = Array(windowStarts.dropLast())
-        SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, output in
-            windows[Int(filled[input])] = Int32(output)
-            filled[input] += 1
+        let (windowStarts, windows) = Self.windowMap(pool, inputShape: inputShape, outputShape: outputShape)
+        // Straight from the producer (the usual case: a pool right after a population), the composed route is the
+        // pool's own map, each factor 1 · `factor`: stored as it is, without composing it entry by entry.
+        if isIdentity && producerCount == poolInputs {
+            return SignalRoute(isIdentity: false, offsets: arena.store(windowStarts), targets: arena.store(windows),
+                               factors: arena.store(count: windows.count) { $0.initialize(repeating: factor) })
         }
         // The composed route's size, to fill it without growing.
         var total = 0
@@ -68,6 +62,49 @@ struct SignalRoute: Sendable {
             offsets.append(Int32(targets.count))
         }
         return SignalRoute(isIdentity: false, offsets: arena.store(offsets), targets: arena.store(targets), factors: arena.store(factors))
+    }
+
+    /// The pool's own map, pool input element -> pooled positions whose window holds it, as a CSR (`starts` has one
+    /// entry per input element and one more), each element's positions in the order of `forEachWindowMember`.
+    static func windowMap(_ pool: PoolingParameters, inputShape: [Int], outputShape: [Int]) -> (starts: [Int32], windows: [Int32]) {
+        let poolInputs = inputShape.reduce(1, *)
+        var starts = [Int32](repeating: 0, count: poolInputs + 1)
+        if inputShape.count == 3, outputShape.count == 3, pool.kernelSize.count == 2, pool.stride == pool.kernelSize,
+           pool.padding.allSatisfy({ $0 == 0 }) {
+            // Windows that tile the input without overlap or padding (the usual 2 × 2, stride 2): element (c, y, x)
+            // is in window (c, y / kH, x / kW) when that window exists, else in none; one pass in element order.
+            let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
+            let (outHeight, outWidth) = (outputShape[1], outputShape[2])
+            let (kh, kw) = (pool.kernelSize[0], pool.kernelSize[1])
+            var windows: [Int32] = []
+            windows.reserveCapacity(poolInputs)
+            var input = 0
+            for channel in 0..<channels {
+                for y in 0..<height {
+                    let py = y / kh
+                    for x in 0..<width {
+                        let px = x / kw
+                        if py < outHeight && px < outWidth { windows.append(Int32((channel * outHeight + py) * outWidth + px)) }
+                        input += 1
+                        starts[input] = Int32(windows.count)
+                    }
+                }
+            }
+            return (starts, windows)
+        }
+        // Any other pool: two passes over the windows (a list per input element cost an allocation per element of a
+        // large layer).
+        SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, _ in
+            starts[input + 1] += 1
+        }
+        for input in 0..<poolInputs { starts[input + 1] += starts[input] }
+        var windows = [Int32](repeating: 0, count: Int(starts[poolInputs]))
+        var filled = Array(starts.dropLast())
+        SpikeRouting.forEachWindowMember(pool, inputShape: inputShape, outputShape: outputShape) { input, output in
+            windows[Int(filled[input])] = Int32(output)
+            filled[input] += 1
+        }
+        return (starts, windows)
     }
 
     /// Calls `body(target, factor)` for every element each listed producer element reaches, in list order.

@@ -34,6 +34,9 @@ final class WorkingMemory {
     /// before the producer's first step), else only the populations' state: every other buffer is written at each
     /// step before it is read (zeroing all of them cost 2% of the dense VGG-16's time).
     private var buffersToReset: [(UnsafeMutablePointer<Float>, Int)] = []
+    /// False until the first `reset`: the buffers are still the zeroes they were allocated as (nothing steps a node
+    /// before `SampleWorker.run` resets), so that reset need not clear `buffersToReset` again.
+    private var buffersHoldSample = false
     private let recurrentStartValues: [(Int, ImmutableBuffer<Float>)]
 
     init(plan: SimulationPlan, schedule: WorkerSchedule) {
@@ -63,11 +66,11 @@ final class WorkingMemory {
                 spikeLists[node] = (0..<(laneCount * groupSize)).map { _ in SpikeList(elements: count) }
             }
             /// A buffer per lane and step of the group, or per lane only.
-            func allocatePerSlot(perStep: Bool) -> UnsafeMutablePointer<Float> {
+            func allocatePerSlot(perStep: Bool, touchedInFull: Bool = true) -> UnsafeMutablePointer<Float> {
                 let steps = perStep ? groupSize : 1
                 laneStrides[node] = steps * count
                 stepStrides[node] = perStep ? count : 0
-                return allocate(laneCount * steps * count)
+                return allocate(laneCount * steps * count, touchedInFull: touchedInFull)
             }
             switch stage.kind {
             case .input:
@@ -75,7 +78,13 @@ final class WorkingMemory {
                 makeSpikeLists()
             case .weighted(let kernel, _, _, _):
                 let perStep = !stage.isStaticPerSample
-                outputs[node] = allocatePerSlot(perStep: perStep)
+                // A sparse convolution writes its output only where its scatter or gather path needs it (its
+                // population is mostly stepped from the group's own sums): most of the buffer is never touched.
+                var isSparseConvolution = false
+                if case .convolution(let convolution) = kernel, case .sparsePositionClasses = convolution.weights {
+                    isSparseConvolution = true
+                }
+                outputs[node] = allocatePerSlot(perStep: perStep, touchedInFull: !isSparseConvolution)
                 if kernel.writesChannelsLast { channelsLast[node] = allocate(laneCount * (perStep ? groupSize : 1) * count) }
                 if case .convolution(let convolution) = kernel {
                     switch convolution.weights {
@@ -96,11 +105,12 @@ final class WorkingMemory {
                 }
             case .population(let dynamics):
                 potentials[node] = allocate(laneCount * count)
-                currents[node] = allocate(laneCount * count)
+                let usesCurrent = dynamics.model != .integrator && dynamics.model != .integrateAndFire
+                currents[node] = allocate(laneCount * count, touchedInFull: usesCurrent)
                 buffersToReset.append((potentials[node]!, laneCount * count))
                 // I and IF never read their synaptic current (`PopulationDynamics.integrate`): zeroing it per sample
-                // was half of the per-sample memset of the sparse VGG-16.
-                if dynamics.model != .integrator && dynamics.model != .integrateAndFire {
+                // was half of the per-sample memset of the sparse VGG-16, and its pages are never touched.
+                if usesCurrent {
                     buffersToReset.append((currents[node]!, laneCount * count))
                 }
                 if dynamics.model.emitsSpikes {
@@ -133,13 +143,18 @@ final class WorkingMemory {
     }
 
     deinit {
-        for (pointer, _) in allocations { pointer.deallocate() }
+        for (pointer, _) in allocations { ZeroedMemory.release(pointer) }
         readout.deallocate()
     }
 
-    private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+    /// Zeroed memory (`ZeroedMemory`). A buffer that every sample touches in full (`touchedInFull`) is also written
+    /// here, so that its pages are faulted in while the worker is made beside the caller's own set-up rather than
+    /// on the first sample's critical path; one that a sample touches only where something is active (a sparse
+    /// convolution's output) or never (an IF population's synaptic current) is left to fault in as it is touched,
+    /// which on a sparse network is a small part of it.
+    private func allocate(_ count: Int, touchedInFull: Bool = true) -> UnsafeMutablePointer<Float> {
+        let pointer = ZeroedMemory.allocate(Float.self, count: count)
+        if touchedInFull { pointer.update(repeating: 0, count: max(count, 1)) }
         allocations.append((pointer, max(count, 1)))
         return pointer
     }
@@ -151,7 +166,10 @@ final class WorkingMemory {
 
     /// Zeroes what a new sample must find zeroed, and empties every spike list.
     func reset() {
-        for (pointer, count) in buffersToReset { pointer.update(repeating: 0, count: count) }
+        if buffersHoldSample {
+            for (pointer, count) in buffersToReset { pointer.update(repeating: 0, count: count) }
+        }
+        buffersHoldSample = true
         // Networks with start values have cycles: one lane, groups of one step, the value read at step 0.
         for (node, values) in recurrentStartValues { outputs[node]!.update(from: values.pointer, count: values.count) }
         readout.update(repeating: 0, count: max(schedule.lanes * readoutCount, 1))
