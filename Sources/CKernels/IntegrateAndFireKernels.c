@@ -11,27 +11,13 @@
 #include "CKernels.h"
 #include "KernelDispatch.h"
 #include "GroupLanes.h"
+#include "IntegrateAndFireNeuron.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #endif
-
-/// One neuron with drive `drive`, the reference form every vector variant matches (also their tail).
-static inline int if_neuron_driven(const NCIntegrateAndFireParameters *p, float *v, float drive, int64_t index,
-                                   int32_t *spikes, int64_t *listed) {
-    float gain = p->gain ? p->gain[index] : 1.0f;
-    float potential = p->gain ? v[index] + gain * drive : v[index] + drive;
-    float theta = p->threshold ? p->threshold[index] : p->sharedThreshold;
-    int fires = p->strict ? potential > theta : potential >= theta;
-    if (fires) {
-        spikes[(*listed)++] = (int32_t)index;
-        potential = p->subtract ? potential - theta : (p->resetValue ? p->resetValue[index] : p->sharedReset);
-    }
-    v[index] = potential;
-    return drive != 0.0f;
-}
 
 static inline int if_neuron(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t index,
                             int32_t *spikes, int64_t *listed) {

@@ -440,7 +440,8 @@ final class GroupGather {
     /// Clears every mask (the borders are zero already and stay so).
     func clearAll() { masks.update(repeating: 0, count: maskCount) }
 
-    /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`).
+    /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`): the
+    /// reference `gather(channel:firing:kernels:)` is held to.
     @inline(__always)
     func gather(channel: Int, kernels: Kernels) {
         let first = entryStarts[channel], plane = outputRows * outputColumns
@@ -454,6 +455,26 @@ final class GroupGather {
         } else {
             kernels.groupGather(sums, masks, deltas + first, weights + first, Int64(entryStarts[channel + 1] - first),
                                 channelBias, Int64(outputRows), Int64(outputColumns), Int64(paddedWidth))
+        }
+    }
+
+    /// Gathers output channel `channel`'s sums for the marked steps and steps `firing`'s population with them in the
+    /// kernel's registers (`nc_group_gather_fire_kernel`, `nc_group_gather_values_fire_kernel`): the same potentials,
+    /// spike lists and counts as `gather(channel:kernels:)` followed by the IF kernel once per step, with no sums
+    /// stored and read back. `firing.first` must be the channel's first neuron.
+    @inline(__always)
+    func gather(channel: Int, firing: UnsafePointer<NCGatherFiring>, kernels: Kernels) {
+        let first = entryStarts[channel], plane = outputRows * outputColumns
+        let channelBias = bias.map { UnsafePointer($0.pointer + channel * plane) }
+        if let values {
+            let firstBlock = blockStarts[channel]
+            kernels.groupGatherValuesFire(firing, values, Int64(maskCount), masks, Int64(maskCount), 2,
+                                          deltas + first, weights + first, blockLengths + firstBlock,
+                                          Int64(blockStarts[channel + 1] - firstBlock), channelBias, Int64(outputRows),
+                                          Int64(outputColumns), Int64(paddedWidth))
+        } else {
+            kernels.groupGatherFire(firing, masks, deltas + first, weights + first, Int64(entryStarts[channel + 1] - first),
+                                    channelBias, Int64(outputRows), Int64(outputColumns), Int64(paddedWidth))
         }
     }
 }
