@@ -125,3 +125,13 @@ void nc_group_gather_values_fire_avx512(const NCGatherFiring *, const float *, i
                                         const int32_t *, const float *, const int32_t *, int64_t, const float *, int64_t,
                                         int64_t, int64_t);
 #endif
+
+// IntegrateAndFireKernels.c: the IF step over a group of steps
+void nc_integrate_and_fire_steps_generic(const NCIntegrateAndFireParameters *, float *, const float *const *, int64_t,
+                                         int64_t, int32_t *const *, int64_t *, int64_t *);
+#if defined(__x86_64__)
+void nc_integrate_and_fire_steps_avx2(const NCIntegrateAndFireParameters *, float *, const float *const *, int64_t,
+                                      int64_t, int32_t *const *, int64_t *, int64_t *);
+void nc_integrate_and_fire_steps_avx512(const NCIntegrateAndFireParameters *, float *, const float *const *, int64_t,
+                                        int64_t, int32_t *const *, int64_t *, int64_t *);
+#endif

@@ -76,6 +76,8 @@ struct Kernels {
     let groupGatherFire: NCGroupGatherFireKernel
     /// See `nc_group_gather_values_fire_kernel` in CKernels.h.
     let groupGatherValuesFire: NCGroupGatherValuesFireKernel
+    /// See `nc_integrate_and_fire_steps_kernel` in CKernels.h.
+    let integrateAndFireSteps: NCIntegrateAndFireStepsKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -95,6 +97,7 @@ struct Kernels {
         groupGatherValues = nc_group_gather_values_kernel(chosen.cValue)!
         groupGatherFire = nc_group_gather_fire_kernel(chosen.cValue)!
         groupGatherValuesFire = nc_group_gather_values_fire_kernel(chosen.cValue)!
+        integrateAndFireSteps = nc_integrate_and_fire_steps_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).

@@ -239,4 +239,16 @@ typedef void (*NCGroupGatherValuesFireKernel)(const NCGatherFiring *firing, cons
 /// The firing group gather kernel over values compiled for `isa`, or NULL when this CPU cannot run it.
 NCGroupGatherValuesFireKernel nc_group_gather_values_fire_kernel(NCInstructionSet isa);
 
+/// The IF step of nc_integrate_and_fire_kernel over `steps` (1 to 8) consecutive steps of one population: neuron i
+/// takes x = inputs[g][i] at step g (the arrays may be one and the same), for each neuron in order and each step in
+/// order, exactly as that kernel steps it once per step. Step g's firing neurons are listed ascending in spikes[g]
+/// (room for count + 16: whole vectors are stored), its length in listed[g], and its number of neurons with x != 0 in
+/// activeUpdates[g]. Bit-identical to that kernel called once per step, and on every instruction set.
+typedef void (*NCIntegrateAndFireStepsKernel)(const NCIntegrateAndFireParameters *parameters, float *v,
+                                              const float *const *inputs, int64_t count, int64_t steps,
+                                              int32_t *const *spikes, int64_t *listed, int64_t *activeUpdates);
+
+/// The IF kernel over a group of steps compiled for `isa`, or NULL when this CPU cannot run it.
+NCIntegrateAndFireStepsKernel nc_integrate_and_fire_steps_kernel(NCInstructionSet isa);
+
 #endif
