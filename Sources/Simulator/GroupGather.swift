@@ -5,9 +5,9 @@ import NetworkModel
 /// output by output (`nc_group_gather_kernel`) instead of scattered spike by spike: each step's spikes are marked in
 /// a byte per input element (bit g: fired at step g) on a zero-bordered copy of every input plane, and each output
 /// element then visits its channel's non-zero weights, adding each weight in the lanes of the steps its source fired
-/// in. Neighbouring outputs of a row share registers, one per step, and each output channel's step-major sums go
-/// through the IF population the convolution steps (`GroupFiring.fireGathered`) while they are in the per-core
-/// cache: no per-step read-modify-write, bias copy or separate IF pass over the whole layer.
+/// in. Neighbouring outputs of a row share registers, one per step, and the IF population the convolution steps
+/// (`GroupFiring.fireGathered`) is stepped with each block's sums in those registers: no per-step read-modify-write,
+/// bias copy or separate IF pass over the whole layer.
 ///
 /// Exactness: an output's non-zero weights in (input channel, kernel row, kernel column) order are its sources in
 /// ascending element order, the order in which the step-by-step scatter of an ascending spike list adds them, so
@@ -73,8 +73,17 @@ final class GroupGather {
     private let paddedWidth: Int
     /// The bias in the output's (C, H, W) layout, or nil (0).
     private let bias: ImmutableBuffer<Float>?
-    /// One output channel's [8 steps][element] sums.
-    let sums: UnsafeMutablePointer<Float>
+    /// One output channel's [8 steps][element] sums, written by `gather(channel:kernels:)` (the reference the firing
+    /// gather is held to; the engine never stores sums), allocated at its first call.
+    private var sumsStorage: UnsafeMutablePointer<Float>?
+    var sums: UnsafeMutablePointer<Float> {
+        if let sumsStorage { return sumsStorage }
+        let count = max(outputRows * outputColumns, 1) * GroupScatter.width
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        storage.initialize(repeating: 0, count: count)
+        sumsStorage = storage
+        return storage
+    }
 
     /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: the cost of a visit over
     /// that of a scattered synaptic operation. Measured with perf (AVX-512, 2 threads, Xeon Sapphire Rapids class) on
@@ -281,8 +290,6 @@ final class GroupGather {
         weights = .allocate(capacity: max(entryWeights.count, 1))
         weights.initialize(from: entryWeights, count: entryWeights.count)
         visitsPerGroup = entryDeltas.count * outputRows * outputColumns
-        sums = .allocate(capacity: max(outputRows * outputColumns, 1) * GroupScatter.width)
-        sums.initialize(repeating: 0, count: max(outputRows * outputColumns, 1) * GroupScatter.width)
     }
 
     deinit {
@@ -296,7 +303,7 @@ final class GroupGather {
         blockLengths.deallocate()
         deltas.deallocate()
         weights.deallocate()
-        sums.deallocate()
+        sumsStorage?.deallocate()
     }
 
     /// Whether a group with `synops` synaptic operations is cheaper gathered than scattered step by step.
@@ -441,7 +448,7 @@ final class GroupGather {
     func clearAll() { masks.update(repeating: 0, count: maskCount) }
 
     /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`): the
-    /// reference `gather(channel:firing:kernels:)` is held to.
+    /// reference `gather(channel:firing:kernels:)` is held to (tests).
     @inline(__always)
     func gather(channel: Int, kernels: Kernels) {
         let first = entryStarts[channel], plane = outputRows * outputColumns
