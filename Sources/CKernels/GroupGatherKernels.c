@@ -126,7 +126,8 @@ static inline void gather_finish8(float *sums, const NCGatherFiring *firing, Gat
     for (int64_t g = 0; g < state->steps; g++) {
         const __m256 drive = lanes[g];
         potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
-        const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ) : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+        const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                       : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
         state->active[g] += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
         unsigned mask = (unsigned)_mm256_movemask_ps(fires);
         if (mask) {
@@ -143,11 +144,13 @@ static inline void gather_finish8(float *sums, const NCGatherFiring *firing, Gat
 /// Sixteen neighbouring outputs' step sums (l0 ... l7: steps 0 to 7), output `output` first: stored, or, firing, their
 /// neurons stepped as nc_integrate_and_fire_avx512 steps sixteen, step after step, the potentials held in a register.
 /// Each step's firing lanes are compressed in a register and stored whole without a branch (a block where none
-/// fires stores an empty compress that the next overwrites), as in the IF drain for whole groups.
+/// fires stores an empty compress that the next overwrites), as in the IF drain for whole groups; each step's active
+/// updates are counted per lane in activeLanes[g] (one masked subtract, not a mask move, a popcount and an add to
+/// memory), summed once per call.
 __attribute__((target("avx2,avx512f,popcnt"), always_inline))
 static inline void gather_finish16(float *sums, const NCGatherFiring *firing, GatherFireState *state,
-                                   const GatherFireShape shape, __m512 l0, __m512 l1, __m512 l2, __m512 l3, __m512 l4,
-                                   __m512 l5, __m512 l6, __m512 l7, int64_t output, int64_t plane) {
+                                   __m512i activeLanes[8], const GatherFireShape shape, __m512 l0, __m512 l1, __m512 l2,
+                                   __m512 l3, __m512 l4, __m512 l5, __m512 l6, __m512 l7, int64_t output, int64_t plane) {
     if (!firing) {
         float *out = sums + output;
         _mm512_storeu_ps(out, l0);
@@ -177,7 +180,8 @@ static inline void gather_finish16(float *sums, const NCGatherFiring *firing, Ga
         potential = shape.hasGain ? _mm512_add_ps(potential, _mm512_mul_ps(gain, drive)) : _mm512_add_ps(potential, drive);
         const __mmask16 fires = shape.strict ? _mm512_cmp_ps_mask(potential, theta, _CMP_GT_OQ)
                                              : _mm512_cmp_ps_mask(potential, theta, _CMP_GE_OQ);
-        state->active[g] += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ));
+        activeLanes[g] = _mm512_mask_sub_epi32(activeLanes[g], _mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ), activeLanes[g],
+                                               _mm512_set1_epi32(-1));
         const __m512 after = shape.subtract ? _mm512_sub_ps(potential, theta) : resetTo;
         potential = _mm512_mask_blend_ps(fires, potential, after);
         _mm512_storeu_si512((void *)state->cursor[g], _mm512_maskz_compress_epi32(fires, indices));
@@ -289,6 +293,8 @@ static inline void gather_avx512(float *sums, const NCGatherFiring *firing, cons
     const int64_t plane = rows * columns;
     GatherFireState counts;
     gather_fire_begin(firing, &counts);
+    __m512i activeLanes[8];
+    for (int g = 0; g < 8; g++) activeLanes[g] = _mm512_setzero_si512();
     for (int64_t y = 0; y < rows; y++) {
         const uint8_t *rowWindow = masks + y * paddedWidth;
         int64_t x = 0;
@@ -309,11 +315,14 @@ static inline void gather_avx512(float *sums, const NCGatherFiring *firing, cons
                 l6 = _mm512_mask_add_ps(l6, _mm512_test_epi32_mask(bytes, _mm512_set1_epi32(64)), l6, w);
                 l7 = _mm512_mask_add_ps(l7, _mm512_test_epi32_mask(bytes, _mm512_set1_epi32(128)), l7, w);
             }
-            gather_finish16(sums, firing, &counts, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
+            gather_finish16(sums, firing, &counts, activeLanes, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
             gather_one_output(sums, firing, &counts, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
         }
+    }
+    if (firing) {
+        for (int64_t g = 0; g < counts.steps; g++) counts.active[g] += _mm512_reduce_add_epi32(activeLanes[g]);
     }
     gather_fire_end(firing, &counts);
 }
@@ -488,6 +497,8 @@ static inline void gather_values_avx512(float *sums, const NCGatherFiring *firin
     const int64_t plane = rows * columns;
     GatherFireState counts;
     gather_fire_begin(firing, &counts);
+    __m512i activeLanes[8];
+    for (int g = 0; g < 8; g++) activeLanes[g] = _mm512_setzero_si512();
     for (int64_t y = 0; y < rows; y++) {
         int64_t x = 0;
         for (; x + 16 <= columns; x += 16) {
@@ -519,12 +530,15 @@ static inline void gather_values_avx512(float *sums, const NCGatherFiring *firin
                 }
                 first = end;
             }
-            gather_finish16(sums, firing, &counts, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
+            gather_finish16(sums, firing, &counts, activeLanes, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
             gather_values_one_output(sums, firing, &counts, values, valueStride, passMasks, passStride, passes, deltas,
                                      weights, blockLengths, blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
         }
+    }
+    if (firing) {
+        for (int64_t g = 0; g < counts.steps; g++) counts.active[g] += _mm512_reduce_add_epi32(activeLanes[g]);
     }
     gather_fire_end(firing, &counts);
 }
