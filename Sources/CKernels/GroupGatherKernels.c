@@ -193,7 +193,7 @@ static inline void gather_finish16(float *sums, const NCGatherFiring *firing, Ga
 
 /// Output `output` (at window origin `window`) alone, scalar: the reference every variant's whole registers match,
 /// and the vector variants' tail of a row.
-static inline void gather_one_output(float *sums, const NCGatherFiring *firing, GatherFireState *counts,
+static inline void gather_one_output(float *sums, const NCGatherFiring *firing, GatherFireState *state,
                                      const uint8_t *window, const int32_t *deltas, const float *weights,
                                      int64_t entryCount, const float *bias, int64_t output, int64_t plane) {
     float lanes[8];
@@ -206,22 +206,22 @@ static inline void gather_one_output(float *sums, const NCGatherFiring *firing, 
             if (mask & (1u << g)) lanes[g] += w;
         }
     }
-    gather_finish_one(sums, firing, counts, lanes, output, plane);
+    gather_finish_one(sums, firing, state, lanes, output, plane);
 }
 
 static inline void gather_generic(float *sums, const NCGatherFiring *firing, const uint8_t *masks, const int32_t *deltas,
                                   const float *weights, int64_t entryCount, const float *bias, int64_t rows,
                                   int64_t columns, int64_t paddedWidth) {
     const int64_t plane = rows * columns;
-    GatherFireState counts;
-    gather_fire_begin(firing, &counts);
+    GatherFireState state;
+    gather_fire_begin(firing, &state);
     for (int64_t y = 0; y < rows; y++) {
         for (int64_t x = 0; x < columns; x++) {
-            gather_one_output(sums, firing, &counts, masks + y * paddedWidth + x, deltas, weights, entryCount, bias,
+            gather_one_output(sums, firing, &state, masks + y * paddedWidth + x, deltas, weights, entryCount, bias,
                               y * columns + x, plane);
         }
     }
-    gather_fire_end(firing, &counts);
+    gather_fire_end(firing, &state);
 }
 
 void nc_group_gather_generic(float *sums, const uint8_t *masks, const int32_t *deltas, const float *weights,
@@ -242,8 +242,8 @@ static inline void gather_avx2(float *sums, const NCGatherFiring *firing, const 
                                const float *weights, int64_t entryCount, const float *bias, int64_t rows, int64_t columns,
                                int64_t paddedWidth) {
     const int64_t plane = rows * columns;
-    GatherFireState counts;
-    gather_fire_begin(firing, &counts);
+    GatherFireState state;
+    gather_fire_begin(firing, &state);
     for (int64_t y = 0; y < rows; y++) {
         const uint8_t *rowWindow = masks + y * paddedWidth;
         int64_t x = 0;
@@ -262,13 +262,13 @@ static inline void gather_avx2(float *sums, const NCGatherFiring *firing, const 
                     lanes[g] = _mm256_blendv_ps(lanes[g], _mm256_add_ps(lanes[g], w), active);
                 }
             }
-            gather_finish8(sums, firing, &counts, lanes, output, plane);
+            gather_finish8(sums, firing, &state, lanes, output, plane);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
-            gather_one_output(sums, firing, &counts, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
+            gather_one_output(sums, firing, &state, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
         }
     }
-    gather_fire_end(firing, &counts);
+    gather_fire_end(firing, &state);
 }
 
 __attribute__((target("avx2,popcnt")))
@@ -291,8 +291,8 @@ static inline void gather_avx512(float *sums, const NCGatherFiring *firing, cons
                                  const uint8_t *masks, const int32_t *deltas, const float *weights, int64_t entryCount,
                                  const float *bias, int64_t rows, int64_t columns, int64_t paddedWidth) {
     const int64_t plane = rows * columns;
-    GatherFireState counts;
-    gather_fire_begin(firing, &counts);
+    GatherFireState state;
+    gather_fire_begin(firing, &state);
     __m512i activeLanes[8];
     for (int g = 0; g < 8; g++) activeLanes[g] = _mm512_setzero_si512();
     for (int64_t y = 0; y < rows; y++) {
@@ -315,16 +315,16 @@ static inline void gather_avx512(float *sums, const NCGatherFiring *firing, cons
                 l6 = _mm512_mask_add_ps(l6, _mm512_test_epi32_mask(bytes, _mm512_set1_epi32(64)), l6, w);
                 l7 = _mm512_mask_add_ps(l7, _mm512_test_epi32_mask(bytes, _mm512_set1_epi32(128)), l7, w);
             }
-            gather_finish16(sums, firing, &counts, activeLanes, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
+            gather_finish16(sums, firing, &state, activeLanes, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
-            gather_one_output(sums, firing, &counts, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
+            gather_one_output(sums, firing, &state, rowWindow + x, deltas, weights, entryCount, bias, y * columns + x, plane);
         }
     }
     if (firing) {
-        for (int64_t g = 0; g < counts.steps; g++) counts.active[g] += _mm512_reduce_add_epi32(activeLanes[g]);
+        for (int64_t g = 0; g < state.steps; g++) state.active[g] += _mm512_reduce_add_epi32(activeLanes[g]);
     }
-    gather_fire_end(firing, &counts);
+    gather_fire_end(firing, &state);
 }
 
 __attribute__((target("avx2,avx512f,popcnt")))
@@ -360,7 +360,7 @@ void nc_group_gather_fire_avx512(const NCGatherFiring *firing, const uint8_t *ma
 // pass bit is set. Unset lanes are never added (their values may be stale).
 
 /// One output alone, scalar: the reference every variant's whole registers match, and the vector variants' tail.
-static inline void gather_values_one_output(float *sums, const NCGatherFiring *firing, GatherFireState *counts,
+static inline void gather_values_one_output(float *sums, const NCGatherFiring *firing, GatherFireState *state,
                                             const float *values, int64_t valueStride, const uint8_t *passMasks,
                                             int64_t passStride, int64_t passes, const int32_t *deltas, const float *weights,
                                             const int32_t *blockLengths, int64_t blockCount, const float *bias,
@@ -384,7 +384,7 @@ static inline void gather_values_one_output(float *sums, const NCGatherFiring *f
         }
         first = end;
     }
-    gather_finish_one(sums, firing, counts, lanes, output, plane);
+    gather_finish_one(sums, firing, state, lanes, output, plane);
 }
 
 static inline void gather_values_generic(float *sums, const NCGatherFiring *firing, const float *values,
@@ -393,15 +393,15 @@ static inline void gather_values_generic(float *sums, const NCGatherFiring *firi
                                          int64_t blockCount, const float *bias, int64_t rows, int64_t columns,
                                          int64_t paddedWidth) {
     const int64_t plane = rows * columns;
-    GatherFireState counts;
-    gather_fire_begin(firing, &counts);
+    GatherFireState state;
+    gather_fire_begin(firing, &state);
     for (int64_t y = 0; y < rows; y++) {
         for (int64_t x = 0; x < columns; x++) {
-            gather_values_one_output(sums, firing, &counts, values, valueStride, passMasks, passStride, passes, deltas,
+            gather_values_one_output(sums, firing, &state, values, valueStride, passMasks, passStride, passes, deltas,
                                      weights, blockLengths, blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
         }
     }
-    gather_fire_end(firing, &counts);
+    gather_fire_end(firing, &state);
 }
 
 void nc_group_gather_values_generic(float *sums, const float *values, int64_t valueStride, const uint8_t *passMasks,
@@ -429,8 +429,8 @@ static inline void gather_values_avx2(float *sums, const NCGatherFiring *firing,
                                       const float *weights, const int32_t *blockLengths, int64_t blockCount,
                                       const float *bias, int64_t rows, int64_t columns, int64_t paddedWidth) {
     const int64_t plane = rows * columns;
-    GatherFireState counts;
-    gather_fire_begin(firing, &counts);
+    GatherFireState state;
+    gather_fire_begin(firing, &state);
     for (int64_t y = 0; y < rows; y++) {
         int64_t x = 0;
         for (; x + 8 <= columns; x += 8) {
@@ -457,14 +457,14 @@ static inline void gather_values_avx2(float *sums, const NCGatherFiring *firing,
                 }
                 first = end;
             }
-            gather_finish8(sums, firing, &counts, lanes, output, plane);
+            gather_finish8(sums, firing, &state, lanes, output, plane);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
-            gather_values_one_output(sums, firing, &counts, values, valueStride, passMasks, passStride, passes, deltas,
+            gather_values_one_output(sums, firing, &state, values, valueStride, passMasks, passStride, passes, deltas,
                                      weights, blockLengths, blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
         }
     }
-    gather_fire_end(firing, &counts);
+    gather_fire_end(firing, &state);
 }
 
 __attribute__((target("avx2,popcnt")))
@@ -495,8 +495,8 @@ static inline void gather_values_avx512(float *sums, const NCGatherFiring *firin
                                         int64_t blockCount, const float *bias, int64_t rows, int64_t columns,
                                         int64_t paddedWidth) {
     const int64_t plane = rows * columns;
-    GatherFireState counts;
-    gather_fire_begin(firing, &counts);
+    GatherFireState state;
+    gather_fire_begin(firing, &state);
     __m512i activeLanes[8];
     for (int g = 0; g < 8; g++) activeLanes[g] = _mm512_setzero_si512();
     for (int64_t y = 0; y < rows; y++) {
@@ -530,17 +530,17 @@ static inline void gather_values_avx512(float *sums, const NCGatherFiring *firin
                 }
                 first = end;
             }
-            gather_finish16(sums, firing, &counts, activeLanes, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
+            gather_finish16(sums, firing, &state, activeLanes, shape, l0, l1, l2, l3, l4, l5, l6, l7, output, plane);
         }
         for (; x < columns; x++) {  // the row's tail, output by output
-            gather_values_one_output(sums, firing, &counts, values, valueStride, passMasks, passStride, passes, deltas,
+            gather_values_one_output(sums, firing, &state, values, valueStride, passMasks, passStride, passes, deltas,
                                      weights, blockLengths, blockCount, bias, y * paddedWidth + x, y * columns + x, plane);
         }
     }
     if (firing) {
-        for (int64_t g = 0; g < counts.steps; g++) counts.active[g] += _mm512_reduce_add_epi32(activeLanes[g]);
+        for (int64_t g = 0; g < state.steps; g++) state.active[g] += _mm512_reduce_add_epi32(activeLanes[g]);
     }
-    gather_fire_end(firing, &counts);
+    gather_fire_end(firing, &state);
 }
 
 __attribute__((target("avx2,avx512f,popcnt")))
