@@ -11,27 +11,13 @@
 #include "CKernels.h"
 #include "KernelDispatch.h"
 #include "GroupLanes.h"
+#include "IntegrateAndFireNeuron.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #endif
-
-/// One neuron with drive `drive`, the reference form every vector variant matches (also their tail).
-static inline int if_neuron_driven(const NCIntegrateAndFireParameters *p, float *v, float drive, int64_t index,
-                                   int32_t *spikes, int64_t *listed) {
-    float gain = p->gain ? p->gain[index] : 1.0f;
-    float potential = p->gain ? v[index] + gain * drive : v[index] + drive;
-    float theta = p->threshold ? p->threshold[index] : p->sharedThreshold;
-    int fires = p->strict ? potential > theta : potential >= theta;
-    if (fires) {
-        spikes[(*listed)++] = (int32_t)index;
-        potential = p->subtract ? potential - theta : (p->resetValue ? p->resetValue[index] : p->sharedReset);
-    }
-    v[index] = potential;
-    return drive != 0.0f;
-}
 
 static inline int if_neuron(const NCIntegrateAndFireParameters *p, float *v, const float *x, int64_t index,
                             int32_t *spikes, int64_t *listed) {
@@ -565,5 +551,154 @@ void nc_group_drain_fire_whole_avx512(float *accumulator, int64_t count, int64_t
     }
 #undef NC_WHOLE_BLOCKS
     group_drain_fire_from(16 * blocks, accumulator, count, steps, bias, p, v, spikes, listed, activeUpdates);
+}
+#endif
+
+// The IF step over a group of steps whose inputs are arrays of their own (`inputs[g]`, the same array for an input
+// that is constant over a sample): each block of neurons' potentials is loaded once, stepped through the steps in a
+// register and stored once, instead of being read and written once per step. Per neuron and step the operations are
+// those of the kernels above, in the same order; each step's spikes are listed in ascending neuron order.
+
+/// Neurons [index, count): the reference form, and the vector variants' tail.
+static void integrate_and_fire_steps_from(int64_t index, const NCIntegrateAndFireParameters *p, float *v,
+                                          const float *const *inputs, int64_t count, int64_t steps, int32_t *const *spikes,
+                                          int64_t *listed, int64_t *active) {
+    for (; index < count; index++) {
+        for (int64_t g = 0; g < steps; g++) active[g] += if_neuron_driven(p, v, inputs[g][index], index, spikes[g], &listed[g]);
+    }
+}
+
+void nc_integrate_and_fire_steps_generic(const NCIntegrateAndFireParameters *p, float *v, const float *const *inputs,
+                                         int64_t count, int64_t steps, int32_t *const *spikes, int64_t *listed,
+                                         int64_t *activeUpdates) {
+    for (int64_t g = 0; g < steps; g++) listed[g] = activeUpdates[g] = 0;
+    integrate_and_fire_steps_from(0, p, v, inputs, count, steps, spikes, listed, activeUpdates);
+}
+
+#if defined(__x86_64__)
+/// Eight neurons at a time, each step's firing lanes listed through the compaction table.
+__attribute__((target("avx2,popcnt")))
+void nc_integrate_and_fire_steps_avx2(const NCIntegrateAndFireParameters *p, float *v, const float *const *inputs,
+                                      int64_t count, int64_t steps, int32_t *const *spikes, int64_t *listed,
+                                      int64_t *activeUpdates) {
+    prepare_compaction8();
+    const __m256 sharedTheta = _mm256_set1_ps(p->sharedThreshold), sharedReset = _mm256_set1_ps(p->sharedReset);
+    const __m256 zero = _mm256_setzero_ps();
+    int64_t spikeCounts[8] = {0}, active[8] = {0};
+    int64_t index = 0;
+    for (; index + 8 <= count; index += 8) {
+        const __m256 gain = p->gain ? _mm256_loadu_ps(p->gain + index) : zero;
+        const __m256 theta = p->threshold ? _mm256_loadu_ps(p->threshold + index) : sharedTheta;
+        const __m256 resetTo = p->resetValue ? _mm256_loadu_ps(p->resetValue + index) : sharedReset;
+        const __m256i indices = _mm256_set1_epi32((int32_t)index);
+        __m256 potential = _mm256_loadu_ps(v + index);
+        for (int64_t g = 0; g < steps; g++) {
+            const __m256 drive = _mm256_loadu_ps(inputs[g] + index);
+            potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
+            const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                           : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+            active[g] += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
+            const int mask = _mm256_movemask_ps(fires);
+            if (mask) {
+                const __m256 after = p->subtract ? _mm256_sub_ps(potential, theta) : resetTo;
+                potential = _mm256_blendv_ps(potential, after, fires);
+                const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
+                _mm256_storeu_si256((__m256i *)(spikes[g] + spikeCounts[g]), _mm256_add_epi32(lanes, indices));
+                spikeCounts[g] += __builtin_popcount((unsigned)mask);
+            }
+        }
+        _mm256_storeu_ps(v + index, potential);
+    }
+    for (int64_t g = 0; g < steps; g++) {
+        listed[g] = spikeCounts[g];
+        activeUpdates[g] = active[g];
+    }
+    integrate_and_fire_steps_from(index, p, v, inputs, count, steps, spikes, listed, activeUpdates);
+}
+
+/// Sixteen neurons at a time. `steps`, the flags and `sharedInput` (every step's input the same array) are constants
+/// where the caller passes them: for whole groups one body per combination, the step loop unrolled, no per-step branch
+/// on the parameters, and for a shared input the drive loaded and its active lanes counted once per block (the count
+/// is then the same at every step). The parameters and list pointers are read from locals: each compressed spike
+/// store may alias anything, and values read through the caller's pointers would be reloaded after it. Each step's
+/// firing lanes are compressed in a register and stored whole without a branch (a block where none fires stores an
+/// empty compress that the next overwrites), as in the whole-group drain.
+__attribute__((target("avx512f,popcnt"), always_inline))
+static inline void integrate_and_fire_steps_blocks(const NCIntegrateAndFireParameters parameters, float *v,
+                                                   const float *const *inputs, int64_t blocks, const int64_t steps,
+                                                   const int hasGain, const int strict, const int subtract,
+                                                   const int sharedInput, int32_t *const *spikes, int64_t *listed,
+                                                   int64_t *activeUpdates) {
+    const NCIntegrateAndFireParameters *p = &parameters;
+    const __m512 sharedTheta = _mm512_set1_ps(p->sharedThreshold), sharedReset = _mm512_set1_ps(p->sharedReset);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i laneNumbers = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const float *input[8];
+    int32_t *cursor[8];
+    int64_t active[8] = {0}, activeShared = 0;
+    for (int64_t g = 0; g < steps; g++) {
+        input[g] = inputs[g];
+        cursor[g] = spikes[g];
+    }
+    for (int64_t block = 0; block < blocks; block++) {
+        const int64_t index = 16 * block;
+        const __m512 gain = hasGain ? _mm512_loadu_ps(p->gain + index) : zero;
+        const __m512 theta = p->threshold ? _mm512_loadu_ps(p->threshold + index) : sharedTheta;
+        const __m512 resetTo = p->resetValue ? _mm512_loadu_ps(p->resetValue + index) : sharedReset;
+        const __m512i indices = _mm512_add_epi32(laneNumbers, _mm512_set1_epi32((int32_t)index));
+        const __m512 drive0 = _mm512_loadu_ps(input[0] + index);
+        if (sharedInput) activeShared += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive0, zero, _CMP_NEQ_UQ));
+        __m512 potential = _mm512_loadu_ps(v + index);
+#pragma clang loop unroll(full)
+        for (int g = 0; g < 8; g++) {
+            if (g >= steps) break;
+            const __m512 drive = sharedInput || g == 0 ? drive0 : _mm512_loadu_ps(input[g] + index);
+            potential = hasGain ? _mm512_add_ps(potential, _mm512_mul_ps(gain, drive)) : _mm512_add_ps(potential, drive);
+            const __mmask16 fires = strict ? _mm512_cmp_ps_mask(potential, theta, _CMP_GT_OQ)
+                                           : _mm512_cmp_ps_mask(potential, theta, _CMP_GE_OQ);
+            if (!sharedInput) active[g] += __builtin_popcount((unsigned)_mm512_cmp_ps_mask(drive, zero, _CMP_NEQ_UQ));
+            const __m512 after = subtract ? _mm512_sub_ps(potential, theta) : resetTo;
+            potential = _mm512_mask_blend_ps(fires, potential, after);
+            _mm512_storeu_si512((void *)cursor[g], _mm512_maskz_compress_epi32(fires, indices));
+            cursor[g] += __builtin_popcount((unsigned)fires);
+        }
+        _mm512_storeu_ps(v + index, potential);
+    }
+    for (int64_t g = 0; g < steps; g++) {
+        listed[g] = cursor[g] - spikes[g];
+        activeUpdates[g] = sharedInput ? activeShared : active[g];
+    }
+}
+
+__attribute__((target("avx512f,popcnt")))
+void nc_integrate_and_fire_steps_avx512(const NCIntegrateAndFireParameters *p, float *v, const float *const *inputs,
+                                        int64_t count, int64_t steps, int32_t *const *spikes, int64_t *listed,
+                                        int64_t *activeUpdates) {
+    const int64_t blocks = count / 16;
+    int sharedInput = 1;
+    for (int64_t g = 1; g < steps; g++) sharedInput = sharedInput && inputs[g] == inputs[0];
+    const int hasGain = p->gain != NULL, strict = p->strict != 0, subtract = p->subtract != 0;
+    if (steps != 8) {  // a sample's last, partial group
+        integrate_and_fire_steps_blocks(*p, v, inputs, blocks, steps, hasGain, strict, subtract, sharedInput, spikes,
+                                        listed, activeUpdates);
+    } else {
+#define NC_STEPS_BLOCKS(G, S, R, I) \
+    integrate_and_fire_steps_blocks(*p, v, inputs, blocks, 8, G, S, R, I, spikes, listed, activeUpdates)
+#define NC_STEPS_BLOCKS_INPUT(G, S, R) \
+    if (sharedInput) NC_STEPS_BLOCKS(G, S, R, 1); else NC_STEPS_BLOCKS(G, S, R, 0)
+        switch (hasGain * 4 + strict * 2 + subtract) {
+        case 0: NC_STEPS_BLOCKS_INPUT(0, 0, 0); break;
+        case 1: NC_STEPS_BLOCKS_INPUT(0, 0, 1); break;
+        case 2: NC_STEPS_BLOCKS_INPUT(0, 1, 0); break;
+        case 3: NC_STEPS_BLOCKS_INPUT(0, 1, 1); break;
+        case 4: NC_STEPS_BLOCKS_INPUT(1, 0, 0); break;
+        case 5: NC_STEPS_BLOCKS_INPUT(1, 0, 1); break;
+        case 6: NC_STEPS_BLOCKS_INPUT(1, 1, 0); break;
+        default: NC_STEPS_BLOCKS_INPUT(1, 1, 1); break;
+        }
+#undef NC_STEPS_BLOCKS_INPUT
+#undef NC_STEPS_BLOCKS
+    }
+    integrate_and_fire_steps_from(16 * blocks, p, v, inputs, count, steps, spikes, listed, activeUpdates);
 }
 #endif

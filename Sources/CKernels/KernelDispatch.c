@@ -210,3 +210,36 @@ NCGroupGatherValuesKernel nc_group_gather_values_kernel(NCInstructionSet isa) {
     default: return nc_group_gather_values_generic;
     }
 }
+
+NCGroupGatherFireKernel nc_group_gather_fire_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_gather_fire_avx2;
+    case NCInstructionSetAVX512: return nc_group_gather_fire_avx512;
+#endif
+    default: return nc_group_gather_fire_generic;
+    }
+}
+
+NCGroupGatherValuesFireKernel nc_group_gather_values_fire_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_group_gather_values_fire_avx2;
+    case NCInstructionSetAVX512: return nc_group_gather_values_fire_avx512;
+#endif
+    default: return nc_group_gather_values_fire_generic;
+    }
+}
+
+NCIntegrateAndFireStepsKernel nc_integrate_and_fire_steps_kernel(NCInstructionSet isa) {
+    if (!nc_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case NCInstructionSetAVX2: return nc_integrate_and_fire_steps_avx2;
+    case NCInstructionSetAVX512: return nc_integrate_and_fire_steps_avx512;
+#endif
+    default: return nc_integrate_and_fire_steps_generic;  // NEON: not measured; the reference form serves
+    }
+}

@@ -106,3 +106,32 @@ void nc_group_gather_values_avx2(float *, const float *, int64_t, const uint8_t 
 void nc_group_gather_values_avx512(float *, const float *, int64_t, const uint8_t *, int64_t, int64_t, const int32_t *,
                                    const float *, const int32_t *, int64_t, const float *, int64_t, int64_t, int64_t);
 #endif
+
+// GroupGatherKernels.c: the gathers that step an IF population
+void nc_group_gather_fire_generic(const NCGatherFiring *, const uint8_t *, const int32_t *, const float *, int64_t,
+                                  const float *, int64_t, int64_t, int64_t);
+void nc_group_gather_values_fire_generic(const NCGatherFiring *, const float *, int64_t, const uint8_t *, int64_t, int64_t,
+                                         const int32_t *, const float *, const int32_t *, int64_t, const float *, int64_t,
+                                         int64_t, int64_t);
+#if defined(__x86_64__)
+void nc_group_gather_fire_avx2(const NCGatherFiring *, const uint8_t *, const int32_t *, const float *, int64_t,
+                               const float *, int64_t, int64_t, int64_t);
+void nc_group_gather_fire_avx512(const NCGatherFiring *, const uint8_t *, const int32_t *, const float *, int64_t,
+                                 const float *, int64_t, int64_t, int64_t);
+void nc_group_gather_values_fire_avx2(const NCGatherFiring *, const float *, int64_t, const uint8_t *, int64_t, int64_t,
+                                      const int32_t *, const float *, const int32_t *, int64_t, const float *, int64_t,
+                                      int64_t, int64_t);
+void nc_group_gather_values_fire_avx512(const NCGatherFiring *, const float *, int64_t, const uint8_t *, int64_t, int64_t,
+                                        const int32_t *, const float *, const int32_t *, int64_t, const float *, int64_t,
+                                        int64_t, int64_t);
+#endif
+
+// IntegrateAndFireKernels.c: the IF step over a group of steps
+void nc_integrate_and_fire_steps_generic(const NCIntegrateAndFireParameters *, float *, const float *const *, int64_t,
+                                         int64_t, int32_t *const *, int64_t *, int64_t *);
+#if defined(__x86_64__)
+void nc_integrate_and_fire_steps_avx2(const NCIntegrateAndFireParameters *, float *, const float *const *, int64_t,
+                                      int64_t, int32_t *const *, int64_t *, int64_t *);
+void nc_integrate_and_fire_steps_avx512(const NCIntegrateAndFireParameters *, float *, const float *const *, int64_t,
+                                        int64_t, int32_t *const *, int64_t *, int64_t *);
+#endif

@@ -16,12 +16,11 @@ final class GroupFiring {
     /// Scratch for one lane's group: step g's spike list storage, spike count and active updates.
     private let spikeLists: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
     private let listed: UnsafeMutablePointer<Int64>
-    /// Scratch for `fireGathered`: one output channel's parameters, each step's list start, entries listed so far,
-    /// one channel's active updates.
-    private let chunkParameters: UnsafeMutablePointer<NCIntegrateAndFireParameters>
+    /// Scratch for `fireGathered`: the gather kernel's view of the population, each step's list start, entries
+    /// listed so far.
+    private let gatherFiring: UnsafeMutablePointer<NCGatherFiring>
     private let listStarts: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
     private let totals: UnsafeMutablePointer<Int64>
-    private let chunkUpdates: UnsafeMutablePointer<Int64>
     /// Scratch for `fire(channelsLastInput:...)`: the kernel's firing masks, sized at its first call.
     private var channelsLastMasks = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
     /// Per slot (`WorkerSchedule.slot(lane:g:)`): the step's active updates, reported in the population's turn.
@@ -56,14 +55,13 @@ final class GroupFiring {
         spikeLists.initialize(repeating: nil, count: GroupScatter.width)
         listed = .allocate(capacity: GroupScatter.width)
         listed.initialize(repeating: 0, count: GroupScatter.width)
-        chunkParameters = .allocate(capacity: 1)
-        chunkParameters.initialize(to: integrateAndFire.cValue)
         listStarts = .allocate(capacity: GroupScatter.width)
         listStarts.initialize(repeating: nil, count: GroupScatter.width)
         totals = .allocate(capacity: GroupScatter.width)
         totals.initialize(repeating: 0, count: GroupScatter.width)
-        chunkUpdates = .allocate(capacity: GroupScatter.width)
-        chunkUpdates.initialize(repeating: 0, count: GroupScatter.width)
+        gatherFiring = .allocate(capacity: 1)
+        gatherFiring.initialize(to: NCGatherFiring(parameters: parameters, v: nil, first: 0, steps: 0, spikes: listStarts,
+                                                   listed: totals, activeUpdates: nil))
         let slots = max(schedule.lanes * schedule.stepsPerGroup, 1)
         activeUpdates = .allocate(capacity: slots)
         activeUpdates.initialize(repeating: 0, count: slots)
@@ -73,10 +71,9 @@ final class GroupFiring {
         parameters.deallocate()
         spikeLists.deallocate()
         listed.deallocate()
-        chunkParameters.deallocate()
+        gatherFiring.deallocate()
         listStarts.deallocate()
         totals.deallocate()
-        chunkUpdates.deallocate()
         activeUpdates.deallocate()
         channelsLastMasks.deallocate()
     }
@@ -97,16 +94,16 @@ final class GroupFiring {
     }
 
     /// Steps the population (lane `lane`, `steps` steps) through the sums of `gather`, whose steps' spikes (or pooled
-    /// spikes) are marked: one output channel at a time, gathered step-major into the gather's `sums` and stepped by the IF
-    /// kernel step after step while they are in the per-core cache. Each channel's spikes are listed after the
-    /// previous channels', so each step's list stays ascending; potentials, lists and counts are those of the
-    /// step-by-step pass (the same kernel on the same inputs, neuron by neuron).
+    /// spikes) are marked: one output channel at a time, each block of outputs stepped through the group's steps in
+    /// the gather kernel's registers as its sums come out (`GroupGather.gather(channel:firing:kernels:)`). Each
+    /// channel's spikes are listed after the previous channels', so each step's list stays ascending; potentials,
+    /// lists and counts are those of the step-by-step pass (the IF kernel's operations on the same inputs, neuron by
+    /// neuron).
     func fireGathered(_ gather: GroupGather, context: StepContext, lane: Int, steps: Int) {
-        precondition(steps <= GroupScatter.width)
+        precondition((1...GroupScatter.width).contains(steps))
         let memory = context.memory, node = stage.node
         let plane = gather.outputRows * gather.outputColumns
         precondition(gather.outputChannels * plane == stage.outputCount, "a gather of another shape")
-        let potential = memory.potential(node, lane: lane, count: stage.outputCount)
         let updates = activeUpdates + schedule.slot(lane: lane, g: 0)
         for g in 0..<steps {
             let spikes = memory.spikes(node, lane: lane, g: g)
@@ -115,28 +112,13 @@ final class GroupFiring {
             totals[g] = 0
             updates[g] = 0
         }
+        gatherFiring.pointee.v = memory.potential(node, lane: lane, count: stage.outputCount)
+        gatherFiring.pointee.steps = Int64(steps)
+        gatherFiring.pointee.activeUpdates = updates
         let kernels = context.kernels
-        let whole = integrateAndFire.cValue
         for channel in 0..<gather.outputChannels {
-            gather.gather(channel: channel, kernels: kernels)
-            let first = channel &* plane
-            // The channel's per-neuron parameters, if any, from its first neuron.
-            var chunk = whole
-            chunk.gain = whole.gain.map { $0 + first }
-            chunk.threshold = whole.threshold.map { $0 + first }
-            chunk.resetValue = whole.resetValue.map { $0 + first }
-            chunkParameters.pointee = chunk
-            for g in 0..<steps {
-                let written = listStarts[g]! + Int(totals[g])
-                let fired = kernels.integrateAndFire(chunkParameters, potential: potential + first, input: gather.sums + g &* plane,
-                                                     count: plane, spikes: written, active: chunkUpdates + g)
-                if first != 0 {
-                    let offset = Int32(first)
-                    for index in 0..<fired { written[index] &+= offset }
-                }
-                totals[g] &+= Int64(fired)
-                updates[g] &+= chunkUpdates[g]
-            }
+            gatherFiring.pointee.first = Int64(channel &* plane)
+            gather.gather(channel: channel, firing: gatherFiring, kernels: kernels)
         }
         for g in 0..<steps { memory.spikes(node, lane: lane, g: g).count = Int(totals[g]) }
     }

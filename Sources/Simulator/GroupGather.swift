@@ -5,9 +5,9 @@ import NetworkModel
 /// output by output (`nc_group_gather_kernel`) instead of scattered spike by spike: each step's spikes are marked in
 /// a byte per input element (bit g: fired at step g) on a zero-bordered copy of every input plane, and each output
 /// element then visits its channel's non-zero weights, adding each weight in the lanes of the steps its source fired
-/// in. Neighbouring outputs of a row share registers, one per step, and each output channel's step-major sums go
-/// through the IF population the convolution steps (`GroupFiring.fireGathered`) while they are in the per-core
-/// cache: no per-step read-modify-write, bias copy or separate IF pass over the whole layer.
+/// in. Neighbouring outputs of a row share registers, one per step, and the IF population the convolution steps
+/// (`GroupFiring.fireGathered`) is stepped with each block's sums in those registers: no per-step read-modify-write,
+/// bias copy or separate IF pass over the whole layer.
 ///
 /// Exactness: an output's non-zero weights in (input channel, kernel row, kernel column) order are its sources in
 /// ascending element order, the order in which the step-by-step scatter of an ascending spike list adds them, so
@@ -73,8 +73,17 @@ final class GroupGather {
     private let paddedWidth: Int
     /// The bias in the output's (C, H, W) layout, or nil (0).
     private let bias: ImmutableBuffer<Float>?
-    /// One output channel's [8 steps][element] sums.
-    let sums: UnsafeMutablePointer<Float>
+    /// One output channel's [8 steps][element] sums, written by `gather(channel:kernels:)` (the reference the firing
+    /// gather is held to; the engine never stores sums), allocated at its first call.
+    private var sumsStorage: UnsafeMutablePointer<Float>?
+    var sums: UnsafeMutablePointer<Float> {
+        if let sumsStorage { return sumsStorage }
+        let count = max(outputRows * outputColumns, 1) * GroupScatter.width
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        storage.initialize(repeating: 0, count: count)
+        sumsStorage = storage
+        return storage
+    }
 
     /// A group is gathered when its synaptic operations reach `visitsPerGroup` times this: the cost of a visit over
     /// that of a scattered synaptic operation. Measured with perf (AVX-512, 2 threads, Xeon Sapphire Rapids class) on
@@ -128,6 +137,14 @@ final class GroupGather {
               inputShape[0] == conv.inputChannels else { return nil }
         let synops = pool == nil ? stage.projections[0].synopsPerSpike : nil
         if let synops, synops.count != stage.inputCount { return nil }
+        // Each input's taps and synaptic operations fit a `GatherSource` (a fan-out of at most 65,535).
+        // (Unsigned compares over raw pointers: this runs per worker at planning over every input element.)
+        if UnsafeBufferPointer(start: taps.pointer, count: taps.count).contains(where: {
+            UInt32(bitPattern: $0) > UInt32(UInt16.max)
+        }) { return nil }
+        if let synops, UnsafeBufferPointer(start: synops.pointer, count: synops.count).contains(where: {
+            UInt(bitPattern: $0) > UInt(UInt16.max)
+        }) { return nil }
         return GroupGather(conv: conv, inputShape: inputShape, outputShape: outputShape, paddedRows: paddedRows,
                            paddedWidth: paddedWidth, pads: (pads[0].before, pads[1].before), bias: bias, taps: taps,
                            synopsPerSpike: synops, pool: pool)
@@ -236,7 +253,7 @@ final class GroupGather {
                     let element = (channel * inputRows + row) * inputColumns + column
                     (sources + element).initialize(to: GatherSource(
                         mask: Int32((channel * paddedRows + row + pads.top) * paddedWidth + column + pads.left),
-                        taps: taps[element], synops: Int(synopsPerSpike?[element] ?? 0)))
+                        taps: UInt16(taps[element]), synops: UInt16(synopsPerSpike?[element] ?? 0)))
                 }
             }
         }
@@ -281,8 +298,6 @@ final class GroupGather {
         weights = .allocate(capacity: max(entryWeights.count, 1))
         weights.initialize(from: entryWeights, count: entryWeights.count)
         visitsPerGroup = entryDeltas.count * outputRows * outputColumns
-        sums = .allocate(capacity: max(outputRows * outputColumns, 1) * GroupScatter.width)
-        sums.initialize(repeating: 0, count: max(outputRows * outputColumns, 1) * GroupScatter.width)
     }
 
     deinit {
@@ -296,7 +311,7 @@ final class GroupGather {
         blockLengths.deallocate()
         deltas.deallocate()
         weights.deallocate()
-        sums.deallocate()
+        sumsStorage?.deallocate()
     }
 
     /// Whether a group with `synops` synaptic operations is cheaper gathered than scattered step by step.
@@ -440,7 +455,8 @@ final class GroupGather {
     /// Clears every mask (the borders are zero already and stay so).
     func clearAll() { masks.update(repeating: 0, count: maskCount) }
 
-    /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`).
+    /// Gathers output channel `channel`'s sums for the marked steps into `sums` (step g's at `sums + g · plane`): the
+    /// reference `gather(channel:firing:kernels:)` is held to (tests).
     @inline(__always)
     func gather(channel: Int, kernels: Kernels) {
         let first = entryStarts[channel], plane = outputRows * outputColumns
@@ -456,14 +472,36 @@ final class GroupGather {
                                 channelBias, Int64(outputRows), Int64(outputColumns), Int64(paddedWidth))
         }
     }
+
+    /// Gathers output channel `channel`'s sums for the marked steps and steps `firing`'s population with them in the
+    /// kernel's registers (`nc_group_gather_fire_kernel`, `nc_group_gather_values_fire_kernel`): the same potentials,
+    /// spike lists and counts as `gather(channel:kernels:)` followed by the IF kernel once per step, with no sums
+    /// stored and read back. `firing.first` must be the channel's first neuron.
+    @inline(__always)
+    func gather(channel: Int, firing: UnsafePointer<NCGatherFiring>, kernels: Kernels) {
+        let first = entryStarts[channel], plane = outputRows * outputColumns
+        let channelBias = bias.map { UnsafePointer($0.pointer + channel * plane) }
+        if let values {
+            let firstBlock = blockStarts[channel]
+            kernels.groupGatherValuesFire(firing, values, Int64(maskCount), masks, Int64(maskCount), 2,
+                                          deltas + first, weights + first, blockLengths + firstBlock,
+                                          Int64(blockStarts[channel + 1] - firstBlock), channelBias, Int64(outputRows),
+                                          Int64(outputColumns), Int64(paddedWidth))
+        } else {
+            kernels.groupGatherFire(firing, masks, deltas + first, weights + first, Int64(entryStarts[channel + 1] - first),
+                                    channelBias, Int64(outputRows), Int64(outputColumns), Int64(paddedWidth))
+        }
+    }
 }
 
-/// One input element of a `GroupGather`, 16 bytes: everything the marking walk reads for it in one line.
+/// One input element of a `GroupGather`, 8 bytes: everything the marking walk reads for it in one load. Eight bytes,
+/// not sixteen: the walk reads the table in spike order, about 1 MB of it for A's conv2 at sixteen, more than a Zen 4
+/// core's second-level cache.
 struct GatherSource {
     /// Its mask's index on the bordered planes.
     let mask: Int32
     /// Its non-zero weights (NeuroBench's census).
-    let taps: Int32
+    let taps: UInt16
     /// The synaptic operations of one of its spikes (identity spikes only).
-    let synops: Int
+    let synops: UInt16
 }

@@ -72,6 +72,12 @@ struct Kernels {
 
     /// See `nc_group_drain_fire_whole_kernel` in CKernels.h.
     let groupDrainFireWhole: NCGroupDrainFireKernel
+    /// See `nc_group_gather_fire_kernel` in CKernels.h.
+    let groupGatherFire: NCGroupGatherFireKernel
+    /// See `nc_group_gather_values_fire_kernel` in CKernels.h.
+    let groupGatherValuesFire: NCGroupGatherValuesFireKernel
+    /// See `nc_integrate_and_fire_steps_kernel` in CKernels.h.
+    let integrateAndFireSteps: NCIntegrateAndFireStepsKernel
 
     /// `set`'s kernels, or the process's choice when nil or when the CPU cannot run `set`.
     init(_ set: KernelInstructionSet?) {
@@ -89,6 +95,9 @@ struct Kernels {
         channelsLastIntegrateAndFireKernel = nc_integrate_and_fire_channels_last_kernel(chosen.cValue)!
         groupDrainFireWhole = nc_group_drain_fire_whole_kernel(chosen.cValue)!
         groupGatherValues = nc_group_gather_values_kernel(chosen.cValue)!
+        groupGatherFire = nc_group_gather_fire_kernel(chosen.cValue)!
+        groupGatherValuesFire = nc_group_gather_values_fire_kernel(chosen.cValue)!
+        integrateAndFireSteps = nc_integrate_and_fire_steps_kernel(chosen.cValue)!
     }
 
     /// (positions, channels) → (channels, positions): a dense convolution's channels-last output to (C, H, W).
@@ -108,16 +117,6 @@ struct Kernels {
         var active: Int64 = 0
         spikes.count = Int(integrateAndFireKernel(&c, potential, input, Int64(count), spikes.indices, &active))
         return Int(active)
-    }
-
-    /// The IF kernel as it is (see `nc_integrate_and_fire_kernel`): `count` neurons from `potential`, the firing ones
-    /// listed at `spikes` (room for `count` + 16, indices from 0); returns how many fired, `active` the neurons whose
-    /// input was not zero.
-    @inline(__always)
-    func integrateAndFire(_ parameters: UnsafePointer<NCIntegrateAndFireParameters>, potential: UnsafeMutablePointer<Float>,
-                          input: UnsafePointer<Float>, count: Int, spikes: UnsafeMutablePointer<Int32>,
-                          active: UnsafeMutablePointer<Int64>) -> Int {
-        Int(integrateAndFireKernel(parameters, potential, input, Int64(count), spikes, active))
     }
 
     /// `integrateAndFire` of the `channels · positions` neurons of a (C, H, W) population whose input is a dense

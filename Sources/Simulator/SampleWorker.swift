@@ -84,6 +84,8 @@ final class SampleWorker {
                     continue
                 }
                 for lane in 0..<laneCount {
+                    if case .population(let population) = stepper,
+                       population.step(context, lane: lane, steps: steps, groupStart: groupStart) { continue }
                     for step in steps {
                         let g = step &- groupStart
                         switch stepper {

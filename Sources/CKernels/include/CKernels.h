@@ -194,4 +194,61 @@ typedef void (*NCGroupGatherValuesKernel)(float *sums, const float *values, int6
 /// The group gather kernel over values compiled for `isa`, or NULL when this CPU cannot run it.
 NCGroupGatherValuesKernel nc_group_gather_values_kernel(NCInstructionSet isa);
 
+/// The IF population a gather kernel steps with one output channel's sums instead of writing them
+/// (nc_group_gather_fire_kernel, nc_group_gather_values_fire_kernel).
+typedef struct {
+    /// The population's parameters, their arrays indexed by neuron over the whole population.
+    const NCIntegrateAndFireParameters *parameters;
+    /// The whole population's potentials.
+    float *v;
+    /// The neuron of the channel's output 0 (channel · rows · columns): output o is neuron first + o.
+    int64_t first;
+    /// Steps 0 ..< steps (1 to 8) are stepped; the others' sums are dropped.
+    int64_t steps;
+    /// Step g's spike list: the channel's firing neurons are appended at spikes[g] + listed[g] (room for 16 past
+    /// the last: whole vectors are stored).
+    int32_t *const *spikes;
+    /// Per step, in and out: entries listed so far (incremented by the channel's spikes).
+    int64_t *listed;
+    /// Per step, in and out: neurons with a sum != 0 so far (incremented by the channel's).
+    int64_t *activeUpdates;
+} NCGatherFiring;
+
+/// nc_group_gather_kernel's sums of one output channel (arguments after `firing` as there) put through the IF step of
+/// `firing`'s population as they come out of the registers: for each output o in order, step g < steps, neuron
+/// first + o takes x = the sum the gather writes at sums[g · rows · columns + o] and is stepped exactly as
+/// nc_integrate_and_fire_kernel steps it. Potentials, each step's appended spikes (ascending) and active updates are
+/// bit-identical to that gather followed by that kernel once per step over the channel's neurons. Bit-identical on
+/// every instruction set.
+typedef void (*NCGroupGatherFireKernel)(const NCGatherFiring *firing, const uint8_t *masks, const int32_t *deltas,
+                                        const float *weights, int64_t entryCount, const float *bias, int64_t rows,
+                                        int64_t columns, int64_t paddedWidth);
+
+/// The firing group gather kernel compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupGatherFireKernel nc_group_gather_fire_kernel(NCInstructionSet isa);
+
+/// nc_group_gather_values_kernel's sums (arguments after `firing` as there) put through the IF step of `firing`'s
+/// population, as nc_group_gather_fire_kernel does with nc_group_gather_kernel's. Bit-identical to that gather
+/// followed by the IF kernel once per step, and on every instruction set.
+typedef void (*NCGroupGatherValuesFireKernel)(const NCGatherFiring *firing, const float *values, int64_t valueStride,
+                                              const uint8_t *passMasks, int64_t passStride, int64_t passes,
+                                              const int32_t *deltas, const float *weights, const int32_t *blockLengths,
+                                              int64_t blockCount, const float *bias, int64_t rows, int64_t columns,
+                                              int64_t paddedWidth);
+
+/// The firing group gather kernel over values compiled for `isa`, or NULL when this CPU cannot run it.
+NCGroupGatherValuesFireKernel nc_group_gather_values_fire_kernel(NCInstructionSet isa);
+
+/// The IF step of nc_integrate_and_fire_kernel over `steps` (1 to 8) consecutive steps of one population: neuron i
+/// takes x = inputs[g][i] at step g (the arrays may be one and the same), for each neuron in order and each step in
+/// order, exactly as that kernel steps it once per step. Step g's firing neurons are listed ascending in spikes[g]
+/// (room for count + 16: whole vectors are stored), its length in listed[g], and its number of neurons with x != 0 in
+/// activeUpdates[g]. Bit-identical to that kernel called once per step, and on every instruction set.
+typedef void (*NCIntegrateAndFireStepsKernel)(const NCIntegrateAndFireParameters *parameters, float *v,
+                                              const float *const *inputs, int64_t count, int64_t steps,
+                                              int32_t *const *spikes, int64_t *listed, int64_t *activeUpdates);
+
+/// The IF kernel over a group of steps compiled for `isa`, or NULL when this CPU cannot run it.
+NCIntegrateAndFireStepsKernel nc_integrate_and_fire_steps_kernel(NCInstructionSet isa);
+
 #endif
