@@ -171,6 +171,28 @@ void nc_group_drain_fire_generic(float *accumulator, int64_t count, int64_t step
 }
 
 #if defined(__x86_64__)
+/// One step of eight IF neurons driven by `drive`, the AVX2 step kernels' shared body: v ← v + r·x, fire, reset (as
+/// `nc_integrate_and_fire_avx2`); firing lanes listed at `list + *listed` with their indices (`indices` + lane), and
+/// the lanes with a drive other than zero counted in `*active`. Returns the potentials after the step.
+__attribute__((target("avx2,popcnt"), always_inline))
+static inline __m256 if8_step(const NCIntegrateAndFireParameters *p, __m256 potential, __m256 drive, __m256 gain,
+                              __m256 theta, __m256 resetTo, __m256i indices, int32_t *list, int64_t *listed,
+                              int64_t *active) {
+    potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
+    const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
+                                   : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
+    *active += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
+    const int mask = _mm256_movemask_ps(fires);
+    if (mask) {
+        const __m256 after = p->subtract ? _mm256_sub_ps(potential, theta) : resetTo;
+        potential = _mm256_blendv_ps(potential, after, fires);
+        const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
+        _mm256_storeu_si256((__m256i *)(list + *listed), _mm256_add_epi32(lanes, indices));
+        *listed += __builtin_popcount((unsigned)mask);
+    }
+    return potential;
+}
+
 /// Eight neurons at a time: their accumulator block transposed in registers (rows become steps), then stepped.
 __attribute__((target("avx2,popcnt")))
 void nc_group_drain_fire_avx2(float *accumulator, int64_t count, int64_t steps, const float *bias,
@@ -192,19 +214,7 @@ void nc_group_drain_fire_avx2(float *accumulator, int64_t count, int64_t steps, 
         const __m256i indices = _mm256_set1_epi32((int32_t)element);
         __m256 potential = _mm256_loadu_ps(v + element);
         for (int64_t g = 0; g < steps; g++) {
-            const __m256 drive = drives[g];
-            potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
-            const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
-                                           : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
-            active[g] += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
-            const int mask = _mm256_movemask_ps(fires);
-            if (mask) {
-                const __m256 after = p->subtract ? _mm256_sub_ps(potential, theta) : resetTo;
-                potential = _mm256_blendv_ps(potential, after, fires);
-                const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
-                _mm256_storeu_si256((__m256i *)(spikes[g] + spikeCounts[g]), _mm256_add_epi32(lanes, indices));
-                spikeCounts[g] += __builtin_popcount((unsigned)mask);
-            }
+            potential = if8_step(p, potential, drives[g], gain, theta, resetTo, indices, spikes[g], &spikeCounts[g], &active[g]);
         }
         _mm256_storeu_ps(v + element, potential);
     }
@@ -593,19 +603,8 @@ void nc_integrate_and_fire_steps_avx2(const NCIntegrateAndFireParameters *p, flo
         const __m256i indices = _mm256_set1_epi32((int32_t)index);
         __m256 potential = _mm256_loadu_ps(v + index);
         for (int64_t g = 0; g < steps; g++) {
-            const __m256 drive = _mm256_loadu_ps(inputs[g] + index);
-            potential = p->gain ? _mm256_add_ps(potential, _mm256_mul_ps(gain, drive)) : _mm256_add_ps(potential, drive);
-            const __m256 fires = p->strict ? _mm256_cmp_ps(potential, theta, _CMP_GT_OQ)
-                                           : _mm256_cmp_ps(potential, theta, _CMP_GE_OQ);
-            active[g] += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(drive, zero, _CMP_NEQ_UQ)));
-            const int mask = _mm256_movemask_ps(fires);
-            if (mask) {
-                const __m256 after = p->subtract ? _mm256_sub_ps(potential, theta) : resetTo;
-                potential = _mm256_blendv_ps(potential, after, fires);
-                const __m256i lanes = _mm256_loadu_si256((const __m256i *)compaction8[mask]);
-                _mm256_storeu_si256((__m256i *)(spikes[g] + spikeCounts[g]), _mm256_add_epi32(lanes, indices));
-                spikeCounts[g] += __builtin_popcount((unsigned)mask);
-            }
+            potential = if8_step(p, potential, _mm256_loadu_ps(inputs[g] + index), gain, theta, resetTo, indices, spikes[g],
+                                 &spikeCounts[g], &active[g]);
         }
         _mm256_storeu_ps(v + index, potential);
     }
