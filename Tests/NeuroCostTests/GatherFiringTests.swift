@@ -43,6 +43,19 @@ import Testing
     /// `gather` (writing step-major sums of `plane` outputs) then the IF kernel per step, against `fire` (the fused
     /// kernel given the population), with the same instruction set's kernels. Returns how many spikes the two
     /// passes listed (so that a test can tell that its cases fire at all).
+    /// Runs `body` for each step count, without and with the channel's bias, under every instruction set the machine
+    /// supports.
+    private static func forEachCase(steps counts: [Int], bias: [Float],
+                                    _ body: (_ steps: Int, _ channelBias: UnsafePointer<Float>?, KernelInstructionSet, Kernels) -> Void) {
+        bias.withUnsafeBufferPointer { bias in
+            for steps in counts {
+                for channelBias in [nil, bias.baseAddress] {
+                    for set in KernelInstructionSet.supported { body(steps, channelBias, set, Kernels(set)) }
+                }
+            }
+        }
+    }
+
     private static func compare(_ variant: IntegrateAndFireKernelTests.Variant, _ population: Population, plane: Int,
                                 steps: Int, kernels: Kernels, context: String,
                                 gather: (UnsafeMutablePointer<Float>) -> Void,
@@ -118,25 +131,17 @@ import Testing
             let weights = Self.weights(entryCount, &random)
             let bias = (0..<plane).map { _ in Float(Int(random.next() % 4) - 1) / 8 }
             let population = Population(neurons: 2 * plane, random: &random)
-            for steps in [1, 3, 8] {
-                for withBias in [false, true] {
-                    for set in KernelInstructionSet.supported {
-                        let kernels = Kernels(set)
-                        bias.withUnsafeBufferPointer { bias in
-                            let channelBias = withBias ? bias.baseAddress : nil
-                            fired += Self.compare(variant, population, plane: plane, steps: steps, kernels: kernels,
-                                         context: "\(set.rawValue), \(rows) × \(columns), \(steps) steps, bias \(withBias)",
-                                         gather: { sums in
-                                             kernels.groupGather(sums, masks, deltas, weights, Int64(entryCount), channelBias,
-                                                                 Int64(rows), Int64(columns), Int64(paddedWidth))
-                                         },
-                                         fire: { firing in
-                                             kernels.groupGatherFire(firing, masks, deltas, weights, Int64(entryCount), channelBias,
-                                                                     Int64(rows), Int64(columns), Int64(paddedWidth))
-                                         })
-                        }
-                    }
-                }
+            Self.forEachCase(steps: [1, 3, 8], bias: bias) { steps, channelBias, set, kernels in
+                fired += Self.compare(variant, population, plane: plane, steps: steps, kernels: kernels,
+                                      context: "\(set.rawValue), \(rows) × \(columns), \(steps) steps, bias \(channelBias != nil)",
+                                      gather: { sums in
+                                          kernels.groupGather(sums, masks, deltas, weights, Int64(entryCount), channelBias,
+                                                              Int64(rows), Int64(columns), Int64(paddedWidth))
+                                      },
+                                      fire: { firing in
+                                          kernels.groupGatherFire(firing, masks, deltas, weights, Int64(entryCount), channelBias,
+                                                                  Int64(rows), Int64(columns), Int64(paddedWidth))
+                                      })
             }
         }
         #expect(fired > 0, "the cases must fire for the comparison to check firing")
@@ -166,28 +171,20 @@ import Testing
             let weights = Self.weights(entryCount, &random)
             let bias = (0..<plane).map { _ in Float(Int(random.next() % 4) - 1) / 8 }
             let population = Population(neurons: 2 * plane, random: &random)
-            for steps in [1, 5, 8] {
-                for withBias in [false, true] {
-                    for set in KernelInstructionSet.supported {
-                        let kernels = Kernels(set)
-                        bias.withUnsafeBufferPointer { bias in
-                            let channelBias = withBias ? bias.baseAddress : nil
-                            fired += Self.compare(variant, population, plane: plane, steps: steps, kernels: kernels,
-                                         context: "\(set.rawValue), values, \(rows) × \(columns), \(steps) steps, bias \(withBias)",
-                                         gather: { sums in
-                                             kernels.groupGatherValues(sums, values, Int64(maskPlane), masks, Int64(maskPlane),
-                                                                       Int64(passes), deltas, weights, blocks, Int64(blocks.count),
-                                                                       channelBias, Int64(rows), Int64(columns), Int64(paddedWidth))
-                                         },
-                                         fire: { firing in
-                                             kernels.groupGatherValuesFire(firing, values, Int64(maskPlane), masks, Int64(maskPlane),
-                                                                           Int64(passes), deltas, weights, blocks,
-                                                                           Int64(blocks.count), channelBias, Int64(rows),
-                                                                           Int64(columns), Int64(paddedWidth))
-                                         })
-                        }
-                    }
-                }
+            Self.forEachCase(steps: [1, 5, 8], bias: bias) { steps, channelBias, set, kernels in
+                fired += Self.compare(variant, population, plane: plane, steps: steps, kernels: kernels,
+                                      context: "\(set.rawValue), values, \(rows) × \(columns), \(steps) steps, bias \(channelBias != nil)",
+                                      gather: { sums in
+                                          kernels.groupGatherValues(sums, values, Int64(maskPlane), masks, Int64(maskPlane),
+                                                                    Int64(passes), deltas, weights, blocks, Int64(blocks.count),
+                                                                    channelBias, Int64(rows), Int64(columns), Int64(paddedWidth))
+                                      },
+                                      fire: { firing in
+                                          kernels.groupGatherValuesFire(firing, values, Int64(maskPlane), masks, Int64(maskPlane),
+                                                                        Int64(passes), deltas, weights, blocks,
+                                                                        Int64(blocks.count), channelBias, Int64(rows),
+                                                                        Int64(columns), Int64(paddedWidth))
+                                      })
             }
         }
         #expect(fired > 0, "the cases must fire for the comparison to check firing")
