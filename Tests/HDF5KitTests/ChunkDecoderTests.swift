@@ -285,15 +285,4 @@ struct ChunkDecoderTests {
             #expect(try dataset.readRows(3..<5, as: Float.self) == Array(values[(3 * 64)..<(5 * 64)]))
         }
     }
-
-    /// Offsets of zlib stream headers (0x78 0x5e/0x9c/0x01/0xda) followed by a deflate block start, in file order.
-    private func zlibStreamOffsets(in bytes: Data) -> [Int] {
-        var offsets: [Int] = []
-        let array = [UInt8](bytes)
-        for index in 0..<(array.count - 1) where array[index] == 0x78 {
-            let header = UInt16(array[index]) << 8 | UInt16(array[index + 1])
-            if header % 31 == 0, [0x01, 0x5e, 0x9c, 0xda].contains(array[index + 1]) { offsets.append(index) }
-        }
-        return offsets
-    }
 }

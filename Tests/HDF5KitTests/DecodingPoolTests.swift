@@ -117,7 +117,7 @@ struct DecodingPoolTests {
                 try file.writeDataset("w", values, shape: [64, 64], chunks: [32, 64], deflateLevel: 4)
             }
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            let streams = zlibStreamHeaders(in: [UInt8](bytes))
+            let streams = zlibStreamOffsets(in: bytes)
             try #require(streams.count == 2, "expected two zlib streams, found \(streams)")
             for offset in (streams[1] + 8)..<(streams[1] + 24) { bytes[offset] ^= 0x5a }
             try bytes.write(to: URL(fileURLWithPath: path))
@@ -141,15 +141,4 @@ struct DecodingPoolTests {
             }
         }
     }
-}
-
-/// Offsets of zlib stream headers (0x78, then a byte that makes the pair a multiple of 31 and names a level).
-private func zlibStreamHeaders(in bytes: [UInt8]) -> [Int] {
-    let levels: Set<UInt8> = [0x01, 0x5e, 0x9c, 0xda]
-    var offsets: [Int] = []
-    for index in 0..<(bytes.count - 1) where bytes[index] == 0x78 && levels.contains(bytes[index + 1]) {
-        let header: UInt16 = UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
-        if header % 31 == 0 { offsets.append(index) }
-    }
-    return offsets
 }
