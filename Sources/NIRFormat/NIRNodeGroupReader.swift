@@ -73,33 +73,13 @@ struct NIRNodeGroupReader {
             let limit = ShapeArithmetic.elementCount(shape).flatMap { ParameterTensor.nonZeroListLimit(count: $0) }
             switch try set.elementType {
             case .float(bytes: 4):
-                let read = try set.readLater(as: Float.self, decoding: .fastest, threads: session.options.threads,
-                                             sparseLimit: limit, census: limit != nil)
-                let decoding = read.start(on: session.pool)
-                let tensor = pendingTensor(field, shape: shape) {
-                    let read = try decoding.values()
-                    switch read.values {
-                    case .dense(let values): return try Self.tensor(shape: shape, storage: .float32(values), census: read.census)
-                    case .sparse(let indices, let values, let negativeZeros, _):
-                        return try ParameterTensor(shape: shape, nonZeroIndices: indices, float32: values, negativeZeros: negativeZeros)
-                    }
-                }
-                try session.holdRawBytes(read.rawBytes)
-                return tensor
+                return try pendingRead(set, field, shape: shape, as: Float.self, sparseLimit: limit,
+                                       dense: { try Self.tensor(shape: shape, storage: .float32($0), census: $1) },
+                                       sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float32: $1, negativeZeros: $2) })
             case .float(bytes: 8):
-                let read = try set.readLater(as: Double.self, decoding: .fastest, threads: session.options.threads,
-                                             sparseLimit: limit, census: limit != nil)
-                let decoding = read.start(on: session.pool)
-                let tensor = pendingTensor(field, shape: shape) {
-                    let read = try decoding.values()
-                    switch read.values {
-                    case .dense(let values): return try Self.tensor(shape: shape, storage: .float64(values), census: read.census)
-                    case .sparse(let indices, let values, let negativeZeros, _):
-                        return try ParameterTensor(shape: shape, nonZeroIndices: indices, float64: values, negativeZeros: negativeZeros)
-                    }
-                }
-                try session.holdRawBytes(read.rawBytes)
-                return tensor
+                return try pendingRead(set, field, shape: shape, as: Double.self, sparseLimit: limit,
+                                       dense: { try Self.tensor(shape: shape, storage: .float64($0), census: $1) },
+                                       sparse: { try ParameterTensor(shape: shape, nonZeroIndices: $0, float64: $1, negativeZeros: $2) })
             case .float, .signedInteger, .unsignedInteger:
                 let tensor = try ParameterTensor(shape: shape, float64: set.read(as: Double.self, decoding: .fastest,
                                                                                 threads: session.options.threads))
@@ -114,6 +94,27 @@ struct NIRNodeGroupReader {
         } catch {
             throw self.error(field, "cannot read: \(error)")
         }
+    }
+
+    /// A float dataset's libhdf5 half read now and its chunks handed to the session's pool: the tensor is made dense
+    /// (with the decoder's census when it took one) or, when `sparseLimit` is given and the values have at most that
+    /// many non-zeros, from its non-zeros, once decoded.
+    private func pendingRead<T: HDF5Numeric>(_ set: HDF5Dataset, _ field: String, shape: [Int], as type: T.Type,
+                                             sparseLimit: Int?,
+                                             dense: @escaping ([T], HDF5FloatCensus?) throws -> ParameterTensor,
+                                             sparse: @escaping ([Int32], [T], [UInt64]?) throws -> ParameterTensor) throws -> NIRPendingTensor {
+        let read = try set.readLater(as: T.self, decoding: .fastest, threads: session.options.threads,
+                                     sparseLimit: sparseLimit, census: sparseLimit != nil)
+        let decoding = read.start(on: session.pool)
+        let tensor = pendingTensor(field, shape: shape) {
+            let decoded = try decoding.values()
+            switch decoded.values {
+            case .dense(let values): return try dense(values, decoded.census)
+            case .sparse(let indices, let values, let negativeZeros, _): return try sparse(indices, values, negativeZeros)
+            }
+        }
+        try session.holdRawBytes(read.rawBytes)
+        return tensor
     }
 
     /// A tensor `finish` makes once its chunks are decoded, registered with the session; its errors name the file,
