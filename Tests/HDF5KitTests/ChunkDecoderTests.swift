@@ -228,15 +228,8 @@ struct ChunkDecoderTests {
         var values = [Float](repeating: 0, count: 64 * 64)
         for index in stride(from: 0, to: values.count, by: 50) { values[index] = Float(index) }
         try withTemporaryHDF5Path { path in
-            do {
-                let file = try HDF5File(path: path, mode: .truncate)
-                try file.writeDataset("w", values, shape: [64, 64], chunks: [32, 64], deflateLevel: 4)
-            }
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            let streams = zlibStreamOffsets(in: bytes)
-            try #require(streams.count == 2, "expected two zlib streams, found \(streams)")
-            for offset in (streams[1] + 8)..<(streams[1] + 24) { bytes[offset] ^= 0x5a }
-            try bytes.write(to: URL(fileURLWithPath: path))
+            try writeTwoChunkDataset(values, at: path)
+            try damageSecondChunk(at: path)
             let dataset = try HDF5File(path: path, mode: .readOnly).openDataset("w")
             for decoding in [HDF5ChunkDecoding.fastest, .zlib] {
                 #expect {
@@ -253,18 +246,10 @@ struct ChunkDecoderTests {
     func damagedChunkIsNamed() throws {
         let values = (0..<(64 * 64)).map { Float($0 % 31) }
         try withTemporaryHDF5Path { path in
-            do {
-                let file = try HDF5File(path: path, mode: .truncate)
-                try file.writeDataset("w", values, shape: [64, 64], chunks: [32, 64], deflateLevel: 4)
-            }
-            // Flip bytes inside the second chunk's stream: the file's structure stays intact.
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            let firstChunk = try HDF5File(path: path, mode: .readOnly).openDataset("w").read(as: Float.self, decoding: .library)
-            #expect(firstChunk == values)
-            let streams = zlibStreamOffsets(in: bytes)
-            try #require(streams.count == 2, "expected two zlib streams, found \(streams)")
-            for offset in (streams[1] + 8)..<(streams[1] + 24) { bytes[offset] ^= 0x5a }
-            try bytes.write(to: URL(fileURLWithPath: path))
+            try writeTwoChunkDataset(values, at: path)
+            let sound = try HDF5File(path: path, mode: .readOnly).openDataset("w").read(as: Float.self, decoding: .library)
+            #expect(sound == values)
+            try damageSecondChunk(at: path)
             let dataset = try HDF5File(path: path, mode: .readOnly).openDataset("w")
             for decoding in [HDF5ChunkDecoding.fastest, .zlib] {
                 #expect {

@@ -112,15 +112,8 @@ struct DecodingPoolTests {
     func damagedChunkIsReportedByItsDecoding() throws {
         let values = (0..<(64 * 64)).map { Float($0 % 31) }
         try withTemporaryHDF5Path { path in
-            do {
-                let file = try HDF5File(path: path, mode: .truncate)
-                try file.writeDataset("w", values, shape: [64, 64], chunks: [32, 64], deflateLevel: 4)
-            }
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            let streams = zlibStreamOffsets(in: bytes)
-            try #require(streams.count == 2, "expected two zlib streams, found \(streams)")
-            for offset in (streams[1] + 8)..<(streams[1] + 24) { bytes[offset] ^= 0x5a }
-            try bytes.write(to: URL(fileURLWithPath: path))
+            try writeTwoChunkDataset(values, at: path)
+            try damageSecondChunk(at: path)
             let dataset = try HDF5File(path: path, mode: .readOnly).openDataset("w")
             var whole = ""
             do { _ = try dataset.read(as: Float.self, decoding: .fastest) } catch { whole = "\(error)" }

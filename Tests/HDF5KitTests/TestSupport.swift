@@ -88,3 +88,30 @@ func expectHDF5Error(
     }
     return nil
 }
+
+/// Offsets of zlib stream headers (0x78 0x5e/0x9c/0x01/0xda, the pair a multiple of 31) in `bytes`, in file order.
+func zlibStreamOffsets(in bytes: Data) -> [Int] {
+    var offsets: [Int] = []
+    let array = [UInt8](bytes)
+    for index in 0..<(array.count - 1) where array[index] == 0x78 {
+        let header = UInt16(array[index]) << 8 | UInt16(array[index + 1])
+        if header % 31 == 0, [0x01, 0x5e, 0x9c, 0xda].contains(array[index + 1]) { offsets.append(index) }
+    }
+    return offsets
+}
+
+/// Writes 64 × 64 `values` at `path` as dataset "w" in two deflated chunks of 32 rows (the chunk-damage tests' file).
+func writeTwoChunkDataset(_ values: [Float], at path: String) throws {
+    let file = try HDF5File(path: path, mode: .truncate)
+    try file.writeDataset("w", values, shape: [64, 64], chunks: [32, 64], deflateLevel: 4)
+}
+
+/// Flips bytes inside the second chunk's compressed stream of `writeTwoChunkDataset`'s file: its structure stays
+/// intact, and only inflating the chunk at (32, 0) fails.
+func damageSecondChunk(at path: String) throws {
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let streams = zlibStreamOffsets(in: bytes)
+    try #require(streams.count == 2, "expected two zlib streams, found \(streams)")
+    for offset in (streams[1] + 8)..<(streams[1] + 24) { bytes[offset] ^= 0x5a }
+    try bytes.write(to: URL(fileURLWithPath: path))
+}
