@@ -9,6 +9,16 @@ import Testing
 /// can take gathered, and with none, give the same counts and predictions (the cases' agreement with numpy is
 /// `SimulatorReferenceTests`'), under every instruction set.
 @Suite struct GroupGatherTests {
+    /// `count` weights in [-1, 1], one in twelve an awkward value (an infinity, a subnormal, near the float range's end).
+    static func weights(_ count: Int, _ random: inout SplitMix) -> [Float] {
+        (0..<count).map { _ -> Float in
+            switch random.next() % 12 {
+            case 0: return [Float.infinity, -.infinity, Float(bitPattern: 0x0001_1000), -3.4e38][Int(random.next() % 4)]
+            default: return Float.random(in: -1...1, using: &random)
+            }
+        }
+    }
+
     @Test("the gather kernel equals its scalar specification, bit for bit, on every instruction set")
     func kernelMatchesSpecification() {
         var random = SplitMix(seed: 0x6A7E_0001)
@@ -18,12 +28,7 @@ import Testing
                 let masks = (0..<(paddedRows * paddedWidth + 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) & UInt8(truncatingIfNeeded: random.next()) }
                 let maximumDelta = (paddedRows - rows) * paddedWidth + (paddedWidth - columns)
                 let deltas = (0..<entryCount).map { _ in Int32(random.next() % UInt64(maximumDelta + 1)) }
-                let weights = (0..<entryCount).map { _ -> Float in
-                    switch random.next() % 12 {
-                    case 0: return [Float.infinity, -.infinity, Float(bitPattern: 0x0001_1000), -3.4e38][Int(random.next() % 4)]
-                    default: return Float.random(in: -1...1, using: &random)
-                    }
-                }
+                let weights = Self.weights(entryCount, &random)
                 let bias = (0..<(rows * columns)).map { _ in Float.random(in: -0.5...0.5, using: &random) }
                 for withBias in [false, true] {
                     let expected = Self.specification(masks: masks, deltas: deltas, weights: weights, bias: withBias ? bias : nil,

@@ -28,12 +28,7 @@ import Testing
                 }
                 let maximumDelta = (paddedRows - rows) * paddedWidth + (paddedWidth - columns)
                 let deltas = (0..<entryCount).map { _ in Int32(random.next() % UInt64(maximumDelta + 1)) }
-                let weights = (0..<entryCount).map { _ -> Float in
-                    switch random.next() % 12 {
-                    case 0: return [Float.infinity, -.infinity, Float(bitPattern: 0x0001_1000), -3.4e38][Int(random.next() % 4)]
-                    default: return Float.random(in: -1...1, using: &random)
-                    }
-                }
+                let weights = GroupGatherTests.weights(entryCount, &random)
                 let bias = (0..<(rows * columns)).map { _ in Float.random(in: -0.5...0.5, using: &random) }
                 for withBias in [false, true] {
                     let expected = Self.specification(values: values, valueStride: plane, masks: masks, passStride: plane,
