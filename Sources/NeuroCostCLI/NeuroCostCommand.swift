@@ -14,8 +14,7 @@ struct NeuroCostCommand: ParsableCommand {
     /// Exit statuses by class of failure (docs/exit-codes.md); the work is done in a supervised worker process,
     /// forked before anything else starts, so that a file that crashes libhdf5 ends in an error line.
     static func main() {
-        Supervisor.start()
-        ExitStatus.main(self)
+        Supervisor.run { ExitStatus.main(self) }
     }
 }
 

@@ -13,7 +13,8 @@ import Darwin
 /// ends as the worker did: the same exit status, or the same signal. Every file is read once, by the worker.
 ///
 /// The fork happens first thing in `main`, while the process is single-threaded (no Foundation, Dispatch or
-/// libhdf5 yet), so the worker is this process's copy without a second exec and Swift runtime start.
+/// libhdf5 yet), so the worker is this process's copy without a second exec and Swift runtime start; the worker
+/// runs the command on a thread made after the fork (`WorkerThread` says why).
 /// Interrupting or terminating signals sent to this process are passed on to the worker (a run ends with 130
 /// and its completed samples as before), and the worker kills itself when this process goes away (a pipe only
 /// this process holds reaches end of file). Standard input, output and error are shared.
@@ -27,15 +28,19 @@ enum Supervisor {
     /// The worker's process id, read by the forwarding signal handler (0 until the worker exists).
     nonisolated(unsafe) private static var workerID: pid_t = 0
 
-    /// Forks the worker. Returns in the worker (and, if no worker could be made, in the only process, which then
-    /// works unsupervised); in the supervisor it does not return.
-    static func start() {
+    /// Forks the worker, which runs `command` on a thread of its own (`WorkerThread`) and ends when it returns; this
+    /// process watches it and ends as it did. If no worker can be made, this process runs `command` unsupervised.
+    static func run(_ command: @escaping () -> Void) -> Never {
+        let unsupervised: () -> Never = {
+            command()
+            exit(0)
+        }
         var progress: [Int32] = [-1, -1]
         var lifeline: [Int32] = [-1, -1]
-        guard pipe(&progress) == 0 else { return }
+        guard pipe(&progress) == 0 else { unsupervised() }
         guard pipe(&lifeline) == 0 else {
             progress.forEach { close($0) }
-            return
+            unsupervised()
         }
         // Children the worker spawns (merge's helper) must not hold either pipe open.
         for descriptor in progress + lifeline { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
@@ -49,12 +54,12 @@ enum Supervisor {
             sigprocmask(SIG_SETMASK, &previous, nil)
             if worker < 0 {
                 (progress + lifeline).forEach { close($0) }
-                return
+                unsupervised()
             }
             close(progress[0])
             close(lifeline[1])
             SupervisedReading.attach(progressDescriptor: progress[1], lifelineDescriptor: lifeline[0])
-            return
+            WorkerThread.run(command)
         }
         close(progress[1])
         close(lifeline[0])  // the write end stays open here until this process ends: the worker's lifeline

@@ -68,6 +68,45 @@ import Testing
         #expect(!alive(), "worker \(worker) still runs after its supervisor was killed")
     }
 
+    /// CPU time (user + system, clock ticks) of thread `thread` of process `process`, from /proc.
+    func cpuTicks(process: pid_t, thread: pid_t) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(process)/task/\(thread)/stat", encoding: .utf8)
+        // Fields after the parenthesised command name: state is field 3, utime and stime fields 14 and 15.
+        let fields = try #require(stat.split(separator: ")").last).split(separator: " ")
+        return try #require(Int(fields[11])) + (try #require(Int(fields[12])))
+    }
+
+    /// CPU time (clock ticks) of every thread of `process`.
+    func cpuTicks(process: pid_t) throws -> Int {
+        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process)/task").compactMap { pid_t($0) }
+        return try threads.reduce(0) { $0 + (try cpuTicks(process: process, thread: $1)) }
+    }
+
+    /// The forked worker's only thread carries the supervisor thread's id in the Swift runtime's lock words
+    /// (`WorkerThread`); two threads contending a lock it took livelocked CI for 90 minutes. The command must run
+    /// on a thread made after the fork while that one only waits: it stays at (almost) no CPU time while the run
+    /// (on one thread) uses seconds of it.
+    @Test("the worker runs the command on a thread made after the fork; the thread that forked stays idle")
+    func commandRunsOffTheForkingThread() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("fresh-thread.h5").path
+        let process = longRun(out: out)
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let worker = try worker(of: process, out: out)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var total = try cpuTicks(process: worker)
+        while total < 100 && ContinuousClock.now < deadline {  // a second of work at the usual 100 ticks/s
+            usleep(50_000)
+            total = try cpuTicks(process: worker)
+        }
+        let forking = try cpuTicks(process: worker, thread: worker)
+        #expect(total >= 100, "the run used only \(total) ticks")
+        #expect(forking <= 2, "the worker's forking thread used \(forking) of the process's \(total) ticks")
+    }
+
     @Test("a file libhdf5 never finishes reading ends in one line naming it, exit 65 (a FIFO with no writer)")
     func hungReadIsNamed() throws {
         let folder = try Fixtures.scratchDirectory()
