@@ -17,7 +17,12 @@ struct ProcessResult {
 }
 
 enum ProcessRunner {
-    /// Runs `executable` (looked up on PATH when not a path) and captures its output.
+    /// How long a program may run before it counts as hung: far above the slowest (the framework cross-checks'
+    /// fixture scripts, about a minute), far below CI's limit, so that a hang fails its test instead of the run.
+    static let timeoutSeconds = 900
+
+    /// Runs `executable` (looked up on PATH when not a path) and captures its output; kills it and throws after
+    /// `timeoutSeconds`.
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
         let process = Process()
         if let directory { process.currentDirectoryURL = directory }
@@ -40,7 +45,13 @@ enum ProcessRunner {
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)  // a supervised CLI's worker follows it (its lifeline)
+            process.waitUntilExit()
+            throw FixtureError(description: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeoutSeconds) s")
+        }
         try outHandle.close()
         try errHandle.close()
         let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
