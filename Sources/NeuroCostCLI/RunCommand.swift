@@ -109,12 +109,25 @@ struct RunCommand: ParsableCommand {
         }
         let profileArguments = profiles.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         try OutputPath.check(out, force: force, inputs: [("network", network), ("data file", data)] + profileArguments.map { ("profile", $0) })
-        // The profiles load here, on the main thread, before any other thread starts: loading them beside the
-        // network read raced the first use of Foundation's `ProcessInfo` on two threads, and a worker hung in it.
-        let hardware = ProfileKeys.unique(try ProfileArguments.load(profiles.isEmpty ? [Self.defaultProfile] : profiles))
-        let threads = try ThreadLimit.resolve(self.threads)
+        // Resolved first: it reads the environment, so `ProcessInfo` is made here before a second thread exists.
+        let threadLimit = Result { try ThreadLimit.resolve(self.threads) }
+        // The profiles (YAML parsing, about 9 M instructions) load on the other core while the network is read;
+        // their errors still come first, as when they loaded before it. (This overlap was once reverted: a worker
+        // hung when two threads first used `ProcessInfo` at once; the cause, a stale thread id after the fork, is
+        // gone since the command runs on a thread made after it, see `WorkerThread`.)
+        let profileNames = profiles.isEmpty ? [Self.defaultProfile] : profiles
+        let profileLoading = BackgroundTask { ProfileKeys.unique(try ProfileArguments.load(profileNames)) }
+        let threads: Int?
+        do {
+            threads = try threadLimit.get()
+        } catch {
+            _ = try profileLoading.value()
+            throw error
+        }
         let digests = InputDigests(networkFile: network, dataFile: data)
-        let document = try safety.readNetwork(network, threads: threads)
+        let reading = Result { try safety.readNetwork(network, threads: threads) }
+        let hardware = try profileLoading.value()
+        let document = try reading.get()
         let resolved = try semantics.resolve(document.network, timesteps: timesteps, encoding: encoding, seed: seed, readout: readout)
         let plan = try SimulationPlan(network: resolved.network, options: resolved.options)
         NeuronSemanticsOptions.warn(about: plan)
