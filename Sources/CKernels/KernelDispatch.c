@@ -125,12 +125,20 @@ NCGroupDrainFireKernel nc_group_drain_fire_kernel(NCInstructionSet isa) {
     }
 }
 
+#if defined(__x86_64__)
+/// Whether the AVX-512 gathers can run here: besides the foundation, they test activity bytes in 128-bit registers
+/// (AVX-512BW with VL; every AVX-512 core but Xeon Phi has both). Else the AVX2 gathers, which agree bit for bit.
+static int nc_avx512_byte_tests(void) {
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+#endif
+
 NCGroupGatherKernel nc_group_gather_kernel(NCInstructionSet isa) {
     if (!nc_isa_supported(isa)) return NULL;
     switch (isa) {
 #if defined(__x86_64__)
     case NCInstructionSetAVX2: return nc_group_gather_avx2;
-    case NCInstructionSetAVX512: return nc_group_gather_avx512;  // 512-bit registers and opmasks: the foundation
+    case NCInstructionSetAVX512: return nc_avx512_byte_tests() ? nc_group_gather_avx512 : nc_group_gather_avx2;
 #endif
     default: return nc_group_gather_generic;
     }
@@ -205,7 +213,7 @@ NCGroupGatherValuesKernel nc_group_gather_values_kernel(NCInstructionSet isa) {
     switch (isa) {
 #if defined(__x86_64__)
     case NCInstructionSetAVX2: return nc_group_gather_values_avx2;
-    case NCInstructionSetAVX512: return nc_group_gather_values_avx512;
+    case NCInstructionSetAVX512: return nc_avx512_byte_tests() ? nc_group_gather_values_avx512 : nc_group_gather_values_avx2;
 #endif
     default: return nc_group_gather_values_generic;
     }
@@ -216,7 +224,7 @@ NCGroupGatherFireKernel nc_group_gather_fire_kernel(NCInstructionSet isa) {
     switch (isa) {
 #if defined(__x86_64__)
     case NCInstructionSetAVX2: return nc_group_gather_fire_avx2;
-    case NCInstructionSetAVX512: return nc_group_gather_fire_avx512;
+    case NCInstructionSetAVX512: return nc_avx512_byte_tests() ? nc_group_gather_fire_avx512 : nc_group_gather_fire_avx2;
 #endif
     default: return nc_group_gather_fire_generic;
     }
@@ -227,7 +235,7 @@ NCGroupGatherValuesFireKernel nc_group_gather_values_fire_kernel(NCInstructionSe
     switch (isa) {
 #if defined(__x86_64__)
     case NCInstructionSetAVX2: return nc_group_gather_values_fire_avx2;
-    case NCInstructionSetAVX512: return nc_group_gather_values_fire_avx512;
+    case NCInstructionSetAVX512: return nc_avx512_byte_tests() ? nc_group_gather_values_fire_avx512 : nc_group_gather_values_fire_avx2;
 #endif
     default: return nc_group_gather_values_fire_generic;
     }
