@@ -68,18 +68,13 @@ import Testing
         #expect(!alive(), "worker \(worker) still runs after its supervisor was killed")
     }
 
-    /// CPU time (user + system, clock ticks) of thread `thread` of process `process`, from /proc.
-    func cpuTicks(process: pid_t, thread: pid_t) throws -> Int {
-        let stat = try String(contentsOfFile: "/proc/\(process)/task/\(thread)/stat", encoding: .utf8)
+    /// CPU time (user + system, clock ticks) from a /proc `stat` file: a process's (all its threads, ended ones
+    /// included) or one thread's (`/proc/PID/task/TID/stat`).
+    func cpuTicks(statFile path: String) throws -> Int {
+        let stat = try String(contentsOfFile: path, encoding: .utf8)
         // Fields after the parenthesised command name: state is field 3, utime and stime fields 14 and 15.
         let fields = try #require(stat.split(separator: ")").last).split(separator: " ")
         return try #require(Int(fields[11])) + (try #require(Int(fields[12])))
-    }
-
-    /// CPU time (clock ticks) of every thread of `process`.
-    func cpuTicks(process: pid_t) throws -> Int {
-        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process)/task").compactMap { pid_t($0) }
-        return try threads.reduce(0) { $0 + (try cpuTicks(process: process, thread: $1)) }
     }
 
     /// The forked worker's only thread carries the supervisor thread's id in the Swift runtime's lock words
@@ -97,12 +92,12 @@ import Testing
         }
         let worker = try worker(of: process, out: out)
         let deadline = ContinuousClock.now + .seconds(60)
-        var total = try cpuTicks(process: worker)
+        var total = try cpuTicks(statFile: "/proc/\(worker)/stat")
         while total < 100 && ContinuousClock.now < deadline {  // a second of work at the usual 100 ticks/s
             usleep(50_000)
-            total = try cpuTicks(process: worker)
+            total = try cpuTicks(statFile: "/proc/\(worker)/stat")
         }
-        let forking = try cpuTicks(process: worker, thread: worker)
+        let forking = try cpuTicks(statFile: "/proc/\(worker)/task/\(worker)/stat")
         #expect(total >= 100, "the run used only \(total) ticks")
         #expect(forking <= 2, "the worker's forking thread used \(forking) of the process's \(total) ticks")
     }
