@@ -44,14 +44,15 @@ enum ProcessRunner {
         process.standardOutput = outHandle
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
+        let ended = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if process.isRunning {
+        if ended.wait(timeout: .now() + .seconds(timeoutSeconds)) == .timedOut {
             kill(process.processIdentifier, SIGKILL)  // a supervised CLI's worker follows it (its lifeline)
             process.waitUntilExit()
             throw FixtureError(description: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeoutSeconds) s")
         }
+        process.waitUntilExit()  // returns at once: the status is final
         try outHandle.close()
         try errHandle.close()
         let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
