@@ -61,8 +61,8 @@ final class GroupGather {
     private let producerCount: Int, producerRows: Int, producerColumns: Int
     private let poolFactor: Float
     /// Pooled spikes: byte i of entry b is bit i of b, so that four bytes' entries summed give, byte by byte, how many
-    /// of them have each bit. Per instance (a lazily initialised static read by two threads at once once hung the
-    /// CLI's worker: a stale thread id after the fork, since fixed by `WorkerThread` in the CLI).
+    /// of them have each bit. Per instance: as a lazily initialised static, first read by two threads together, it
+    /// once hung the CLI's worker (a stale thread id after the fork, since fixed by `WorkerThread` in the CLI).
     private let spreadBits: UnsafeMutablePointer<UInt64>?
     /// Pooled spikes: the value of k spikes, k · factor (exact), for k in 0...4 (0 for none: written, never read, its
     /// lane being unmarked), and whether it is not 1 (NeuroBench's binary test; the values are positive).
