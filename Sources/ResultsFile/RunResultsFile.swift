@@ -4,9 +4,10 @@ import HDF5Kit
 import Simulator
 
 /// A results file written while the run goes on: provenance and layers first, traces appended block by block
-/// (with `completed_samples` updated and the file flushed after each), counts and predictions at the end.
+/// (the file flushed, with `completed_samples` updated, once a second), counts and predictions at the end.
 /// An interrupted run leaves a file h5py opens, holding every completed sample's traces and, when the run
-/// could stop cleanly, their counts. Layout: docs/results-schema.md.
+/// could stop cleanly, their counts; a killed one holds the samples completed up to its last flush.
+/// Layout: docs/results-schema.md.
 public final class RunResultsFile {
     /// Layout version, on the root as `schema_version`; it changes whenever the layout does.
     public static let schemaVersion = "5"
@@ -18,8 +19,12 @@ public final class RunResultsFile {
     /// The data file's index of the run's first sample (the `sample` dimension starts there).
     private let sampleOffset: Int
     private var spikeColumns: [Int: SpikeEventColumns] = [:]
-    private var rasterSets: [Int: HDF5Dataset] = [:]
+    private var rasterSets: [Int: HDF5RowAppender<UInt8>] = [:]
     private var potentialSets: [Int: HDF5Dataset] = [:]
+    /// When the traces appended were last made durable (`flushTraces`).
+    private var lastFlush = ContinuousClock.now
+    /// Samples whose traces were appended (`completed_samples` once flushed).
+    private var appendedSamples = 0
 
     /// Starts the file under a temporary name beside `path` and writes what is known before the run;
     /// `commit()` moves it to `path` (replacing an existing file only when `overwrite`).
@@ -74,7 +79,7 @@ public final class RunResultsFile {
                 try group.setAttribute("neurons", Int64(neurons))
                 try group.setAttribute("bitorder", string: "little")
                 // About 1 MiB per chunk, whole samples, uncompressed: appending is a plain copy. A whole number
-                // of chunks per simulated block, so that no flush writes a partly filled chunk to be rewritten.
+                // of chunks per trace block, so that each chunk is written once, whole.
                 let samplesPerChunk = traces.potentials.isEmpty
                     ? RasterBlocking.samplesPerChunk(plan: plan, nodes: traces.spikingNodes, node: node)
                     : max(1, (1 << 20) / max(options.timesteps * rowBytes, 1))
@@ -82,7 +87,7 @@ public final class RunResultsFile {
                                                    maxShape: [nil, options.timesteps, rowBytes],
                                                    chunks: [samplesPerChunk, options.timesteps, rowBytes])
                 try bits.setAttribute("units", string: "neuron n spiked at the step when bit n % 8 of byte n / 8 is set (numpy.unpackbits(..., bitorder='little'))")
-                rasterSets[node] = bits
+                rasterSets[node] = try HDF5RowAppender(bits)
             }
         }
         if !traces.spikingNodes.isEmpty && traces.spikeFormat == .events {
@@ -113,24 +118,45 @@ public final class RunResultsFile {
                 potentialSets[node] = values
             }
         }
-        try file.flush()
+        try flushTraces()
     }
 
-    /// Appends one block's traces, then records how many samples are complete and flushes.
+    /// Appends one block's traces and records how many samples are complete; flushes when `flushInterval` has
+    /// passed since the last flush.
     public func append(_ block: TraceBlock) throws {
         // Runs on the trace writer's thread while the next block of data is read.
         try HDF5Library.serialized { try appendUnserialized(block) }
     }
 
     private func appendUnserialized(_ block: TraceBlock) throws {
+        let timesteps = plan.options.timesteps
         for (node, columns) in spikeColumns {
-            try columns.append(neurons: block.spikeNeurons[node] ?? [], stepStarts: block.spikeStepStarts[node] ?? [0],
-                               samples: block.samples.count)
+            try columns.append(neurons: block.traces.map { $0.spikeNeurons[node] ?? [] },
+                               stepCounts: block.traces.map { $0.spikeStepCounts[node] ?? Array(repeating: 0, count: timesteps) })
         }
-        for (node, dataset) in rasterSets { try dataset.append(block.spikeRasters[node] ?? []) }
-        for (node, dataset) in potentialSets { try dataset.append(block.potentials[node] ?? []) }
-        try file.setAttribute("completed_samples", Int64(block.samples.upperBound))
+        for (node, rasters) in rasterSets {
+            for sample in block.traces {
+                try (sample.spikeRasters[node] ?? []).withUnsafeBufferPointer { try rasters.append($0) }
+            }
+        }
+        for (node, dataset) in potentialSets { try dataset.append(block.traces.flatMap { $0.potentials[node] ?? [] }) }
+        appendedSamples = block.samples.upperBound
+        if ContinuousClock.now - lastFlush >= Self.flushInterval { try flushTraces() }
+    }
+
+    /// How often a run's file is made durable while traces are appended: a killed run's partial file holds
+    /// the samples completed up to its last flush. Flushing after every block wrote each node's partly filled
+    /// chunks again every time (more than the file's size again, for event traces of a VGG-16).
+    static let flushInterval = Duration.seconds(1)
+
+    /// Writes every trace row appended (the chunks being filled as they stand), records how many samples they
+    /// cover, and flushes the file.
+    private func flushTraces() throws {
+        for columns in spikeColumns.values { try columns.flush() }
+        for rasters in rasterSets.values { try rasters.flush() }
+        try file.setAttribute("completed_samples", Int64(appendedSamples))
         try file.flush()
+        lastFlush = .now
     }
 
     /// Writes counts, predictions, the counting conventions and energy for the samples the run completed.
@@ -147,6 +173,7 @@ public final class RunResultsFile {
         try file.setAttribute("interrupted", Int64(result.interrupted || result.failure != nil ? 1 : 0))
         if let failure = result.failure { try file.setAttribute("failure", string: failure) }
         try writeSampleStarts(samples: counts.sampleCount)
+        for rasters in rasterSets.values { try rasters.flush() }
 
         let countsGroup = try file.createGroup("counts")
         let perSampleGroup = try countsGroup.createGroup("per_sample")

@@ -1,12 +1,10 @@
-/// How a raster trace is cut into simulated blocks and into the results file's chunks, chosen together so that
-/// every full block fills whole chunks. A block that ended inside a chunk left it partly filled, and each block's
-/// flush (which keeps a crash's file as of the last block) wrote that chunk again: 256 traced samples of a VGG-16
-/// wrote about twice the file's size. Both sizes are powers of two, so a chunk's samples divide a block's.
+/// How a raster trace is cut into trace blocks (handed to the writer together) and into the results file's chunks,
+/// chosen together so that every full block fills whole chunks, each written once, whole. Both sizes are powers of
+/// two, so a chunk's samples divide a block's.
 public enum RasterBlocking {
-    /// A block's raster bytes at most: it is held up to three times at once (being recorded, being assembled
-    /// and being written), and bigger blocks mean fewer waits at block ends.
+    /// A block's raster bytes at most: the trace pipeline holds up to two blocks and a worker's lanes at once.
     static let blockBytes = 32 << 20
-    /// A chunk's bytes at most: libhdf5's default chunk cache (1 MiB) then holds a dataset's open chunk.
+    /// A chunk's bytes at most: the chunk being filled is held in memory per node.
     static let chunkBytes = 1 << 20
     static let minimumSamplesPerBlock = 8
     static let maximumSamplesPerBlock = 256

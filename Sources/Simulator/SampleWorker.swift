@@ -102,4 +102,19 @@ final class SampleWorker {
             }
         }
     }
+
+    /// Lane `lane`'s traces of the sample it just ran, handed over (the monitors start the next sample afresh).
+    func takeTraces(lane: Int) -> SampleTraces {
+        var traces = SampleTraces()
+        for node in spikeMonitor.tracedNodes {
+            switch spikeMonitor.format {
+            case .raster:
+                traces.spikeRasters[node] = spikeMonitor.takeRaster(lane: lane, node: node)
+            case .events:
+                (traces.spikeNeurons[node], traces.spikeStepCounts[node]) = spikeMonitor.takeEvents(lane: lane, node: node)
+            }
+        }
+        for node in stateMonitor.recorded.keys { traces.potentials[node] = stateMonitor.values(lane: lane, node: node) }
+        return traces
+    }
 }

@@ -8,6 +8,9 @@ import SampleData
 public enum SimulationRunner {
     /// Samples read and simulated together; bounds memory whatever the file's size.
     static let blockSize = 256
+    /// Samples per trace block when spike events or potentials are traced: their size is not known ahead, so
+    /// a few samples at a time keep the traces held in memory small.
+    static let eventSamplesPerBlock = 8
 
     /// Checks that the data file's samples fit the plan's Input node and encoding.
     public static func validate(dataset: SampleDataset, plan: SimulationPlan) throws(SimulationError) {
@@ -51,13 +54,17 @@ public enum SimulationRunner {
                                 countSpikesPerNeuron: countSpikesPerNeuron, traces: traces)
         let (threadCount, plan) = (setup.threadCount, setup.plan)
         let workers = prepared.flatMap { $0.setup.matches(setup) ? $0.workers() : nil } ?? setup.makeWorkers()
-        // Traces are held per block until written: smaller blocks keep that memory small. Rasters have a known
-        // size, so their blocks hold tens of MiB, sized to fill the results file's chunks exactly (RasterBlocking);
-        // event lists stay at a few samples.
-        let samplesPerBlock = traces.isEmpty ? blockSize
-            : traces.potentials.isEmpty && traces.spikeFormat == .raster && !traces.spikingNodes.isEmpty
-                ? RasterBlocking.samplesPerBlock(plan: plan, nodes: traces.spikingNodes)
-                : max(2 * threadCount, 8)
+        // Traces go to the writer a trace block at a time while the simulation goes on (TracePipeline), so the
+        // simulated blocks stay as large as untraced ones. Rasters have a known size: their trace blocks hold tens
+        // of MiB, sized to fill the results file's chunks exactly (RasterBlocking); event lists go a few samples
+        // at a time. Both divide `blockSize`, so a run stopped after a block leaves no trace block short.
+        let pipeline = onTraces.flatMap { write -> TracePipeline? in
+            guard !traces.isEmpty else { return nil }
+            let samplesPerTraceBlock = traces.potentials.isEmpty && traces.spikeFormat == .raster
+                ? RasterBlocking.samplesPerBlock(plan: plan, nodes: traces.spikingNodes) : eventSamplesPerBlock
+            return TracePipeline(sampleCount: samples.count, samplesPerBlock: samplesPerTraceBlock,
+                                 samplesPerTake: workers.workers.map(\.lanes).max() ?? 1, write: write)
+        }
         var completed = 0
         var probedInputs: [Int: [Float]] = [:]
         var spikesPerNeuron: [Int: [Int]] = [:]
@@ -67,24 +74,28 @@ public enum SimulationRunner {
         var predictions = [Int](repeating: 0, count: samples.count * steps)
         let elementsPerSample = dataset.sampleElementCount
 
-        let traceWriter = onTraces.map(BackgroundTraceWriter.init)
-        // Data is read in blocks of about `blockSize` samples even when traces make the simulated blocks smaller:
-        // a compressed data file's chunks span many samples, and reading 8 at a time decompressed each chunk
-        // again for every block, on the calling thread while the workers waited.
-        var reader = SampleBlockReader(dataset: dataset, samples: samples,
-                                       samplesPerRead: samplesPerBlock * max(1, blockSize / samplesPerBlock))
+        var reader = SampleBlockReader(dataset: dataset, samples: samples, samplesPerRead: blockSize)
         var blockStart = samples.lowerBound
         var failure: String?
         var interrupted = false
         blocks: while blockStart < samples.upperBound {
           do {
-            let block = blockStart..<min(blockStart + samplesPerBlock, samples.upperBound)
-            let values = try reader.values(of: block)
+            let read = blockStart..<min(blockStart + blockSize, samples.upperBound)
+            var values = try reader.values(of: read)
+            // A sample that is not 0/1 spikes ends the run, but the samples before it in the block still run.
+            var badSample: SimulationError?
+            var end = read.upperBound
             if plan.options.encoding == .spikes, let bad = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' must hold 0/1 spikes under spikes encoding; sample \(block.lowerBound + (bad - values.startIndex) / elementsPerSample) has \(values[bad])")
+                let sample = read.lowerBound + (bad - values.startIndex) / elementsPerSample
+                badSample = SimulationError("\(dataset.path): dataset '\(dataset.samplesName)' must hold 0/1 spikes under spikes encoding; sample \(sample) has \(values[bad])")
+                values = values.prefix((sample - read.lowerBound) * elementsPerSample)
+                end = sample
+                if sample == read.lowerBound { throw badSample! }
             }
+            let block = read.lowerBound..<end
             // Each worker writes only the rows of its own samples; the box lets the threads share the buffers.
-            let sink = BlockResults(samples: block.count, steps: steps, layers: layers, tracing: !traces.isEmpty)
+            let sink = BlockResults(samples: block.count, steps: steps, layers: layers)
+            let runOffset = block.lowerBound - samples.lowerBound
             // Workers take the block's samples a run (`lanes` samples) at a time as they free up, rather than a
             // fixed share: a thread that the trace writer (or anything else) preempts, or that drew costlier
             // samples, would otherwise keep the other waiting at the end of every block. Each sample's results
@@ -98,17 +109,18 @@ public enum SimulationRunner {
                         let first = nextSample.take(worker.lanes)
                         guard first < block.count else { break }
                         let locals = first..<min(first + worker.lanes, block.count)
+                        pipeline?.waitForRoom(through: runOffset + locals.upperBound - 1)
                         worker.run(samples: locals.map {
                             SampleWorker.Sample(values: shared.pointer + $0 * elementsPerSample, index: block.lowerBound + $0)
                         })
                         for (lane, local) in locals.enumerated() {
                             sink.store(sample: local, counts: worker.tally.counts[lane], predictions: worker.tally.predictions[lane])
-                            if !traces.isEmpty { sink.storeTraces(sample: local, lane: lane, worker: worker, request: traces) }
+                            pipeline?.deposit(worker.takeTraces(lane: lane), sample: runOffset + local)
                         }
                     }
                 }
             }
-            sink.merge(into: &counts, predictions: &predictions, blockOffset: block.lowerBound - samples.lowerBound)
+            sink.merge(into: &counts, predictions: &predictions, blockOffset: runOffset)
             for worker in workers.workers {
                 for (node, values) in worker.probe.takeInputs() { probedInputs[node, default: []] += values }
                 for (node, counts) in worker.probe.takeSpikesPerNeuron() {
@@ -117,28 +129,33 @@ public enum SimulationRunner {
                     }
                 }
             }
-            if let traceWriter, !traces.isEmpty {
-                // Assembled on the writer's thread: the simulation threads go on with the next block meanwhile.
-                let blockSamples = (block.lowerBound - samples.lowerBound)..<(block.upperBound - samples.lowerBound)
-                try traceWriter.submit { sink.traceBlock(samples: blockSamples, request: traces) }
-            }
             blockStart = block.upperBound
             completed = block.upperBound - samples.lowerBound
+            if let writeFailure = pipeline?.firstFailure {
+                // The samples from the lost trace block on are not complete: their traces are not in the file.
+                completed = min(completed, writeFailure.lostSamples.lowerBound)
+                throw writeFailure.error
+            }
+            if let badSample { throw badSample }
             progress?(completed)
             if shouldStop?() == true {
                 interrupted = completed < samples.count
                 break blocks
             }
           } catch {
-            guard partialResultOnError else { throw error }
+            guard partialResultOnError else {
+                try? pipeline?.finish(through: completed)  // no write may outlive the run
+                throw error
+            }
             failure = "\(error)"
             break blocks
           }
         }
         do {
-            try traceWriter?.finish()
+            try pipeline?.finish(through: completed)
         } catch {
-            guard partialResultOnError else { throw error }
+            completed = min(completed, error.lostSamples.lowerBound)
+            guard partialResultOnError else { throw error.error }
             failure = failure ?? "\(error)"
         }
         if completed < samples.count {
@@ -151,39 +168,6 @@ public enum SimulationRunner {
                          sampleRange: ran, counts: counts, labels: labels, predictionsByStep: predictions,
                          probedInputs: probedInputs, spikesPerNeuron: spikesPerNeuron,
                          interrupted: interrupted, failure: failure)
-    }
-}
-
-/// Writes trace blocks on a serial background queue so that writing overlaps the next block's simulation;
-/// at most one block waits, so memory stays bounded.
-private final class BackgroundTraceWriter: @unchecked Sendable {
-    private let write: (TraceBlock) throws -> Void
-    private let queue = DispatchQueue(label: "neurocost.trace-writer")
-    private let pending = DispatchGroup()
-    /// Set on the queue, read after `pending.wait()`.
-    private var failure: Error?
-
-    init(_ write: @escaping (TraceBlock) throws -> Void) {
-        self.write = write
-    }
-
-    /// Waits for the previous block (rethrowing its error), then starts assembling and writing the next one.
-    func submit(_ makeBlock: @escaping @Sendable () -> TraceBlock) throws {
-        try finish()
-        pending.enter()
-        queue.async {
-            do { try self.write(makeBlock()) } catch { self.failure = error }
-            self.pending.leave()
-        }
-    }
-
-    /// Waits until every submitted block is written; rethrows a write error.
-    func finish() throws {
-        pending.wait()
-        if let failure {
-            self.failure = nil
-            throw failure
-        }
     }
 }
 
@@ -330,17 +314,7 @@ private final class BlockResults: @unchecked Sendable {
     private var counts: [CountMetric: UnsafeMutableBufferPointer<Int>]
     private let predictions: UnsafeMutableBufferPointer<Int>
 
-    /// Per sample, per node: the sample's spikes (neurons and per-step counts, or raster) and recorded potentials.
-    private var spikeNeurons: [[Int: [Int32]]]
-    private var spikeStepCounts: [[Int: [Int]]]
-    private var spikeRasters: [[Int: [UInt8]]]
-    private var potentials: [[Int: [Float]]]
-
-    init(samples: Int, steps: Int, layers: Int, tracing: Bool) {
-        spikeNeurons = Array(repeating: [:], count: tracing ? samples : 0)
-        spikeStepCounts = Array(repeating: [:], count: tracing ? samples : 0)
-        spikeRasters = Array(repeating: [:], count: tracing ? samples : 0)
-        potentials = Array(repeating: [:], count: tracing ? samples : 0)
+    init(samples: Int, steps: Int, layers: Int) {
         self.samples = samples
         self.steps = steps
         self.layers = layers
@@ -366,53 +340,6 @@ private final class BlockResults: @unchecked Sendable {
             for offset in 0..<width { destination[sample * width + offset] = values[offset] }
         }
         for step in 0..<steps { predictions[sample * steps + step] = stepPredictions[step] }
-    }
-
-    /// Called from worker threads; each sample's slot belongs to one worker only.
-    func storeTraces(sample: Int, lane: Int, worker: SampleWorker, request: TraceRequest) {
-        for node in request.spikingNodes {
-            if request.spikeFormat == .raster {
-                spikeRasters[sample][node] = worker.spikeMonitor.takeRaster(lane: lane, node: node)
-            } else {
-                (spikeNeurons[sample][node], spikeStepCounts[sample][node]) = worker.spikeMonitor.takeEvents(lane: lane, node: node)
-            }
-        }
-        for node in request.potentials.keys { potentials[sample][node] = worker.stateMonitor.values(lane: lane, node: node) }
-    }
-
-    /// The block's traces in sample order.
-    func traceBlock(samples range: Range<Int>, request: TraceRequest) -> TraceBlock {
-        var neuronColumn: [Int: [Int32]] = [:], stepStarts: [Int: [Int64]] = [:]
-        var rasters: [Int: [UInt8]] = [:]
-        for node in request.spikingNodes where request.spikeFormat == .raster {
-            var joined: [UInt8] = []
-            joined.reserveCapacity((0..<samples).reduce(0) { $0 + (spikeRasters[$1][node]?.count ?? 0) })
-            for sample in 0..<samples { joined.append(contentsOf: spikeRasters[sample][node] ?? []) }
-            rasters[node] = joined
-        }
-        for node in request.spikingNodes where request.spikeFormat == .events {
-            var neuronsOut: [Int32] = []
-            neuronsOut.reserveCapacity((0..<samples).reduce(0) { $0 + (spikeNeurons[$1][node]?.count ?? 0) })
-            var starts: [Int64] = [0]
-            starts.reserveCapacity(samples * steps + 1)
-            var row: Int64 = 0
-            for local in 0..<samples {
-                neuronsOut.append(contentsOf: spikeNeurons[local][node] ?? [])
-                let counts = spikeStepCounts[local][node] ?? []
-                for step in 0..<steps {
-                    row += Int64(step < counts.count ? counts[step] : 0)
-                    starts.append(row)
-                }
-            }
-            neuronColumn[node] = neuronsOut
-            stepStarts[node] = starts
-        }
-        var potentialColumns: [Int: [Float]] = [:]
-        for node in request.potentials.keys {
-            potentialColumns[node] = (0..<samples).flatMap { potentials[$0][node] ?? [] }
-        }
-        return TraceBlock(samples: range, spikeNeurons: neuronColumn, spikeStepStarts: stepStarts,
-                          spikeRasters: rasters, potentials: potentialColumns)
     }
 
     func merge(into total: inout RunCounts, predictions allPredictions: inout [Int], blockOffset: Int) {

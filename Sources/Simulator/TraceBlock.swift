@@ -25,19 +25,33 @@ public struct TraceRequest: Sendable {
     public var isEmpty: Bool { spikingNodes.isEmpty && potentials.isEmpty }
 }
 
-/// The traces of one block of samples, handed over as soon as the block is done, so that they can be written
-/// out and memory does not grow with the run.
+/// One sample's traces, as its worker recorded them.
+public struct SampleTraces: Sendable {
+    /// Per traced node (events format): the neurons that spiked, step by step (each step's in the order its
+    /// population listed them).
+    public var spikeNeurons: [Int: [Int32]] = [:]
+    /// Per traced node (events format): how many of `spikeNeurons` each step holds (T values).
+    public var spikeStepCounts: [Int: [Int]] = [:]
+    /// Per traced node (raster format): steps × ⌈neurons / 8⌉ bytes; neuron `n` is bit `n % 8` of byte `n / 8`.
+    public var spikeRasters: [Int: [UInt8]] = [:]
+    /// Per recorded population: steps × recorded neurons, row-major.
+    public var potentials: [Int: [Float]] = [:]
+
+    public init() {}
+}
+
+/// The traces of consecutive samples, handed over in run order as soon as they are all simulated, so that they
+/// can be written out while the simulation goes on and memory does not grow with the run. Each sample's traces
+/// are kept as recorded: whoever writes them lays them out (no copy is made to join them first).
 public struct TraceBlock: Sendable {
     /// Run-relative indices of the block's samples (0 is the run's first sample).
     public let samples: Range<Int>
-    /// Per node index (events format): each spike's neuron (flat index), ordered by sample, then step, then
-    /// neuron.
-    public let spikeNeurons: [Int: [Int32]]
-    /// Per node index (events format): samples × steps + 1 row offsets into `spikeNeurons`, starting at 0: the
-    /// block's sample i (0 is its first) spiked at step t in rows `[starts[i · steps + t], starts[i · steps + t + 1])`.
-    public let spikeStepStarts: [Int: [Int64]]
-    /// Per node index (raster format): samples × steps × ⌈neurons / 8⌉ bytes; neuron `n` is bit `n % 8` of byte `n / 8`.
-    public let spikeRasters: [Int: [UInt8]]
-    /// Per node index: samples × steps × recorded neurons, row-major.
-    public let potentials: [Int: [Float]]
+    /// One entry per sample of `samples`, in order.
+    public let traces: [SampleTraces]
+
+    public init(samples: Range<Int>, traces: [SampleTraces]) {
+        precondition(samples.count == traces.count, "one SampleTraces per sample")
+        self.samples = samples
+        self.traces = traces
+    }
 }

@@ -2,8 +2,7 @@ import Testing
 import NIRFormat
 @testable import Simulator
 
-/// Raster blocks and chunks are sized together so that a block's flush never leaves a partly filled chunk for the
-/// next block to write again.
+/// Raster trace blocks and chunks are sized together so that every full block fills whole chunks (each written once).
 @Suite struct RasterBlockingTests {
     @Test("every node's raster chunk divides the block, stays within 1 MiB, and blocks stay within 32 MiB or 8 samples",
           arguments: [1, 8, 300, 4096])

@@ -235,10 +235,12 @@ enum SimulationFixtures {
         func add(_ block: TraceBlock) {
             lock.lock()
             defer { lock.unlock() }
-            for (node, values) in block.spikeStepStarts { columns["step starts \(node)", default: []] += values.map(Double.init) }
-            for (node, values) in block.spikeNeurons { columns["neurons \(node)", default: []] += values.map(Double.init) }
-            for (node, values) in block.spikeRasters { columns["raster \(node)", default: []] += values.map(Double.init) }
-            for (node, values) in block.potentials { columns["v \(node)", default: []] += values.map(Double.init) }
+            for sample in block.traces {
+                for (node, values) in sample.spikeStepCounts { columns["step counts \(node)", default: []] += values.map(Double.init) }
+                for (node, values) in sample.spikeNeurons { columns["neurons \(node)", default: []] += values.map(Double.init) }
+                for (node, values) in sample.spikeRasters { columns["raster \(node)", default: []] += values.map(Double.init) }
+                for (node, values) in sample.potentials { columns["v \(node)", default: []] += values.map(Double.init) }
+            }
         }
     }
 
