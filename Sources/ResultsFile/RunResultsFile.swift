@@ -124,7 +124,7 @@ public final class RunResultsFile {
     /// Appends one block's traces and records how many samples are complete; flushes when `flushInterval` has
     /// passed since the last flush.
     public func append(_ block: TraceBlock) throws {
-        // Runs on the trace writer's thread while the next block of data is read.
+        // Runs on the trace writer's thread while the simulation goes on.
         try HDF5Library.serialized { try appendUnserialized(block) }
     }
 

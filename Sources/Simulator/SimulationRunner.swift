@@ -74,14 +74,13 @@ public enum SimulationRunner {
         var predictions = [Int](repeating: 0, count: samples.count * steps)
         let elementsPerSample = dataset.sampleElementCount
 
-        var reader = SampleBlockReader(dataset: dataset, samples: samples, samplesPerRead: blockSize)
         var blockStart = samples.lowerBound
         var failure: String?
         var interrupted = false
         blocks: while blockStart < samples.upperBound {
           do {
             let read = blockStart..<min(blockStart + blockSize, samples.upperBound)
-            var values = try reader.values(of: read)
+            var values = try dataset.read(read)[...]
             // A sample that is not 0/1 spikes ends the run, but the samples before it in the block still run.
             var badSample: SimulationError?
             var end = read.upperBound
@@ -168,41 +167,6 @@ public enum SimulationRunner {
                          sampleRange: ran, counts: counts, labels: labels, predictionsByStep: predictions,
                          probedInputs: probedInputs, spikesPerNeuron: spikesPerNeuron,
                          interrupted: interrupted, failure: failure)
-    }
-}
-
-/// Reads a run's samples `samplesPerRead` at a time and hands out the values of the smaller blocks within them.
-private struct SampleBlockReader {
-    let dataset: SampleDataset
-    let samples: Range<Int>
-    let samplesPerRead: Int
-    private var read: Range<Int> = 0..<0
-    private var values: [Float] = []
-
-    init(dataset: SampleDataset, samples: Range<Int>, samplesPerRead: Int) {
-        self.dataset = dataset
-        self.samples = samples
-        self.samplesPerRead = samplesPerRead
-    }
-
-    /// The values of samples `block`: from the current read when it holds them, else from a new read starting
-    /// at the block (the runner's blocks divide a read evenly, so each read serves several blocks).
-    mutating func values(of block: Range<Int>) throws(SampleDataError) -> ArraySlice<Float> {
-        if !(read.contains(block.lowerBound) && block.upperBound <= read.upperBound) {
-            let next = block.lowerBound..<min(block.lowerBound + max(samplesPerRead, block.count), samples.upperBound)
-            values = []  // the previous read's memory goes before the next one's is taken
-            do {
-                values = try dataset.read(next)
-                read = next
-            } catch {
-                // Unreadable data further on must not cost the samples before it: the block alone, as before.
-                guard next.count > block.count else { throw error }
-                values = try dataset.read(block)
-                read = block
-            }
-        }
-        let elements = dataset.sampleElementCount
-        return values[((block.lowerBound - read.lowerBound) * elements)..<((block.upperBound - read.lowerBound) * elements)]
     }
 }
 
