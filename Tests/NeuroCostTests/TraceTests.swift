@@ -160,6 +160,46 @@ import Testing
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
     }
 
+    @Test("a killed traced run leaves a partial file h5py opens, indexing every sample its last flush completed")
+    func killedRunLeavesConsistentPartialFile() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("killed.h5").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.currentDirectoryURL = RepositoryPaths.root
+        process.arguments = ["run", "--data", "Datasets/digits/digits-train.h5", "--timesteps", "64", "--threads", "1",
+                             "--trace", "spikes", "--out", out, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The file is flushed once a second while tracing: kill it (worker and supervisor) after a few flushes.
+        let partial = try PartialFileWatcher.partialPath(of: out, process: process)
+        try PartialFileWatcher.waitForGrowth(of: partial, times: 2, process: process)
+        usleep(2_500_000)
+        try #require(process.isRunning, "the run ended before it could be killed")
+        let name = URL(fileURLWithPath: partial).lastPathComponent
+        let worker = pid_t(name[name.index(after: name.lastIndex(of: "-")!)...])!
+        kill(worker, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(!FileManager.default.fileExists(atPath: out), "the destination is untouched")
+        let check = """
+            import sys, h5py, numpy as np
+            f = h5py.File(sys.argv[1], "r")
+            done, T = int(f.attrs["completed_samples"]), int(f.attrs["timesteps"])
+            assert done > 0, done
+            for node in f["traces/spikes"]:
+                g = f["traces/spikes"][node]
+                starts = g["step_start"][...]
+                assert len(starts) >= done * T + 1, (node, len(starts), done)
+                assert starts[0] == 0 and (np.diff(starts[: done * T + 1]) >= 0).all()
+                assert starts[done * T] <= g["neuron"].shape[0], (node, starts[done * T], g["neuron"].shape)
+            print("killed OK", done)
+            """
+        let result = try ProcessRunner.run("python3", ["-c", check, partial])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        try? FileManager.default.removeItem(atPath: partial)
+    }
+
     @Test("bad data in a later sample ends the run with an error, keeping every sample completed before it")
     func failureInLaterSampleKeepsEarlierOnes() throws {
         let folder = try Fixtures.scratchDirectory()
