@@ -120,21 +120,26 @@ import Testing
         #expect(try group.openDataset("bits").elementType == .unsignedInteger(bytes: 1))
     }
 
-    @Test("SIGINT stops the run after the block in progress; h5py opens the file with every completed sample")
-    func interruptedRunLeavesReadableFile() throws {
-        let out = try Fixtures.scratchDirectory().appendingPathComponent("interrupted.h5").path
+    /// Starts a traced run long enough (the training set at T = 64 on one thread, debug build) to be stopped
+    /// mid-run, and returns once its partial file beside `out` has grown twice (no fixed wait), with that file's path.
+    private func startLongTracedRun(out: String) throws -> (process: Process, partial: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.currentDirectoryURL = RepositoryPaths.root
-        // Long enough (the training set at T = 64 on one thread) that the interrupt arrives mid-run.
         process.arguments = ["run", "--data", "Datasets/digits/digits-train.h5", "--timesteps", "64", "--threads", "1",
                              "--trace", "spikes", "--out", out, "--quiet"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Interrupt once blocks are being flushed: the partial file beside --out has grown twice (no fixed wait).
         let partial = try PartialFileWatcher.partialPath(of: out, process: process)
         try PartialFileWatcher.waitForGrowth(of: partial, times: 2, process: process)
+        return (process, partial)
+    }
+
+    @Test("SIGINT stops the run after the block in progress; h5py opens the file with every completed sample")
+    func interruptedRunLeavesReadableFile() throws {
+        let out = try Fixtures.scratchDirectory().appendingPathComponent("interrupted.h5").path
+        let (process, partial) = try startLongTracedRun(out: out)
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
@@ -163,17 +168,8 @@ import Testing
     @Test("a killed traced run leaves a partial file h5py opens, indexing every sample its last flush completed")
     func killedRunLeavesConsistentPartialFile() throws {
         let out = try Fixtures.scratchDirectory().appendingPathComponent("killed.h5").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.currentDirectoryURL = RepositoryPaths.root
-        process.arguments = ["run", "--data", "Datasets/digits/digits-train.h5", "--timesteps", "64", "--threads", "1",
-                             "--trace", "spikes", "--out", out, "--quiet"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The file is flushed once a second while tracing: kill it (worker and supervisor) after a few flushes.
-        let partial = try PartialFileWatcher.partialPath(of: out, process: process)
-        try PartialFileWatcher.waitForGrowth(of: partial, times: 2, process: process)
+        let (process, partial) = try startLongTracedRun(out: out)
+        // The file is flushed once a second while tracing: kill the worker after a few flushes.
         usleep(2_500_000)
         try #require(process.isRunning, "the run ended before it could be killed")
         let name = URL(fileURLWithPath: partial).lastPathComponent
