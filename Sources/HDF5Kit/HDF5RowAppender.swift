@@ -14,7 +14,7 @@ public final class HDF5RowAppender<Element: HDF5Numeric> {
     private let context: HDF5ObjectContext
     /// The dataset's shape after axis 0 (each row's shape).
     private let rowShape: [Int]
-    /// Elements per row and per chunk.
+    /// Elements per row, and rows per chunk.
     private let rowSize: Int
     private let chunkRows: Int
     /// The chunk being filled: `filled` elements so far, starting at row `chunkStart`.
