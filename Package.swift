@@ -26,6 +26,8 @@ let package = Package(
     ],
     targets: [
         // Thin C view of Debian's libhdf5: a module map and a header-only shim for the macros Swift cannot import.
+        // SwiftPM does not track these headers: after editing one, touch Sources/HDF5Kit/*.swift, or incremental
+        // builds (and the tests) keep HDF5Kit's objects compiled from the old header. Clean builds are unaffected.
         .systemLibrary(
             name: "CHDF5",
             path: "Sources/CHDF5",
