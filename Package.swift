@@ -66,10 +66,10 @@ let package = Package(
         // The command-line tool, a thin layer over the library.
         //
         // On Linux it carries the Swift runtime and Foundation inside it (`-static-stdlib`): loading and binding
-        // them as a dozen shared libraries was about a tenth of a short run (5-6 ms of `neurocost run`'s 0.1 s
-        // start-up; Benchmarks/RESULTS.md). These are the package's only unsafe flags, and they stay on this
-        // executable: SwiftPM refuses unsafe flags in the products a dependent uses, checked per product over its
-        // targets, so the `NeuroCost` and `HDF5Kit` libraries remain usable as dependencies. The objects are
+        // them as a dozen shared libraries took 5-6 ms of every start (the 2-sample `run`: 0.92x, paired;
+        // Benchmarks/RESULTS.md, "Start-up, round 6"). These are the package's only unsafe flags, and they stay on
+        // this executable: SwiftPM refuses unsafe flags in the products a dependent uses, checked per product over
+        // its targets, so the `NeuroCost` and `HDF5Kit` libraries remain usable as dependencies. The objects are
         // compiled with the flag too, so that they name the static libraries Foundation needs (ICU, CoreFoundation).
         // lld links it: gold repeats a glibc link-time warning (`mktemp`) from inside the static Foundation.
         .executableTarget(
