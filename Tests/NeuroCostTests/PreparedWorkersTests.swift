@@ -23,5 +23,10 @@ import Testing
             #expect(run.counts == plain.counts)
             #expect(run.predictionsByStep == plain.predictionsByStep)
         }
+        // Four workers: three helper threads and the run's own thread claim them, each made once.
+        let wide = SimulationRunner.prepareWorkers(plan: plan, sampleCount: range.count, threads: 4)
+        let wideRun = try SimulationRunner.run(plan: plan, dataset: dataset, range: range, threads: 4, prepared: wide)
+        #expect(wideRun.counts == plain.counts)
+        #expect(wideRun.predictionsByStep == plain.predictionsByStep)
     }
 }
