@@ -195,10 +195,10 @@ extension SimulationRunner {
 /// Workers being made ahead of a run (`SimulationRunner.prepareWorkers`).
 ///
 /// Helper threads, one fewer than the run's, start on the workers while the caller finishes its own set-up; when
-/// the caller asks for them (`workers()`) it makes those no helper has begun, then waits for the rest. Helpers for
-/// every worker made three threads share two cores with the caller's set-up: the caller's few milliseconds of work
-/// then waited for a core, and the 2-sample start-up's time from here to the end of the simulation ranged 13-22 ms
-/// for about 13 ms of work per core.
+/// the caller asks for them (`workers()`) it makes those no helper has begun, then waits for the rest. With a helper
+/// for every worker, a 2-thread run had three busy threads on two cores during the caller's set-up, whose few
+/// milliseconds then waited for a core: from here to the end of a 2-sample simulation took 13-22 ms for about 13 ms
+/// of work per core.
 public final class PreparedWorkers: Sendable {
     fileprivate let setup: WorkerSetup
     private let making: WorkerMaking
