@@ -206,7 +206,7 @@ public final class PreparedWorkers: Sendable {
 
     fileprivate init(_ setup: WorkerSetup) {
         self.setup = setup
-        let making = WorkerMaking(count: setup.threadCount) { SampleWorker(plan: setup.plan, monitoring: setup.monitoring) }
+        let making = setup.workerMaking()
         self.making = making
         let helperCount = max(1, setup.threadCount - 1)
         helpers = BackgroundTask { DispatchQueue.concurrentPerform(iterations: helperCount) { _ in making.makeUnclaimed() } }
@@ -287,9 +287,18 @@ private struct WorkerSetup: @unchecked Sendable {
             && monitoring.countsSpikesPerNeuron == other.monitoring.countsSpikesPerNeuron
     }
 
+    /// Makes the workers on as many threads at once (the caller has nothing else to do meanwhile): a worker's
+    /// set-up is mostly the first touch of its working memory, which is a large part of a short run.
     func makeWorkers() -> WorkerPool {
+        let making = workerMaking()
+        DispatchQueue.concurrentPerform(iterations: threadCount) { _ in making.makeUnclaimed() }
+        return WorkerPool(making.made())
+    }
+
+    /// The run's workers, to be made by whichever threads claim them.
+    func workerMaking() -> WorkerMaking {
         let (plan, monitoring) = (plan, monitoring)
-        return WorkerPool(count: threadCount) { SampleWorker(plan: plan, monitoring: monitoring) }
+        return WorkerMaking(count: threadCount) { SampleWorker(plan: plan, monitoring: monitoring) }
     }
 }
 
@@ -298,20 +307,6 @@ private final class WorkerPool: @unchecked Sendable {
     let workers: [SampleWorker]
 
     init(_ workers: [SampleWorker]) { self.workers = workers }
-
-    /// Makes `count` workers on as many threads at once: a worker's set-up is mostly the first touch of its
-    /// working memory (page faults and zeroing), which is a large part of a short run.
-    init(count: Int, make: @Sendable () -> SampleWorker) {
-        let made = UnsafeMutableBufferPointer<SampleWorker?>.allocate(capacity: count)
-        made.initialize(repeating: nil)
-        defer {
-            _ = made.deinitialize()
-            made.deallocate()
-        }
-        nonisolated(unsafe) let slots = made  // each iteration writes only its own slot
-        DispatchQueue.concurrentPerform(iterations: count) { slots[$0] = make() }
-        workers = made.map { $0! }
-    }
 }
 
 /// A read-only pointer handed to worker threads (the block's values do not change while they run).

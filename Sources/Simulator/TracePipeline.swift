@@ -59,7 +59,7 @@ final class TracePipeline: @unchecked Sendable {
     /// Deposits sample `sample`'s traces (run-relative; called once per sample, by the worker that ran it) and
     /// hands every block this completes to the writer.
     func deposit(_ traces: SampleTraces, sample: Int) {
-        slots[sample % windowSamples] = traces
+        slots.put(traces, in: sample % windowSamples)
         condition.lock()
         defer { condition.unlock() }
         let block = sample / samplesPerBlock
@@ -146,15 +146,10 @@ private final class TraceSlots: @unchecked Sendable {
         storage.deallocate()
     }
 
-    subscript(slot: Int) -> SampleTraces {
-        get {
-            assert(storage.indices.contains(slot), "trace slot \(slot) outside 0..<\(storage.count)")
-            return storage[slot]
-        }
-        set {
-            assert(storage.indices.contains(slot), "trace slot \(slot) outside 0..<\(storage.count)")
-            storage[slot] = newValue
-        }
+    /// Puts a sample's traces in its slot.
+    func put(_ traces: SampleTraces, in slot: Int) {
+        assert(storage.indices.contains(slot), "trace slot \(slot) outside 0..<\(storage.count)")
+        storage[slot] = traces
     }
 
     /// The slot's traces, leaving it empty (so that their memory goes with the block once written).
