@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "decoder_pool.h"
+#include "sparse_inflate.h"
 
 #define CHDF5_MAX_RANK 32
 
@@ -440,8 +441,9 @@ static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const 
 
    A pruned network's weights are mostly zeros: materialising them dense (61 MB for a VGG-16) costs page faults, a
    zero fill, placing every chunk and a second pass to find the non-zeros. Here each chunk is inflated into a small
-   scratch buffer (it stays in cache) and only its non-zero elements (bits other than the sign not all zero, so NaN
-   is kept) are listed, with their flat row-major indices; negative zeros (pruning multiplies negative weights by a
+   buffer that holds zeros between chunks, by the sparse inflater (sparse_inflate.h: the stream's zeros are never
+   written, and the words it did write are marked), and only its non-zero elements (bits other than the sign not
+   all zero, so NaN is kept) are listed, with their flat row-major indices; negative zeros (pruning multiplies negative weights by a
    zero mask) are marked in a bitmap, so that the caller can restore the array bit for bit. Within a chunk the list
    comes out ascending (a chunk is a box of the array); across chunks it is put in order by a radix sort. */
 
@@ -552,6 +554,43 @@ static inline int chdf5_sparse_scan(const unsigned char *chunk, size_t chunk_ele
     return 0;
 }
 
+/* chdf5_sparse_scan for a chunk chdf5_si_inflate decoded: only the words it marked are looked into, and each is
+   zeroed as it is passed (with its mark), so the buffer is ready for the next chunk. */
+static inline int chdf5_sparse_list_marked(chdf5_si_output *output, size_t element_size, int rank, const hsize_t *dims,
+                                           const hsize_t *chunk_dims, const hsize_t *origin, chdf5_sparse_list *list,
+                                           uint64_t *negative_zeros, int *any_negative_zero) {
+    const uint64_t magnitude = element_size == 4 ? 0x7fffffffull : 0x7fffffffffffffffull;
+    size_t chunk_stride[CHDF5_MAX_RANK], array_stride[CHDF5_MAX_RANK];
+    size_t chunk_step = 1, array_step = 1;
+    for (int axis = rank - 1; axis >= 0; axis--) {
+        chunk_stride[axis] = chunk_step;
+        array_stride[axis] = array_step;
+        chunk_step *= (size_t)chunk_dims[axis];
+        array_step *= (size_t)dims[axis];
+    }
+    uint64_t *words = (uint64_t *)(void *)output->bytes;
+    const size_t groups = ((output->size + 7) / 8 + 63) / 64;
+    int status = 0;
+    for (size_t group = 0; group < groups; group++) {
+        uint64_t pending = output->dirty[group];
+        output->dirty[group] = 0;
+        while (pending) {
+            const size_t word = group * 64 + (size_t)__builtin_ctzll(pending);
+            pending &= pending - 1;
+            const uint64_t value = words[word];
+            words[word] = 0;
+            for (size_t at = 0; at < 8 && status == 0; at += element_size) {
+                uint64_t bits = element_size == 4 ? (value >> (8 * at)) & 0xffffffffull : value;
+                if (bits && chdf5_sparse_hit((word * 8 + at) / element_size, bits, magnitude, rank, dims, origin,
+                                             chunk_stride, array_stride, list, negative_zeros, any_negative_zero) != 0) {
+                    status = -1;
+                }
+            }
+        }
+    }
+    return status;
+}
+
 static inline void *chdf5_sparse_worker(void *argument) {
     chdf5_sparse_job *sparse = (chdf5_sparse_job *)argument;
     chdf5_chunk_job *job = &sparse->base;
@@ -564,9 +603,16 @@ static inline void *chdf5_sparse_worker(void *argument) {
     pthread_mutex_unlock(&job->lock);
     if (!list) return NULL;
     size_t list_index = (size_t)(list - sparse->lists);
-    unsigned char *scratch = (unsigned char *)malloc(chunk_bytes);
+    /* The chunk's buffer holds zeros between chunks (chdf5_si_inflate's output); whole words, 8-byte aligned. */
+    const size_t chunk_words = (chunk_bytes + 7) / 8;
+    chdf5_si_output output;
+    output.bytes = (unsigned char *)calloc(chunk_words ? chunk_words : 1, 8);
+    output.dirty = (uint64_t *)calloc((chunk_words + 63) / 64 + 1, sizeof(uint64_t));
+    output.size = chunk_bytes;
+    output.position = 0;
+    unsigned char *scratch = output.bytes;
     void *decompressor = job->libdeflate ? job->libdeflate->alloc() : NULL;
-    int failed = !scratch || (job->libdeflate && !decompressor);
+    int failed = !scratch || !output.dirty || (job->libdeflate && !decompressor);
     for (;;) {
         pthread_mutex_lock(&job->lock);
         size_t chunk = job->next++;
@@ -578,10 +624,20 @@ static inline void *chdf5_sparse_worker(void *argument) {
         const hsize_t *origin = job->origins + chunk * (size_t)job->rank;
         size_t before = list->count;
         int negative_zero = 0;
-        if (chdf5_inflate_exact(job->libdeflate, decompressor, job->compressed + job->starts[chunk], job->sizes[chunk],
-                                scratch, chunk_bytes) != 0
-            || chdf5_sparse_scan(scratch, chunk_elements, job->element_size, job->rank, job->dims, job->chunk_dims,
-                                 origin, list, sparse->negative_zeros, &negative_zero) != 0) {
+        const unsigned char *source = job->compressed + job->starts[chunk];
+        int listed;
+        if (chdf5_si_inflate(source, job->sizes[chunk], &output) == 0) {
+            listed = chdf5_sparse_list_marked(&output, job->element_size, job->rank, job->dims, job->chunk_dims, origin,
+                                              list, sparse->negative_zeros, &negative_zero);
+        } else {
+            /* A stream the sparse inflater does not take is inflated whole; that decides whether it is damaged. */
+            chdf5_si_clear(&output);
+            listed = chdf5_inflate_exact(job->libdeflate, decompressor, source, job->sizes[chunk], scratch, chunk_bytes) != 0
+                || chdf5_sparse_scan(scratch, chunk_elements, job->element_size, job->rank, job->dims, job->chunk_dims,
+                                     origin, list, sparse->negative_zeros, &negative_zero) != 0 ? -1 : 0;
+            memset(scratch, 0, chunk_words * 8);
+        }
+        if (listed != 0) {
             failed = 1;
             pthread_mutex_lock(&job->lock);
             if (chunk < job->failed) job->failed = chunk;
@@ -598,7 +654,8 @@ static inline void *chdf5_sparse_worker(void *argument) {
             break;
         }
     }
-    free(scratch);
+    free(output.bytes);
+    free(output.dirty);
     if (decompressor) job->libdeflate->release(decompressor);
     return NULL;
 }
