@@ -25,16 +25,40 @@ public struct RunProvenance: Sendable {
         self.neurocostVersion = neurocostVersion
     }
 
-    /// Hex SHA-256 of a file, read in blocks.
+    /// Hex SHA-256 of a file, read in blocks into one buffer: a fresh buffer per block (as `FileHandle.read`
+    /// returns) faulted its pages in anew each time, which on start-up cost about as much as the hashing.
     public static func sha256(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.readError(errno, path) }
+        defer { close(descriptor) }
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 64)
+        defer { block.deallocate() }
         var hasher = SHA256()
-        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
-            hasher.update(data: block)
+        while true {
+            let count = read(descriptor, block.baseAddress, block.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Self.readError(errno, path)
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: block[..<count]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in hasher.finalize() {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    private static func readError(_ code: Int32, _ path: String) -> CocoaError {
+        let kind: CocoaError.Code = switch code {
+        case ENOENT, ENOTDIR: .fileReadNoSuchFile
+        case EACCES, EPERM: .fileReadNoPermission
+        default: .fileReadUnknown
+        }
+        return CocoaError(kind, userInfo: [NSFilePathErrorKey: path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
     }
 }

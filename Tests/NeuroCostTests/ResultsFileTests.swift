@@ -98,6 +98,27 @@ import Testing
         #expect(synops == result.counts.perStep[.synops]!)
     }
 
+    @Test("a file's SHA-256 is the standard digest, across read blocks; a missing file is an error naming it")
+    func fileDigest() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Reference digests from Python's hashlib: "abc" (FIPS 180-2's example) and 700,000 patterned bytes, which
+        // span three of the reader's blocks.
+        let short = directory.appendingPathComponent("abc").path
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: short))
+        #expect(try RunProvenance.sha256(ofFile: short) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let long = directory.appendingPathComponent("long").path
+        try Data((0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: long))
+        #expect(try RunProvenance.sha256(ofFile: long) == "197a4b8cfa34448cf33ba7fee7de00165ec9adec705de4ef5980a8a489c3c52a")
+        let missing = directory.appendingPathComponent("missing.nir").path
+        #expect {
+            try RunProvenance.sha256(ofFile: missing)
+        } throws: { error in
+            (error as? CocoaError)?.code == .fileReadNoSuchFile && "\(error)".contains("missing.nir")
+        }
+    }
+
     @Test("a dimension scale attaches only to an axis of its own length")
     func dimensionScaleLengthIsChecked() throws {
         let path = try Fixtures.scratchDirectory().appendingPathComponent("scales.h5").path
