@@ -60,10 +60,17 @@ static inline const chdf5_libdeflate_api *chdf5_libdeflate(void) {
     return &api;
 }
 
-/* Processors online, for the number of decoding threads. */
+/* Processors online, for the number of decoding threads: asked once per process (glibc reads a sysfs file for
+   each sysconf call, and a network's read asked once per tensor, about 90 times). */
 static inline int chdf5_online_processors(void) {
-    long count = sysconf(_SC_NPROCESSORS_ONLN);
-    return count < 1 ? 1 : (count > 16 ? 16 : (int)count);
+    static int known = 0;
+    int count = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (count == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        count = online < 1 ? 1 : (online > 16 ? 16 : (int)online);
+        __atomic_store_n(&known, count, __ATOMIC_RELAXED);
+    }
+    return count;
 }
 
 /* Whether libdeflate could be loaded (1) or chunks are inflated with zlib (0). */
