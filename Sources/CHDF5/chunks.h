@@ -465,7 +465,8 @@ typedef struct {
 typedef struct {
     chdf5_chunk_job base; /* array is unused */
     size_t max_entries;   /* more non-zero entries than this: the dataset is too dense, stop */
-    uint64_t *negative_zeros; /* one bit per element (atomic OR: chunks may share a word) */
+    uint64_t *negative_zeros; /* one bit per element: each thread's own bitmap ORed in as it finishes */
+    size_t negative_zero_words;
     int any_negative_zero;    /* atomic */
     size_t entries;       /* found so far, over all threads (atomic) */
     int too_dense;        /* atomic */
@@ -494,8 +495,8 @@ static inline int chdf5_sparse_append(chdf5_sparse_list *list, uint32_t index, u
 }
 
 /* Lists one element of a decoded chunk (its local index `local`, bits not all zero) when it lies inside the array:
-   non-zeros into `list`, negative zeros into the bitmap. Only hits get here (rare in a mostly-zero chunk), so the
-   coordinates are found by division. */
+   non-zeros into `list`, negative zeros into the thread's bitmap. Only the sparse inflater's marked words get here
+   (few in a chunk it takes), so the coordinates are found by division. */
 static inline int chdf5_sparse_hit(size_t local, uint64_t bits, uint64_t magnitude, int rank, const hsize_t *dims,
                                    const hsize_t *origin, const size_t *chunk_stride, const size_t *array_stride,
                                    chdf5_sparse_list *list, uint64_t *negative_zeros, int *any_negative_zero) {
@@ -508,61 +509,120 @@ static inline int chdf5_sparse_hit(size_t local, uint64_t bits, uint64_t magnitu
         flat += position * array_stride[axis];
     }
     if (bits & magnitude) return chdf5_sparse_append(list, (uint32_t)flat, bits);
-    __atomic_fetch_or(&negative_zeros[flat / 64], (uint64_t)1 << (flat % 64), __ATOMIC_RELAXED);
+    negative_zeros[flat / 64] |= (uint64_t)1 << (flat % 64); /* the thread's own bitmap */
     *any_negative_zero = 1;
     return 0;
 }
 
-/* Lists the decoded chunk's elements whose bits are not all zero and that lie inside the array. The chunk is tested
-   32 bytes at a time (most of a pruned weight's chunk is zeros); only a block with a set bit is looked into. */
-static inline int chdf5_sparse_scan(const unsigned char *chunk, size_t chunk_elements, size_t element_size, int rank,
-                                    const hsize_t *dims, const hsize_t *chunk_dims, const hsize_t *origin,
-                                    chdf5_sparse_list *list, uint64_t *negative_zeros, int *any_negative_zero) {
+/* The leading whole groups of eight of a run of float32 elements adjacent in the chunk and 1 or 9 apart in the
+   array (a 3x3 convolution's weight chunked per kernel position), up to the first group holding a value that is not
+   a zero: each group's negative zeros are set in `negative_zeros` with two word updates instead of a test and a bit
+   per element. The group's eight flags come from two 4-lane compares; nine apart they are spread by a
+   multiplication (bit j of byte j of the flags repeated in every byte is bit 9j). Returns how many elements were
+   done; the caller goes on from there element by element. */
+static inline size_t chdf5_sparse_negative_zeros_by_eight(const unsigned char *values, size_t run, size_t flat,
+                                                           size_t array_step, uint64_t *negative_zeros, int *found) {
+    const chdf5_u32x4 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
+    const chdf5_u32x4 magnitude = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
+    const chdf5_u32x4 low = {1, 2, 4, 8}, high = {16, 32, 64, 128};
+    size_t k = 0;
+    for (; k + 8 <= run; k += 8) {
+        chdf5_u32x4 first, second;
+        memcpy(&first, values + k * 4, 16);
+        memcpy(&second, values + k * 4 + 16, 16);
+        chdf5_u32x4 any = (first | second) & magnitude;
+        if ((any[0] | any[1] | any[2] | any[3]) != 0) break; /* a value: left to the caller */
+        chdf5_u32x4 lanes = ((chdf5_u32x4)(first == sign) & low) | ((chdf5_u32x4)(second == sign) & high);
+        uint64_t flags = lanes[0] | lanes[1] | lanes[2] | lanes[3];
+        if (!flags) continue;
+        *found = 1;
+        uint64_t spread = array_step == 1 ? flags : (flags * 0x0101010101010101ull) & 0x8040201008040201ull;
+        size_t at = flat + k * array_step, shift = at % 64;
+        negative_zeros[at / 64] |= spread << shift;
+        /* Bits past the word are elements of the array: the bitmap has their word. */
+        uint64_t over = shift ? spread >> (64 - shift) : 0;
+        if (over) negative_zeros[at / 64 + 1] |= over;
+    }
+    return k;
+}
+
+/* Lists a decoded chunk's elements whose bits are not all zero and that lie inside the array: non-zeros into
+   `list`, negative zeros into the thread's own bitmap. Negative zeros are common: pruning multiplies each pruned
+   weight by a zero mask, which leaves -0 wherever the weight was negative, so about half of a pruned tensor's
+   elements are -0. The chunk is walked in runs along its innermost axis longer than one element (a (64, 128, 1, 1)
+   chunk of a 3x3 convolution's weight: runs of 128, nine elements apart in the array), each element's array index
+   one step on from the last, and the bitmap is written a word at a time. */
+static inline int chdf5_sparse_scan_runs(const unsigned char *chunk, size_t element_size, int rank, const hsize_t *dims,
+                                         const hsize_t *chunk_dims, const hsize_t *origin, chdf5_sparse_list *list,
+                                         uint64_t *negative_zeros, int *any_negative_zero) {
     const uint64_t magnitude = element_size == 4 ? 0x7fffffffull : 0x7fffffffffffffffull;
-    size_t chunk_stride[CHDF5_MAX_RANK], array_stride[CHDF5_MAX_RANK];
+    const uint64_t sign = element_size == 4 ? 0x80000000ull : 0x8000000000000000ull;
+    size_t extent[CHDF5_MAX_RANK], chunk_stride[CHDF5_MAX_RANK], array_stride[CHDF5_MAX_RANK], index[CHDF5_MAX_RANK];
     size_t chunk_step = 1, array_step = 1;
+    int axes = 0; /* axes of more than one element, innermost first */
+    size_t start = 0; /* the chunk's first element in the array */
     for (int axis = rank - 1; axis >= 0; axis--) {
-        chunk_stride[axis] = chunk_step;
-        array_stride[axis] = array_step;
+        hsize_t room = dims[axis] > origin[axis] ? dims[axis] - origin[axis] : 0;
+        size_t length = (size_t)(room < chunk_dims[axis] ? room : chunk_dims[axis]);
+        if (length == 0) return 0; /* wholly past the array's extent */
+        start += (size_t)origin[axis] * array_step;
+        if (length > 1) {
+            extent[axes] = length;
+            chunk_stride[axes] = chunk_step;
+            array_stride[axes] = array_step;
+            index[axes] = 0;
+            axes++;
+        }
         chunk_step *= (size_t)chunk_dims[axis];
         array_step *= (size_t)dims[axis];
     }
-    const size_t bytes = chunk_elements * element_size;
-    size_t offset = 0;
-    while (offset < bytes) {
-        if (bytes - offset >= 128) {
-            /* Zeros are passed over 128 bytes at a time (in generic 16-byte vectors: header code is not
-               auto-vectorised); a block holding a set bit is looked into 32 bytes at a time below. */
-            chdf5_u64x2 lanes[8];
-            memcpy(lanes, chunk + offset, 128);
-            chdf5_u64x2 any = (lanes[0] | lanes[1]) | (lanes[2] | lanes[3]) | (lanes[4] | lanes[5]) | (lanes[6] | lanes[7]);
-            if ((any[0] | any[1]) == 0) { offset += 128; continue; }
+    const size_t run = axes ? extent[0] : 1, run_chunk = axes ? chunk_stride[0] : 1, run_array = axes ? array_stride[0] : 1;
+    size_t local = 0, flat = start;
+    int found_negative = 0;
+    for (;;) {
+        /* One run: element k at chunk element local + k * run_chunk, array element flat + k * run_array. */
+        uint64_t pending = 0;
+        size_t word = flat / 64;
+        size_t k = 0;
+        if (element_size == 4 && run_chunk == 1 && (run_array == 1 || run_array == 9)) {
+            k = chdf5_sparse_negative_zeros_by_eight(chunk + local * 4, run, flat, run_array, negative_zeros, &found_negative);
         }
-        size_t block = bytes - offset < 32 ? bytes - offset : 32;
-        uint64_t any = 0;
-        if (block == 32) {
-            uint64_t words[4];
-            memcpy(words, chunk + offset, 32);
-            any = words[0] | words[1] | words[2] | words[3];
-        } else {
-            for (size_t byte = 0; byte < block; byte++) any |= chunk[offset + byte];
-        }
-        if (any) {
-            for (size_t at = offset; at < offset + block; at += element_size) {
-                uint64_t bits = 0;
-                if (element_size == 4) { uint32_t word; memcpy(&word, chunk + at, 4); bits = word; }
-                else { memcpy(&bits, chunk + at, 8); }
-                if (bits && chdf5_sparse_hit(at / element_size, bits, magnitude, rank, dims, origin, chunk_stride,
-                                             array_stride, list, negative_zeros, any_negative_zero) != 0) return -1;
+        for (; k < run; k++) {
+            uint64_t bits;
+            if (element_size == 4) { uint32_t value; memcpy(&value, chunk + (local + k * run_chunk) * 4, 4); bits = value; }
+            else memcpy(&bits, chunk + (local + k * run_chunk) * 8, 8);
+            const size_t at = flat + k * run_array;
+            if (bits & magnitude) {
+                if (chdf5_sparse_append(list, (uint32_t)at, bits) != 0) return -1;
+                continue;
             }
+            if (at / 64 != word) {
+                if (pending) { negative_zeros[word] |= pending; found_negative = 1; }
+                pending = 0;
+                word = at / 64;
+            }
+            pending |= (uint64_t)(bits == sign) << (at % 64);
         }
-        offset += block;
+        if (pending) { negative_zeros[word] |= pending; found_negative = 1; }
+        /* The next run: the outer axes counted up like an odometer. */
+        int axis = 1;
+        while (axis < axes) {
+            local += chunk_stride[axis];
+            flat += array_stride[axis];
+            if (++index[axis] < extent[axis]) break;
+            local -= extent[axis] * chunk_stride[axis];
+            flat -= extent[axis] * array_stride[axis];
+            index[axis] = 0;
+            axis++;
+        }
+        if (axis >= axes) break;
     }
+    if (found_negative) *any_negative_zero = 1;
     return 0;
 }
 
-/* chdf5_sparse_scan for a chunk chdf5_si_inflate decoded: only the words it marked are looked into, and each is
-   zeroed as it is passed (with its mark), so the buffer is ready for the next chunk. */
+/* chdf5_sparse_scan_runs for a chunk chdf5_si_inflate decoded: only the words it marked are looked into, and each
+   is zeroed as it is passed (with its mark), so the buffer is ready for the next chunk. */
 static inline int chdf5_sparse_list_marked(chdf5_si_output *output, size_t element_size, int rank, const hsize_t *dims,
                                            const hsize_t *chunk_dims, const hsize_t *origin, chdf5_sparse_list *list,
                                            uint64_t *negative_zeros, int *any_negative_zero) {
@@ -618,8 +678,12 @@ static inline void *chdf5_sparse_worker(void *argument) {
     output.size = chunk_bytes;
     output.position = 0;
     unsigned char *scratch = output.bytes;
+    int scratch_zeroed = 1, found_negative_zero = 0;
+    /* The thread's own negative-zero bitmap (chunks of different threads share words), ORed into the job's at the
+       end; calloc maps zero pages, so only words a negative zero lands in are touched. */
+    uint64_t *negative_zeros = (uint64_t *)calloc(sparse->negative_zero_words, sizeof(uint64_t));
     void *decompressor = job->libdeflate ? job->libdeflate->alloc() : NULL;
-    int failed = !scratch || !output.dirty || (job->libdeflate && !decompressor);
+    int failed = !scratch || !output.dirty || !negative_zeros || (job->libdeflate && !decompressor);
     for (;;) {
         pthread_mutex_lock(&job->lock);
         size_t chunk = job->next++;
@@ -632,17 +696,26 @@ static inline void *chdf5_sparse_worker(void *argument) {
         size_t before = list->count;
         int negative_zero = 0;
         const unsigned char *source = job->compressed + job->starts[chunk];
-        int listed;
-        if (chdf5_si_inflate(source, job->sizes[chunk], &output) == 0) {
-            listed = chdf5_sparse_list_marked(&output, job->element_size, job->rank, job->dims, job->chunk_dims, origin,
-                                              list, sparse->negative_zeros, &negative_zero);
-        } else {
-            /* A stream the sparse inflater does not take is inflated whole; that decides whether it is damaged. */
-            chdf5_si_clear(&output);
+        int listed = -1;
+        /* The sparse inflater pays off where the stream writes little: a chunk deflated at least 32 to one. Less
+           (negative zeros between the values, or denser values) is left to the general inflater, which writes
+           whole chunks faster than the sparse one writes their words one by one. */
+        int sparse_stream = job->sizes[chunk] <= chunk_bytes / 32;
+        if (sparse_stream) {
+            if (!scratch_zeroed) { memset(scratch, 0, chunk_words * 8); scratch_zeroed = 1; }
+            if (chdf5_si_inflate(source, job->sizes[chunk], &output) == 0) {
+                listed = chdf5_sparse_list_marked(&output, job->element_size, job->rank, job->dims, job->chunk_dims,
+                                                  origin, list, negative_zeros, &negative_zero);
+            } else {
+                chdf5_si_clear(&output);
+                sparse_stream = 0; /* a stream it does not take is inflated whole: that decides if it is damaged */
+            }
+        }
+        if (!sparse_stream) {
+            scratch_zeroed = 0;
             listed = chdf5_inflate_exact(job->libdeflate, decompressor, source, job->sizes[chunk], scratch, chunk_bytes) != 0
-                || chdf5_sparse_scan(scratch, chunk_elements, job->element_size, job->rank, job->dims, job->chunk_dims,
-                                     origin, list, sparse->negative_zeros, &negative_zero) != 0 ? -1 : 0;
-            memset(scratch, 0, chunk_words * 8);
+                || chdf5_sparse_scan_runs(scratch, job->element_size, job->rank, job->dims, job->chunk_dims, origin,
+                                          list, negative_zeros, &negative_zero) != 0 ? -1 : 0;
         }
         if (listed != 0) {
             failed = 1;
@@ -651,7 +724,10 @@ static inline void *chdf5_sparse_worker(void *argument) {
             pthread_mutex_unlock(&job->lock);
             break;
         }
-        if (negative_zero) __atomic_store_n(&sparse->any_negative_zero, 1, __ATOMIC_RELAXED);
+        if (negative_zero) {
+            found_negative_zero = 1;
+            __atomic_store_n(&sparse->any_negative_zero, 1, __ATOMIC_RELAXED);
+        }
         size_t found = list->count - before;
         sparse->chunk_list[chunk] = list_index;
         sparse->chunk_start[chunk] = before;
@@ -661,6 +737,12 @@ static inline void *chdf5_sparse_worker(void *argument) {
             break;
         }
     }
+    if (negative_zeros && found_negative_zero) {
+        pthread_mutex_lock(&job->lock);
+        for (size_t word = 0; word < sparse->negative_zero_words; word++) sparse->negative_zeros[word] |= negative_zeros[word];
+        pthread_mutex_unlock(&job->lock);
+    }
+    free(negative_zeros);
     free(output.bytes);
     free(output.dirty);
     if (decompressor) job->libdeflate->release(decompressor);
@@ -752,7 +834,8 @@ static inline chdf5_sparse_result chdf5_decode_chunks_sparse(const unsigned char
     size_t elements = 1;
     for (int axis = 0; axis < rank; axis++) elements *= (size_t)dims[axis];
     /* calloc of a large block maps zero pages: only the words a negative zero lands in are ever touched. */
-    job.negative_zeros = (uint64_t *)calloc(elements / 64 + 1, sizeof(uint64_t));
+    job.negative_zero_words = elements / 64 + 1;
+    job.negative_zeros = (uint64_t *)calloc(job.negative_zero_words, sizeof(uint64_t));
     if (!job.chunk_list || !job.chunk_start || !job.chunk_count || !job.negative_zeros) {
         free(job.chunk_list); free(job.chunk_start); free(job.chunk_count); free(job.negative_zeros);
         result.failed = chunk_count;

@@ -143,6 +143,43 @@ struct ChunkDecoderTests {
     /// The dense array a `readMostlyZero` result stands for, as bit patterns.
     static func denseBits(_ values: HDF5StoredValues<Float>) -> [UInt32] { dense(values).map(\.bitPattern) }
 
+    @Test("a weight pruned by a mask (one value in a hundred, -0 for half the rest) reads bit for bit",
+          arguments: layouts.indices)
+    func maskPrunedReadsAgreeWithLibrary(layout: Int) throws {
+        let (shape, chunks) = Self.layouts[layout]
+        let count = shape.reduce(1, *)
+        // A pruning mask times the weights leaves -0 where a pruned weight was negative: about half of the zeros,
+        // here in a pseudo-random pattern, so that groups of eight see every mix of +0, -0 and values.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(layout)
+        var floats = [Float](repeating: 0, count: count)
+        for index in 0..<count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let draw = state >> 33
+            floats[index] = draw % 100 == 0 ? Float(Int(draw % 2001) - 1000) / 64 : (draw & 1 == 1 ? -0.0 : 0)
+        }
+        let nonZeros = floats.filter { $0 != 0 }.count
+        try withTemporaryHDF5Path { path in
+            do {
+                let file = try HDF5File(path: path, mode: .truncate)
+                try file.writeDataset("f", floats, shape: shape, chunks: chunks, deflateLevel: 4)
+            }
+            let file = try HDF5File(path: path, mode: .readOnly)
+            let expected = try file.openDataset("f").read(as: Float.self, decoding: .library).map(\.bitPattern)
+            #expect(expected == floats.map(\.bitPattern))
+            for decoding in [HDF5ChunkDecoding.fastest, .zlib] {
+                // Small chunks deflate too poorly for the sparse decode to be tried (`worthDecodingSparse`); either
+                // way the values are libhdf5's.
+                let read = try file.openDataset("f").readMostlyZero(as: Float.self, decoding: decoding, sparseLimit: nonZeros)
+                if case .sparse(let indices, _, let negativeZeros, _) = read {
+                    #expect(indices.count == nonZeros && negativeZeros != nil)
+                } else {
+                    #expect(chunks.reduce(1, *) < 4096, "\(shape) in \(chunks): large chunks, yet read dense")
+                }
+                #expect(Self.denseBits(read) == expected, "\(shape) in \(chunks), \(decoding)")
+            }
+        }
+    }
+
     @Test("a mostly-zero array read as its non-zeros gives libhdf5's values bit for bit", arguments: layouts.indices)
     func mostlyZeroReadsAgreeWithLibrary(layout: Int) throws {
         let (shape, chunks) = Self.layouts[layout]
