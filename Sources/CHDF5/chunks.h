@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,14 +515,14 @@ static inline int chdf5_sparse_hit(size_t local, uint64_t bits, uint64_t magnitu
     return 0;
 }
 
-/* The leading whole groups of eight of a run of float32 elements adjacent in the chunk and 1 or 9 apart in the
-   array (a 3x3 convolution's weight chunked per kernel position), up to the first group holding a value that is not
-   a zero: each group's negative zeros are set in `negative_zeros` with two word updates instead of a test and a bit
-   per element. The group's eight flags come from two 4-lane compares; nine apart they are spread by a
-   multiplication (bit j of byte j of the flags repeated in every byte is bit 9j). Returns how many elements were
-   done; the caller goes on from there element by element. */
-static inline size_t chdf5_sparse_negative_zeros_by_eight(const unsigned char *values, size_t run, size_t flat,
-                                                           size_t array_step, uint64_t *negative_zeros, int *found) {
+/* The whole groups of eight of a run of float32 elements adjacent in the chunk and 1 or 9 apart in the array (a 3x3
+   convolution's weight chunked per kernel position). A group of zeros has its negative zeros set in
+   `negative_zeros` with two word updates instead of a test and a bit per element: its eight flags come from two
+   4-lane compares and, nine apart, are spread by a multiplication (bit j of byte j of the flags repeated in every
+   byte is bit 9j). A group holding a value is taken element by element. Returns how many elements were done (-1:
+   out of memory); the caller takes the rest of the run. */
+static inline ptrdiff_t chdf5_sparse_run_by_eight(const unsigned char *values, size_t run, size_t flat, size_t array_step,
+                                                  chdf5_sparse_list *list, uint64_t *negative_zeros, int *found) {
     const chdf5_u32x4 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
     const chdf5_u32x4 magnitude = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
     const chdf5_u32x4 low = {1, 2, 4, 8}, high = {16, 32, 64, 128};
@@ -531,7 +532,20 @@ static inline size_t chdf5_sparse_negative_zeros_by_eight(const unsigned char *v
         memcpy(&first, values + k * 4, 16);
         memcpy(&second, values + k * 4 + 16, 16);
         chdf5_u32x4 any = (first | second) & magnitude;
-        if ((any[0] | any[1] | any[2] | any[3]) != 0) break; /* a value: left to the caller */
+        if ((any[0] | any[1] | any[2] | any[3]) != 0) {
+            for (size_t j = k; j < k + 8; j++) {
+                uint32_t bits;
+                memcpy(&bits, values + j * 4, 4);
+                const size_t at = flat + j * array_step;
+                if (bits & 0x7fffffffu) {
+                    if (chdf5_sparse_append(list, (uint32_t)at, bits) != 0) return -1;
+                } else if (bits) {
+                    negative_zeros[at / 64] |= (uint64_t)1 << (at % 64);
+                    *found = 1;
+                }
+            }
+            continue;
+        }
         chdf5_u32x4 lanes = ((chdf5_u32x4)(first == sign) & low) | ((chdf5_u32x4)(second == sign) & high);
         uint64_t flags = lanes[0] | lanes[1] | lanes[2] | lanes[3];
         if (!flags) continue;
@@ -543,7 +557,7 @@ static inline size_t chdf5_sparse_negative_zeros_by_eight(const unsigned char *v
         uint64_t over = shift ? spread >> (64 - shift) : 0;
         if (over) negative_zeros[at / 64 + 1] |= over;
     }
-    return k;
+    return (ptrdiff_t)k;
 }
 
 /* Lists a decoded chunk's elements whose bits are not all zero and that lie inside the array: non-zeros into
@@ -585,7 +599,11 @@ static inline int chdf5_sparse_scan_runs(const unsigned char *chunk, size_t elem
         size_t word = flat / 64;
         size_t k = 0;
         if (element_size == 4 && run_chunk == 1 && (run_array == 1 || run_array == 9)) {
-            k = chdf5_sparse_negative_zeros_by_eight(chunk + local * 4, run, flat, run_array, negative_zeros, &found_negative);
+            ptrdiff_t done = chdf5_sparse_run_by_eight(chunk + local * 4, run, flat, run_array, list, negative_zeros,
+                                                       &found_negative);
+            if (done < 0) return -1;
+            k = (size_t)done;
+            word = (flat + k * run_array) / 64;
         }
         for (; k < run; k++) {
             uint64_t bits;
