@@ -200,6 +200,23 @@ def make(out_dir, workload, variant, rate, calibration_images):
             "weights": weights, "nonzero_weights": nonzero, "calibrated_rates": reached}
 
 
+def mask_pruned_float(source, target, seed=5):
+    """`source`'s network with He-normal float32 weights in place of its 8-bit levels, pruned as torch's pruning
+    does it, by multiplying with the mask of `source`'s non-zeros: a pruned weight that was negative becomes -0, about
+    half of the zeros. Thresholds stay as calibrated for `source`. The file is what a trained, pruned network exports
+    to (6.9 MB for the 99%-sparse VGG-16, 57.5 MB dense, like the 6 MB and 61 MB files of issue 16), where `source`
+    deflates to 1.3 and 21 MB; start-up is measured on both (startup.py --float-weights)."""
+    rng = np.random.default_rng(seed)
+    graph = nir.read(source)
+    for node in graph.nodes.values():
+        if isinstance(node, (nir.Conv2d, nir.Affine)):
+            kept = (node.weight != 0).astype(np.float32)
+            fan_in = int(np.prod(node.weight.shape[1:]))
+            drawn = rng.standard_normal(node.weight.shape).astype(np.float32) * np.float32(math.sqrt(2 / fan_in))
+            node.weight = drawn * kept
+    nir.write(target, graph)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir")
