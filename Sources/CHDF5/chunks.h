@@ -654,25 +654,21 @@ static inline int chdf5_sparse_list_marked(chdf5_si_output *output, size_t eleme
         array_step *= (size_t)dims[axis];
     }
     uint64_t *words = (uint64_t *)(void *)output->bytes;
-    const size_t groups = ((output->size + 7) / 8 + 63) / 64;
     int status = 0;
-    for (size_t group = 0; group < groups; group++) {
-        uint64_t pending = output->dirty[group];
-        output->dirty[group] = 0;
-        while (pending) {
-            const size_t word = group * 64 + (size_t)__builtin_ctzll(pending);
-            pending &= pending - 1;
-            const uint64_t value = words[word];
-            words[word] = 0;
-            for (size_t at = 0; at < 8 && status == 0; at += element_size) {
-                uint64_t bits = element_size == 4 ? (value >> (8 * at)) & 0xffffffffull : value;
-                if (bits && chdf5_sparse_hit((word * 8 + at) / element_size, bits, magnitude, rank, dims, origin,
-                                             chunk_stride, array_stride, list, negative_zeros, any_negative_zero) != 0) {
-                    status = -1;
-                }
+    chdf5_si_marks marks = chdf5_si_marks_of(output);
+    size_t word;
+    while (chdf5_si_next_mark(&marks, &word)) {
+        const uint64_t value = words[word];
+        words[word] = 0;
+        for (size_t at = 0; at < 8 && status == 0; at += element_size) {
+            uint64_t bits = element_size == 4 ? (value >> (8 * at)) & 0xffffffffull : value;
+            if (bits && chdf5_sparse_hit((word * 8 + at) / element_size, bits, magnitude, rank, dims, origin,
+                                         chunk_stride, array_stride, list, negative_zeros, any_negative_zero) != 0) {
+                status = -1;
             }
         }
     }
+    memset(output->dirty, 0, marks.groups * sizeof(uint64_t));
     return status;
 }
 

@@ -355,29 +355,49 @@ static inline int chdf5_si_dynamic(chdf5_si_input *in, chdf5_si_huffman *lengths
     return 0;
 }
 
+/* The output's marked words in ascending order: `chdf5_si_next_mark` gives the next one's index until none is left. */
+typedef struct {
+    const uint64_t *dirty;
+    size_t groups; /* words of marks */
+    size_t group;
+    uint64_t pending; /* marks of `group` not yet given */
+} chdf5_si_marks;
+
+static inline chdf5_si_marks chdf5_si_marks_of(const chdf5_si_output *out) {
+    chdf5_si_marks marks = {out->dirty, ((out->size + 7) / 8 + 63) / 64, 0, 0};
+    if (marks.groups) marks.pending = out->dirty[0];
+    return marks;
+}
+
+static inline int chdf5_si_next_mark(chdf5_si_marks *marks, size_t *word) {
+    while (!marks->pending) {
+        if (++marks->group >= marks->groups) return 0;
+        marks->pending = marks->dirty[marks->group];
+    }
+    *word = marks->group * 64 + (size_t)__builtin_ctzll(marks->pending);
+    marks->pending &= marks->pending - 1;
+    return 1;
+}
+
 /* The Adler-32 of the output, from its non-zero bytes: s1 = 1 + the sum of the bytes, s2 = the sum of s1 after each
    byte = size + the sum over bytes of (size - i) * byte. */
 static inline uint32_t chdf5_si_adler(const chdf5_si_output *out) {
     const uint64_t modulus = 65521;
     uint64_t s1 = 1, s2 = out->size % modulus;
-    size_t words = (out->size + 7) / 8;
-    for (size_t group = 0; group < (words + 63) / 64; group++) {
-        uint64_t pending = out->dirty[group];
-        while (pending) {
-            size_t word = group * 64 + (size_t)__builtin_ctzll(pending);
-            pending &= pending - 1;
-            /* Byte k of the word weighs (size - word * 8 - k) mod 65521; kept positive by adding the modulus. */
-            uint64_t weight = (out->size - word * 8) % modulus + modulus;
-            /* The byte sum and the sum of k * byte by multiplications over four 16-bit lanes of byte pairs. */
-            const uint64_t value = ((const uint64_t *)(const void *)out->bytes)[word];
-            const uint64_t lanes = 0x00ff00ff00ff00ffull, odd = (value >> 8) & lanes, pairs = (value & lanes) + odd;
-            const uint64_t sum = (pairs * 0x0001000100010001ull) >> 48;
-            const uint64_t offsets = 2 * ((pairs * 0x0000000100020003ull) >> 48) + ((odd * 0x0001000100010001ull) >> 48);
-            s1 += sum;
-            s2 += weight * sum - offsets;
-            s1 %= modulus;
-            s2 %= modulus;
-        }
+    chdf5_si_marks marks = chdf5_si_marks_of(out);
+    size_t word;
+    while (chdf5_si_next_mark(&marks, &word)) {
+        /* Byte k of the word weighs (size - word * 8 - k) mod 65521; kept positive by adding the modulus. */
+        uint64_t weight = (out->size - word * 8) % modulus + modulus;
+        /* The byte sum and the sum of k * byte by multiplications over four 16-bit lanes of byte pairs. */
+        const uint64_t value = ((const uint64_t *)(const void *)out->bytes)[word];
+        const uint64_t lanes = 0x00ff00ff00ff00ffull, odd = (value >> 8) & lanes, pairs = (value & lanes) + odd;
+        const uint64_t sum = (pairs * 0x0001000100010001ull) >> 48;
+        const uint64_t offsets = 2 * ((pairs * 0x0000000100020003ull) >> 48) + ((odd * 0x0001000100010001ull) >> 48);
+        s1 += sum;
+        s2 += weight * sum - offsets;
+        s1 %= modulus;
+        s2 %= modulus;
     }
     return (uint32_t)(s2 << 16 | s1);
 }
@@ -441,16 +461,10 @@ static inline int chdf5_si_inflate(const unsigned char *source, size_t source_si
 
 /* Zeros the output's marked words and their bits, ready for the next stream. */
 static inline void chdf5_si_clear(chdf5_si_output *out) {
-    size_t words = (out->size + 7) / 8;
-    for (size_t group = 0; group < (words + 63) / 64; group++) {
-        uint64_t pending = out->dirty[group];
-        while (pending) {
-            size_t word = group * 64 + (size_t)__builtin_ctzll(pending);
-            pending &= pending - 1;
-            ((uint64_t *)(void *)out->bytes)[word] = 0;
-        }
-        out->dirty[group] = 0;
-    }
+    chdf5_si_marks marks = chdf5_si_marks_of(out);
+    size_t word;
+    while (chdf5_si_next_mark(&marks, &word)) ((uint64_t *)(void *)out->bytes)[word] = 0;
+    memset(out->dirty, 0, marks.groups * sizeof(uint64_t));
 }
 
 #endif /* CHDF5_SPARSE_INFLATE_H */
