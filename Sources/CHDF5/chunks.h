@@ -449,11 +449,12 @@ static inline size_t chdf5_decode_chunks(const unsigned char *compressed, const 
 
    A pruned network's weights are mostly zeros: materialising them dense (61 MB for a VGG-16) costs page faults, a
    zero fill, placing every chunk and a second pass to find the non-zeros. Here each chunk is inflated into a small
-   buffer that holds zeros between chunks, by the sparse inflater (sparse_inflate.h: the stream's zeros are never
-   written, and the words it did write are marked), and only its non-zero elements (bits other than the sign not
-   all zero, so NaN is kept) are listed, with their flat row-major indices; negative zeros (pruning multiplies negative weights by a
-   zero mask) are marked in a bitmap, so that the caller can restore the array bit for bit. Within a chunk the list
-   comes out ascending (a chunk is a box of the array); across chunks it is put in order by a radix sort. */
+   buffer, by the sparse inflater where the chunk deflated well (sparse_inflate.h: the stream's zeros are never
+   written, and the words it did write are marked) and by libdeflate or zlib otherwise, and only its non-zero
+   elements (bits other than the sign not all zero, so NaN is kept) are listed, with their flat row-major indices;
+   negative zeros (pruning multiplies negative weights by a zero mask) are marked in a bitmap, so that the caller can
+   restore the array bit for bit. Within a chunk the list comes out ascending (a chunk is a box of the array); across
+   chunks it is put in order by a radix sort. */
 
 /* The entries one decoding thread found, chunk after chunk. */
 typedef struct {
