@@ -15,7 +15,7 @@
    This is a complete DEFLATE decoder (RFC 1950/1951: stored, fixed and dynamic blocks) that checks every length,
    distance and code as zlib does. A stream it rejects, or whose checksum does not match, is left to the general
    inflater (chunks.h), which then decides whether the chunk is damaged; so a fault here can cost time but cannot
-   turn a good chunk into an error, and a wrong decode cannot pass the stream's own checksum unnoticed. */
+   turn a good chunk into an error, and a wrong decode would have to match the stream's own checksum to pass. */
 
 #include <stdint.h>
 #include <string.h>
