@@ -469,7 +469,7 @@ typedef struct {
     size_t max_entries;   /* more non-zero entries than this: the dataset is too dense, stop */
     uint64_t *negative_zeros; /* one bit per element: each thread's own bitmap ORed in as it finishes */
     size_t negative_zero_words;
-    int any_negative_zero;    /* atomic */
+    int any_negative_zero;    /* set under `lock` by a thread that found one, as it ORs its bitmap in */
     size_t entries;       /* found so far, over all threads (atomic) */
     int too_dense;        /* atomic */
     chdf5_sparse_list lists[16];
@@ -685,7 +685,8 @@ static inline void *chdf5_sparse_worker(void *argument) {
     pthread_mutex_unlock(&job->lock);
     if (!list) return NULL;
     size_t list_index = (size_t)(list - sparse->lists);
-    /* The chunk's buffer holds zeros between chunks (chdf5_si_inflate's output); whole words, 8-byte aligned. */
+    /* The chunk's buffer, whole words, 8-byte aligned; it holds zeros whenever the sparse inflater takes a chunk
+       (cleared after a chunk the general inflater wrote). */
     const size_t chunk_words = (chunk_bytes + 7) / 8;
     chdf5_si_output output;
     output.bytes = (unsigned char *)calloc(chunk_words ? chunk_words : 1, 8);
@@ -709,7 +710,6 @@ static inline void *chdf5_sparse_worker(void *argument) {
         if (stop || failed) break;
         const hsize_t *origin = job->origins + chunk * (size_t)job->rank;
         size_t before = list->count;
-        int negative_zero = 0;
         const unsigned char *source = job->compressed + job->starts[chunk];
         int listed = -1;
         /* The sparse inflater pays off where the stream writes little: a chunk deflated at least 32 to one. Less
@@ -720,7 +720,7 @@ static inline void *chdf5_sparse_worker(void *argument) {
             if (!scratch_zeroed) { memset(scratch, 0, chunk_words * 8); scratch_zeroed = 1; }
             if (chdf5_si_inflate(source, job->sizes[chunk], &output) == 0) {
                 listed = chdf5_sparse_list_marked(&output, job->element_size, job->rank, job->dims, job->chunk_dims,
-                                                  origin, list, negative_zeros, &negative_zero);
+                                                  origin, list, negative_zeros, &found_negative_zero);
             } else {
                 chdf5_si_clear(&output);
                 sparse_stream = 0; /* a stream it does not take is inflated whole: that decides if it is damaged */
@@ -730,7 +730,7 @@ static inline void *chdf5_sparse_worker(void *argument) {
             scratch_zeroed = 0;
             listed = chdf5_inflate_exact(job->libdeflate, decompressor, source, job->sizes[chunk], scratch, chunk_bytes) != 0
                 || chdf5_sparse_scan_runs(scratch, job->element_size, job->rank, job->dims, job->chunk_dims, origin,
-                                          list, negative_zeros, &negative_zero) != 0 ? -1 : 0;
+                                          list, negative_zeros, &found_negative_zero) != 0 ? -1 : 0;
         }
         if (listed != 0) {
             failed = 1;
@@ -738,10 +738,6 @@ static inline void *chdf5_sparse_worker(void *argument) {
             if (chunk < job->failed) job->failed = chunk;
             pthread_mutex_unlock(&job->lock);
             break;
-        }
-        if (negative_zero) {
-            found_negative_zero = 1;
-            __atomic_store_n(&sparse->any_negative_zero, 1, __ATOMIC_RELAXED);
         }
         size_t found = list->count - before;
         sparse->chunk_list[chunk] = list_index;
@@ -755,6 +751,7 @@ static inline void *chdf5_sparse_worker(void *argument) {
     if (negative_zeros && found_negative_zero) {
         pthread_mutex_lock(&job->lock);
         for (size_t word = 0; word < sparse->negative_zero_words; word++) sparse->negative_zeros[word] |= negative_zeros[word];
+        sparse->any_negative_zero = 1;
         pthread_mutex_unlock(&job->lock);
     }
     free(negative_zeros);

@@ -134,9 +134,9 @@ static inline int chdf5_si_build(chdf5_si_huffman *table, const unsigned char *l
        codes of canonical order are counted up in reversed bit order (as zlib's inftrees does). */
     uint32_t reversed = 0;
     for (unsigned index = 0; index < used; index++) {
-        const unsigned symbol = table->symbol[index], length = lengths[symbol];
+        const unsigned coded = table->symbol[index], length = lengths[coded];
         if (length > table->fast_bits) break;
-        const uint16_t entry = (uint16_t)(symbol << 4 | length);
+        const uint16_t entry = (uint16_t)(coded << 4 | length);
         for (uint32_t slot = reversed; slot < size; slot += 1u << length) table->fast[slot] = entry;
         uint32_t step = 1u << (length - 1);
         while (reversed & step) step >>= 1;
