@@ -116,6 +116,17 @@ final class GroupScatter {
             return synops
         }
         let offsets = route.offsets!.pointer, targets = route.targets!.pointer, factors = route.factors!.pointer
+        if route.oneTargetEach {  // a tiling pool straight after its producer: one element per spike, no list walked
+            for spike in spikes {
+                let source = Int(spike)
+                synops &+= synopsPerSpike[source]
+                let element = Int(targets[source])
+                assert(element >= 0 && element < inputCount, "element \(element) of \(inputCount) inputs")
+                values[element &* Self.width &+ g] += factors[source]
+                masks[element] |= bit
+            }
+            return synops
+        }
         for spike in spikes {
             let source = Int(spike)
             synops &+= synopsPerSpike[source]

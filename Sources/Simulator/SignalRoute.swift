@@ -12,6 +12,22 @@ struct SignalRoute: Sendable {
     let targets: ImmutableBuffer<Int32>?
     /// 1 through sum pools, 1/(kH·kW) per average pool.
     let factors: ImmutableBuffer<Float>?
+    /// True when every producer element reaches exactly one element, its own entry (`offsets[i] == i`): a pool whose
+    /// windows tile its input, straight after the producer. Its targets and factors are then indexed by the element.
+    let oneTargetEach: Bool
+
+    init(isIdentity: Bool, offsets: ImmutableBuffer<Int32>?, targets: ImmutableBuffer<Int32>?, factors: ImmutableBuffer<Float>?) {
+        self.isIdentity = isIdentity
+        self.offsets = offsets
+        self.targets = targets
+        self.factors = factors
+        if let offsets, let targets, targets.count == offsets.count - 1 {
+            let starts = offsets.pointer
+            oneTargetEach = (0..<offsets.count).allSatisfy { starts[$0] == Int32($0) }
+        } else {
+            oneTargetEach = false
+        }
+    }
 
     static func identity(count: Int) -> SignalRoute {
         SignalRoute(isIdentity: true, offsets: nil, targets: nil, factors: nil)

@@ -107,6 +107,7 @@ import Testing
         let producers = 2 * inputs
         var offsets: [Int32] = [0], targets: [Int32] = [], factors: [Float] = []
         var unitOffsets: [Int32] = [0], unitTargets: [Int32] = [], unitFactors: [Float] = []
+        var oneEachTargets: [Int32] = [], oneEachFactors: [Float] = []  // a tiling pool's shape, offsets 0, 1, 2, …
         for _ in 0..<producers {
             for _ in 0..<(1 + Int(random.next() % 3)) {
                 targets.append(Int32(random.next() % UInt64(inputs)))
@@ -116,11 +117,17 @@ import Testing
             unitTargets.append(Int32(random.next() % UInt64(inputs)))
             unitFactors.append(1)
             unitOffsets.append(Int32(unitTargets.count))
+            oneEachTargets.append(Int32(random.next() % UInt64(inputs)))
+            oneEachFactors.append([0.25, 1.0 / 9, -1, 1.7][Int(random.next() % 4)])
         }
         let route = SignalRoute(isIdentity: false, offsets: arena.store(offsets), targets: arena.store(targets),
                                 factors: arena.store(factors))
         let unitRoute = SignalRoute(isIdentity: false, offsets: arena.store(unitOffsets), targets: arena.store(unitTargets),
                                     factors: arena.store(unitFactors))
+        let oneEachRoute = SignalRoute(isIdentity: false, offsets: arena.store((0...producers).map { Int32($0) }),
+                                       targets: arena.store(oneEachTargets), factors: arena.store(oneEachFactors))
+        // Both of `add`'s walks are taken: element by element where each producer reaches one element, else the lists.
+        #expect(unitRoute.oneTargetEach && oneEachRoute.oneTargetEach && !route.oneTargetEach)
         let identity = SignalRoute.identity(count: inputs)
         let synopsPerSpike = (0..<producers).map { _ in Int(random.next() % 50) }
         let taps = (0..<inputs).map { _ in Int32(random.next() % 30) }
@@ -134,8 +141,9 @@ import Testing
                 var expectedCensus: [(operations: Int, binary: Bool)] = []
                 for g in 0..<steps {
                     // Step 1 through the identity (one projection of two in a real node), step 4 through unit factors
-                    // (binary unless two spikes meet), step 6 with no spikes, the others through the mixed route.
-                    let stepRoute = g == 1 ? identity : g == 4 ? unitRoute : route
+                    // (binary unless two spikes meet), step 5 one element per producer with pool-like factors, step 6
+                    // with no spikes, the others through the mixed route.
+                    let stepRoute = g == 1 ? identity : g == 4 ? unitRoute : g == 5 ? oneEachRoute : route
                     let range = g == 1 ? inputs : producers
                     let spikes = g == 6 ? [] : (0..<range).filter { _ in random.next() % 5 == 0 }.map { Int32($0) }
                     // The merge the group replaces: sums per element in arrival order, from zero.
