@@ -115,6 +115,23 @@ static inline int chdf5_inflate_exact(const chdf5_libdeflate_api *libdeflate, vo
     return result;
 }
 
+/* Counts a loop's outer axes [from_axis, axes) on by one position, like an odometer, moving the chunk and array
+   offsets along their strides. Returns 0 once every position has been counted (the offsets are then back where
+   they started). */
+static inline int chdf5_odometer_next(int from_axis, int axes, size_t *index, const size_t *extent,
+                                      const size_t *chunk_stride, const size_t *array_stride, size_t *in_chunk,
+                                      size_t *in_array) {
+    for (int axis = from_axis; axis < axes; axis++) {
+        *in_chunk += chunk_stride[axis];
+        *in_array += array_stride[axis];
+        if (++index[axis] < extent[axis]) return 1;
+        *in_chunk -= extent[axis] * chunk_stride[axis];
+        *in_array -= extent[axis] * array_stride[axis];
+        index[axis] = 0;
+    }
+    return 0;
+}
+
 /* Copies one decoded chunk (chunk_dims, row-major) at `origin` into the dataset array (dims, row-major), clipping
    the parts of an edge chunk that lie past the dataset's extent. Axes of extent 1 are dropped and trailing axes
    contiguous in both arrays merge into one run, so the loop is over the runs with offsets kept incrementally. */
@@ -158,17 +175,7 @@ static inline void chdf5_place_chunk(const unsigned char *chunk, unsigned char *
         } else {
             for (size_t item = 0; item < count; item++) memcpy(target + item * array_skip, source + item * chunk_skip, run);
         }
-        int axis = first + 1;
-        while (axis < axes) {
-            from += chunk_stride[axis];
-            to += array_stride[axis];
-            if (++index[axis] < extent[axis]) break;
-            from -= extent[axis] * chunk_stride[axis];
-            to -= extent[axis] * array_stride[axis];
-            index[axis] = 0;
-            axis++;
-        }
-        if (axis >= axes) return;
+        if (!chdf5_odometer_next(first + 1, axes, index, extent, chunk_stride, array_stride, &from, &to)) return;
     }
 }
 
@@ -633,18 +640,8 @@ static inline int chdf5_sparse_scan_runs(const unsigned char *chunk, size_t elem
             pending |= (uint64_t)(bits == sign) << (at % 64);
         }
         if (pending) { negative_zeros[word] |= pending; found_negative = 1; }
-        /* The next run: the outer axes counted up like an odometer. */
-        int axis = 1;
-        while (axis < axes) {
-            local += chunk_stride[axis];
-            flat += array_stride[axis];
-            if (++index[axis] < extent[axis]) break;
-            local -= extent[axis] * chunk_stride[axis];
-            flat -= extent[axis] * array_stride[axis];
-            index[axis] = 0;
-            axis++;
-        }
-        if (axis >= axes) break;
+        /* The next run: the outer axes counted on. */
+        if (!chdf5_odometer_next(1, axes, index, extent, chunk_stride, array_stride, &local, &flat)) break;
     }
     if (found_negative) *any_negative_zero = 1;
     return 0;
