@@ -65,7 +65,7 @@ final class GroupScatter {
         self.outputCount = outputCount
         self.bias = bias
         let width = Self.width
-        accumulator = .allocate(capacity: max(outputCount, 1) * width)
+        accumulator = CacheLineMemory.allocate(Float.self, count: max(outputCount, 1) * width)  // no row straddles two lines
         for element in 0..<outputCount {
             (accumulator + element * width).initialize(repeating: bias.map { $0[element] } ?? 0, count: width)
         }
@@ -78,7 +78,7 @@ final class GroupScatter {
     }
 
     deinit {
-        accumulator.deallocate()
+        CacheLineMemory.release(accumulator)
         ZeroedMemory.release(values)
         ZeroedMemory.release(masks)
         sources.deallocate()

@@ -2,14 +2,15 @@
 final class BufferArena: @unchecked Sendable {
     private var releases: [() -> Void] = []
 
-    /// Copies `values` into memory that lives as long as the arena. Only called while a plan is built.
+    /// Copies `values` into memory that lives as long as the arena. Only called while a plan is built. Every block of
+    /// the arena starts on a cache line (`CacheLineMemory`, `ZeroedMemory`).
     func store<Element>(_ values: [Element]) -> ImmutableBuffer<Element> {
-        let pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(values.count, 1))
+        let pointer = CacheLineMemory.allocate(Element.self, count: values.count)
         _ = UnsafeMutableBufferPointer(start: pointer, count: values.count).initialize(from: values)
         let count = values.count
         releases.append {
             pointer.deinitialize(count: count)
-            pointer.deallocate()
+            CacheLineMemory.release(pointer)
         }
         return ImmutableBuffer(pointer: pointer, count: count)
     }
@@ -29,8 +30,8 @@ final class BufferArena: @unchecked Sendable {
     /// not zeroed first (a dense VGG-16's weight layouts are 90 MB, which zeroing wrote once more at start-up). Only
     /// for plain numbers, and `fill` must write each value before anything reads it.
     func store<Element: Numeric & BitwiseCopyable>(overwritingEvery count: Int, _ fill: (UnsafeMutableBufferPointer<Element>) -> Void) -> ImmutableBuffer<Element> {
-        let pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
-        releases.append { pointer.deallocate() }
+        let pointer = CacheLineMemory.allocate(Element.self, count: count)
+        releases.append { CacheLineMemory.release(pointer) }
         fill(UnsafeMutableBufferPointer(start: pointer, count: count))
         return ImmutableBuffer(pointer: pointer, count: count)
     }

@@ -14,19 +14,27 @@ import Darwin
 /// allocation faulted in and wrote about 15 MB per start-up that nothing read. The values are exactly
 /// those of `allocate` followed by `initialize(repeating: 0)` (all-zero bytes are 0, 0.0 and `false`).
 enum ZeroedMemory {
-    /// `count` zeroed values (at least one), to be given back with `release`.
+    /// `count` zeroed values (at least one), starting on a cache line (as `CacheLineMemory`'s:
+    /// `calloc` alone aligns to 16 bytes), to be given back with `release`.
     static func allocate<Element: BitwiseCopyable>(_: Element.Type = Element.self, count: Int) -> UnsafeMutablePointer<Element> {
         precondition(count >= 0, "a negative count (\(count)) of zeroed values")
-        // calloc aligns for any fundamental type (16 bytes here), as `UnsafeMutablePointer.allocate` does for these.
-        precondition(MemoryLayout<Element>.alignment <= 16, "zeroed memory for \(Element.self): alignment over 16 bytes")
-        guard let raw = calloc(max(count, 1), MemoryLayout<Element>.stride) else {
+        let alignment = CacheLineMemory.alignment
+        precondition(MemoryLayout<Element>.alignment <= alignment, "zeroed memory for \(Element.self): alignment over \(alignment) bytes")
+        // calloc's block, padded so that an aligned start lies at least one pointer past its beginning: the block's
+        // own address is kept in the pointer just before the aligned start, for `release`.
+        let bytes = max(count, 1) * MemoryLayout<Element>.stride
+        guard let block = calloc(bytes + alignment + MemoryLayout<UnsafeMutableRawPointer>.size, 1) else {
             fatalError("out of memory: \(max(count, 1)) zeroed values of \(MemoryLayout<Element>.stride) bytes")
         }
-        return raw.bindMemory(to: Element.self, capacity: max(count, 1))
+        let first = UInt(bitPattern: block) + UInt(MemoryLayout<UnsafeMutableRawPointer>.size)
+        let start = UnsafeMutableRawPointer(bitPattern: (first + UInt(alignment - 1)) & ~UInt(alignment - 1))!
+        start.storeBytes(of: block, toByteOffset: -MemoryLayout<UnsafeMutableRawPointer>.size, as: UnsafeMutableRawPointer.self)
+        return start.bindMemory(to: Element.self, capacity: max(count, 1))
     }
 
     /// Gives back memory from `allocate`.
     static func release<Element>(_ pointer: UnsafeMutablePointer<Element>) {
-        free(pointer)
+        let start = UnsafeMutableRawPointer(pointer)
+        free(start.load(fromByteOffset: -MemoryLayout<UnsafeMutableRawPointer>.size, as: UnsafeMutableRawPointer.self))
     }
 }

@@ -2,7 +2,7 @@ import Testing
 @testable import Simulator
 
 /// `ZeroedMemory` stands in for allocate-then-zero in the workers' buffers and the plan's arena, which rely on every
-/// value starting at zero: fresh pages and recycled heap memory alike must come back zeroed.
+/// value starting at zero: fresh pages and recycled heap memory alike must come back zeroed, and on a cache line.
 @Suite struct ZeroedMemoryTests {
     /// Sizes from one value to several mapped pages (large blocks come from fresh pages, small ones from the heap).
     static let counts = [0, 1, 7, 4096, 70_000, 1 << 20]
@@ -30,6 +30,29 @@ import Testing
         #expect(UnsafeBufferPointer(start: floats, count: length).allSatisfy { $0.bitPattern == 0 })
         #expect(UnsafeBufferPointer(start: flags, count: length).allSatisfy { !$0 })
         #expect(UnsafeBufferPointer(start: words, count: length).allSatisfy { $0 == 0 })
-        #expect(Int(bitPattern: UnsafeRawPointer(words)) % 16 == 0)
+        // On a cache line, for the vector kernels' whole-line rows (`CacheLineMemory`).
+        for start in [UnsafeRawPointer(floats), UnsafeRawPointer(flags), UnsafeRawPointer(words)] {
+            #expect(Int(bitPattern: start) % 64 == 0)
+        }
+    }
+
+    @Test("cache-line memory and every block of a plan's arena start on a cache line", arguments: counts)
+    func cacheLines(count: Int) {
+        let floats = CacheLineMemory.allocate(Float.self, count: count)
+        defer { CacheLineMemory.release(floats) }
+        floats.initialize(repeating: 1, count: max(count, 1))  // all of it is writable
+        #expect(Int(bitPattern: UnsafeRawPointer(floats)) % 64 == 0)
+
+        let arena = BufferArena()
+        let copied = arena.store((0..<count).map(Float.init))
+        let zeroed: ImmutableBuffer<Float> = arena.store(count: count) { _ in }
+        let filled: ImmutableBuffer<UInt32> = arena.store(overwritingEvery: count) { $0.update(repeating: 7) }
+        let names = arena.store((0..<min(count, 100)).map { "value \($0)" })  // not plain numbers: deinitialised on release
+        for start in [UnsafeRawPointer(copied.pointer), UnsafeRawPointer(zeroed.pointer), UnsafeRawPointer(filled.pointer),
+                      UnsafeRawPointer(names.pointer)] {
+            #expect(Int(bitPattern: start) % 64 == 0)
+        }
+        #expect((0..<count).allSatisfy { copied[$0] == Float($0) && zeroed[$0] == 0 && filled[$0] == 7 })
+        #expect(names.count == min(count, 100) && (count == 0 || names[names.count - 1] == "value \(names.count - 1)"))
     }
 }
