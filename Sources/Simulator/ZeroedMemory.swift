@@ -22,8 +22,9 @@ enum ZeroedMemory {
         precondition(MemoryLayout<Element>.alignment <= alignment, "zeroed memory for \(Element.self): alignment over \(alignment) bytes")
         // calloc's block, padded so that an aligned start lies at least one pointer past its beginning: the block's
         // own address is kept in the pointer just before the aligned start, for `release`.
-        let bytes = max(count, 1) * MemoryLayout<Element>.stride
-        guard let block = calloc(bytes + alignment + MemoryLayout<UnsafeMutableRawPointer>.size, 1) else {
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        let padding = alignment + MemoryLayout<UnsafeMutableRawPointer>.size
+        guard !overflow, bytes <= Int.max - padding, let block = calloc(bytes + padding, 1) else {
             fatalError("out of memory: \(max(count, 1)) zeroed values of \(MemoryLayout<Element>.stride) bytes")
         }
         let first = UInt(bitPattern: block) + UInt(MemoryLayout<UnsafeMutableRawPointer>.size)
