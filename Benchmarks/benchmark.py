@@ -103,6 +103,22 @@ def neurocost(network, data, timesteps, threads, work, extra=(), repeats=1):
     return best
 
 
+def neurocost_interleaved(network, data, timesteps, threads, work, configurations, rounds):
+    """Best of `rounds` runs of each of `configurations` (name: extra arguments), the configurations run in turn
+    within each round: on this shared machine the speed drifts by more than tracing costs over a minute, and runs of
+    one configuration back to back would carry that drift into the comparison. {name: best run} as `neurocost`."""
+    runs = {name: [] for name in configurations}
+    for _ in range(max(rounds, 1)):
+        for name, extra in configurations.items():
+            runs[name].append(neurocost_once(network, data, timesteps, threads, work, extra))
+    best = {}
+    for name, taken in runs.items():
+        best[name] = min(taken, key=lambda run: run["seconds"])
+        best[name]["all_seconds"] = [run["seconds"] for run in taken]
+        best[name]["peak_rss_mb"] = max(run["peak_rss_mb"] for run in taken)
+    return best
+
+
 def neurocost_once(network, data, timesteps, threads, work, extra=()):
     out = os.path.join(work, "run.h5")
     cmd = [NEUROCOST, "run", network, "--data", data, "--timesteps", str(timesteps), "--threads", str(threads),
@@ -280,13 +296,16 @@ def main():
             print(f"{label}: tracing and memory ...", flush=True)
             # Tracing is timed on the 4x longer image set: the last block's write cannot overlap anything, and on
             # a short run that fixed cost would dominate the comparison.
-            more = neurocost(network["path"], data["A-more"], T, args.threads, work, repeats=args.repeats)
+            # Untraced, raster (one bit per neuron and step) and spikes (events) in turn, best of at least 3 each.
+            runs = neurocost_interleaved(network["path"], data["A-more"], T, args.threads, work,
+                                         {"off": [], "raster": ["--trace", "raster"], "spikes": ["--trace", "spikes"]},
+                                         rounds=max(args.repeats, 3))
+            more = runs["off"]
             entry["memory_vs_images"] = {str(n): nc["peak_rss_mb"], str(more["samples"]): more["peak_rss_mb"]}
             entry["tracing_images"] = more["samples"]
             entry["tracing"] = {}
-            for kind in ("raster", "spikes"):  # raster: one bit per neuron and step; spikes: compressed events
-                traced = neurocost(network["path"], data["A-more"], T, args.threads, work, ["--trace", kind],
-                                   repeats=args.repeats)
+            for kind in ("raster", "spikes"):
+                traced = runs[kind]
                 if traced.get("traced_spikes") != sum(traced["spikes"]):
                     sys.exit(f"--trace {kind} recorded {traced.get('traced_spikes')} spikes, the counts say {sum(traced['spikes'])}")
                 entry["tracing"][kind] = {
@@ -295,7 +314,8 @@ def main():
                     "overhead": traced["seconds"] / more["seconds"] - 1,
                     "wall_overhead": traced["wall_seconds"] / more["wall_seconds"] - 1,
                     "spikes_recorded": int(sum(more["spikes"])), "file_bytes": traced["file_bytes"],
-                    "peak_rss_mb": traced["peak_rss_mb"]}
+                    "peak_rss_mb": traced["peak_rss_mb"], "all_seconds_off": more["all_seconds"],
+                    "all_seconds_on": traced["all_seconds"]}
         report["workloads"].append(entry)
 
     print("activity sweep ...", flush=True)
