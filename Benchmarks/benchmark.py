@@ -11,7 +11,7 @@ Steps (everything deterministic, built here):
     resident memory from wait4), same images and threads. Every layer's spike and synop totals must be equal
     (weights are 8-bit levels with power-of-two steps, so float32 sums are exact in any order); the run stops if not.
     NeuroCost again on one thread (thread scaling), and with `--trace raster` and `--trace spikes` on workload A
-    sparse (tracing cost).
+    sparse (tracing cost: untraced, raster and spikes runs in turn, best of at least three each).
  4. The sweep: NeuroCost time per image against synops and neuron updates per image, least-squares fit.
  5. A table on stdout and the same as JSON.
 
