@@ -94,13 +94,17 @@ def run_measured(cmd):
     return stdout, wall, peak_kb / 1024
 
 
-def neurocost(network, data, timesteps, threads, work, extra=(), repeats=1):
-    """Best of `repeats` runs (the machine's noise is a few percent; PyTorch gets the same treatment)."""
-    runs = [neurocost_once(network, data, timesteps, threads, work, extra) for _ in range(max(repeats, 1))]
+def best_run(runs):
+    """The fastest of `runs` (by simulation seconds), with every run's seconds and the largest peak of them."""
     best = min(runs, key=lambda run: run["seconds"])
     best["all_seconds"] = [run["seconds"] for run in runs]
     best["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
     return best
+
+
+def neurocost(network, data, timesteps, threads, work, extra=(), repeats=1):
+    """Best of `repeats` runs (the machine's noise is a few percent; PyTorch gets the same treatment)."""
+    return best_run([neurocost_once(network, data, timesteps, threads, work, extra) for _ in range(max(repeats, 1))])
 
 
 def neurocost_interleaved(network, data, timesteps, threads, work, configurations, rounds):
@@ -111,12 +115,7 @@ def neurocost_interleaved(network, data, timesteps, threads, work, configuration
     for _ in range(max(rounds, 1)):
         for name, extra in configurations.items():
             runs[name].append(neurocost_once(network, data, timesteps, threads, work, extra))
-    best = {}
-    for name, taken in runs.items():
-        best[name] = min(taken, key=lambda run: run["seconds"])
-        best[name]["all_seconds"] = [run["seconds"] for run in taken]
-        best[name]["peak_rss_mb"] = max(run["peak_rss_mb"] for run in taken)
-    return best
+    return {name: best_run(taken) for name, taken in runs.items()}
 
 
 def neurocost_once(network, data, timesteps, threads, work, extra=()):
