@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// The library's parts, re-exported by the `NeuroCost` umbrella. The tool, the fuzzer and the tests also name them
@@ -10,6 +11,31 @@ let libraryParts: [Target.Dependency] = [
     "NetworkModel", "NIRFormat", "CostAnalysis", "HDF5Kit", "SampleData", "Simulator", "ResultsFile", "Conversion",
     "EnergyLedger", "CoreMapping", "RunPricing", "HardwareProfiles",
 ]
+
+/// Debian's and Ubuntu's `libhdf5-dev` ship libhdf5's static archives beside its shared libraries. Linked from the
+/// archives, the tool loads 31 fewer shared libraries: the shared libhdf5 needs libcurl, OpenSSL, GnuTLS,
+/// Kerberos and LDAP for its S3 driver, which NeuroCost never uses, and loading them took 5 ms of every process start
+/// (Benchmarks/RESULTS.md, "Seventeenth session"). Elsewhere (Homebrew, other distributions) pkg-config's `hdf5`
+/// is linked as a shared library, as before.
+let linksDebianHDF5Archives: Bool = {
+    #if os(Linux) && arch(x86_64)
+    let multiarch: String? = "x86_64-linux-gnu"
+    #elseif os(Linux) && arch(arm64)
+    let multiarch: String? = "aarch64-linux-gnu"
+    #else
+    let multiarch: String? = nil
+    #endif
+    guard let multiarch else { return false }
+    return ["/usr/include/hdf5/serial/hdf5.h", "/usr/lib/\(multiarch)/libhdf5_serial.a",
+            "/usr/lib/\(multiarch)/libhdf5_serial_hl.a"].allSatisfy { FileManager.default.fileExists(atPath: $0) }
+}()
+
+/// How HDF5Kit links libhdf5. `-l:` names an archive on the linker's search path (`/usr/lib/<multiarch>`), so no
+/// flag is unsafe and the library products stay usable as dependencies. The high-level library (H5DS) goes first:
+/// it calls into libhdf5, and libhdf5 into libsz (SZIP) and libz (DEFLATE).
+let hdf5LinkerSettings: [LinkerSetting] = (linksDebianHDF5Archives
+    ? [":libhdf5_serial_hl.a", ":libhdf5_serial.a", "sz", "z", "m", "dl"]
+    : ["hdf5_hl", "hdf5", "z"]).map { .linkedLibrary($0) }
 
 let package = Package(
     name: "NeuroCost",
@@ -31,11 +57,13 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5",
             path: "Sources/CHDF5",
-            pkgConfig: "hdf5",
+            // On Debian the headers are found by path (shim.h) and the archives linked by HDF5Kit; pkg-config's
+            // flags would link the shared libhdf5 as well.
+            pkgConfig: linksDebianHDF5Archives ? nil : "hdf5",
             providers: [.apt(["libhdf5-dev", "pkg-config"]), .brew(["hdf5"]), .yum(["hdf5-devel"])]
         ),
         // The only module that talks to the C library.
-        .target(name: "HDF5Kit", dependencies: ["CHDF5"]),
+        .target(name: "HDF5Kit", dependencies: ["CHDF5"], linkerSettings: hdf5LinkerSettings),
         // Typed network graph: node kinds, shapes, topological order, validation.
         .target(name: "NetworkModel"),
         // NIR (HDF5) reader and writer.

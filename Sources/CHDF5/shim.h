@@ -1,8 +1,9 @@
 #ifndef CHDF5_SHIM_H
 #define CHDF5_SHIM_H
 
-/* hdf5.pc puts /usr/include/hdf5/serial on the include path on Debian; the fallback
-   keeps the header resolvable when pkg-config could not be asked. */
+/* Where pkg-config is asked (no Debian static archives), hdf5.pc puts the headers on the include path.
+   On Debian the package links libhdf5's static archives and does not ask it (Package.swift), so the
+   header is found by its path. */
 #if __has_include(<hdf5.h>)
 #include <hdf5.h>
 #elif __has_include(<hdf5/serial/hdf5.h>)
