@@ -111,7 +111,9 @@ let package = Package(
             name: "NeuroCostFuzz",
             dependencies: ["NeuroCost", .product(name: "ArgumentParser", package: "swift-argument-parser")] + libraryParts
         ),
-        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
+        // LinkageTests checks the linking choice against what this machine has installed.
+        .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"],
+                    swiftSettings: linksDebianHDF5Archives ? [.define("HDF5_FROM_DEBIAN_ARCHIVES")] : []),
         .testTarget(name: "NeuroCostTests", dependencies: ["NeuroCost"] + libraryParts, resources: []),
     ],
     swiftLanguageModes: [.v6]
