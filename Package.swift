@@ -16,7 +16,8 @@ let libraryParts: [Target.Dependency] = [
 /// archives, the tool loads 31 fewer shared libraries: the shared libhdf5 needs libcurl, OpenSSL, GnuTLS,
 /// Kerberos and LDAP for its S3 driver, which NeuroCost never uses, and loading them took 5 ms of every process start
 /// (Benchmarks/RESULTS.md, "Seventeenth session"). Elsewhere (Homebrew, other distributions) pkg-config's `hdf5`
-/// is linked as a shared library, as before.
+/// is linked as a shared library, as before. A dependent that also links the shared libhdf5 itself would hold two
+/// copies of the library, each with its own open files and identifiers: HDF5Kit's handles stay within HDF5Kit.
 let linksDebianHDF5Archives: Bool = {
     #if os(Linux) && arch(x86_64)
     let multiarch: String? = "x86_64-linux-gnu"
