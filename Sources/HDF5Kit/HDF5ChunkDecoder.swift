@@ -65,10 +65,15 @@ struct HDF5ChunkDecoder {
         guard let layout = try layout(memoryType: memoryType, elementSize: MemoryLayout<T>.size) else { return nil }
         // The consistency checks of the stored type come first; the chunk index is checked while it is walked.
         try verify()
+        let threads = Int32(clamping: max(1, min(threads, Int(chdf5_online_processors()))))
+        if let (chunks, mapping) = HDF5ChunkIndex.mappedChunks(dataset: dataset, layout: layout, elementSize: MemoryLayout<T>.size,
+                                                               context: context) {
+            return HDF5PreparedChunks(layout: layout, chunks: chunks, compressed: .mapped(mapping), threads: threads,
+                                      useLibdeflate: decoding == .fastest ? 1 : 0, context: context)
+        }
         guard let chunks = try locateChunks(layout) else { return nil }
         guard let compressed = try readRawChunks(chunks) else { return nil }
-        return HDF5PreparedChunks(layout: layout, chunks: chunks, compressed: compressed,
-                                  threads: Int32(clamping: max(1, min(threads, Int(chdf5_online_processors())))),
+        return HDF5PreparedChunks(layout: layout, chunks: chunks, compressed: .copied(compressed), threads: threads,
                                   useLibdeflate: decoding == .fastest ? 1 : 0, context: context)
     }
 
@@ -109,7 +114,7 @@ struct HDF5ChunkDecoder {
         let useLibdeflate: Int32 = decoding == .fastest ? 1 : 0
         let rank = spanShape.count
         let spanValues = try [T](unsafeUninitializedCapacity: span.elementCount) { buffer, initializedCount in
-            let failed = HDF5PreparedChunks.withChunkPointers(compressed, placed, span) { c in
+            let failed = HDF5PreparedChunks.withChunkPointers(.copied(compressed), placed, span) { c in
                 chdf5_decode_chunks(c.bytes, c.starts, c.sizes, c.origins, chunks.count, Int32(rank), c.shape, c.chunkShape,
                                     MemoryLayout<T>.size, UnsafeMutableRawPointer(buffer.baseAddress!), threads, useLibdeflate)
             }
@@ -144,7 +149,7 @@ struct HDF5ChunkDecoder {
 
     /// The dataset's shape and chunking when it is chunked with deflate as its only filter and stored exactly as
     /// `memoryType` (no conversion needed; nil accepts any stored type); nil otherwise.
-    private func layout(memoryType: hid_t?, elementSize: Int) throws -> Layout? {
+    func layout(memoryType: hid_t?, elementSize: Int) throws -> Layout? {
         // A file open for writing may hold chunks only in libhdf5's cache: its own pipeline reads those.
         guard chdf5_is_read_only(dataset) == 1 else { return nil }
         // Contiguous storage (it has an address) needs no look at the creation properties, a whole copy each time.
@@ -211,7 +216,7 @@ struct HDF5ChunkDecoder {
     ///
     /// With `firstRow`, `layout` is the part of the dataset from that row on (a chunk boundary) and the origins are
     /// the dataset's; the count check against the whole index is then left out.
-    private func locateChunks(_ layout: Layout, stopAtUnwritten: Bool = true, firstRow: hsize_t? = nil) throws -> ChunkList? {
+    func locateChunks(_ layout: Layout, stopAtUnwritten: Bool = true, firstRow: hsize_t? = nil) throws -> ChunkList? {
         let rank = layout.shape.count
         let grid = layout.shape.indices.map { (layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0] }
         // Each chunk is looked up on its own; a grid of millions of tiny chunks is left to libhdf5's index walk.

@@ -32,7 +32,7 @@ public final class HDF5File: HDF5Group {
     /// `HDF5Error` whose message says which of these it is.
     public init(path: String, mode: HDF5FileMode) throws {
         HDF5ErrorStack.silenceCurrentThread()
-        let context = HDF5ObjectContext(file: path, objectPath: "/")
+        let context = HDF5ObjectContext(file: path, objectPath: "/", fileMapping: mode == .readOnly ? HDF5FileMapping() : nil)
         let fileIdentifier = try Self.withFileAccessPropertyList(context: context) { accessProperties in
             if mode.creates { _ = chdf5_disable_file_locking(accessProperties) }
             switch mode {

@@ -9,16 +9,19 @@ struct HDF5ObjectContext: Sendable {
     let objectPath: String
     /// What part of the object the operation is about (e.g. `attribute "units"`), prefixed to messages.
     let subject: String?
+    /// The file's bytes mapped for chunk reads, shared by every object of a file open for reading (nil otherwise).
+    let fileMapping: HDF5FileMapping?
 
-    init(file: String, objectPath: String, subject: String? = nil) {
+    init(file: String, objectPath: String, subject: String? = nil, fileMapping: HDF5FileMapping? = nil) {
         self.file = file
         self.objectPath = objectPath
         self.subject = subject
+        self.fileMapping = fileMapping
     }
 
     /// The same object, with messages prefixed by `subject`.
     func about(_ subject: String) -> HDF5ObjectContext {
-        HDF5ObjectContext(file: file, objectPath: objectPath, subject: subject)
+        HDF5ObjectContext(file: file, objectPath: objectPath, subject: subject, fileMapping: fileMapping)
     }
 
     /// An error for a problem HDF5Kit detected itself (no library explanation attached).
@@ -58,7 +61,7 @@ struct HDF5ObjectContext: Sendable {
 
     /// The context of a child object reached through `relativePath` (absolute paths are taken as they are).
     func child(_ relativePath: String) -> HDF5ObjectContext {
-        HDF5ObjectContext(file: file, objectPath: HDF5Path.join(objectPath, relativePath))
+        HDF5ObjectContext(file: file, objectPath: HDF5Path.join(objectPath, relativePath), fileMapping: fileMapping)
     }
 }
 

@@ -12,9 +12,9 @@ public struct HDF5PendingValues<T: HDF5Numeric> {
     let sparseLimit: Int?
     let census: Bool
 
-    /// The raw (compressed) bytes held until the decoding is done.
+    /// The raw (compressed) bytes held in memory until the decoding is done (none when they are mapped from the file).
     public var rawBytes: Int {
-        if case .chunks(let prepared) = source { return prepared.compressed.count }
+        if case .chunks(let prepared) = source { return prepared.compressed.copiedByteCount }
         return 0
     }
 

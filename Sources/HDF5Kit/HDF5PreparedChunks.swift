@@ -5,7 +5,7 @@ internal import CHDF5
 struct HDF5PreparedChunks: Sendable {
     let layout: HDF5ChunkDecoder.Layout
     let chunks: HDF5ChunkDecoder.ChunkList
-    let compressed: [UInt8]
+    let compressed: HDF5RawChunks
     /// Threads for a decode without a pool.
     let threads: Int32
     let useLibdeflate: Int32
@@ -104,16 +104,16 @@ struct HDF5PreparedChunks: Sendable {
     }
 
     /// Calls `body` with the decoders' pointers, valid for the call only.
-    static func withChunkPointers<R>(_ compressed: [UInt8], _ chunks: HDF5ChunkDecoder.ChunkList,
+    static func withChunkPointers<R>(_ compressed: HDF5RawChunks, _ chunks: HDF5ChunkDecoder.ChunkList,
                                      _ layout: HDF5ChunkDecoder.Layout,
                                              _ body: (ChunkPointers) -> R) -> R {
-        compressed.withUnsafeBufferPointer { bytes in
+        compressed.withBytes { bytes in
             chunks.starts.withUnsafeBufferPointer { starts in
                 chunks.sizes.withUnsafeBufferPointer { sizes in
                     chunks.origins.withUnsafeBufferPointer { origins in
                         layout.shape.withUnsafeBufferPointer { shape in
                             layout.chunkShape.withUnsafeBufferPointer { chunkShape in
-                                body(ChunkPointers(bytes: bytes.baseAddress, starts: starts.baseAddress,
+                                body(ChunkPointers(bytes: bytes, starts: starts.baseAddress,
                                                    sizes: sizes.baseAddress, origins: origins.baseAddress,
                                                    shape: shape.baseAddress, chunkShape: chunkShape.baseAddress))
                             }

@@ -1,0 +1,56 @@
+internal import CHDF5
+
+/// A dataset's chunks found by walking its chunk index directly (Sources/CHDF5/chunk_index.h) instead of asking
+/// libhdf5 for each chunk's size and bytes (two searches of the index from its root, and a copy into fresh pages):
+/// the chunks are decoded where they lie in the file, mapped once per file (`HDF5FileMapping`).
+enum HDF5ChunkIndex {
+    /// Every chunk of `layout`'s grid in row-major order, their starts being offsets in the file, and the file's
+    /// mapping; nil when the file is not open for reading through a mapping, the index is not one the walk reads,
+    /// or it is not exactly a sound file's (the caller then asks libhdf5, which reports any damage).
+    static func mappedChunks(dataset: hid_t, layout: HDF5ChunkDecoder.Layout, elementSize: Int,
+                             context: HDF5ObjectContext) -> (chunks: HDF5ChunkDecoder.ChunkList, mapping: HDF5FileMapping)? {
+        guard let mapping = context.fileMapping else { return nil }
+        let rank = layout.shape.count
+        let grid = layout.shape.indices.map { Int((layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0]) }
+        var gridCount = 1
+        for extent in grid {
+            let (product, overflow) = gridCount.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= HDF5ChunkDecoder.maxChunkCount else { return nil }
+            gridCount = product
+        }
+        var addresses = [UInt64](repeating: 0, count: gridCount)
+        var sizes = [UInt64](repeating: 0, count: gridCount)
+        var descriptor: Int32 = -1
+        var fileSize: UInt64 = 0
+        let walked = layout.shape.withUnsafeBufferPointer { shape in
+            layout.chunkShape.withUnsafeBufferPointer { chunkShape in
+                chdf5_walk_chunk_index(dataset, Int32(rank), shape.baseAddress, chunkShape.baseAddress, elementSize,
+                                       gridCount, &addresses, &sizes, &descriptor, &fileSize)
+            }
+        }
+        guard walked == 1, let mapped = mapping.bytes(descriptor: descriptor, fileSize: fileSize) else { return nil }
+        var list = HDF5ChunkDecoder.ChunkList()
+        list.origins.reserveCapacity(gridCount * rank)
+        list.starts.reserveCapacity(gridCount)
+        list.sizes.reserveCapacity(gridCount)
+        var coordinate = [Int](repeating: 0, count: rank)
+        for cell in 0..<gridCount {
+            for axis in 0..<rank { list.origins.append(hsize_t(coordinate[axis]) * layout.chunkShape[axis]) }
+            // The walk checked each chunk against the file's size then; the mapping is of the size at first use.
+            guard sizes[cell] <= UInt64(mapped.length), addresses[cell] <= UInt64(mapped.length) - sizes[cell] else { return nil }
+            list.starts.append(Int(addresses[cell]))
+            list.sizes.append(Int(sizes[cell]))
+            list.totalBytes += Int(sizes[cell])
+            var axis = rank - 1
+            while axis >= 0 {
+                coordinate[axis] += 1
+                if coordinate[axis] < grid[axis] { break }
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
+        // Chunks of a sound file are disjoint pieces of it, as `locateChunks` checks.
+        guard list.totalBytes <= mapped.length else { return nil }
+        return (list, mapping)
+    }
+}
