@@ -211,6 +211,7 @@ struct ConvolutionScatter: Sendable {
         // Every list's length is known from the per-tap counts, so the flat arrays are sized once and written in place.
         let listCount = masks.count * inputChannels
         var entryStarts = [Int32](repeating: 0, count: listCount + 1)
+        var listLengths = [Int](repeating: 0, count: listCount)
         for (index, mask) in masks.enumerated() {
             for channel in 0..<inputChannels {
                 var length = 0
@@ -218,21 +219,39 @@ struct ConvolutionScatter: Sendable {
                     length += Int(starts[channel * taps + tap + 1] - starts[channel * taps + tap])
                 }
                 let list = index * inputChannels + channel
+                listLengths[list] = length
                 entryStarts[list + 1] = entryStarts[list] + Int32(length + length % 2)
+            }
+        }
+        // Each class's landing taps as bits, one word per 64 taps.
+        let tapWords = (taps + 63) / 64
+        let maskWords = masks.flatMap { mask in
+            (0..<tapWords).map { word in
+                (0..<64).reduce(UInt64(0)) { bits, bit in
+                    let tap = word * 64 + bit
+                    return tap < taps && mask[tap] ? bits | (1 << UInt64(bit)) : bits
+                }
             }
         }
         let entryCount = Int(entryStarts[listCount])
         var offsets = [Int32](repeating: 0, count: entryCount), flatWeights = [Float](repeating: 0, count: entryCount)
         offsets.withUnsafeMutableBufferPointer { offsets in
             flatWeights.withUnsafeMutableBufferPointer { flatWeights in
-                for (index, mask) in masks.enumerated() {
+                for index in masks.indices {
                     for channel in 0..<inputChannels {
-                        let listStart = Int(entryStarts[index * inputChannels + channel])
+                        let list = index * inputChannels + channel
+                        let listStart = Int(entryStarts[list]), listEnd = listStart + listLengths[list]
+                        // Every entry is written at the list's next place, which moves on only past one whose tap
+                        // lands (no branch to mispredict at a border class); an entry that does not land is
+                        // overwritten by the next one that does, and the walk ends once the list is full, so no
+                        // write leaves the list.
                         var next = listStart
-                        for entry in ordered[channelStarts[channel]..<channelStarts[channel + 1]] where mask[Int(entry.tap)] {
+                        for entry in ordered[channelStarts[channel]..<channelStarts[channel + 1]] {
+                            if next == listEnd { break }
+                            let tap = Int(entry.tap)
                             offsets[next] = entry.offset
                             flatWeights[next] = entry.weight
-                            next += 1
+                            next += Int(truncatingIfNeeded: (maskWords[index * tapWords + tap / 64] >> UInt64(tap % 64)) & 1)
                         }
                         // Padded to an even length with a zero weight onto the list's first target, so the scatter loop
                         // (two entries a turn) has no remainder: adding a (±)0 product changes no value. Pairs, not
