@@ -486,17 +486,22 @@ typedef struct {
     size_t *chunk_count; /* and how many there are */
 } chdf5_sparse_job;
 
+/* Out of line, so that an append is no call until the list is full: a call would make the scans below keep their
+   vectors on the stack across it. */
+static __attribute__((noinline)) int chdf5_sparse_grow(chdf5_sparse_list *list) {
+    size_t capacity = list->capacity ? list->capacity * 2 : 4096;
+    uint32_t *indices = (uint32_t *)realloc(list->indices, capacity * sizeof *indices);
+    if (!indices) return -1;
+    list->indices = indices;
+    uint64_t *bits_array = (uint64_t *)realloc(list->bits, capacity * sizeof *bits_array);
+    if (!bits_array) return -1;
+    list->bits = bits_array;
+    list->capacity = capacity;
+    return 0;
+}
+
 static inline int chdf5_sparse_append(chdf5_sparse_list *list, uint32_t index, uint64_t bits) {
-    if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? list->capacity * 2 : 4096;
-        uint32_t *indices = (uint32_t *)realloc(list->indices, capacity * sizeof *indices);
-        if (!indices) return -1;
-        list->indices = indices;
-        uint64_t *bits_array = (uint64_t *)realloc(list->bits, capacity * sizeof *bits_array);
-        if (!bits_array) return -1;
-        list->bits = bits_array;
-        list->capacity = capacity;
-    }
+    if (list->count == list->capacity && chdf5_sparse_grow(list) != 0) return -1;
     list->indices[list->count] = index;
     list->bits[list->count] = bits;
     list->count++;
@@ -534,6 +539,55 @@ static inline unsigned chdf5_lane_bits(chdf5_u32x4 lanes) {
     const chdf5_u32x4 picked = lanes & weights;
     return picked[0] | picked[1] | picked[2] | picked[3];
 #endif
+}
+
+/* The whole blocks of 64 of a run of float32 elements adjacent in the chunk and 1 or 9 apart in the array: the
+   block's 64 flags of each kind are gathered as bits first (sixteen 4-lane compares per question), then the
+   negative zeros are set in `negative_zeros` a word or a group of eight at a time and the few values listed,
+   lowest first. Returns how many elements were done (-1: out of memory); the caller takes the rest of the run. */
+static inline ptrdiff_t chdf5_sparse_run_by_64(const unsigned char *values, size_t run, size_t flat, size_t array_step,
+                                               chdf5_sparse_list *list, uint64_t *negative_zeros, int *found) {
+    const chdf5_u32x4 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
+    const chdf5_u32x4 magnitude = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
+    const chdf5_u32x4 zero = {0, 0, 0, 0};
+    uint64_t any_flags = 0;
+    size_t k = 0;
+    for (; k + 64 <= run; k += 64) {
+        uint64_t valued = 0, flags = 0;
+        _Pragma("clang loop unroll(full)")
+        for (unsigned quad = 0; quad < 16; quad++) {
+            chdf5_u32x4 lanes;
+            memcpy(&lanes, values + (k + 4 * quad) * 4, 16);
+            valued |= (uint64_t)chdf5_lane_bits((chdf5_u32x4)((lanes & magnitude) != zero)) << (4 * quad);
+            flags |= (uint64_t)chdf5_lane_bits((chdf5_u32x4)(lanes == sign)) << (4 * quad);
+        }
+        any_flags |= flags;
+        if (array_step == 1) {
+            const size_t at = flat + k, shift = at % 64;
+            negative_zeros[at / 64] |= flags << shift;
+            /* Bits past the word are elements of the array: the bitmap has their word. */
+            const uint64_t over = shift ? flags >> (64 - shift) : 0;
+            if (over) negative_zeros[at / 64 + 1] |= over;
+        } else {
+            _Pragma("clang loop unroll(full)")
+            for (unsigned group = 0; group < 8; group++) {
+                const uint64_t spread = ((flags >> (8 * group) & 0xff) * 0x0101010101010101ull) & 0x8040201008040201ull;
+                const size_t at = flat + (k + 8 * group) * array_step, shift = at % 64;
+                negative_zeros[at / 64] |= spread << shift;
+                const uint64_t over = shift ? spread >> (64 - shift) : 0;
+                if (over) negative_zeros[at / 64 + 1] |= over;
+            }
+        }
+        while (valued) { /* under one in a hundred at 99% sparsity */
+            const unsigned j = (unsigned)__builtin_ctzll(valued);
+            uint32_t bits;
+            memcpy(&bits, values + (k + j) * 4, 4);
+            if (chdf5_sparse_append(list, (uint32_t)(flat + (k + j) * array_step), bits) != 0) return -1;
+            valued &= valued - 1;
+        }
+    }
+    if (any_flags) *found = 1;
+    return (ptrdiff_t)k;
 }
 
 /* The whole groups of eight of a run of float32 elements adjacent in the chunk and 1 or 9 apart in the array (a 3x3
@@ -617,10 +671,14 @@ static inline int chdf5_sparse_scan_runs(const unsigned char *chunk, size_t elem
         size_t word = flat / 64;
         size_t k = 0;
         if (element_size == 4 && run_chunk == 1 && (run_array == 1 || run_array == 9)) {
-            ptrdiff_t done = chdf5_sparse_run_by_eight(chunk + local * 4, run, flat, run_array, list, negative_zeros,
+            ptrdiff_t blocks = chdf5_sparse_run_by_64(chunk + local * 4, run, flat, run_array, list, negative_zeros,
+                                                      &found_negative);
+            if (blocks < 0) return -1;
+            ptrdiff_t done = chdf5_sparse_run_by_eight(chunk + (local + (size_t)blocks) * 4, run - (size_t)blocks,
+                                                       flat + (size_t)blocks * run_array, run_array, list, negative_zeros,
                                                        &found_negative);
             if (done < 0) return -1;
-            k = (size_t)done;
+            k = (size_t)blocks + (size_t)done;
             word = (flat + k * run_array) / 64;
         }
         for (; k < run; k++) {

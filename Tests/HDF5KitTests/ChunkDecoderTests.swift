@@ -7,9 +7,11 @@ import Testing
 /// single-value runs as exporters write for 3×3 convolutions, and a damaged chunk must be an error naming it.
 @Suite("Chunk decoder")
 struct ChunkDecoderTests {
-    /// (shape, chunks): whole rows, partial edges on every axis, runs of one value, one chunk, rank 1 and 5.
+    /// (shape, chunks): whole rows, partial edges on every axis, runs of one value, one chunk, rank 1 and 5, and an
+    /// exporter's chunking of a 3×3 convolution (runs of 128 values nine apart, scanned in blocks of 64).
     static let layouts: [([Int], [Int])] = [
         ([512, 64, 3, 3], [64, 16, 1, 1]),
+        ([256, 128, 3, 3], [64, 128, 1, 1]),
         ([300, 200], [64, 64]),
         ([300, 200], [7, 200]),
         ([37, 5, 3, 3], [37, 5, 3, 3]),
