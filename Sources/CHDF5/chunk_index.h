@@ -162,15 +162,18 @@ static inline haddr_t chdf5_ci_header_address(hid_t dataset) {
 #endif
 }
 
-/* Every chunk of `dataset` (rank `rank`, `shape`, `chunk_shape`, elements of `element_size` bytes, a grid of
-   `grid_count` chunks), in row-major grid order: `addresses` (bytes from the start of the file) and `sizes` (stored
-   bytes); `descriptor_out` is libhdf5's descriptor of the file (valid while the file is open) and `file_size_out`
-   the size every chunk was checked against. Returns 1 when every chunk was found as described above, else 0. */
-static inline int chdf5_walk_chunk_index(hid_t dataset, int rank, const hsize_t *shape, const hsize_t *chunk_shape,
-                                         size_t element_size, size_t grid_count, uint64_t *addresses,
-                                         uint64_t *sizes, int *descriptor_out, uint64_t *file_size_out) {
-    if (rank < 1 || rank > 31 || grid_count == 0) return 0;
-    hid_t file = H5Iget_file_id(dataset);
+/* What the walk needs to know of a file, found once per file: libhdf5's descriptor of it (valid while the file is
+   open), its size, and the base address its addresses count from (after a user block). */
+typedef struct {
+    int descriptor;
+    uint64_t size;
+    uint64_t base;
+} chdf5_file_facts;
+
+/* The facts of the file holding `object`: 1 when its chunks can be walked (the default POSIX driver, 8-byte
+   offsets and lengths), else 0. */
+static inline int chdf5_chunk_file_facts(hid_t object, chdf5_file_facts *facts) {
+    hid_t file = H5Iget_file_id(object);
     if (file < 0) return 0;
     int descriptor = -1;
     size_t offset_size = 0, length_size = 0;
@@ -190,12 +193,25 @@ static inline int chdf5_walk_chunk_index(hid_t dataset, int rank, const hsize_t 
     }
     H5Fclose(file);
     if (descriptor < 0 || offset_size != 8 || length_size != 8) return 0;
-    haddr_t header = chdf5_ci_header_address(dataset);
-    if (header == HADDR_UNDEF) return 0;
     struct stat status;
     if (fstat(descriptor, &status) != 0 || status.st_size <= 0) return 0;
-    uint64_t file_size = (uint64_t)status.st_size;
-    uint64_t base = (uint64_t)userblock;
+    facts->descriptor = descriptor;
+    facts->size = (uint64_t)status.st_size;
+    facts->base = (uint64_t)userblock;
+    return 1;
+}
+
+/* Every chunk of `dataset` (rank `rank`, `shape`, `chunk_shape`, elements of `element_size` bytes, a grid of
+   `grid_count` chunks) in a file described by `facts`, in row-major grid order: `addresses` (bytes from the start
+   of the file) and `sizes` (stored bytes). Returns 1 when every chunk was found as described above, else 0. */
+static inline int chdf5_walk_chunk_index(hid_t dataset, const chdf5_file_facts *facts, int rank, const hsize_t *shape,
+                                         const hsize_t *chunk_shape, size_t element_size, size_t grid_count,
+                                         uint64_t *addresses, uint64_t *sizes) {
+    if (rank < 1 || rank > 31 || grid_count == 0) return 0;
+    haddr_t header = chdf5_ci_header_address(dataset);
+    if (header == HADDR_UNDEF) return 0;
+    const int descriptor = facts->descriptor;
+    const uint64_t file_size = facts->size, base = facts->base;
 
     /* The layout message, version 3, chunked: dimensionality (rank + 1), the index's address, each dimension of a
        chunk (4 bytes; the last is the element size). */
@@ -279,10 +295,7 @@ static inline int chdf5_walk_chunk_index(hid_t dataset, int rank, const hsize_t 
         }
     }
     free(node);
-    if (result != 1 || found != grid_count) return 0;
-    *descriptor_out = descriptor;
-    *file_size_out = file_size;
-    return 1;
+    return result == 1 && found == grid_count;
 }
 
 /* The first `length` bytes of the file, mapped read-only; NULL when they cannot be. */

@@ -18,17 +18,18 @@ enum HDF5ChunkIndex {
             guard !overflow, product <= HDF5ChunkDecoder.maxChunkCount else { return nil }
             gridCount = product
         }
+        guard let mapped = mapping.mapped(from: dataset) else { return nil }
         var addresses = [UInt64](repeating: 0, count: gridCount)
         var sizes = [UInt64](repeating: 0, count: gridCount)
-        var descriptor: Int32 = -1
-        var fileSize: UInt64 = 0
-        let walked = layout.shape.withUnsafeBufferPointer { shape in
-            layout.chunkShape.withUnsafeBufferPointer { chunkShape in
-                chdf5_walk_chunk_index(dataset, Int32(rank), shape.baseAddress, chunkShape.baseAddress, elementSize,
-                                       gridCount, &addresses, &sizes, &descriptor, &fileSize)
+        let walked = withUnsafePointer(to: mapped.facts) { facts in
+            layout.shape.withUnsafeBufferPointer { shape in
+                layout.chunkShape.withUnsafeBufferPointer { chunkShape in
+                    chdf5_walk_chunk_index(dataset, facts, Int32(rank), shape.baseAddress, chunkShape.baseAddress,
+                                           elementSize, gridCount, &addresses, &sizes)
+                }
             }
         }
-        guard walked == 1, let mapped = mapping.bytes(descriptor: descriptor, fileSize: fileSize) else { return nil }
+        guard walked == 1 else { return nil }
         var list = HDF5ChunkDecoder.ChunkList()
         list.origins.reserveCapacity(gridCount * rank)
         list.starts.reserveCapacity(gridCount)
@@ -36,7 +37,7 @@ enum HDF5ChunkIndex {
         var coordinate = [Int](repeating: 0, count: rank)
         for cell in 0..<gridCount {
             for axis in 0..<rank { list.origins.append(hsize_t(coordinate[axis]) * layout.chunkShape[axis]) }
-            // The walk checked each chunk against the file's size then; the mapping is of the size at first use.
+            // Inside the mapping: the walk checked each chunk against the mapped size.
             guard sizes[cell] <= UInt64(mapped.length), addresses[cell] <= UInt64(mapped.length) - sizes[cell] else { return nil }
             list.starts.append(Int(addresses[cell]))
             list.sizes.append(Int(sizes[cell]))
