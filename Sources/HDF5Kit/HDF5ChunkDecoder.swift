@@ -17,9 +17,10 @@ public enum HDF5ChunkDecoding: Sendable, CaseIterable {
 ///
 /// Start-up of a large network is mostly this: libhdf5 1.10 inflates on one thread with zlib, then copies each
 /// chunk into place one contiguous run at a time (a (64, 128, 1, 1) chunk of a 3×3 convolution is 8192 runs of one
-/// value). libhdf5 still finds the chunks and reads their bytes; only the inflating and placing are done here.
-/// Every chunk must inflate to exactly its size (the zlib checksum is verified), and a chunk that does not is an
-/// error naming the chunk.
+/// value). Where the dataset's chunk index is a version-1 B-tree (as h5py and nir write it), the chunks are found by
+/// walking it directly and decoded where they lie in the file, mapped (`HDF5ChunkIndex`); otherwise libhdf5 finds
+/// them and reads their bytes. Every chunk must inflate to exactly its size (the zlib checksum is verified), and a
+/// chunk that does not is an error naming the chunk.
 struct HDF5ChunkDecoder {
     let dataset: hid_t
     let context: HDF5ObjectContext
