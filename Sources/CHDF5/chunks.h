@@ -541,15 +541,27 @@ static inline unsigned chdf5_lane_bits(chdf5_u32x4 lanes) {
 #endif
 }
 
+/* What the float32 scans compare four lanes with: the sign bit alone (a negative zero), every bit but the sign (a
+   value), and zero. */
+typedef struct {
+    chdf5_u32x4 sign, magnitude, zero;
+} chdf5_float32_lanes;
+
+static inline chdf5_float32_lanes chdf5_float32_lanes_make(void) {
+    chdf5_float32_lanes lanes = {{0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u},
+                                 {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu},
+                                 {0, 0, 0, 0}};
+    return lanes;
+}
+
 /* The whole blocks of 64 of a run of float32 elements adjacent in the chunk and 1 or 9 apart in the array: the
    block's 64 flags of each kind are gathered as bits first (sixteen 4-lane compares per question), then the
    negative zeros are set in `negative_zeros` a word or a group of eight at a time and the few values listed,
    lowest first. Returns how many elements were done (-1: out of memory); the caller takes the rest of the run. */
 static inline ptrdiff_t chdf5_sparse_run_by_64(const unsigned char *values, size_t run, size_t flat, size_t array_step,
                                                chdf5_sparse_list *list, uint64_t *negative_zeros, int *found) {
-    const chdf5_u32x4 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
-    const chdf5_u32x4 magnitude = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
-    const chdf5_u32x4 zero = {0, 0, 0, 0};
+    const chdf5_float32_lanes lanes = chdf5_float32_lanes_make();
+    const chdf5_u32x4 sign = lanes.sign, magnitude = lanes.magnitude, zero = lanes.zero;
     uint64_t any_flags = 0;
     size_t k = 0;
     for (; k + 64 <= run; k += 64) {
@@ -599,9 +611,8 @@ static inline ptrdiff_t chdf5_sparse_run_by_64(const unsigned char *values, size
    the run. */
 static inline ptrdiff_t chdf5_sparse_run_by_eight(const unsigned char *values, size_t run, size_t flat, size_t array_step,
                                                   chdf5_sparse_list *list, uint64_t *negative_zeros, int *found) {
-    const chdf5_u32x4 sign = {0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u};
-    const chdf5_u32x4 magnitude = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu};
-    const chdf5_u32x4 zero = {0, 0, 0, 0};
+    const chdf5_float32_lanes lanes = chdf5_float32_lanes_make();
+    const chdf5_u32x4 sign = lanes.sign, magnitude = lanes.magnitude, zero = lanes.zero;
     unsigned any_flags = 0;
     size_t k = 0;
     for (; k + 8 <= run; k += 8) {

@@ -253,14 +253,7 @@ struct HDF5ChunkDecoder {
                 list.sizes.append(Int(size))
                 list.totalBytes += Int(size)
             }
-            var axis = rank - 1
-            while axis >= 0 {
-                coordinate[axis] += 1
-                if coordinate[axis] < grid[axis] { break }
-                coordinate[axis] = 0
-                axis -= 1
-            }
-            if axis < 0 { break }
+            if !Self.advance(&coordinate, within: grid) { break }
         }
         if firstRow != nil { return list }
         // Every chunk the index holds must be one the grid found: a damaged index can hold entries off the grid,
@@ -294,6 +287,18 @@ struct HDF5ChunkDecoder {
             initializedCount = chunks.totalBytes
         }
         return skippedFilter ? nil : bytes
+    }
+
+    /// Steps `coordinate` to the next cell of `grid` in row-major order; false after the last cell.
+    static func advance<Index: BinaryInteger>(_ coordinate: inout [Index], within grid: [Index]) -> Bool {
+        var axis = coordinate.count - 1
+        while axis >= 0 {
+            coordinate[axis] += 1
+            if coordinate[axis] < grid[axis] { return true }
+            coordinate[axis] = 0
+            axis -= 1
+        }
+        return false
     }
 
     private func fileSize() throws -> hsize_t {

@@ -42,13 +42,7 @@ enum HDF5ChunkIndex {
             list.starts.append(Int(addresses[cell]))
             list.sizes.append(Int(sizes[cell]))
             list.totalBytes += Int(sizes[cell])
-            var axis = rank - 1
-            while axis >= 0 {
-                coordinate[axis] += 1
-                if coordinate[axis] < grid[axis] { break }
-                coordinate[axis] = 0
-                axis -= 1
-            }
+            _ = HDF5ChunkDecoder.advance(&coordinate, within: grid)
         }
         // Chunks of a sound file are disjoint pieces of it, as `locateChunks` checks.
         guard list.totalBytes <= mapped.length else { return nil }
