@@ -38,9 +38,19 @@ static inline uint64_t chdf5_ci_le(const unsigned char *p, unsigned bytes) {
     return value;
 }
 
-/* Exactly `count` bytes at `offset`, inside the file's `file_size` bytes. */
-static inline int chdf5_ci_read(int descriptor, uint64_t file_size, uint64_t offset, size_t count, unsigned char *into) {
-    if (offset > file_size || count > file_size - offset) return -1;
+/* Where `address` (relative to the file's `base`, as HDF5 addresses are) lies in the file, in `offset`; 0 when it
+   lies past the file's `file_size` bytes (a damaged address can be any 64-bit value: nothing here wraps). */
+static inline int chdf5_ci_offset(uint64_t base, uint64_t address, uint64_t file_size, uint64_t *offset) {
+    if (base > file_size || address > file_size - base) return 0;
+    *offset = base + address;
+    return 1;
+}
+
+/* Exactly `count` bytes at `address` (relative to `base`), inside the file's `file_size` bytes. */
+static inline int chdf5_ci_read(int descriptor, uint64_t file_size, uint64_t base, uint64_t address, size_t count,
+                                unsigned char *into) {
+    uint64_t offset;
+    if (!chdf5_ci_offset(base, address, file_size, &offset) || count > file_size - offset) return -1;
     size_t done = 0;
     while (done < count) {
         ssize_t got = pread(descriptor, into + done, count - done, (off_t)(offset + done));
@@ -51,8 +61,8 @@ static inline int chdf5_ci_read(int descriptor, uint64_t file_size, uint64_t off
     return 0;
 }
 
-/* Finds the layout message (type 8) in the messages of one object header block; 1 found, 0 not in this block,
-   -1 malformed. A continuation message (type 16) is queued in `pending`. */
+/* An object header's blocks still to read (addresses relative to the base): the first, then each continuation
+   message's (type 16), at most `CHDF5_CI_MAX_HEADER_BLOCKS`. */
 typedef struct {
     uint64_t addresses[CHDF5_CI_MAX_HEADER_BLOCKS];
     uint64_t lengths[CHDF5_CI_MAX_HEADER_BLOCKS];
@@ -72,14 +82,14 @@ static inline int chdf5_ci_queue(chdf5_ci_blocks *blocks, uint64_t address, uint
 static inline int chdf5_ci_layout_message(int descriptor, uint64_t file_size, uint64_t base, uint64_t header,
                                           unsigned char *layout, size_t capacity, size_t *layout_size) {
     unsigned char prefix[16];
-    if (chdf5_ci_read(descriptor, file_size, base + header, 16, prefix) != 0) return -1;
+    if (chdf5_ci_read(descriptor, file_size, base, header, 16, prefix) != 0) return -1;
     chdf5_ci_blocks blocks = {{0}, {0}, 0, 0};
     int version;
     unsigned creation_order = 0;
     if (prefix[0] == 1) {
         /* Version 1: 16-byte prefix (version, reserved, message count, reference count, size), messages 8-aligned. */
         version = 1;
-        if (chdf5_ci_queue(&blocks, base + header + 16, chdf5_ci_le(prefix + 8, 4)) != 0) return -1;
+        if (header > UINT64_MAX - 16 || chdf5_ci_queue(&blocks, header + 16, chdf5_ci_le(prefix + 8, 4)) != 0) return -1;
     } else if (memcmp(prefix, "OHDR", 4) == 0 && prefix[4] == 2) {
         version = 2;
         unsigned flags = prefix[5];
@@ -88,9 +98,10 @@ static inline int chdf5_ci_layout_message(int descriptor, uint64_t file_size, ui
         if (flags & 0x10) at += 4;  /* attribute storage phase change */
         unsigned size_bytes = 1u << (flags & 3);
         unsigned char sized[40];
-        if (chdf5_ci_read(descriptor, file_size, base + header, at + size_bytes, sized) != 0) return -1;
+        if (chdf5_ci_read(descriptor, file_size, base, header, at + size_bytes, sized) != 0) return -1;
         creation_order = (flags & 0x04) ? 2 : 0;
-        if (chdf5_ci_queue(&blocks, base + header + at + size_bytes, chdf5_ci_le(sized + at, size_bytes)) != 0) return -1;
+        if (header > UINT64_MAX - 64
+            || chdf5_ci_queue(&blocks, header + at + size_bytes, chdf5_ci_le(sized + at, size_bytes)) != 0) return -1;
     } else {
         return -1;
     }
@@ -105,7 +116,7 @@ static inline int chdf5_ci_layout_message(int descriptor, uint64_t file_size, ui
         unsigned char *grown = (unsigned char *)realloc(block, (size_t)length);
         if (grown == NULL) { result = -1; break; }
         block = grown;
-        if (chdf5_ci_read(descriptor, file_size, address, (size_t)length, block) != 0) { result = -1; break; }
+        if (chdf5_ci_read(descriptor, file_size, base, address, (size_t)length, block) != 0) { result = -1; break; }
         size_t at = 0, end = (size_t)length;
         if (version == 2) {
             /* A continuation block starts with its signature; every block ends with a checksum (not checked here:
@@ -131,7 +142,7 @@ static inline int chdf5_ci_layout_message(int descriptor, uint64_t file_size, ui
                 break;
             }
             if (type == 16) {
-                if (size < 16 || chdf5_ci_queue(&blocks, base + chdf5_ci_le(block + body, 8), chdf5_ci_le(block + body + 8, 8)) != 0) {
+                if (size < 16 || chdf5_ci_queue(&blocks, chdf5_ci_le(block + body, 8), chdf5_ci_le(block + body + 8, 8)) != 0) {
                     result = -1;
                     break;
                 }
@@ -251,7 +262,7 @@ static inline int chdf5_walk_chunk_index(hid_t dataset, const chdf5_file_facts *
         int expected_level = stack_levels[stack_count];
         if (++nodes > 2 * grid_count + 2 * CHDF5_CI_MAX_LEVEL) { result = 0; break; }
         unsigned char header[24];
-        if (chdf5_ci_read(descriptor, file_size, base + address, 24, header) != 0 || memcmp(header, "TREE", 4) != 0
+        if (chdf5_ci_read(descriptor, file_size, base, address, 24, header) != 0 || memcmp(header, "TREE", 4) != 0
             || header[4] != 1) { result = 0; break; }
         int level = header[5];
         size_t entries = (size_t)chdf5_ci_le(header + 6, 2);
@@ -264,7 +275,10 @@ static inline int chdf5_walk_chunk_index(hid_t dataset, const chdf5_file_facts *
             node = grown;
             node_capacity = body;
         }
-        if (chdf5_ci_read(descriptor, file_size, base + address + 24, body, node) != 0) { result = 0; break; }
+        if (address > UINT64_MAX - 24 || chdf5_ci_read(descriptor, file_size, base, address + 24, body, node) != 0) {
+            result = 0;
+            break;
+        }
         /* A level's children are pushed in reverse, so that they are visited first to last (not needed for
            correctness: each chunk lands in its grid cell). */
         if (level > 0 && stack_count + entries > sizeof(stack_addresses) / sizeof(stack_addresses[0])) { result = 0; break; }
@@ -287,9 +301,10 @@ static inline int chdf5_walk_chunk_index(hid_t dataset, const chdf5_file_facts *
                 else cell = cell * grid[d] + (size_t)(offset / chunk_shape[d]);
             }
             if (result != 1) break;
-            if (cell >= grid_count || sizes[cell] != 0 || child == UINT64_MAX || base + child > file_size
-                || stored > file_size - (base + child)) { result = 0; break; }
-            addresses[cell] = base + child;
+            uint64_t offset;
+            if (cell >= grid_count || sizes[cell] != 0 || !chdf5_ci_offset(base, child, file_size, &offset)
+                || stored > file_size - offset) { result = 0; break; }
+            addresses[cell] = offset;
             sizes[cell] = stored;
             found++;
         }

@@ -560,8 +560,8 @@ static inline chdf5_float32_lanes chdf5_float32_lanes_make(void) {
    lowest first. Returns how many elements were done (-1: out of memory); the caller takes the rest of the run. */
 static inline ptrdiff_t chdf5_sparse_run_by_64(const unsigned char *values, size_t run, size_t flat, size_t array_step,
                                                chdf5_sparse_list *list, uint64_t *negative_zeros, int *found) {
-    const chdf5_float32_lanes lanes = chdf5_float32_lanes_make();
-    const chdf5_u32x4 sign = lanes.sign, magnitude = lanes.magnitude, zero = lanes.zero;
+    const chdf5_float32_lanes masks = chdf5_float32_lanes_make();
+    const chdf5_u32x4 sign = masks.sign, magnitude = masks.magnitude, zero = masks.zero;
     uint64_t any_flags = 0;
     size_t k = 0;
     for (; k + 64 <= run; k += 64) {
@@ -611,8 +611,8 @@ static inline ptrdiff_t chdf5_sparse_run_by_64(const unsigned char *values, size
    the run. */
 static inline ptrdiff_t chdf5_sparse_run_by_eight(const unsigned char *values, size_t run, size_t flat, size_t array_step,
                                                   chdf5_sparse_list *list, uint64_t *negative_zeros, int *found) {
-    const chdf5_float32_lanes lanes = chdf5_float32_lanes_make();
-    const chdf5_u32x4 sign = lanes.sign, magnitude = lanes.magnitude, zero = lanes.zero;
+    const chdf5_float32_lanes masks = chdf5_float32_lanes_make();
+    const chdf5_u32x4 sign = masks.sign, magnitude = masks.magnitude, zero = masks.zero;
     unsigned any_flags = 0;
     size_t k = 0;
     for (; k + 8 <= run; k += 8) {
