@@ -34,6 +34,19 @@ struct HDF5ChunkDecoder {
         let chunkShape: [hsize_t]
         let elementCount: Int
         let chunkBytes: Int
+
+        /// Chunks along each axis and their number; nil for a grid of more than `maxChunkCount` chunks, whose
+        /// chunks are not looked up one by one (libhdf5's own index walk reads it).
+        var grid: (extents: [Int], count: Int)? {
+            let extents = shape.indices.map { Int((shape[$0] + chunkShape[$0] - 1) / chunkShape[$0]) }
+            var count = 1
+            for extent in extents {
+                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+                guard !overflow, product <= HDF5ChunkDecoder.maxChunkCount else { return nil }
+                count = product
+            }
+            return (extents, count)
+        }
     }
 
     /// The values, or nil when the dataset is not one this decoder reads (a file open for writing, not chunked,
@@ -219,20 +232,14 @@ struct HDF5ChunkDecoder {
     /// the dataset's; the count check against the whole index is then left out.
     func locateChunks(_ layout: Layout, stopAtUnwritten: Bool = true, firstRow: hsize_t? = nil) throws -> ChunkList? {
         let rank = layout.shape.count
-        let grid = layout.shape.indices.map { (layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0] }
         // Each chunk is looked up on its own; a grid of millions of tiny chunks is left to libhdf5's index walk.
-        var gridCount = 1
-        for extent in grid {
-            let (product, overflow) = gridCount.multipliedReportingOverflow(by: Int(extent))
-            guard !overflow, product <= Self.maxChunkCount else { return nil }
-            gridCount = product
-        }
+        guard let grid = layout.grid?.extents else { return nil }
         let fileBytes = try fileSize()
         var list = ChunkList()
-        var coordinate = [hsize_t](repeating: 0, count: rank)
+        var coordinate = [Int](repeating: 0, count: rank)
         var origin = [hsize_t](repeating: 0, count: rank)
         while true {
-            for axis in 0..<rank { origin[axis] = coordinate[axis] * layout.chunkShape[axis] }
+            for axis in 0..<rank { origin[axis] = hsize_t(coordinate[axis]) * layout.chunkShape[axis] }
             origin[0] += firstRow ?? 0
             // libhdf5 leaves the size untouched when no chunk was ever allocated.
             var size: hsize_t = 0
@@ -290,7 +297,7 @@ struct HDF5ChunkDecoder {
     }
 
     /// Steps `coordinate` to the next cell of `grid` in row-major order; false after the last cell.
-    static func advance<Index: BinaryInteger>(_ coordinate: inout [Index], within grid: [Index]) -> Bool {
+    static func advance(_ coordinate: inout [Int], within grid: [Int]) -> Bool {
         var axis = coordinate.count - 1
         while axis >= 0 {
             coordinate[axis] += 1

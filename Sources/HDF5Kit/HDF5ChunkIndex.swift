@@ -11,14 +11,7 @@ enum HDF5ChunkIndex {
                              context: HDF5ObjectContext) -> (chunks: HDF5ChunkDecoder.ChunkList, mapping: HDF5FileMapping)? {
         guard let mapping = context.fileMapping else { return nil }
         let rank = layout.shape.count
-        let grid = layout.shape.indices.map { Int((layout.shape[$0] + layout.chunkShape[$0] - 1) / layout.chunkShape[$0]) }
-        var gridCount = 1
-        for extent in grid {
-            let (product, overflow) = gridCount.multipliedReportingOverflow(by: extent)
-            guard !overflow, product <= HDF5ChunkDecoder.maxChunkCount else { return nil }
-            gridCount = product
-        }
-        guard let mapped = mapping.mapped(from: dataset) else { return nil }
+        guard let (grid, gridCount) = layout.grid, let mapped = mapping.mapped(from: dataset) else { return nil }
         var addresses = [UInt64](repeating: 0, count: gridCount)
         var sizes = [UInt64](repeating: 0, count: gridCount)
         let walked = withUnsafePointer(to: mapped.facts) { facts in
