@@ -69,10 +69,16 @@ final class GroupScatter {
         for element in 0..<outputCount {
             (accumulator + element * width).initialize(repeating: bias.map { $0[element] } ?? 0, count: width)
         }
-        // Zeroed without being written: a group touches only its active inputs' rows (`ZeroedMemory`).
-        values = ZeroedMemory.allocate(Float.self, count: unitValues ? 1 : max(inputCount, 1) * width)
+        // Written here, not left to fault in as touched: `add` and the marks update in place, so a first touch is
+        // a read that maps the shared zero page and then a write that copies it, which flushes the page from the
+        // other cores' TLBs (an interrupt to each, during the first samples). On the sparse VGG-16 a sample's spikes
+        // reach nearly every page of these anyway.
+        let valueCount = unitValues ? 1 : max(inputCount, 1) * width
+        values = ZeroedMemory.allocate(Float.self, count: valueCount)
+        values.update(repeating: 0, count: valueCount)
         maskWords = (inputCount + 7) / 8
         masks = ZeroedMemory.allocate(UInt8.self, count: max(maskWords, 1) * 8)
+        masks.update(repeating: 0, count: max(maskWords, 1) * 8)
         sources = .allocate(capacity: max(inputCount, 1))
         sourceValues = .allocate(capacity: unitValues ? 1 : max(inputCount, 1) * width)
     }
