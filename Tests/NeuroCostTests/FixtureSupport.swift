@@ -9,6 +9,25 @@ enum RepositoryPaths {
     static let cliBinary = root.appendingPathComponent(".build/debug/neurocost")
 }
 
+/// One temporary folder per test process, holding every folder the tests make (`Fixtures.scratchDirectory`, the
+/// generated fixtures), removed when the process exits: each run of the suite used to leave about a hundred
+/// folders (some 20 MB) in the system's temporary directory.
+enum TestScratch {
+    static let root: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-tests-\(getpid())-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TestScratch.root) }
+        return folder
+    }()
+
+    /// A fresh folder inside `root` named `prefix`-UUID.
+    static func folder(_ prefix: String) throws -> URL {
+        let folder = root.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
+
 /// The result of running an external program.
 struct ProcessResult {
     let status: Int32
@@ -68,9 +87,8 @@ struct FixtureError: Error, CustomStringConvertible {
 
 /// Runs a fixture script of `Tests/Fixtures` into a fresh temporary folder; the result is the folder.
 func generateFixtures(script: String) -> Result<URL, FixtureError> {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-\(script)-\(UUID().uuidString)")
     do {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try TestScratch.folder(script)
         let path = RepositoryPaths.fixtureScripts.appendingPathComponent(script).path
         let result = try ProcessRunner.run("python3", [path, folder.path])
         guard result.status == 0 else {
@@ -103,9 +121,7 @@ enum Fixtures {
 
     /// A fresh temporary folder for files a test writes.
     static func scratchDirectory() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        try TestScratch.folder("test")
     }
 }
 

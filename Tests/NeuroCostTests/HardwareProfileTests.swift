@@ -62,9 +62,7 @@ import Testing
     }
 
     private func scratchDirectory() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neurocost-profiles-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        try TestScratch.folder("profiles")
     }
 
     // MARK: bundled profiles
